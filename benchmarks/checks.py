@@ -1,0 +1,157 @@
+"""Benchmark of edge checks: validate vs just read, and peak memory of sharded validation.
+
+    .venv/bin/python benchmarks/checks.py [--rows 10000 1000000] [--keep DIR]
+
+For each size and format (csv, parquet; 1M rows split in 4 shards, and also as 1 file), every
+measurement runs in a fresh child process (so the peak RSS high-water mark is its own), after GX is
+imported and warmed up on a tiny frame:
+
+- ``read``: read every file with the checks' reader (``iter_frames``), nothing else;
+- ``validate``: ``validate_edge`` with a typical requirement set (columns, not_null, types, ranges,
+  allowed values, unique id, min_rows);
+- peak memory (a separate run of each, since tracemalloc slows allocation) = tracemalloc peak
+  (Python and numpy buffers) + growth of pyarrow's pool peak (pandas 3 ``str`` columns and parquet
+  decoding live there), against the in-memory size of the whole frame
+  (``DataFrame.memory_usage(deep=True)``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+EXPECTATIONS = {
+    "columns": ["id", "label", "age", "income", "country", "note"],
+    "not_null": ["id", "label"],
+    "types": {"id": "integer", "label": "integer", "age": "numeric", "income": "float", "country": "string"},
+    "ranges": {"age": {"min": 18, "max": 90}},
+    "allowed_values": {"country": ["US", "DE", "JP", "FR"], "label": [0, 1]},
+    "unique": ["id"],
+    "min_rows": 10,
+}
+
+
+def make_frame(n: int, seed: int = 7) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    age = rng.integers(18, 91, n).astype(float)
+    age[rng.random(n) < 0.05] = np.nan
+    return pd.DataFrame({
+        "id": np.arange(n),
+        "label": rng.integers(0, 2, n),
+        "age": age,
+        "income": rng.normal(50_000, 15_000, n).round(2),
+        "country": np.array(["US", "DE", "JP", "FR"])[rng.integers(0, 4, n)],
+        "note": np.array(["alpha beta", "gamma", "delta epsilon zeta"])[rng.integers(0, 3, n)],
+    })
+
+
+def write(df: pd.DataFrame, folder: Path, fmt: str, shards: int) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    for i, part in enumerate(np.array_split(np.arange(len(df)), shards)):
+        chunk = df.iloc[part]
+        if fmt == "csv":
+            chunk.to_csv(folder / f"part-{i:05d}.csv", index=False)
+        else:
+            chunk.to_parquet(folder / f"part-{i:05d}.parquet", index=False)
+    (folder / "_SUCCESS").write_text("")
+
+
+def child(mode: str, folder: str, measure_memory: bool) -> None:
+    """Measure one thing in this fresh process; print one JSON line."""
+    from script_testing.checks import EdgeRequirements, validate_edge, warm_up
+    from script_testing.checks.reading import describe_files, iter_frames
+    from script_testing.formats.project import Expectations
+
+    t = time.perf_counter()
+    warm_up()
+    gx_import_s = time.perf_counter() - t
+    tiny = Path(tempfile.mkdtemp())
+    make_frame(50).to_csv(tiny / "t.csv", index=False)
+    req = EdgeRequirements(expectations=Expectations.model_validate(EXPECTATIONS),
+                           source="Bench.output", consumer="Bench.input")
+    validate_edge(tiny, req)                                   # warm: first-validation costs
+    shutil.rmtree(tiny)
+    import pyarrow as pa
+    import tracemalloc
+
+    if measure_memory:          # a separate run: tracemalloc slows allocations down
+        arrow_before = pa.default_memory_pool().max_memory()
+        tracemalloc.start()
+    t = time.perf_counter()
+    if mode == "read":
+        rows = 0
+        for f in describe_files(Path(folder)):
+            if f.tabular:
+                for df in iter_frames(f):
+                    rows += len(df)
+                    del df
+        status = f"{rows} rows"
+    else:
+        result = validate_edge(folder, req)
+        status = result.status + (": " + result.summary if result.status != "passed" else "")
+    elapsed = time.perf_counter() - t
+    peak_mb = None
+    if measure_memory:
+        py_peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        arrow_peak = max(0, pa.default_memory_pool().max_memory() - arrow_before)
+        peak_mb = (py_peak + arrow_peak) / 2**20
+    print(json.dumps({"mode": mode, "seconds": elapsed, "peak_mb": peak_mb,
+                      "gx_import_s": gx_import_s, "status": status}))
+
+
+def run_child(mode: str, folder: Path, memory: bool = False) -> dict:
+    out = subprocess.run([sys.executable, __file__, "--child", mode, str(folder)] + (["--memory"] if memory else []),
+                         capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--rows", type=int, nargs="*", default=[10_000, 1_000_000])
+    ap.add_argument("--shards", type=int, default=4, help="shards for sizes >= 100k rows")
+    ap.add_argument("--keep", help="folder for the generated data (default: a temp folder, removed)")
+    ap.add_argument("--child", nargs=2, metavar=("MODE", "FOLDER"), help=argparse.SUPPRESS)
+    ap.add_argument("--memory", action="store_true", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.child:
+        child(*args.child, measure_memory=args.memory)
+        return
+    root = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="bench_checks_"))
+    print(f"{'rows':>9} {'fmt':>7} {'shards':>6} | {'read s':>7} {'valid s':>8} {'ratio':>6} | "
+          f"{'frame MB':>8} {'read pk MB':>10} {'valid pk MB':>11} {'pk/frame':>8} | status")
+    try:
+        for n in args.rows:
+            df = make_frame(n)
+            frame_mb = df.memory_usage(deep=True).sum() / 2**20
+            layouts = [args.shards, 1] if n >= 100_000 else [1]
+            for fmt in ("csv", "parquet"):
+                for shards in layouts:
+                    folder = root / f"{n}_{fmt}_{shards}"
+                    write(df, folder, fmt, shards)
+                    rd = run_child("read", folder)
+                    va = run_child("validate", folder)
+                    rd_mem = run_child("read", folder, memory=True)["peak_mb"]
+                    va_mem = run_child("validate", folder, memory=True)["peak_mb"]
+                    print(f"{n:>9,} {fmt:>7} {shards:>6} | {rd['seconds']:>7.3f} {va['seconds']:>8.3f} "
+                          f"{va['seconds'] / rd['seconds']:>6.1f} | {frame_mb:>8.1f} "
+                          f"{rd_mem:>10.1f} {va_mem:>11.1f} {va_mem / frame_mb:>8.2f} | {va['status']}",
+                          flush=True)
+            del df
+        print(f"(GX import + context in a fresh process: {va['gx_import_s']:.2f} s, paid once per process)")
+    finally:
+        if not args.keep:
+            shutil.rmtree(root, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

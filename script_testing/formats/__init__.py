@@ -1,0 +1,1 @@
+"""Pydantic models and readers for every file format script_testing reads."""

@@ -1,0 +1,283 @@
+"""Assets of one pipeline plan: a multi-asset per script node, a multi-asset per node's sources.
+
+Each body asks the core to do the work (``run_script_node``, ``materialize_source``) and reports where
+the data landed; no data passes through an IO manager. Sinks (nodes with neither script nor outputs)
+get no asset: there is nothing to run or materialize, and their inputs are already assets.
+"""
+
+
+import re
+import time
+import warnings
+from pathlib import Path
+from typing import Any, Iterator
+
+from dagster import (
+    AssetExecutionContext,
+    BetaWarning,
+    AssetKey,
+    AssetSpec,
+    CodeReferencesMetadataValue,
+    Failure,
+    LocalFileCodeReference,
+    MaterializeResult,
+    MetadataValue,
+    multi_asset,
+)
+
+from script_testing.errors import ScriptTestingError
+from script_testing.orchestration import keys, metadata as md, runs
+from script_testing.orchestration.resources import DataSourceResource, RunnerSettingsResource
+from script_testing.plan import PipelinePlan
+
+_MAIN = re.compile(r"^def main\s*\(", re.M)
+
+
+def _main_line(script: Path) -> int | None:
+    try:
+        m = _MAIN.search(script.read_text(encoding="utf-8", errors="replace"))
+    except OSError:
+        return None
+    return m.string.count("\n", 0, m.start()) + 1 if m else None
+
+
+def _refs(*items: tuple[str, int | None, str]) -> dict[str, Any]:
+    """``dagster/code_references`` metadata (the classes are beta in 1.13: their warning is silenced)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", BetaWarning)
+        refs = [LocalFileCodeReference(file_path=f, line_number=line, label=label) for f, line, label in items]
+        return {"dagster/code_references": CodeReferencesMetadataValue(code_references=refs)}
+
+
+def _code_references(plan: PipelinePlan, node: str) -> dict[str, Any]:
+    r = plan.nodes[node].resolved
+    refs = []
+    if r.script_path is not None:
+        refs.append((str(r.script_path), _main_line(r.script_path), "script"))
+    refs.append((str(r.interface_path), None, "step interface"))
+    refs.append((str(plan.dag_path), None, "DAG"))
+    return _refs(*refs)
+
+
+def _node_tags(plan: PipelinePlan, node: str) -> dict[str, str]:
+    r = plan.nodes[node].resolved
+    tags = {"step_type": keys.tag_value(r.step_type), "role": keys.tag_value(plan.nodes[node].role)}
+    if r.job_type:
+        tags["job_type"] = keys.tag_value(r.job_type)
+    return tags
+
+
+def _step_kind(plan: PipelinePlan, node: str) -> str | None:
+    sm = plan.nodes[node].resolved.interface.registry.sagemaker_step_type
+    return sm.lower() if sm else None
+
+
+def _pipeline_line(plan: PipelinePlan) -> str:
+    return f"Pipeline {plan.name}: {plan.description}"
+
+
+def script_node_asset(plan: PipelinePlan, node: str):
+    n = plan.nodes[node]
+    r = n.resolved
+    iface = r.interface
+    group = keys.dagster_name(plan.name)
+    deps = list(dict.fromkeys(k for port in n.inputs if (k := keys.input_key(plan, node, port)) is not None))
+    step_kind = _step_kind(plan, node)
+    kinds = {"python", step_kind} if step_kind else {"python"}
+    tags = _node_tags(plan, node)
+    refs = _code_references(plan, node)
+    job_type = f", job type {r.job_type}" if r.job_type else ""
+    specs = []
+    for out in n.outputs:
+        contract = iface.contract.outputs.get(out)
+        spec_out = iface.spec.outputs.get(out)
+        text = [f"Output `{out}` of {node} ({r.step_type}{job_type})."]
+        if iface.description:
+            text.append(iface.description.strip())
+        if spec_out is not None and spec_out.semantic_keywords:
+            text.append("Keywords: " + ", ".join(spec_out.semantic_keywords) + ".")
+        text.append(_pipeline_line(plan))
+        meta: dict[str, Any] = {**refs, "script": MetadataValue.path(str(r.script_path))}
+        if contract is not None and contract.path:
+            meta["contract_path"] = MetadataValue.text(contract.path)
+        if spec_out is not None and spec_out.type:
+            meta["output_type"] = MetadataValue.text(spec_out.type)
+        specs.append(AssetSpec(keys.output_key(plan.name, node, out), deps=deps, description="\n\n".join(text),
+                               group_name=group, kinds=kinds, tags=tags, metadata=meta, skippable=True))
+
+    @multi_asset(name=keys.node_op_name(plan.name, node), specs=specs, can_subset=True,
+                 description=f"Runs {r.script_path.name if r.script_path else node}'s main() for {node} "
+                             f"in an isolated worker. {_pipeline_line(plan)}",
+                 op_tags={"script_testing/node": keys.tag_value(node)})
+    def _run_node(context: AssetExecutionContext, runner: RunnerSettingsResource) -> Iterator[MaterializeResult]:
+        yield from _run_script(context, runner, plan, node)
+
+    return _run_node
+
+
+def _run_script(context: AssetExecutionContext, runner: RunnerSettingsResource, plan: PipelinePlan,
+                node: str) -> Iterator[MaterializeResult]:
+    from script_testing.execute import input_path_for, run_script_node
+    n = plan.nodes[node]
+    run_dir = runner.run_dir(plan, context.run_id)
+    inputs: dict[str, str] = {}
+    lineage: dict[str, Any] = {}
+    for port in n.inputs:
+        key = keys.input_key(plan, node, port)
+        if key is None:
+            continue
+        path, from_run = runs.latest_data(context.instance, key, needed_by=f"{node}.{port}")
+        inputs[port] = str(input_path_for(plan, node, port, path))
+        lineage[port] = {"asset": key.to_user_string(), "path": inputs[port], "run_id": from_run,
+                         "reused": from_run != context.run_id}
+    reused = sorted(p for p, v in lineage.items() if v["reused"])
+    if reused:
+        context.log.info(f"{node}: reusing earlier outputs for {', '.join(reused)}: "
+                         + "; ".join(f"{p} from run {lineage[p]['run_id']}" for p in reused))
+    try:
+        rep = run_script_node(runner.plan_for(plan, node), node, run_dir, inputs, runs.pool_for(plan))
+    except ScriptTestingError as exc:
+        raise Failure(description=md.headline(exc.message, f"{node} could not start"),
+                      metadata={"error": MetadataValue.text(exc.message)}, allow_retries=False) from None
+    runs.record(plan, run_dir, context.run_id, node=node, report=rep)
+    if rep.status != "passed":
+        raise Failure(description=md.headline(rep.error, f"{node} failed"), metadata=md.failure_metadata(rep),
+                      allow_retries=False)
+    if rep.error:
+        context.log.warning(rep.error)
+    node_md = md.node_metadata(rep)
+    inputs_md = MetadataValue.json(lineage)
+    for key in sorted(context.selected_asset_keys, key=lambda k: n.outputs.index(k.path[-1])):
+        out = key.path[-1]
+        summary = rep.output_summary.get(out)
+        path = rep.outputs.get(out) or str(Path(run_dir) / node / out)
+        meta = md.output_metadata(path, files=summary.files if summary else None,
+                                  nbytes=summary.bytes if summary else None)
+        yield MaterializeResult(asset_key=key, metadata={**meta, **node_md, "inputs": inputs_md,
+                                                         "run_dir": MetadataValue.path(str(run_dir))})
+
+
+# ----------------------------------------------------------------------------- sources
+
+
+def source_ports(plan: PipelinePlan, node: str) -> list[str]:
+    """Ports of ``node`` whose data comes from a configured source (each one is a source asset)."""
+    from script_testing.execute import source_for
+    n = plan.nodes[node]
+    if n.role == "script":
+        return [p for p, w in n.inputs.items() if w.kind == "source"]
+    if n.role == "data":
+        return [o for o in n.outputs if source_for(plan, node, o) is not None]
+    return []
+
+
+def sources_asset(plan: PipelinePlan, node: str, *, s3: bool = False):
+    from script_testing.execute import source_for
+    n = plan.nodes[node]
+    r = n.resolved
+    group = keys.dagster_name(plan.name)
+    tags = {**_node_tags(plan, node), "role": "source"}
+    refs = _refs((str(plan.project.file), None, "testing project (sources)"),
+                 (str(r.interface_path), None, "step interface"))
+    specs = []
+    for port in source_ports(plan, node):
+        spec = source_for(plan, node, port)
+        kinds = {spec.kind} | ({spec.format} if spec.format else set())
+        what = "output" if n.role == "data" else "input"
+        text = [f"Source data for {what} `{port}` of {node}: {spec.describe()}."]
+        if n.role == "data" and r.interface.description:
+            text.append(f"In production: {r.interface.description.strip()}")
+        text.append(_pipeline_line(plan))
+        specs.append(AssetSpec(keys.source_key(plan.name, node, port), description="\n\n".join(text),
+                               group_name=group, kinds=kinds, tags={**tags, "source_kind": spec.kind},
+                               metadata={**refs, "source": MetadataValue.text(spec.describe())}, skippable=True))
+    if not specs:
+        return None
+
+    @multi_asset(name=keys.sources_op_name(plan.name, node), specs=specs, can_subset=True,
+                 description=f"Materializes the configured sources of {node} through the data_source resource. "
+                             f"{_pipeline_line(plan)}",
+                 required_resource_keys={"s3"} if s3 else None,
+                 op_tags={"script_testing/node": keys.tag_value(node)})
+    def _sources(context: AssetExecutionContext, data_source: DataSourceResource,
+                 runner: RunnerSettingsResource) -> Iterator[MaterializeResult]:
+        yield from _materialize_sources(context, data_source, runner, plan, node, s3)
+
+    return _sources
+
+
+def _materialize_sources(context: AssetExecutionContext, data_source: DataSourceResource,
+                         runner: RunnerSettingsResource, plan: PipelinePlan, node: str,
+                         s3: bool) -> Iterator[MaterializeResult]:
+    from script_testing.execute import materialize_source, output_dir, source_input_dir
+    n = plan.nodes[node]
+    s3_client = context.resources.s3.get_client if s3 else None
+    try:
+        options = data_source.run_options(plan, s3_client=s3_client)
+    except ScriptTestingError as exc:
+        raise Failure(description=md.headline(exc.message, "invalid data_source configuration"),
+                      metadata={"error": MetadataValue.text(exc.message)}, allow_retries=False) from None
+    ports = set(source_ports(plan, node))
+    unknown = [k for k in options.source_overrides if k.partition(".")[0] == node
+               and k.partition(".")[2] not in ports]
+    if unknown:
+        raise Failure(description=f"data_source overrides {', '.join(unknown)} name no source of {node} "
+                                  f"(its sources: {', '.join(sorted(ports)) or 'none'}); an override can only "
+                                  f"replace an existing source asset", allow_retries=False)
+    run_dir = runner.run_dir(plan, context.run_id)
+    for key in sorted(context.selected_asset_keys, key=lambda k: k.path[-1]):
+        port = key.path[-1]
+        dest = output_dir(run_dir, node, port) if n.role == "data" else source_input_dir(run_dir, node, port)
+        t0 = time.perf_counter()
+        try:
+            data = materialize_source(plan, node, port, dest, options)
+        except ScriptTestingError as exc:
+            raise Failure(description=md.headline(exc.message, f"source {node}.{port} failed"),
+                          metadata={"error": MetadataValue.text(exc.message),
+                                    "source": MetadataValue.text(_describe(plan, node, port, options))},
+                          allow_retries=False) from None
+        elapsed = time.perf_counter() - t0
+        meta = md.output_metadata(data.path, files=len(data.files), nbytes=data.bytes, rows=data.rows,
+                                  columns=data.columns)
+        meta["source"] = MetadataValue.text(data.description)
+        meta["duration_s"] = MetadataValue.float(round(elapsed, 4))
+        if f"{node}.{port}" in options.source_overrides:
+            meta["overridden_for_this_run"] = MetadataValue.bool(True)
+        yield MaterializeResult(asset_key=key, metadata=meta)
+    if n.role == "data":
+        from script_testing.execute import base_node_report
+        rep = base_node_report(n)
+        rep.status, rep.source = "source", "; ".join(sorted(ports))
+        runs.record(plan, run_dir, context.run_id, node=node, report=rep)
+
+
+def _describe(plan: PipelinePlan, node: str, port: str, options) -> str:
+    from script_testing.execute import source_for
+    spec = source_for(plan, node, port, options)
+    return spec.describe() if spec is not None else "no source"
+
+
+def pipeline_assets(plan: PipelinePlan, *, s3: bool = False) -> list:
+    """Every asset definition of one pipeline, in DAG order."""
+    out = []
+    for node in plan.order:
+        src = sources_asset(plan, node, s3=s3 and _uses_s3(plan, node))
+        if src is not None:
+            out.append(src)
+        if plan.nodes[node].role == "script":
+            out.append(script_node_asset(plan, node))
+    return out
+
+
+def _uses_s3(plan: PipelinePlan, node: str) -> bool:
+    from script_testing.execute import source_for
+    return any(source_for(plan, node, p).kind == "s3" for p in source_ports(plan, node))
+
+
+def asset_keys_of(plan: PipelinePlan) -> list[AssetKey]:
+    ks = []
+    for node in plan.order:
+        ks += [keys.source_key(plan.name, node, p) for p in source_ports(plan, node)]
+        if plan.nodes[node].role == "script":
+            ks += [keys.output_key(plan.name, node, o) for o in plan.nodes[node].outputs]
+    return ks

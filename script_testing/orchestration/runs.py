@@ -1,0 +1,97 @@
+"""What asset bodies and checks share at run time: upstream data lookup, the worker pool, report.json.
+
+An asset body finds each input's data through the latest materialization of the upstream asset
+(its ``path`` metadata), so a run that materializes only some nodes reads the outputs an earlier run
+left. Each Dagster run writes ``<runs root>/<pipeline>/<dagster run id>/report.json`` as the core does,
+updated after every step.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+from dagster import AssetKey, Failure, MetadataValue
+
+from script_testing.orchestration.metadata import PATH_KEY
+from script_testing.plan import PipelinePlan
+
+_lock = threading.Lock()
+_preimports: dict[tuple[str, str], list[str]] = {}
+_checkers: dict[tuple[str, str, bool], Any] = {}
+
+
+def latest_data(instance, key: AssetKey, *, needed_by: str) -> tuple[Path, str]:
+    """(path of the data, run id that produced it) from ``key``'s latest materialization."""
+    event = instance.get_latest_materialization_event(key)
+    if event is None or event.asset_materialization is None:
+        raise Failure(
+            description=f"{needed_by} needs {key.to_user_string()}, which has never been materialized; "
+                        f"materialize it first (or run the whole job)",
+            metadata={"missing_asset": MetadataValue.asset(key)}, allow_retries=False)
+    entry = event.asset_materialization.metadata.get(PATH_KEY)
+    raw = getattr(entry, "value", None) or getattr(entry, "path", None)
+    if not raw:
+        raise Failure(description=f"{needed_by}: the latest materialization of {key.to_user_string()} "
+                                  f"(run {event.run_id}) records no '{PATH_KEY}'; materialize it again",
+                      allow_retries=False)
+    path = Path(str(raw))
+    if not path.exists():
+        raise Failure(description=f"{needed_by} needs {key.to_user_string()}, but its data from run "
+                                  f"{event.run_id} is gone ({path}); materialize it again",
+                      metadata={"missing_path": MetadataValue.path(str(path))}, allow_retries=False)
+    return path, event.run_id
+
+
+def pool_for(plan: PipelinePlan):
+    """The process-wide warm worker pool, preimporting what the plan's scripts import."""
+    from script_testing.execute import preimports_for
+    from script_testing.runner import shared_pool
+    key = (str(plan.project.root), plan.name)
+    with _lock:
+        if key not in _preimports:
+            _preimports[key] = preimports_for(plan)
+        wanted = _preimports[key]
+    return shared_pool(wanted)
+
+
+def edge_checker(plan: PipelinePlan, run_dir: Path, rebaseline: bool):
+    """One EdgeChecker per run folder and process (GX is imported once, on first use)."""
+    key = (plan.name, str(run_dir), rebaseline)
+    with _lock:
+        checker = _checkers.get(key)
+        if checker is None:
+            from script_testing.edge_checks import EdgeChecker
+            checker = _checkers[key] = EdgeChecker(plan, run_dir, rebaseline=rebaseline)
+            while len(_checkers) > 32:          # a long-lived code server: forget old runs
+                _checkers.pop(next(iter(_checkers)))
+        return checker
+
+
+def record(plan: PipelinePlan, run_dir: Path, run_id: str, *, node: str | None = None, report=None,
+           edge=None) -> None:
+    """Update ``report.json`` of the run with one node's report or one edge's result (best effort)."""
+    from script_testing.report import REPORT_FILE, RunReport, now_iso
+    try:
+        with _lock:
+            run_dir.mkdir(parents=True, exist_ok=True)
+            try:
+                rr = RunReport.read(run_dir) if (run_dir / REPORT_FILE).exists() else None
+            except Exception:
+                rr = None
+            if rr is None:
+                rr = RunReport(pipeline=plan.name, run_id=run_id, project=str(plan.project.root),
+                               run_dir=str(run_dir))
+            if node is not None and report is not None:
+                rr.nodes[node] = report
+            if edge is not None:
+                rr.edges = [e for e in rr.edges if e.id != edge.id] + [edge]
+            failed = any(n.status == "failed" for n in rr.nodes.values()) or any(
+                e.status == "failed" and e.severity == "block" for e in rr.edges)
+            rr.success = not failed
+            rr.status = "failed" if failed else "passed"
+            rr.finished_at = now_iso()
+            rr.write(run_dir)
+    except Exception:   # the report is a convenience; never fail a step for it
+        pass

@@ -1,0 +1,184 @@
+"""Data passed to and returned by the runner: one job in, one result out.
+
+Both are plain dataclasses that turn into JSON-ready dicts with ``to_dict()`` and back with
+``from_dict()``; the job travels to the worker process as JSON.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+Status = Literal["passed", "failed"]
+Kind = Literal["exception", "exit", "signal", "timeout", "import_error", "memory",
+               "worker_error", "bad_signature"]
+
+#: Files the worker writes in a job's work dir.
+STDOUT_FILE = "stdout.log"
+STDERR_FILE = "stderr.log"
+#: Written by the child process; a name a script is unlikely to write into its cwd.
+RESULT_FILE = ".script_testing_result.json"
+
+
+@dataclass
+class ScriptJob:
+    """Everything needed to call one script's ``main()`` in an isolated process.
+
+    ``module`` is the script's dotted name when it lives in a package (import it by that name,
+    with the package root on ``sys_path``); ``None`` loads the file by path. ``preload`` files are
+    run with :func:`runpy.run_path` before the script is imported. ``work_dir`` becomes the
+    script's cwd and receives ``stdout.log`` and ``stderr.log``. ``memory_limit_mb`` is the
+    address space the script may add on top of the warm worker it is forked from.
+    """
+
+    node: str
+    script_path: Path
+    input_paths: dict[str, str]
+    output_paths: dict[str, str]
+    work_dir: Path
+    module: str | None = None
+    sys_path: list[Path] = field(default_factory=list)
+    preload: list[Path] = field(default_factory=list)
+    environ_vars: dict[str, str] = field(default_factory=dict)
+    job_args: dict[str, Any] = field(default_factory=dict)
+    argv: list[str] = field(default_factory=list)
+    timeout_s: float = 3600
+    memory_limit_mb: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "node": self.node,
+            "script_path": str(self.script_path),
+            "module": self.module,
+            "sys_path": [str(p) for p in self.sys_path],
+            "preload": [str(p) for p in self.preload],
+            "input_paths": dict(self.input_paths),
+            "output_paths": dict(self.output_paths),
+            "environ_vars": {k: str(v) for k, v in self.environ_vars.items()},
+            "job_args": dict(self.job_args),
+            "argv": [str(a) for a in self.argv],
+            "work_dir": str(self.work_dir),
+            "timeout_s": float(self.timeout_s),
+            "memory_limit_mb": self.memory_limit_mb,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ScriptJob:
+        return cls(
+            node=data["node"],
+            script_path=Path(data["script_path"]),
+            module=data.get("module"),
+            sys_path=[Path(p) for p in data.get("sys_path", [])],
+            preload=[Path(p) for p in data.get("preload", [])],
+            input_paths=dict(data.get("input_paths", {})),
+            output_paths=dict(data.get("output_paths", {})),
+            environ_vars=dict(data.get("environ_vars", {})),
+            job_args=dict(data.get("job_args", {})),
+            argv=list(data.get("argv", [])),
+            work_dir=Path(data["work_dir"]),
+            timeout_s=float(data.get("timeout_s", 3600)),
+            memory_limit_mb=data.get("memory_limit_mb"),
+        )
+
+    @property
+    def stdout_path(self) -> Path:
+        return Path(self.work_dir) / STDOUT_FILE
+
+    @property
+    def stderr_path(self) -> Path:
+        return Path(self.work_dir) / STDERR_FILE
+
+    @property
+    def result_path(self) -> Path:
+        return Path(self.work_dir) / RESULT_FILE
+
+
+@dataclass
+class OutputInventory:
+    """What a script left at one output path after it ran."""
+
+    path: str
+    exists: bool
+    files: int = 0
+    bytes: int = 0
+    sample: list[str] = field(default_factory=list)  # up to 20 names relative to ``path``
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"path": self.path, "exists": self.exists, "files": self.files,
+                "bytes": self.bytes, "sample": list(self.sample)}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> OutputInventory:
+        return cls(path=data["path"], exists=data["exists"], files=data.get("files", 0),
+                   bytes=data.get("bytes", 0), sample=list(data.get("sample", [])))
+
+
+@dataclass
+class ScriptResult:
+    """The outcome of one script run.
+
+    ``error`` is ``None`` on success; otherwise its first line is one human sentence (what
+    happened, where, what to do) and any further lines are details (a traceback, a stderr tail).
+    """
+
+    node: str
+    status: Status
+    kind: Kind | None
+    error: str | None
+    stdout_path: Path
+    stderr_path: Path
+    duration_s: float = 0.0
+    exception_type: str | None = None
+    exception_message: str | None = None
+    traceback: str | None = None
+    location: str | None = None  # "file.py:42", innermost frame in the user's script
+    exit_code: int | None = None
+    signal: int | None = None
+    peak_memory_mb: float | None = None
+    stdout_bytes: int = 0
+    stderr_bytes: int = 0
+    stderr_tail: str = ""
+    return_value: str | None = None
+    outputs: dict[str, OutputInventory] = field(default_factory=dict)
+
+    @property
+    def passed(self) -> bool:
+        return self.status == "passed"
+
+    @property
+    def headline(self) -> str | None:
+        """The first line of ``error``: one sentence fit for a log line or a UI badge."""
+        return self.error.splitlines()[0] if self.error else None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "node": self.node,
+            "status": self.status,
+            "kind": self.kind,
+            "error": self.error,
+            "exception_type": self.exception_type,
+            "exception_message": self.exception_message,
+            "traceback": self.traceback,
+            "location": self.location,
+            "exit_code": self.exit_code,
+            "signal": self.signal,
+            "duration_s": self.duration_s,
+            "peak_memory_mb": self.peak_memory_mb,
+            "stdout_path": str(self.stdout_path),
+            "stderr_path": str(self.stderr_path),
+            "stdout_bytes": self.stdout_bytes,
+            "stderr_bytes": self.stderr_bytes,
+            "stderr_tail": self.stderr_tail,
+            "return_value": self.return_value,
+            "outputs": {name: inv.to_dict() for name, inv in self.outputs.items()},
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ScriptResult:
+        known = dict(data)
+        known["stdout_path"] = Path(known["stdout_path"])
+        known["stderr_path"] = Path(known["stderr_path"])
+        known["outputs"] = {name: OutputInventory.from_dict(inv)
+                            for name, inv in (known.get("outputs") or {}).items()}
+        return cls(**known)

@@ -1,0 +1,114 @@
+"""Specs: what will run, per script and per pipeline, saved where a user can read and edit them.
+
+``<project>/.specs/<pipeline>/<script_name>_runtime_test_spec.json`` holds one node's
+:class:`ScriptExecutionSpec`; ``pipeline_testing_spec.json`` beside it the whole
+:class:`PipelineTestingSpec`. Files are written atomically. A spec file the user marks
+``"pinned": true`` keeps its ``environ_vars`` and ``job_args`` over the project's settings on the
+next run; ``user_notes`` always survive regeneration.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from script_testing.errors import ConfigError
+from script_testing.formats.loading import load_model
+
+SPECS_DIR = ".specs"
+
+
+class ScriptExecutionSpec(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    script_name: str
+    step_name: str
+    script_path: str | None
+    input_paths: dict[str, str] = Field(default_factory=dict)
+    output_paths: dict[str, str] = Field(default_factory=dict)
+    environ_vars: dict[str, str] = Field(default_factory=dict)
+    job_args: dict[str, Any] = Field(default_factory=dict)
+    timeout_s: float | None = None
+    last_updated: str = Field(default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="seconds"))
+    user_notes: str = ""
+    pinned: bool = False
+
+
+class PipelineTestingSpec(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    pipeline: str
+    dag_path: str
+    project: str
+    order: list[str]
+    edges: list[tuple[str, str]]
+    scripts: dict[str, ScriptExecutionSpec]
+    wiring: list[str] = Field(default_factory=list)
+    last_updated: str = Field(default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="seconds"))
+
+
+def script_name_for(node: str, script_path: Path | None, step_type: str, job_type: str | None) -> str:
+    """``tabular_preprocessing`` + job type: unique per node, readable as the script it runs."""
+    stem = script_path.stem if script_path else re.sub(r"(?<!^)(?=[A-Z])", "_", step_type).lower()
+    return f"{stem}_{job_type}" if job_type and not stem.endswith(job_type) else stem
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def atomic_write_json(path: Path, data: Any) -> None:
+    atomic_write_text(path, json.dumps(data, indent=2, default=str) + "\n")
+
+
+class SpecStore:
+    """Reads and writes the spec files of one testing project."""
+
+    def __init__(self, project_root: Path) -> None:
+        self.root = Path(project_root) / SPECS_DIR
+
+    def script_spec_path(self, pipeline: str, script_name: str) -> Path:
+        return self.root / pipeline / f"{script_name}_runtime_test_spec.json"
+
+    def pipeline_spec_path(self, pipeline: str) -> Path:
+        return self.root / pipeline / "pipeline_testing_spec.json"
+
+    def load_script_spec(self, pipeline: str, script_name: str) -> ScriptExecutionSpec | None:
+        path = self.script_spec_path(pipeline, script_name)
+        if not path.exists():
+            return None
+        return load_model(ScriptExecutionSpec, path)
+
+    def save_script_spec(self, pipeline: str, spec: ScriptExecutionSpec) -> Path:
+        path = self.script_spec_path(pipeline, spec.script_name)
+        atomic_write_text(path, spec.model_dump_json(indent=2) + "\n")
+        return path
+
+    def save_pipeline_spec(self, spec: PipelineTestingSpec) -> Path:
+        for s in spec.scripts.values():
+            self.save_script_spec(spec.pipeline, s)
+        path = self.pipeline_spec_path(spec.pipeline)
+        atomic_write_text(path, spec.model_dump_json(indent=2) + "\n")
+        return path
+
+    def load_pipeline_spec(self, pipeline: str) -> PipelineTestingSpec:
+        path = self.pipeline_spec_path(pipeline)
+        if not path.exists():
+            raise ConfigError("no saved spec for this pipeline", where=str(path),
+                              hint=f"run 'script-testing validate --pipeline {pipeline}' to write it")
+        return load_model(PipelineTestingSpec, path)
