@@ -62,14 +62,25 @@ def _progress(event: str, data: dict) -> None:
 @click.option("--rebaseline", is_flag=True, help="Record this run's edge schemas as the new drift baseline.")
 @click.option("--parallelism", type=int, help="Scripts run side by side (default: the project's runner setting).")
 @click.option("--quiet", "-q", is_flag=True, help="Only the final summary lines.")
-def run(project_dir, pipelines, json_path, rows, seed, no_checks, rebaseline, parallelism, quiet) -> None:
+@click.option("--select", "select_nodes", multiple=True,
+              help="Run only these nodes (repeatable); other inputs from --deep-dive or an earlier run.")
+@click.option("--deep-dive", "deep_dive_prefix", metavar="S3_PREFIX",
+              help="Feed the selected nodes' inputs from a production execution's outputs under this S3 prefix.")
+@click.option("--layout", default=None, metavar="TEMPLATE",
+              help="Where the execution keeps outputs (default '{prefix}/{node}/{output}/').")
+@click.option("--upload", metavar="S3_URI", help="Copy each run's folder (report and outputs) to S3 afterwards.")
+@click.option("--html/--no-html", default=True, show_default=True, help="Write report.html into each run folder.")
+def run(project_dir, pipelines, json_path, rows, seed, no_checks, rebaseline, parallelism, quiet, select_nodes,
+        deep_dive_prefix, layout, upload, html) -> None:
     """Run pipelines of a testing project; exit 0 only when everything passed.
 
     PROJECT_DIR defaults to $SCRIPT_TESTING_PROJECT, else the bundled examples.
 
     \b
-    Example:
+    Examples:
       script-testing run script_testing/examples --pipeline tabular_simple --json result.json
+      script-testing run ./proj -p train --select ModelEvaluation_calibration \\
+          --deep-dive s3://ml-runs/exec-123
     """
     from script_testing.api import open_project
     from script_testing.execute import RunOptions, run_pipeline
@@ -83,22 +94,62 @@ def run(project_dir, pipelines, json_path, rows, seed, no_checks, rebaseline, pa
         raise ScriptTestingError("the project defines no pipelines", where=str(project.file),
                                  hint="add one under 'pipelines:'")
     plans = [load_plan(project, n) for n in names]      # every config problem before anything runs
+    if (select_nodes or deep_dive_prefix) and len(plans) != 1:
+        raise ScriptTestingError("--select and --deep-dive need exactly one --pipeline",
+                                 hint=f"pipelines: {', '.join(names)}")
+    if deep_dive_prefix and not select_nodes:
+        raise ScriptTestingError("--deep-dive needs the nodes to run", hint="add --select NODE (repeatable)")
     reports = []
     preimport = sorted({m for p in plans for m in _preimports(p)})
     with WorkerPool(preimport=preimport) as pool:
         for plan in plans:
             click.echo(f"pipeline {plan.name}: {len(plan.order)} nodes", err=True)
-            opts = RunOptions(rows_override=rows, seed_override=seed, checks=not no_checks, rebaseline=rebaseline,
-                              parallelism=parallelism, on_event=None if quiet else _progress)
+            opts = _run_options(plan, select_nodes, deep_dive_prefix, layout)
+            opts.rows_override, opts.seed_override, opts.checks = rows, seed, not no_checks
+            opts.rebaseline, opts.parallelism = rebaseline, parallelism
+            opts.on_event = None if quiet else _progress
             report = run_pipeline(plan, opts, pool=pool)
             reports.append(report)
+            if html:
+                _write_html(report)
             click.echo(summary_text(report))
+            if upload:
+                _upload(project, report, upload)
     if json_path:
         combined = {"success": all(r.success for r in reports),
                     "runs": [json.loads(r.model_dump_json(by_alias=True)) for r in reports]}
         json_path.parent.mkdir(parents=True, exist_ok=True)
         json_path.write_text(json.dumps(combined, indent=2) + "\n")
     sys.exit(0 if all(r.success for r in reports) else 1)
+
+
+def _run_options(plan, select_nodes, deep_dive_prefix, layout):
+    from script_testing.execute import RunOptions
+    from script_testing.selection import deep_dive, options_for, select
+    if deep_dive_prefix:
+        return deep_dive(plan, list(select_nodes), deep_dive_prefix, layout)
+    if select_nodes:
+        sel = select(plan, list(select_nodes))
+        for note in sel.notes:
+            click.echo(f"  note: {note}", err=True)
+        return options_for(sel)
+    return RunOptions()
+
+
+def _write_html(report) -> None:
+    from script_testing.reports import write_html
+    try:
+        write_html(report, Path(report.run_dir) / "report.html")
+    except OSError as exc:
+        click.echo(f"warning: could not write report.html ({exc.strerror})", err=True)
+
+
+def _upload(project, report, uri: str) -> None:
+    from script_testing.s3.client import make_s3_client
+    from script_testing.s3.publish import publish_run
+    target = uri.rstrip("/") + f"/{report.pipeline}/{report.run_id}/"
+    keys = publish_run(Path(report.run_dir), target, make_s3_client(project.config.s3))
+    click.echo(f"  uploaded {len(keys)} file(s) to {target}")
 
 
 def _preimports(plan):
@@ -151,6 +202,65 @@ def validate(project_dir, pipelines, output_format) -> None:
             for p in e["problems"]:
                 click.echo(click.style("  problem: ", fg="red") + p)
     sys.exit(1 if bad else 0)
+
+
+@cli.command("test-script")
+@click.argument("node")
+@click.option("-p", "--pipeline", help="Pipeline holding NODE (default: the first that has it).")
+@click.option("--project", "project_dir", type=click.Path(path_type=Path), help="Testing project folder.")
+@click.option("--reuse-run", type=click.Path(path_type=Path), help="Take upstream outputs from this run folder.")
+@click.option("--output-format", type=click.Choice(["text", "json"]), default="text")
+def test_script_cmd(node, pipeline, project_dir, reuse_run, output_format) -> None:
+    """Run one node alone; its inputs from sources, the latest run, or synthesized from its expectations.
+
+    \b
+    Example:
+      script-testing test-script ModelTraining -p tabular_simple
+    """
+    from script_testing.notebook import test_script
+    _print_result(test_script(node, pipeline, project_dir, reuse_run=reuse_run), output_format)
+
+
+@cli.command("test-compatibility")
+@click.argument("upstream")
+@click.argument("downstream")
+@click.option("-p", "--pipeline", help="Pipeline holding both nodes (default: the first that has them).")
+@click.option("--project", "project_dir", type=click.Path(path_type=Path), help="Testing project folder.")
+@click.option("--reuse-run", type=click.Path(path_type=Path), help="Take UPSTREAM's inputs from this run folder.")
+@click.option("--output-format", type=click.Choice(["text", "json"]), default="text")
+def test_compatibility_cmd(upstream, downstream, pipeline, project_dir, reuse_run, output_format) -> None:
+    """Run UPSTREAM, check the data on the edge, then run DOWNSTREAM on it.
+
+    \b
+    Example:
+      script-testing test-compatibility TabularPreprocessing_training ModelTraining
+    """
+    from script_testing.notebook import test_compatibility
+    _print_result(test_compatibility(upstream, downstream, pipeline, project_dir, reuse_run=reuse_run),
+                  output_format)
+
+
+def _print_result(result, output_format: str) -> None:
+    if output_format == "json":
+        click.echo(result.report.model_dump_json(indent=2, by_alias=True))
+    else:
+        click.echo(repr(result))
+    sys.exit(0 if result.success else 1)
+
+
+def _register_optional_commands() -> None:
+    from script_testing import cli_results
+    for cmd in (cli_results.list_results, cli_results.show, cli_results.report, cli_results.clean_workspace,
+                cli_results.ui):
+        cli.add_command(cmd)
+    try:
+        from script_testing.cli_configure import configure
+    except ImportError:  # pragma: no cover - the configurator ships with the package
+        return
+    cli.add_command(configure)
+
+
+_register_optional_commands()
 
 
 def main() -> None:

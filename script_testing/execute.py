@@ -38,6 +38,7 @@ class RunOptions:
     reuse_run: Path | None = None              # a previous run folder whose outputs feed unselected upstreams
     source_overrides: dict[str, SourceSpec] = field(default_factory=dict)
     source_options: dict[str, Any] = field(default_factory=dict)
+    synthesized: dict[str, Any] = field(default_factory=dict)   # "Node.input" -> selection.SynthesizedInput
     checks: bool = True
     rebaseline: bool = False
     on_event: EventHandler | None = None
@@ -282,6 +283,8 @@ class PipelineExecution:
     # -- the run
     def run(self) -> RunReport:
         t0 = time.perf_counter()
+        if self.options.checks and self.report.edges:
+            warm_up_checks()
         self.run_dir.mkdir(parents=True, exist_ok=True)
         self.report.warnings = [w for n in self.plan.nodes.values() for w in n.warnings]
         for n in self.plan.order:
@@ -355,7 +358,8 @@ class PipelineExecution:
         for node in self.selected:
             for port, w in self.plan.nodes[node].inputs.items():
                 if w.kind in ("edge", "binding") and w.upstream not in self.selected \
-                        and source_for(self.plan, node, port, self.options) is None:
+                        and source_for(self.plan, node, port, self.options) is None \
+                        and f"{node}.{port}" not in self.options.synthesized:
                     path = self._reused_path(w.upstream, w.output)
                     if path is None:
                         where = f"run {self.options.reuse_run}" if self.options.reuse_run else "no earlier run given"
@@ -417,8 +421,7 @@ class PipelineExecution:
             rep.status, rep.skipped_because = "skipped", "not selected"
             self._finish(node, rep, done)
             return None
-        bad = [d for d in plan.dependencies[node] if done.get(d) in ("failed", "skipped")
-               and not (d not in self.selected and self._reusable(d))]
+        bad = [d for d in plan.dependencies[node] if d in self.selected and done.get(d) in ("failed", "skipped")]
         if bad:
             rep.status = "skipped"
             rep.skipped_because = f"upstream {', '.join(bad)} {'failed' if done.get(bad[0]) == 'failed' else 'did not run'}"
@@ -455,10 +458,6 @@ class PipelineExecution:
         self.report.nodes[node].status = "running"
         return self._pool_get().submit(job), inputs, started
 
-    def _reusable(self, node: str) -> bool:
-        return all(self._reused_path(node, o) is not None for o in self.plan.nodes[node].outputs
-                   if self.plan.consumers_of(node, o))
-
     def _input_data(self, node: str, port: str, w: InputWire, rep: NodeReport) -> Path | None:
         spec = source_for(self.plan, node, port, self.options)
         if spec is not None:
@@ -469,6 +468,10 @@ class PipelineExecution:
                 rep.status, rep.error, rep.error_kind = "failed", f"{node}.{port}: {exc.message}", "source"
                 return None
             return Path(data.path)
+        synthesized = self.options.synthesized.get(f"{node}.{port}")
+        if synthesized is not None:
+            from script_testing.selection import write_synthesized
+            return write_synthesized(synthesized, source_input_dir(self.run_dir, node, port))
         if w.kind in ("edge", "binding"):
             path = self._data.get((w.upstream, w.output)) or self._reused_path(w.upstream, w.output)
             return path
@@ -515,9 +518,30 @@ class PipelineExecution:
         if self._checker is None:
             from script_testing.edge_checks import EdgeChecker
             self._checker = EdgeChecker(self.plan, self.run_dir, rebaseline=self.options.rebaseline)
-        self._checker.check(edge, path)
+        self._checker.check(edge, path, synthesized=f"{edge.to}.{edge.input}" in self.options.synthesized)
         self._save()
         self._emit("edge_checked", edge=edge)
+
+
+_WARM_UP: list = []
+
+
+def warm_up_checks() -> None:
+    """Import Great Expectations in a background thread (once per process), so its 3 s import
+    overlaps with generating sources and starting the script worker instead of delaying the first check."""
+    if _WARM_UP:
+        return
+    import threading
+
+    def _warm() -> None:
+        try:
+            from script_testing.checks import warm_up
+            warm_up()
+        except Exception:  # the first real check reports any problem clearly
+            pass
+    thread = threading.Thread(target=_warm, name="gx-warm-up", daemon=True)
+    _WARM_UP.append(thread)
+    thread.start()
 
 
 def run_pipeline(plan: PipelinePlan, options: RunOptions | None = None, pool=None) -> RunReport:

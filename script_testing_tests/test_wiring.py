@@ -146,7 +146,7 @@ def test_binding_and_source_on_one_node(tmp_path):
         "bindings": {f"{P}.DATA_SECONDARY": f"{C}.DATA"},
         "sources": {f"{P}.DATA": {"local": "data"}}}))
     wires = plan.wiring.inputs[P]
-    assert (wires["DATA"].kind, wires["DATA"].overridden) == ("source", f"{C}.DATA")
+    assert (wires["DATA"].kind, wires["DATA"].source.local) == ("source", "data")
     assert (wires["DATA_SECONDARY"].kind, wires["DATA_SECONDARY"].output) == ("binding", "DATA")
     assert wires["DATA_SECONDARY"].overridden is None  # nothing scored above the threshold for it
 

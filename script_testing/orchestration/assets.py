@@ -60,11 +60,19 @@ def _code_references(plan: PipelinePlan, node: str) -> dict[str, Any]:
 
 
 def _node_tags(plan: PipelinePlan, node: str) -> dict[str, str]:
-    r = plan.nodes[node].resolved
-    tags = {"step_type": keys.tag_value(r.step_type), "role": keys.tag_value(plan.nodes[node].role)}
-    if r.job_type:
-        tags["job_type"] = keys.tag_value(r.job_type)
+    n = plan.nodes[node]
+    tags = {"step_type": keys.tag_value(n.resolved.step_type), "role": keys.tag_value(n.role)}
+    job_type = _job_type(plan, node)
+    if job_type:
+        tags["job_type"] = keys.tag_value(job_type)
     return tags
+
+
+def _job_type(plan: PipelinePlan, node: str) -> str | None:
+    """The node name's suffix, else a job_type set through the node's job_args."""
+    n = plan.nodes[node]
+    value = n.resolved.job_type or n.job_args.get("job_type") or n.settings.job_args.get("job_type")
+    return str(value) if value else None
 
 
 def _step_kind(plan: PipelinePlan, node: str) -> str | None:
@@ -86,7 +94,7 @@ def script_node_asset(plan: PipelinePlan, node: str):
     kinds = {"python", step_kind} if step_kind else {"python"}
     tags = _node_tags(plan, node)
     refs = _code_references(plan, node)
-    job_type = f", job type {r.job_type}" if r.job_type else ""
+    job_type = f", job type {_job_type(plan, node)}" if _job_type(plan, node) else ""
     specs = []
     for out in n.outputs:
         contract = iface.contract.outputs.get(out)
