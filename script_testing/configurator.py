@@ -284,6 +284,9 @@ class InteractiveRuntimeTestingFactory:
             for var in node.interface.contract.env_vars.required:
                 if not env.get(var):
                     pending.append(PendingItem(name, "env", var))
+        rank = {n: i for i, n in enumerate(self.dag.order)}
+        kinds = {"output": 0, "input": 1, "env": 2}
+        pending.sort(key=lambda p: (rank[p.node], kinds[p.kind]))
         self._config = config
         self._wiring = wiring
         self._placeholders = set(placeholders)

@@ -1,0 +1,169 @@
+"""``script-testing configure``: guided configuration of what a pipeline's nodes still need.
+
+Registered in ``script_testing.cli`` with ``cli.add_command(configure)``.
+"""
+
+from __future__ import annotations
+
+import shlex
+import sys
+from pathlib import Path
+
+import click
+
+from script_testing.errors import ConfigError, ScriptTestingError
+
+MAX_ATTEMPTS = 10
+
+
+def _fail(exc: ScriptTestingError) -> None:
+    click.echo(click.style("error: ", fg="red", bold=True) + exc.message, err=True)
+    sys.exit(2)
+
+
+def _pairs(values: tuple[str, ...], option: str) -> list[tuple[str, str, str]]:
+    """``Node.name=value`` -> (node, name, value)."""
+    out = []
+    for v in values:
+        key, sep, value = v.partition("=")
+        node, dot, name = key.strip().rpartition(".")
+        if not sep or not dot or not node or not name:
+            raise click.BadParameter(f"'{v}' must be NODE.NAME=VALUE", param_hint=option)
+        out.append((node, name, value))
+    return out
+
+
+@click.command("configure")
+@click.argument("project_dir", required=False, type=click.Path(path_type=Path))
+@click.option("-p", "--pipeline", help="A pipeline of the project to configure.")
+@click.option("--dag", "dag_path", type=click.Path(path_type=Path, exists=True, dir_okay=False),
+              help="A *.dag.json; added to the project as a new pipeline when it is not one yet.")
+@click.option("-y", "--yes", is_flag=True, help="Accept every suggested source without asking.")
+@click.option("--source", "source_answers", multiple=True, metavar="NODE.PORT=SOURCE",
+              help="Answer for one port, e.g. ModelTraining.hyperparameters_s3_uri='json:{label_name: label}' "
+                   "(repeatable).")
+@click.option("--env", "env_answers", multiple=True, metavar="NODE.VAR=VALUE",
+              help="Value of a node's environment variable (repeatable).")
+@click.option("--save-to", type=click.Path(path_type=Path, file_okay=False),
+              help="Save into a copy of the project in this folder (needed for the bundled examples).")
+def configure(project_dir, pipeline, dag_path, yes, source_answers, env_answers, save_to) -> None:
+    """Configure what a pipeline's nodes are missing, validate each answer at once, and save.
+
+    Shows the auto-configured and the pending nodes, then asks, for each required input that no DAG
+    edge provides, where its data comes from (the suggestion is the default; answer synthetic:PROFILE,
+    signature:PROFILE, local:PATH, json:{...}, s3:s3://bucket/key or a {...} mapping), and a value for
+    each required environment variable that is unset. Saves into the project's script_testing.yaml.
+
+    \b
+    Examples:
+      script-testing configure ./my_project --dag dags/new_model.dag.json
+      script-testing configure ./my_project --pipeline train --yes --env TabularPreprocessing_training.LABEL_FIELD=label
+    """
+    try:
+        _configure(project_dir, pipeline, dag_path, yes, source_answers, env_answers, save_to)
+    except ScriptTestingError as exc:  # also when used outside the main CLI group
+        _fail(exc)
+
+
+def _configure(project_dir, pipeline, dag_path, yes, source_answers, env_answers, save_to) -> None:
+    from script_testing.configurator import InteractiveRuntimeTestingFactory
+    from script_testing.state import is_bundled
+
+    if pipeline and dag_path:
+        raise click.UsageError("give --pipeline or --dag, not both")
+    if pipeline or dag_path:
+        factory = InteractiveRuntimeTestingFactory(str(dag_path or pipeline), project_dir)
+    elif project_dir is not None:
+        factory = InteractiveRuntimeTestingFactory(project_dir)
+    else:
+        raise click.UsageError("name what to configure: PROJECT_DIR with --pipeline NAME or --dag PATH")
+    if is_bundled(factory.project) and save_to is None:
+        raise ConfigError("the bundled examples live inside the installed package and cannot be saved in place",
+                          where=str(factory.project.file),
+                          hint="pass --save-to DIR: the project is copied there and the configuration saved in the copy")
+
+    click.echo(_overview(factory))
+
+    # answers given on the command line first: they are validated like typed ones
+    for node, port, value in _pairs(source_answers, "--source"):
+        click.echo(f"  {node}.{port} <- {value}: " + str(factory.configure_script_testing(node, sources={port: value})))
+    for node, var, value in _pairs(env_answers, "--env"):
+        click.echo(f"  {node}: {var}={value}: " + str(factory.configure_script_testing(node, environ_vars={var: value})))
+
+    interactive = not yes
+    for item in list(factory.pending_items):
+        if item not in factory.pending_items:        # answered meanwhile
+            continue
+        if item.kind in ("input", "output"):
+            _ask_source(factory, item, interactive)
+        elif interactive:
+            _ask_env(factory, item)
+
+    if factory.pending_items:
+        click.echo(click.style(f"{len(factory.pending_items)} item(s) still pending; nothing saved:", fg="yellow"),
+                   err=True)
+        for p in factory.pending_items:
+            click.echo(f"  - {p.describe()}", err=True)
+        if yes:
+            click.echo("  give them with --source NODE.PORT=SOURCE / --env NODE.VAR=VALUE, or run without --yes",
+                       err=True)
+        sys.exit(1)
+
+    path = factory.save(save_to)
+    summary = factory.get_testing_factory_summary()
+    c = summary["counts"]
+    click.echo(f"saved pipeline {factory.pipeline} to {path} "
+               f"({c['auto_configured']} auto-configured, {c['configured']} configured, 0 pending)")
+    for a in summary["advisories"]:
+        click.echo(f"  note: {a}")
+    click.echo("next: " + f"script-testing run {shlex.quote(str(path.parent))} --pipeline {shlex.quote(factory.pipeline)}")
+
+
+def _overview(factory) -> str:
+    s = factory.get_testing_factory_summary()
+    lines = [f"pipeline {s['pipeline']}{' (new)' if s['new_pipeline'] else ''} in {s['project']}: "
+             f"{s['nodes']} nodes, {s['counts']['auto_configured']} auto-configured, "
+             f"{s['counts']['pending']} pending"]
+    for n in s["auto_configured"]:
+        lines.append(f"  ok       {n}")
+    for n in s["pending"]:
+        lines.append(f"  pending  {n}")
+        for p in factory.node_status(n).pending:
+            lines.append(f"           - {p}")
+    return "\n".join(lines)
+
+
+def _ask_source(factory, item, interactive: bool) -> None:
+    from script_testing.configurator import _suggested_value
+    default = _suggested_value(item.suggestion)
+    what = "input" if item.kind == "input" else "output (no script)"
+    if not interactive:
+        try:
+            result = factory.configure_script_testing(item.node, sources={item.name: default})
+            click.echo(f"  {item.key} <- {default}: accepted")
+        except ConfigError as exc:
+            click.echo(f"  {item.key}: the suggestion {default} is not usable: {exc.message}", err=True)
+        return
+    for _ in range(MAX_ATTEMPTS):
+        answer = click.prompt(f"source for {item.key} ({what})", default=default, show_default=True)
+        try:
+            result = factory.configure_script_testing(item.node, sources={item.name: answer})
+        except ConfigError as exc:
+            click.echo(click.style("  invalid: ", fg="red") + exc.message, err=True)
+            continue
+        click.echo(f"  {result}")
+        return
+    raise click.ClickException(f"no valid source for {item.key} after {MAX_ATTEMPTS} attempts")
+
+
+def _ask_env(factory, item) -> None:
+    for _ in range(MAX_ATTEMPTS):
+        answer = click.prompt(f"value of {item.name} for {item.node} (required environment variable)")
+        try:
+            result = factory.configure_script_testing(item.node, environ_vars={item.name: answer})
+        except ConfigError as exc:
+            click.echo(click.style("  invalid: ", fg="red") + exc.message, err=True)
+            continue
+        click.echo(f"  {result}")
+        return
+    raise click.ClickException(f"no valid value for {item.node}.{item.name} after {MAX_ATTEMPTS} attempts")
