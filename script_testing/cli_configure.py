@@ -36,8 +36,9 @@ def _pairs(values: tuple[str, ...], option: str) -> list[tuple[str, str, str]]:
 @click.command("configure")
 @click.argument("project_dir", required=False, type=click.Path(path_type=Path))
 @click.option("-p", "--pipeline", help="A pipeline of the project to configure.")
-@click.option("--dag", "dag_path", type=click.Path(path_type=Path, exists=True, dir_okay=False),
-              help="A *.dag.json; added to the project as a new pipeline when it is not one yet.")
+@click.option("--dag", "dag_path", type=click.Path(path_type=Path, dir_okay=False),
+              help="A *.dag.json (relative to the current folder or to PROJECT_DIR); added to the project as a "
+                   "new pipeline when it is not one yet.")
 @click.option("-y", "--yes", is_flag=True, help="Accept every suggested source without asking.")
 @click.option("--source", "source_answers", multiple=True, metavar="NODE.PORT=SOURCE",
               help="Answer for one port, e.g. ModelTraining.hyperparameters_s3_uri='json:{label_name: label}' "
@@ -71,6 +72,11 @@ def _configure(project_dir, pipeline, dag_path, yes, source_answers, env_answers
 
     if pipeline and dag_path:
         raise click.UsageError("give --pipeline or --dag, not both")
+    if dag_path is not None and not dag_path.exists() and project_dir is not None \
+            and (Path(project_dir) / dag_path).exists():
+        dag_path = Path(project_dir) / dag_path
+    if dag_path is not None and not dag_path.is_file():
+        raise click.BadParameter(f"the DAG file '{dag_path}' does not exist", param_hint="--dag")
     if pipeline or dag_path:
         factory = InteractiveRuntimeTestingFactory(str(dag_path or pipeline), project_dir)
     elif project_dir is not None:
@@ -83,12 +89,13 @@ def _configure(project_dir, pipeline, dag_path, yes, source_answers, env_answers
                           hint="pass --save-to DIR: the project is copied there and the configuration saved in the copy")
 
     click.echo(_overview(factory))
+    initially_pending = [n for n in factory.dag.order if factory.node_status(n).pending]
 
     # answers given on the command line first: they are validated like typed ones
     for node, port, value in _pairs(source_answers, "--source"):
-        click.echo(f"  {node}.{port} <- {value}: " + str(factory.configure_script_testing(node, sources={port: value})))
+        click.echo(f"  {node}.{port} <- {value}: " + _short(factory.configure_script_testing(node, sources={port: value})))
     for node, var, value in _pairs(env_answers, "--env"):
-        click.echo(f"  {node}: {var}={value}: " + str(factory.configure_script_testing(node, environ_vars={var: value})))
+        click.echo(f"  {node}: {var}={value}: " + _short(factory.configure_script_testing(node, environ_vars={var: value})))
 
     interactive = not yes
     for item in list(factory.pending_items):
@@ -98,6 +105,12 @@ def _configure(project_dir, pipeline, dag_path, yes, source_answers, env_answers
             _ask_source(factory, item, interactive)
         elif interactive:
             _ask_env(factory, item)
+
+    if interactive:
+        for node in initially_pending:
+            for key, value in factory.node_requirements(node)["job_args"].items():
+                if value is None and factory.nodes[node].has_script:
+                    _ask_job_arg(factory, node, key)
 
     if factory.pending_items:
         click.echo(click.style(f"{len(factory.pending_items)} item(s) still pending; nothing saved:", fg="yellow"),
@@ -109,11 +122,13 @@ def _configure(project_dir, pipeline, dag_path, yes, source_answers, env_answers
                        err=True)
         sys.exit(1)
 
+    changed = factory.get_testing_factory_summary()["unsaved_changes"] or save_to is not None
     path = factory.save(save_to)
     summary = factory.get_testing_factory_summary()
     c = summary["counts"]
-    click.echo(f"saved pipeline {factory.pipeline} to {path} "
-               f"({c['auto_configured']} auto-configured, {c['configured']} configured, 0 pending)")
+    verb = "saved" if changed else "nothing to change in"
+    click.echo(f"{verb} pipeline {factory.pipeline} ({path}): "
+               f"{c['auto_configured']} auto-configured, {c['configured']} configured, 0 pending")
     for a in summary["advisories"]:
         click.echo(f"  note: {a}")
     click.echo("next: " + f"script-testing run {shlex.quote(str(path.parent))} --pipeline {shlex.quote(factory.pipeline)}")
@@ -140,7 +155,7 @@ def _ask_source(factory, item, interactive: bool) -> None:
     if not interactive:
         try:
             result = factory.configure_script_testing(item.node, sources={item.name: default})
-            click.echo(f"  {item.key} <- {default}: accepted")
+            click.echo(f"  {item.key} <- {default}: {_short(result)}")
         except ConfigError as exc:
             click.echo(f"  {item.key}: the suggestion {default} is not usable: {exc.message}", err=True)
         return
@@ -151,7 +166,7 @@ def _ask_source(factory, item, interactive: bool) -> None:
         except ConfigError as exc:
             click.echo(click.style("  invalid: ", fg="red") + exc.message, err=True)
             continue
-        click.echo(f"  {result}")
+        click.echo(f"  {_short(result)}")
         return
     raise click.ClickException(f"no valid source for {item.key} after {MAX_ATTEMPTS} attempts")
 
@@ -164,6 +179,28 @@ def _ask_env(factory, item) -> None:
         except ConfigError as exc:
             click.echo(click.style("  invalid: ", fg="red") + exc.message, err=True)
             continue
-        click.echo(f"  {result}")
+        click.echo(f"  {_short(result)}")
         return
     raise click.ClickException(f"no valid value for {item.node}.{item.name} after {MAX_ATTEMPTS} attempts")
+
+
+def _ask_job_arg(factory, node: str, key: str) -> None:
+    for _ in range(MAX_ATTEMPTS):
+        answer = click.prompt(f"--{key} for {node} (optional: the node name has no job type suffix; empty leaves it unset)",
+                              default="", show_default=False)
+        if not answer.strip():
+            return
+        try:
+            result = factory.configure_script_testing(node, job_args={key: answer.strip()})
+        except ConfigError as exc:
+            click.echo(click.style("  invalid: ", fg="red") + exc.message, err=True)
+            continue
+        click.echo(f"  {_short(result)}")
+        return
+
+
+def _short(result) -> str:
+    """``ok, NODE ready`` or ``ok, N item(s) left for NODE``."""
+    if result.ready:
+        return f"ok, {result.node} ready"
+    return f"ok, {len(result.pending)} item(s) left for {result.node}"

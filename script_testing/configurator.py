@@ -652,6 +652,8 @@ class InteractiveRuntimeTestingFactory:
         copied = target.parent.resolve() != self.project.root.resolve()
         if copied:
             self._copy_project_to(target.parent)
+        elif not self._dirty:
+            return target                   # nothing to write: keep the file (and its comments) untouched
         elif is_bundled(self.project):
             raise ConfigError("the bundled examples live inside the installed package and are not saved in place",
                               where=str(self.project.file),

@@ -129,7 +129,7 @@ class _EdgeRun:
     def needs(self, reason: str, what: str = "it") -> str:
         if self.req.consumer:
             return f"{self.req.consumer_node} needs {what} ({reason})"
-        return f"{what} is required by {reason}" if what != "it" else f"required by {reason}"
+        return f"{what} required by {reason}" if what != "it" else f"required by {reason}"
 
     def fail(self, expectation: str, message: str, *, column: str | None = None, observed: str = "",
              percent: float | None = None, files: list[str] | None = None, structural: bool = False,
@@ -183,6 +183,10 @@ class _EdgeRun:
             return
         if others:
             self.notes.append(f"non-tabular files not validated as tables: {self.files_text(others)}")
+        empty = [f.rel for f in tabular if f.size == 0]
+        if empty:       # a writer's empty partition: no header, no rows; nothing to check
+            self.notes.append(f"empty (0-byte) files skipped: {self.files_text(empty)}")
+            tabular = [f for f in tabular if f.size > 0]
         self.tabular = True
         self.evaluated.add("expect_file_readable")
         rules = req.rules()
@@ -315,7 +319,7 @@ class _EdgeRun:
                     observed = ", ".join(sorted(slot["observed"]))
                     self.fail("expect_column_kind",
                               f"column '{r.column}' of {self.src} is {observed}, but "
-                              f"{self.req.consumer_node if self.req.consumer else 'the edge'} expects "
+                              f"{self.req.consumer_node if self.req.consumer else 'the consumer'} expects "
                               f"{r.params['type']} ({r.reason}) [{self.files_text(slot['files'], len(readable))}]",
                               column=r.column, observed=observed, files=slot["files"])
                 continue

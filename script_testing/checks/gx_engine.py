@@ -174,6 +174,7 @@ class DocsSites:
 
         Returns the path of the site's index.html.
         """
+        gx_context()  # import GX under the lock first: a warm-up thread may be importing it right now
         from great_expectations.core.run_identifier import RunIdentifier
         from great_expectations.data_context.types.resource_identifiers import (
             ExpectationSuiteIdentifier, ValidationResultIdentifier)

@@ -41,7 +41,7 @@ def kind_of(series: Any) -> str:
     if pt.is_datetime64_any_dtype(dtype):
         return "datetime"
     if isinstance(dtype, pd.StringDtype) or pt.is_string_dtype(dtype):
-        if len(series) and series.isna().all():
+        if series.isna().all():          # also no rows at all: a header-only CSV says nothing
             return "null"
         if dtype == object:
             sample = series.dropna().head(100)
