@@ -378,3 +378,23 @@ def test_batches_of_a_large_file_give_the_same_result(out):
            [f.to_dict() for f in whole.failed_expectations]
     assert {f.expectation for f in whole.failed_expectations} == {"expect_column_values_to_be_between"}
     assert batched.schema == whole.schema and batched.schema["rows"] == 1000
+
+
+def test_structural_failures_block_even_with_severity_warn(tmp_path):
+    r = validate_edge(tmp_path / "missing", req({"severity": "warn", "columns": ["id"]}))
+    assert r.status == "failed" and failures(r)[0]["severity"] == "block"
+
+
+def test_zero_byte_part_files_are_skipped_not_failed(out):
+    (out / "part-0.csv").write_bytes(b"")
+    frame(4).to_csv(out / "part-1.csv", index=False)
+    r = validate_edge(out, req({"columns": ["id"]}))
+    assert r.status == "passed" and any("0-byte" in n for n in r.notes)
+
+
+def test_importing_checks_does_not_import_great_expectations():
+    import subprocess
+    import sys
+    code = ("import sys, script_testing.checks as c; "
+            "assert 'great_expectations' not in sys.modules, 'GX imported eagerly'")
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)

@@ -75,6 +75,17 @@ def test_failing_project_exits_1_with_per_node_lines(tmp_path):
     assert combined["runs"][0]["nodes"]["Transform"]["status"] == "failed"
 
 
+def test_checks_in_a_fresh_process_right_after_start(tmp_path):
+    """Regression: the first edge check ran while the background Great Expectations warm-up was still
+    importing GX, and failed with "ImportError: cannot import name ... partially initialized module"
+    (DocsSites.build imported GX outside the GX lock). Fast scripts with untyped edges hit it at once."""
+    root = branching_project(tmp_path / "proj").write()
+    proc = cli("run", str(root), cwd=tmp_path)
+    assert proc.returncode == 0, output(proc)
+    assert "Traceback" not in output(proc)
+    assert "PASSED: pipeline p" in proc.stdout and "3/3 edge checks passed" in proc.stdout
+
+
 @pytest.mark.parametrize("problem", ["bad_yaml", "unknown_pipeline", "cycle", "no_project"])
 def test_config_errors_exit_2_with_one_clear_line(tmp_path, problem):
     root = tmp_path / "proj"

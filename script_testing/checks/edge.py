@@ -229,7 +229,14 @@ class _EdgeRun:
                 gx_rules = self.own_checks(df, kinds, rules, f.rel)
                 if gx_rules:
                     suite = gx_engine.build_suite(gx_engine.safe_name(self.req.key), gx_rules)
-                    result = gx_engine.validate_frame(df, suite)
+                    try:
+                        result = gx_engine.validate_frame(df, suite)
+                    except Exception as exc:    # GX itself failed on this data: say so, keep going
+                        self.fail("gx_validation_error",
+                                  f"GX could not validate file '{f.rel}' of {self.src}: "
+                                  f"{type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}",
+                                  observed="error", files=[f.rel])
+                        continue
                     for row in gx_engine.result_rows(result):
                         agg = self.aggs.get(row["key"])
                         if agg is not None:
@@ -273,8 +280,11 @@ class _EdgeRun:
                 continue
             if r.check == "unique":
                 values = df[r.column].dropna()
-                self.hashes.setdefault(r.key, []).append(
-                    pd.util.hash_pandas_object(values, index=False).to_numpy())
+                try:
+                    hashed = pd.util.hash_pandas_object(values, index=False).to_numpy()
+                except TypeError:        # unhashable cells (lists, dicts from JSON): hash their text
+                    hashed = pd.util.hash_pandas_object(values.astype(str), index=False).to_numpy()
+                self.hashes.setdefault(r.key, []).append(hashed)
             self.aggs.setdefault(r.key, _Agg(r))
             gx_rules.append(r)
         return gx_rules

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from script_testing.report import EdgeReport, NodeReport, RunReport
 
-from .common import (STATUS_LABEL, clip, esc, first_line, fmt_bytes, fmt_duration, fmt_mem, fmt_time, href_for,
+from .common import (STATUS_LABEL, clip, esc, first_line, fmt_bytes, fmt_duration, fmt_mem, fmt_time,
                      link, slug)
 from .svg import display_status, render_dag_svg, render_timeline_svg
 
@@ -363,7 +363,7 @@ def summary_html(report: RunReport, *, base_dir: str | os.PathLike | None = None
         outs = []
         for out_name, path in node.outputs.items():
             summ = node.output_summary.get(out_name)
-            extra = f' <span class="st-muted">({summ.files} files, {esc(fmt_bytes(summ.bytes))})</span>' \
+            extra = f' <span class="st-muted">({summ.files} file{"s" if summ.files != 1 else ""}, {esc(fmt_bytes(summ.bytes))})</span>' \
                 if summ and summ.exists else ""
             outs.append((link(path, out_name, base) or esc(out_name)) + extra)
         note = ""

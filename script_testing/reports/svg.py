@@ -167,19 +167,20 @@ def _layers(names: list[str], edges: list[DagEdge]) -> dict[str, int]:
     return layer
 
 
-def layout_dag(names: list[str], edges: list[DagEdge], direction: str = "auto", max_width: float = 1300) -> Layout:
+def layout_dag(names: list[str], edges: list[DagEdge], direction: str = "auto", max_width: float = 1300,
+               widths: dict[str, float] | None = None) -> Layout:
     """Place ``names`` in layers (longest path from the sources). ``direction``: LR, TB or auto
     (left to right when that fits in ``max_width``, else whichever is narrower)."""
     if direction == "auto":
-        lr = _layout(names, edges, "LR")
+        lr = _layout(names, edges, "LR", widths)
         if lr.width <= max_width:
             return lr
-        tb = _layout(names, edges, "TB")
+        tb = _layout(names, edges, "TB", widths)
         return tb if tb.width < lr.width else lr
-    return _layout(names, edges, direction)
+    return _layout(names, edges, direction, widths)
 
 
-def _layout(names: list[str], edges: list[DagEdge], direction: str) -> Layout:
+def _layout(names: list[str], edges: list[DagEdge], direction: str, widths: dict[str, float] | None) -> Layout:
     lr = direction == "LR"
     rank_gap = 112.0 if lr else 70.0
     order_gap = 24.0 if lr else 30.0
@@ -187,7 +188,7 @@ def _layout(names: list[str], edges: list[DagEdge], direction: str) -> Layout:
     n_layers = max(layer.values(), default=-1) + 1
     slots: dict[str, Slot] = {}
     for n in names:
-        w = _node_width(n)
+        w = (widths or {}).get(n) or _node_width(n)
         slots[n] = Slot(n, False, layer[n], rs=w if lr else NODE_H, os=NODE_H if lr else w)
     layers: list[list[str]] = [[] for _ in range(n_layers)]
     for n in names:
@@ -334,7 +335,9 @@ def render_dag_svg(report: RunReport, edges_dag: list[tuple[str, str]] | None = 
                 names.append(n)
     if not names:
         return '<p class="st-muted">No nodes.</p>'
-    lay = layout_dag(names, edges, direction, max_width)
+    subs = {n: _node_subtitle(report.nodes.get(n), display_status(n, report.nodes.get(n), report)) for n in names}
+    widths = {n: max(_node_width(n), min(330.0, 6.1 * len(subs[n]) + 60)) for n in names}
+    lay = layout_dag(names, edges, direction, max_width, widths)
     S = lay.slots
     lr = lay.direction == "LR"
     pt = lay.point
@@ -396,6 +399,8 @@ def render_dag_svg(report: RunReport, edges_dag: list[tuple[str, str]] | None = 
             text = clip(text, label_chars)
             nxt = pts[1]
             lx, ly = pt((a.r + a.rs + nxt[1]) / 2, (a.o + out_port[i] + nxt[2]) / 2)
+            if lr and abs(nxt[2] - (a.o + out_port[i])) < 4:
+                ly -= 8   # a straight edge: the label sits just above the line
             labels.append((lx, ly, text, colours(status)[2] if status != "passed" else "#334155", e.tooltip))
 
     # keep labels from overlapping each other: push them along the order axis
