@@ -56,10 +56,10 @@ class EdgeChecker:
 
     def __init__(self, plan: PipelinePlan, run_dir: Path, *, rebaseline: bool = False, docs: bool = True,
                  baseline: bool = True) -> None:
-        from script_testing.checks import SchemaBaseline
+        from script_testing.checks import DocsBatch, SchemaBaseline
         self.plan = plan
         self.run_dir = Path(run_dir)
-        self.docs_dir = self.run_dir / "data_docs" if docs else None
+        self.docs = DocsBatch(self.run_dir / "data_docs") if docs else None
         self.baseline = SchemaBaseline(baseline_path(plan)) if baseline else None
         if rebaseline and self.baseline is not None:
             self.baseline.rebaseline()
@@ -97,8 +97,7 @@ class EdgeChecker:
         """
         from script_testing.checks import validate_edge
         result = validate_edge(path, self.requirements(edge, path),
-                               baseline=None if synthesized else self.baseline,
-                               docs_dir=self.docs_dir)
+                               baseline=None if synthesized else self.baseline, docs=self.docs)
         edge.status = result.status
         edge.summary = result.summary
         edge.failed_expectations = [f.to_dict() if hasattr(f, "to_dict") else dict(f.__dict__)
@@ -107,3 +106,7 @@ class EdgeChecker:
         edge.duration_s = round(result.duration_s, 4)
         edge.docs_path = result.docs_path
         return edge
+
+    def build_docs(self) -> str | None:
+        """Build the run's Data Docs site once, for every edge checked so far."""
+        return self.docs.build() if self.docs is not None else None

@@ -301,6 +301,8 @@ class PipelineExecution:
                     rep.status, rep.skipped_because = "skipped", "source problems found before the run"
                 return self.report
             self._schedule()
+            if self._checker is not None:
+                self._checker.build_docs()
         finally:
             self.report.finished_at = now_iso()
             self.report.duration_s = round(time.perf_counter() - t0, 3)

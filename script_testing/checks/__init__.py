@@ -30,11 +30,11 @@ Expectation names in results: GX names (``expect_column_to_exist``,
 """
 
 from script_testing.checks.baseline import DriftItem, SchemaBaseline
-from script_testing.checks.edge import validate_edge
+from script_testing.checks.edge import DocsBatch, validate_edge
 from script_testing.checks.requirements import EdgeRequirements, Rule
 from script_testing.checks.result import EdgeCheckResult, FailedExpectation
 
-__all__ = ["DriftItem", "EdgeCheckResult", "EdgeRequirements", "FailedExpectation", "Rule",
+__all__ = ["DocsBatch", "DriftItem", "EdgeCheckResult", "EdgeRequirements", "FailedExpectation", "Rule",
            "SchemaBaseline", "validate_edge", "warm_up"]
 
 

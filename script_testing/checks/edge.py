@@ -42,27 +42,56 @@ DEFAULT_BATCH_ROWS = 1_000_000
 def validate_edge(path: str | Path, requirements: EdgeRequirements | None = None, *,
                   baseline: SchemaBaseline | str | Path | None = None,
                   docs_dir: str | Path | None = None,
-                  batch_rows: int | None = DEFAULT_BATCH_ROWS) -> EdgeCheckResult:
+                  batch_rows: int | None = DEFAULT_BATCH_ROWS,
+                  docs: "DocsBatch | None" = None) -> EdgeCheckResult:
     """Check that the data at ``path`` (an upstream output folder, or one file) fits ``requirements``.
 
     ``baseline``: a :class:`SchemaBaseline` (or its JSON path) to compare the schema with; the edge's
     schema is recorded there on its first passing run. ``docs_dir``: build a GX Data Docs site there.
     ``batch_rows``: the most rows held in memory at once (a larger file is validated in batches).
+    ``docs``: a :class:`DocsBatch` collecting this validation for one Data Docs build at the end of a
+    run (building the site costs ~0.3 s, so a run builds it once rather than per edge).
     Never raises for bad data: every problem is a failed expectation in the result.
     """
     started = time.perf_counter()
     req = requirements or EdgeRequirements()
     if baseline is not None and not isinstance(baseline, SchemaBaseline):
         baseline = SchemaBaseline(baseline)
-    run = _EdgeRun(Path(path), req, batch_rows, keep_gx_results=docs_dir is not None)
+    run = _EdgeRun(Path(path), req, batch_rows, keep_gx_results=docs_dir is not None or docs is not None)
     run.execute()
     if baseline is not None:
         run.compare_baseline(baseline)
     docs_path = None
-    if docs_dir is not None:
+    if docs is not None:
+        docs.add(req.key, run.gx_results)
+        docs_path = str(docs.index)
+    elif docs_dir is not None:
         from script_testing.checks.gx_engine import build_docs
         docs_path = build_docs(Path(docs_dir), req.key, run.gx_results)
     return run.result(time.perf_counter() - started, docs_path)
+
+
+class DocsBatch:
+    """Validation results of several edges, built into one Data Docs site with :meth:`build`."""
+
+    def __init__(self, docs_dir: str | Path) -> None:
+        self.docs_dir = Path(docs_dir)
+        self.items: list[tuple[str, list[tuple[str, Any]]]] = []
+
+    @property
+    def index(self) -> Path:
+        return self.docs_dir / "index.html"
+
+    def add(self, suite_name: str, shard_results: list[tuple[str, Any]]) -> None:
+        self.items.append((suite_name, list(shard_results)))
+
+    def build(self) -> str | None:
+        """Build the site (once) for everything added; returns the index path, or None if empty."""
+        if not self.items:
+            return None
+        from script_testing.checks.gx_engine import build_docs_many
+        items, self.items = self.items, []
+        return build_docs_many(self.docs_dir, items)
 
 
 # ---- one run -------------------------------------------------------------------------------------

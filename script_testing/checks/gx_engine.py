@@ -174,7 +174,10 @@ class DocsSites:
 
         Returns the path of the site's index.html.
         """
-        gx_context()  # import GX under the lock first: a warm-up thread may be importing it right now
+        return self.build_many(docs_dir, [(suite_name, shard_results)])
+
+    def build_many(self, docs_dir: Path, items: list[tuple[str, list[tuple[str, Any]]]]) -> str:
+        """Like :meth:`build` for several suites, with one site build (the expensive part)."""
         from great_expectations.core.run_identifier import RunIdentifier
         from great_expectations.data_context.types.resource_identifiers import (
             ExpectationSuiteIdentifier, ValidationResultIdentifier)
@@ -196,17 +199,18 @@ class DocsSites:
             self._sites.move_to_end(str(docs_dir))
             while len(self._sites) > self.max_sites:
                 self._sites.popitem(last=False)
-            run_time = _dt.datetime.now(_dt.timezone.utc)
-            run_id = RunIdentifier(run_name=safe_name(suite_name), run_time=run_time)
-            suite_id = ExpectationSuiteIdentifier(name=safe_name(suite_name))
             new_keys = []
-            for label, result in shard_results:
-                key = ValidationResultIdentifier(expectation_suite_identifier=suite_id, run_id=run_id,
-                                                 batch_identifier=safe_name(label))
-                result.meta["run_id"] = run_id
-                result.meta["validation_time"] = run_time
-                entries.append((key, result))
-                new_keys.append(key)
+            for suite_name, shard_results in items:
+                run_time = _dt.datetime.now(_dt.timezone.utc)
+                run_id = RunIdentifier(run_name=safe_name(suite_name), run_time=run_time)
+                suite_id = ExpectationSuiteIdentifier(name=safe_name(suite_name))
+                for label, result in shard_results:
+                    key = ValidationResultIdentifier(expectation_suite_identifier=suite_id, run_id=run_id,
+                                                     batch_identifier=safe_name(label))
+                    result.meta["run_id"] = run_id
+                    result.meta["validation_time"] = run_time
+                    entries.append((key, result))
+                    new_keys.append(key)
             store = context.validation_results_store
             wanted = {k.to_tuple() for k, _ in entries}
             for k in list(store.list_keys()):
@@ -229,3 +233,7 @@ _DOCS = DocsSites()
 
 def build_docs(docs_dir: Path, suite_name: str, shard_results: list[tuple[str, Any]]) -> str:
     return _DOCS.build(docs_dir, suite_name, shard_results)
+
+
+def build_docs_many(docs_dir: Path, items: list[tuple[str, list[tuple[str, Any]]]]) -> str:
+    return _DOCS.build_many(docs_dir, items)
