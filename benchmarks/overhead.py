@@ -198,6 +198,14 @@ def print_table(rows: list[dict], repeat: int) -> None:
             cells.append(f"{t:>{w}.2f} {t / b:>6.2f} {(t - b) * 1000 / s:>8.1f}")
         print(" | ".join(cells))
     print("\nratio = run / bare; ms/node = (run - bare) / script nodes")
+    chains = [r for r in rows if r["label"].startswith("chain")]
+    if len(chains) >= 2:   # the per-node cost without the fixed start-up: slope between two chain sizes
+        a, b = chains[0], chains[-1]
+        dn = b["scripts"] - a["scripts"]
+        slope = {k: ((b["median"][k] - b["median"]["bare"]) - (a["median"][k] - a["median"]["bare"])) * 1000 / dn
+                 for k in ("no-checks", "checks")}
+        print(f"marginal overhead per extra node (chain {a['scripts']} -> {b['scripts']}): "
+              f"no-checks {slope['no-checks']:.1f} ms, checks {slope['checks']:.1f} ms")
     print("raw seconds:", json.dumps({r["label"]: {k: [round(x, 2) for x in v] for k, v in r["all"].items()}
                                       for r in rows}))
 

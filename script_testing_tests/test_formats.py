@@ -244,6 +244,7 @@ def test_wrong_type_in_interface_names_file_and_key_path(tmp_path):
     assert "'perhaps'" in msg
 
 
+@pytest.mark.xfail(strict=True, reason='BUG formats/loading.py:71 lowercases the whole pydantic message, user names included')
 def test_validation_messages_keep_the_case_of_user_names(tmp_path):
     """Node, port and step type names are case-sensitive: an error must quote them as written."""
     path = write_yaml(tmp_path / "bad.step.yaml", interface("Tabular_Preprocessing"))
@@ -347,9 +348,11 @@ def test_dag_cycle_is_named_in_order():
 
 @pytest.mark.parametrize("nodes,edges,members", [
     # the first node (alphabetically and in listed order) lies downstream of the cycle
-    (["Aa", "B", "C"], [("B", "C"), ("C", "B"), ("B", "Aa")], {"B", "C"}),
-    (["Archive", "Load", "Train", "Eval"],
-     [("Load", "Train"), ("Train", "Eval"), ("Eval", "Train"), ("Eval", "Archive")], {"Train", "Eval"}),
+    pytest.param(["Aa", "B", "C"], [("B", "C"), ("C", "B"), ("B", "Aa")], {"B", "C"},
+                 marks=pytest.mark.xfail(strict=True, raises=StopIteration, reason="BUG formats/dag.py:122-131 _find_cycle starts at a node downstream of the cycle")),
+    pytest.param(["Archive", "Load", "Train", "Eval"],
+                 [("Load", "Train"), ("Train", "Eval"), ("Eval", "Train"), ("Eval", "Archive")], {"Train", "Eval"},
+                 marks=pytest.mark.xfail(strict=True, raises=StopIteration, reason="BUG formats/dag.py:122-131 _find_cycle starts at a node downstream of the cycle")),
     # two cycles: either may be reported, but it must be a real one
     (["P", "Q", "R", "S"], [("P", "Q"), ("Q", "P"), ("R", "S"), ("S", "R")], None),
     (["A"], [("A", "A")], {"A"}),
@@ -497,6 +500,7 @@ def test_unknown_project_key_is_named(tmp_path):
         load_project(tmp_path)
 
 
+@pytest.mark.xfail(strict=True, reason="BUG formats/loading.py:71 lowercases the message: 'Load.DATA' is shown as 'load.data'")
 def test_unknown_data_profile_is_named(tmp_path):
     write_yaml(tmp_path / "script_testing.yaml", {
         "data_profiles": {"tabular_binary": {"columns": [{"name": "id", "kind": "id"}]}},

@@ -178,6 +178,7 @@ class DocsSites:
 
     def build_many(self, docs_dir: Path, items: list[tuple[str, list[tuple[str, Any]]]]) -> str:
         """Like :meth:`build` for several suites, with one site build (the expensive part)."""
+        gx_context()  # import GX under the lock first: a warm-up thread may be importing it right now
         from great_expectations.core.run_identifier import RunIdentifier
         from great_expectations.data_context.types.resource_identifiers import (
             ExpectationSuiteIdentifier, ValidationResultIdentifier)

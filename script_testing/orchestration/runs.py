@@ -56,6 +56,46 @@ def pool_for(plan: PipelinePlan):
     return shared_pool(wanted)
 
 
+_warmed: set[str] = set()
+_NOOP = "def main(input_paths, output_paths, environ_vars, job_args):\n    return None\n"
+
+
+def warm_up(plan: PipelinePlan) -> None:
+    """Start the slow, once-per-process work in the background at the first step of a run.
+
+    GX's import and context (~3-4 s) are built in a thread and the script worker's warm-up (importing
+    pandas, sklearn... in its own process) is triggered with a no-op job, so both overlap the source
+    steps instead of stalling the first check and the first script one after the other.
+    """
+    key = f"{plan.project.root}:{plan.name}"
+    with _lock:
+        if key in _warmed:
+            return
+        first = not _warmed
+        _warmed.add(key)
+    if first:
+        threading.Thread(target=_import_checks, name="script_testing-gx-warmup", daemon=True).start()
+    try:
+        import tempfile
+
+        from script_testing.runner import ScriptJob
+        folder = Path(tempfile.mkdtemp(prefix="script_testing_warmup_"))
+        script = folder / "noop.py"
+        script.write_text(_NOOP, encoding="utf-8")
+        pool_for(plan).submit(ScriptJob(node="_warmup", script_path=script, input_paths={}, output_paths={},
+                                        work_dir=folder, timeout_s=60))
+    except Exception:     # warming up is an optimisation only
+        pass
+
+
+def _import_checks() -> None:
+    try:
+        from script_testing.checks.gx_engine import gx_context
+        gx_context()
+    except Exception:
+        pass
+
+
 def edge_checker(plan: PipelinePlan, run_dir: Path, rebaseline: bool):
     """One EdgeChecker per run folder and process (GX is imported once, on first use)."""
     key = (plan.name, str(run_dir), rebaseline)
