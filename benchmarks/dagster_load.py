@@ -169,7 +169,7 @@ def bare_jobs(pipeline: str, root: Path) -> Path:
 
 
 def time_run(pipeline: str, repeat: int) -> dict:
-    dagster_s, bare_s = [], []
+    dagster_s, bare_s, nochecks_s = [], [], []
     with tempfile.TemporaryDirectory(prefix="dagster_bench_") as tmp:
         tmp = Path(tmp)
         home = tmp / "home"
@@ -190,9 +190,16 @@ def time_run(pipeline: str, repeat: int) -> dict:
             if res.returncode != 0:
                 raise SystemExit(f"dagster job execute failed:\n{res.stdout[-3000:]}\n{res.stderr[-3000:]}")
             inner = json.loads(out.stdout.strip().splitlines()[-1])["bare_s"]
-    d, b = statistics.median(dagster_s), statistics.median(bare_s)
+            cfg = tmp / "nochecks.yaml"        # the same run with the edge checks' expectations off (no GX)
+            cfg.write_text("resources:\n  runner:\n    config:\n      checks: false\n")
+            t0 = time.perf_counter()
+            subprocess.run([str(BIN / "dagster"), "job", "execute", "-m", "script_testing.definitions",
+                            "-j", pipeline, "-c", str(cfg)], env=env, cwd=tmp, capture_output=True, check=True)
+            nochecks_s.append(time.perf_counter() - t0)
+    d, b, n = statistics.median(dagster_s), statistics.median(bare_s), statistics.median(nochecks_s)
     return {"pipeline": pipeline, "dagster_job_execute_s": round(d, 2), "bare_mains_process_s": round(b, 2),
-            "bare_mains_inside_s": round(inner, 2), "ratio": round(d / b, 2)}
+            "bare_mains_inside_s": round(inner, 2), "ratio": round(d / b, 2),
+            "dagster_job_execute_no_checks_s": round(n, 2), "ratio_no_checks": round(n / b, 2)}
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -217,7 +224,9 @@ def main(argv: list[str] | None = None) -> None:
         run = time_run(args.pipeline, args.repeat)
         print(f"run: {run['pipeline']}: `dagster job execute` {run['dagster_job_execute_s']:.2f} s vs each main() "
               f"bare in a fresh process {run['bare_mains_process_s']:.2f} s "
-              f"(mains alone {run['bare_mains_inside_s']:.2f} s): ratio {run['ratio']:.2f}x (target <= 1.5x)")
+              f"(mains alone {run['bare_mains_inside_s']:.2f} s): ratio {run['ratio']:.2f}x (target <= 1.5x); "
+              f"with runner.checks false (no GX): {run['dagster_job_execute_no_checks_s']:.2f} s, "
+              f"ratio {run['ratio_no_checks']:.2f}x")
         print(json.dumps({"load": load, "run": run}))
     else:
         print(json.dumps({"load": load}))

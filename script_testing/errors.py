@@ -21,10 +21,11 @@ class ScriptTestingError(Exception):
     @property
     def message(self) -> str:
         head = f"{self.where}: {self.what}" if self.where else self.what
-        parts = [head.rstrip(".") + "."]
-        if self.hint:
-            parts.append(self.hint.rstrip(".") + ".")
-        text = " ".join(parts)
+        parts = [head.rstrip(".")]
+        if self.hint:    # "what happened; what to do."
+            parts.append(self.hint.rstrip("."))
+        text = "; ".join(parts)
+        text += "" if text.endswith(("?", "!")) else "."
         if self.details:
             text += "\n" + self.details
         return text

@@ -302,7 +302,10 @@ class PipelineExecution:
                 return self.report
             self._schedule()
             if self._checker is not None:
-                self._checker.build_docs()
+                try:
+                    self._checker.build_docs()
+                except Exception as exc:  # Data Docs are a convenience; the checks' results stand
+                    self.report.warnings.append(f"could not build the Data Docs site ({type(exc).__name__}: {exc})")
         finally:
             self.report.finished_at = now_iso()
             self.report.duration_s = round(time.perf_counter() - t0, 3)
@@ -520,7 +523,12 @@ class PipelineExecution:
         if self._checker is None:
             from script_testing.edge_checks import EdgeChecker
             self._checker = EdgeChecker(self.plan, self.run_dir, rebaseline=self.options.rebaseline)
-        self._checker.check(edge, path, synthesized=f"{edge.to}.{edge.input}" in self.options.synthesized)
+        try:
+            self._checker.check(edge, path, synthesized=f"{edge.to}.{edge.input}" in self.options.synthesized)
+        except Exception as exc:  # a bug in a check must cost one edge, not the run
+            edge.status = "failed"
+            edge.summary = (f"{edge.id}: the check itself failed ({type(exc).__name__}: {exc}); "
+                            f"the data was not validated. Re-run with --no-checks to continue, and report this")
         self._save()
         self._emit("edge_checked", edge=edge)
 

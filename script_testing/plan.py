@@ -16,6 +16,7 @@ from typing import Any
 from script_testing.catalog import ResolvedNode, StepCatalog
 from script_testing.formats.dag import PipelineDag
 from script_testing.formats.project import Expectations, NodeSettings, PipelineConfig, Project, split_node_port
+from script_testing.state import state_root
 from script_testing.specs import PipelineTestingSpec, ScriptExecutionSpec, SpecStore, script_name_for
 from script_testing.wiring import InputWire, Wiring, input_file_name, wire_pipeline
 
@@ -140,18 +141,24 @@ def load_plan(project: Project, pipeline: str, *, catalog: StepCatalog | None = 
     if extra:
         dag = PipelineDag(dag.nodes, dag.edges + extra, metadata=dag.metadata,
                           source=f"{dag_path} + bindings in {project.file}")
-    store = SpecStore(project.root)
+    store = SpecStore(state_root(project))
     nodes = {}
+    names = {n: script_name_for(n, r.script_path, r.step_type, r.job_type) for n, r in resolved.items()}
+    taken = list(names.values())
+    for n, v in names.items():   # one spec file per node: a short name two nodes share gets the job type
+        if taken.count(v) > 1 and resolved[n].job_type:
+            names[n] = f"{v}_{resolved[n].job_type}"
     for name in dag.order:
         r = resolved[name]
         settings = config.nodes.get(name, NodeSettings())
-        nodes[name] = _node_plan(project, pipeline, r, settings, wiring, store if use_pinned_specs else None)
+        nodes[name] = _node_plan(project, pipeline, r, settings, wiring, store if use_pinned_specs else None,
+                                 names[name])
     return PipelinePlan(project=project, name=pipeline, config=config, dag=dag, dag_path=dag_path,
                         nodes=nodes, wiring=wiring, catalog=catalog)
 
 
 def _node_plan(project: Project, pipeline: str, r: ResolvedNode, settings: NodeSettings, wiring: Wiring,
-               store: SpecStore | None) -> NodePlan:
+               store: SpecStore | None, script_name: str | None = None) -> NodePlan:
     contract = r.interface.contract
     warnings: list[str] = []
     environ = dict(contract.env_vars.optional)
@@ -172,7 +179,7 @@ def _node_plan(project: Project, pipeline: str, r: ResolvedNode, settings: NodeS
             job_args[arg.dest] = arg.default
     for key, value in settings.job_args.items():
         job_args.setdefault(key, value)
-    script_name = script_name_for(r.name, r.script_path, r.step_type, r.job_type)
+    script_name = script_name or script_name_for(r.name, r.script_path, r.step_type, r.job_type)
     if store is not None and r.has_script:
         saved = store.load_script_spec(pipeline, script_name)
         if saved is not None and saved.pinned:

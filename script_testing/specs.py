@@ -17,7 +17,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from script_testing.errors import ConfigError
 from script_testing.formats.loading import load_model
@@ -39,6 +39,15 @@ class ScriptExecutionSpec(BaseModel):
     last_updated: str = Field(default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="seconds"))
     user_notes: str = ""
     pinned: bool = False
+
+    @field_validator("environ_vars", mode="before")
+    @classmethod
+    def _strings(cls, value: Any) -> Any:
+        """A hand-edited ``"N": 4`` means the string ``"4"``: environment values are strings."""
+        if isinstance(value, dict):
+            return {str(k): "" if v is None else (str(v).lower() if isinstance(v, bool) else str(v))
+                    for k, v in value.items()}
+        return value
 
 
 class PipelineTestingSpec(BaseModel):

@@ -192,7 +192,10 @@ def wire_pipeline(name: str, dag: PipelineDag, nodes: dict[str, ResolvedNode], c
             n = nodes[node_name]
             ports = (n.interface.input_names if n.has_script else []) + (
                 n.interface.output_names if (not n.has_script or section == "expectations") else [])
-            if section == "sources" and n.has_script and port in n.interface.output_names:
+            if section == "bindings" and not n.has_script:
+                problems.append(f"{prefix}.bindings.{key}: {node_name} has no script, so nothing reads its "
+                                f"inputs; to give its output '{port}' data, use sources")
+            elif section == "sources" and n.has_script and port in n.interface.output_names:
                 problems.append(f"{prefix}.sources.{key}: '{port}' is an output of a node with a script; "
                                 f"sources feed inputs (or outputs of script-less nodes)")
             elif port not in ports:
@@ -245,14 +248,16 @@ def _wire_node(node: ResolvedNode, dag: PipelineDag, nodes: dict[str, ResolvedNo
     iface = node.interface
     names = iface.input_names
     ordered = sorted(names, key=lambda n: (not iface.required_input(n), names.index(n)))
-    used: set[tuple[str, str]] = set()
+    bound = {i: split_node_port(config.bindings[f"{node.name}.{i}"]) for i in names
+             if f"{node.name}.{i}" in config.bindings}
+    used: set[tuple[str, str]] = set(bound.values())   # a binding claims its output first
     wires: dict[str, InputWire] = {}
     for input_name in ordered:
         required = iface.required_input(input_name)
         key = f"{node.name}.{input_name}"
-        best = _best_edge_match(node, input_name, dag, nodes, used)
-        if key in config.bindings:
-            up, out = split_node_port(config.bindings[key])
+        best = _best_edge_match(node, input_name, dag, nodes, used - {bound.get(input_name)})
+        if input_name in bound:
+            up, out = bound[input_name]
             wire = InputWire(node.name, input_name, required, "binding", up, out, reason="explicit binding",
                              overridden=_label(best) if best and (best.upstream, best.output) != (up, out) else None)
             used.add((up, out))

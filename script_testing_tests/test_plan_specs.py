@@ -163,7 +163,6 @@ def test_script_names_are_unique_in_the_sample_plan(plan):
     assert len(names) == len(set(names)), names
 
 
-@pytest.mark.xfail(strict=True, reason='BUG specs.py script_name_for / plan.py load_plan: two nodes can share one spec file')
 def test_script_names_are_unique_per_node(tmp_path):
     """script_name_for promises a name unique per node: a step with and without a job-type suffix must not share
     a spec file (pinning one would silently pin the other)."""
@@ -321,7 +320,6 @@ def test_regenerated_specs_keep_user_notes_and_pins(project, plan, tmp_path):
     assert store.load_pipeline_spec("p").order == SAMPLE_NODES
 
 
-@pytest.mark.xfail(strict=True, reason='BUG plan.py:143 reads pins from project.root/.specs, execution writes them under state_root()')
 def test_pinning_works_for_the_bundled_examples(tmp_path, monkeypatch):
     """Specs of the bundled examples are written under ./.script_testing/examples (never into the package);
     load_plan must read pins from the same place, or pinning silently does nothing."""

@@ -151,7 +151,6 @@ def test_binding_and_source_on_one_node(tmp_path):
     assert wires["DATA_SECONDARY"].overridden is None  # nothing scored above the threshold for it
 
 
-@pytest.mark.xfail(strict=True, reason='BUG wiring.py _wire_node: a binding does not claim its output before automatic matching')
 def test_bound_output_feeds_a_consumer_at_most_once(tmp_path):
     """A binding claims its output: automatic matching must not feed the same output to a second input
     of the same consumer (README section 4), even when the automatically wired input is required."""
@@ -291,7 +290,6 @@ def test_config_keys_naming_unknown_nodes_or_ports_are_reported_at_once(project,
     assert "pipelines.p.nodes.Nonexistent: node 'Nonexistent' is not in the DAG" in d
 
 
-@pytest.mark.xfail(strict=True, reason="BUG wiring.py wire_pipeline: a binding keyed on a script-less node's output is accepted and ignored")
 def test_binding_onto_a_script_less_node_is_reported(project, resolved):
     """A binding feeds an input of a node with a script; binding a data node's output would be silently ignored."""
     with pytest.raises(WiringError) as e:

@@ -113,19 +113,24 @@ class PipelineDag:
                 if indeg[m] == 0:
                     ready.append(m)
         if len(order) != len(self.nodes):
-            cycle = self._find_cycle({n for n in self.nodes if indeg[n] > 0}, succ)
+            cycle = self._find_cycle({n for n in self.nodes if indeg[n] > 0})
             raise DagError(f"the DAG has a cycle: {' -> '.join(cycle)}", where=self.source,
                            hint="remove one of these edges")
         return order
 
-    @staticmethod
-    def _find_cycle(remaining: set[str], succ: dict[str, list[str]]) -> list[str]:
-        start = sorted(remaining)[0]
+    def _find_cycle(self, remaining: set[str]) -> list[str]:
+        """A cycle among the nodes Kahn's algorithm could not order, as ``[a, b, ..., a]`` along the edges.
+
+        Every remaining node still has a remaining predecessor, so walking predecessors must loop."""
+        position = {n: i for i, n in enumerate(self.nodes)}
+        node = min(remaining, key=position.__getitem__)
         path: list[str] = []
         index: dict[str, int] = {}
-        node = start
         while node not in index:
             index[node] = len(path)
             path.append(node)
-            node = next(m for m in succ[node] if m in remaining)
-        return path[index[node]:] + [node]
+            node = next(p for p in self.predecessors[node] if p in remaining)
+        cycle = path[index[node]:][::-1]
+        first = min(range(len(cycle)), key=lambda i: position[cycle[i]])
+        cycle = cycle[first:] + cycle[:first]
+        return cycle + [cycle[0]]

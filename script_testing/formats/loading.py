@@ -68,7 +68,11 @@ def validation_error(path: Path | str, exc: ValidationError, prefix: tuple[Any, 
             shown = repr(got)
             if len(shown) > 60:
                 shown = shown[:57] + "..."
-            text = f"'{key_path(loc)}': {msg.rstrip('.').lower() if msg[:1].isupper() else msg} (got {shown})"
+            text = f"'{key_path(loc)}': {(msg[:1].lower() + msg[1:]).rstrip('.')}"
+            if loc:   # a model-level problem names its own keys; the whole document is no help
+                text += f" (got {shown})"
+            else:
+                text = (msg[:1].lower() + msg[1:]).rstrip(".").removeprefix("value error, ")
         problems.append(text)
     first = problems[0]
     more = "" if len(problems) == 1 else f" (and {len(problems) - 1} more problem(s))"

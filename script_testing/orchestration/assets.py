@@ -126,7 +126,7 @@ def script_node_asset(plan: PipelinePlan, node: str):
 def _run_script(context: AssetExecutionContext, runner: RunnerSettingsResource, plan: PipelinePlan,
                 node: str) -> Iterator[MaterializeResult]:
     from script_testing.execute import input_path_for, run_script_node
-    runs.warm_up(plan)
+    runs.warm_up(plan, checks=runner.checks)
     n = plan.nodes[node]
     run_dir = runner.run_dir(plan, context.run_id)
     inputs: dict[str, str] = {}
@@ -219,7 +219,7 @@ def _materialize_sources(context: AssetExecutionContext, data_source: DataSource
                          runner: RunnerSettingsResource, plan: PipelinePlan, node: str,
                          s3: bool) -> Iterator[MaterializeResult]:
     from script_testing.execute import materialize_source, output_dir, source_input_dir
-    runs.warm_up(plan)
+    runs.warm_up(plan, checks=runner.checks)
     n = plan.nodes[node]
     s3_client = context.resources.s3.get_client if s3 else None
     try:
