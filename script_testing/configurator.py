@@ -323,23 +323,9 @@ class InteractiveRuntimeTestingFactory:
 
     def _job_args(self, node: str, config: PipelineConfig | None = None) -> dict[str, Any]:
         """The job arguments as the plan builds them (job_type defaults to the node name's suffix)."""
+        from script_testing.plan import resolve_job_args
         config = config or self._config
-        r = self.nodes[node]
-        settings = config.nodes.get(node) or NodeSettings()
-        out: dict[str, Any] = {}
-        for arg in r.interface.contract.job_arguments:
-            source = arg.source or arg.dest
-            if source in settings.job_args:
-                out[arg.dest] = settings.job_args[source]
-            elif arg.dest in settings.job_args:
-                out[arg.dest] = settings.job_args[arg.dest]
-            elif source == "job_type":
-                out[arg.dest] = r.job_type
-            else:
-                out[arg.dest] = arg.default
-        for k, v in settings.job_args.items():
-            out.setdefault(k, v)
-        return out
+        return resolve_job_args(self.nodes[node], config.nodes.get(node) or NodeSettings())
 
     # ------------------------------------------------------------------ queries
 

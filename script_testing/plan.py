@@ -157,14 +157,11 @@ def load_plan(project: Project, pipeline: str, *, catalog: StepCatalog | None = 
                         nodes=nodes, wiring=wiring, catalog=catalog)
 
 
-def _node_plan(project: Project, pipeline: str, r: ResolvedNode, settings: NodeSettings, wiring: Wiring,
-               store: SpecStore | None, script_name: str | None = None) -> NodePlan:
-    contract = r.interface.contract
-    warnings: list[str] = []
-    environ = dict(contract.env_vars.optional)
-    environ.update(settings.environ_vars)
+def resolve_job_args(r: ResolvedNode, settings: NodeSettings) -> dict[str, Any]:
+    """The script's ``job_args``: each of the interface's ``job_arguments`` from the node's settings,
+    ``job_type`` defaulting to the node name's suffix; extra settings keys are passed too."""
     job_args: dict[str, Any] = {}
-    for arg in contract.job_arguments:
+    for arg in r.interface.contract.job_arguments:
         source = arg.source or arg.dest
         if source in settings.job_args:
             job_args[arg.dest] = settings.job_args[source]
@@ -172,13 +169,25 @@ def _node_plan(project: Project, pipeline: str, r: ResolvedNode, settings: NodeS
             job_args[arg.dest] = settings.job_args[arg.dest]
         elif source == "job_type":
             job_args[arg.dest] = r.job_type
-            if r.job_type is None and r.has_script:
-                warnings.append(f"{r.name}: job argument {arg.flag} is unset (the node name has no job type "
-                                f"suffix); set pipelines.{pipeline}.nodes.{r.name}.job_args.{source}")
         else:
             job_args[arg.dest] = arg.default
     for key, value in settings.job_args.items():
         job_args.setdefault(key, value)
+    return job_args
+
+
+def _node_plan(project: Project, pipeline: str, r: ResolvedNode, settings: NodeSettings, wiring: Wiring,
+               store: SpecStore | None, script_name: str | None = None) -> NodePlan:
+    contract = r.interface.contract
+    warnings: list[str] = []
+    environ = dict(contract.env_vars.optional)
+    environ.update(settings.environ_vars)
+    job_args = resolve_job_args(r, settings)
+    for arg in contract.job_arguments:
+        source = arg.source or arg.dest
+        if source == "job_type" and job_args.get(arg.dest) is None and r.has_script:
+            warnings.append(f"{r.name}: job argument {arg.flag} is unset (the node name has no job type "
+                            f"suffix); set pipelines.{pipeline}.nodes.{r.name}.job_args.{source}")
     script_name = script_name or script_name_for(r.name, r.script_path, r.step_type, r.job_type)
     if store is not None and r.has_script:
         saved = store.load_script_spec(pipeline, script_name)
