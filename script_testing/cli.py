@@ -83,7 +83,7 @@ def run(project_dir, pipelines, json_path, rows, seed, no_checks, rebaseline, pa
           --deep-dive s3://ml-runs/exec-123
     """
     from script_testing.api import open_project
-    from script_testing.execute import RunOptions, run_pipeline
+    from script_testing.execute import run_pipeline
     from script_testing.plan import load_plan
     from script_testing.report import summary_text
     from script_testing.runner import WorkerPool

@@ -285,6 +285,8 @@ class PipelineExecution:
         t0 = time.perf_counter()
         if self.options.checks and self.report.edges:
             warm_up_checks()
+        if any(n.role == "script" for n in self.plan.nodes.values()):
+            self._pool_get().start()     # the worker's imports overlap planning and source generation
         self.run_dir.mkdir(parents=True, exist_ok=True)
         self.report.warnings = [w for n in self.plan.nodes.values() for w in n.warnings]
         for n in self.plan.order:

@@ -57,14 +57,11 @@ def pool_for(plan: PipelinePlan):
 
 
 _warmed: set[str] = set()
-_NOOP = "def main(input_paths, output_paths, environ_vars, job_args):\n    return None\n"
-
-
 def warm_up(plan: PipelinePlan, checks: bool = True) -> None:
     """Start the slow, once-per-process work in the background at the first step of a run.
 
-    GX's import and context (~3-4 s) are built in a thread and the script worker's warm-up (importing
-    pandas, sklearn... in its own process) is triggered with a no-op job, so both overlap the source
+    GX's import and context (~3-4 s) are built in a thread and the script worker is started (it imports
+    pandas, sklearn... in its own process), so both overlap the source
     steps instead of stalling the first check and the first script one after the other.
     """
     key = f"{plan.project.root}:{plan.name}"
@@ -76,17 +73,7 @@ def warm_up(plan: PipelinePlan, checks: bool = True) -> None:
     if first and checks:
         threading.Thread(target=_import_checks, name="script_testing-gx-warmup", daemon=True).start()
     try:
-        import tempfile
-
-        from script_testing.runner import ScriptJob
-        import atexit
-        import shutil
-        folder = Path(tempfile.mkdtemp(prefix="script_testing_warmup_"))
-        atexit.register(shutil.rmtree, folder, True)
-        script = folder / "noop.py"
-        script.write_text(_NOOP, encoding="utf-8")
-        pool_for(plan).submit(ScriptJob(node="_warmup", script_path=script, input_paths={}, output_paths={},
-                                        work_dir=folder, timeout_s=60))
+        pool_for(plan).start()
     except Exception:     # warming up is an optimisation only
         pass
 

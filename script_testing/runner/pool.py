@@ -174,19 +174,27 @@ class WorkerPool:
         worker = self._worker
         return worker.proc.pid if worker is not None and worker.alive else None
 
+    def start(self) -> None:
+        """Start the warm worker now (it imports ``preimport`` in its own process, in the background),
+        so that work overlaps whatever the caller does before the first :meth:`submit`."""
+        with self._lock:
+            self._ensure_worker("start")
+
+    def _ensure_worker(self, node: str) -> _Worker:
+        if self._closed:
+            raise WorkerError("the worker pool is closed", where=node, hint="create a new WorkerPool")
+        if self._worker is None or not self._worker.alive:
+            self._worker = _Worker(self._preimport, self._lock)
+            self._start_watchdog()
+        return self._worker
+
     def submit(self, job: ScriptJob) -> Future[ScriptResult]:
         """Start ``job``; the future resolves to its :class:`ScriptResult` (never raises)."""
         future: Future[ScriptResult] = Future()
         future.set_running_or_notify_cancel()
         deadline = time.monotonic() + guard_deadline_s(job.timeout_s)
         with self._lock:
-            if self._closed:
-                raise WorkerError("the worker pool is closed", where=job.node,
-                                  hint="create a new WorkerPool")
-            if self._worker is None or not self._worker.alive:
-                self._worker = _Worker(self._preimport, self._lock)
-                self._start_watchdog()
-            worker, request_id = self._worker, next(self._ids)
+            worker, request_id = self._ensure_worker(job.node), next(self._ids)
             line = _request_line(request_id, job)
             worker.pending[request_id] = _Pending(future, job, deadline)
         worker.send(line)
