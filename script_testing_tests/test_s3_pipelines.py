@@ -130,3 +130,35 @@ def test_deep_dive_with_a_missing_execution_output_fails_before_running(tmp_path
     assert "s3://pipeline-data/executions/does-not-exist/ModelTraining/model_output/" in proc.stdout + proc.stderr
     assert "before running any script" in proc.stdout + proc.stderr
     assert not list((tmp_path / "runs").glob("*/*/ModelPackaging/_run/stdout.log"))
+
+
+@pytest.mark.timeout(240)
+def test_launchpad_deep_dive_materializes_one_node_from_an_execution(tmp_path, monkeypatch, s3_server: MotoS3,
+                                                                     local_runs):
+    """The same deep dive from Dagster: select one node's assets, set data_source.deep_dive_prefix in the
+    run config; its inputs come from the execution in S3 and are checked, nothing upstream runs."""
+    from dagster import AssetKey, DagsterInstance
+
+    from script_testing.orchestration import build_definitions
+
+    execution = Path(local_runs["tabular_calibrated"].run_dir)
+    assert upload_folder(s3_server.client(), execution, "executions/exec-dagster") > 0
+    monkeypatch.setenv("SCRIPT_TESTING_RUNS", str(tmp_path / "runs"))
+    defs = build_definitions(BUNDLED_EXAMPLES)
+    job = defs.resolve_job_def("tabular_calibrated")
+    node = "ModelEvaluation_calibration"
+    selection = [k for k in job.asset_layer.selected_asset_keys if list(k.path[:2]) == ["tabular_calibrated", node]]
+    assert selection
+    config = {"resources": {"data_source": {"config": {
+        "deep_dive_prefix": f"s3://{BUCKET}/executions/exec-dagster"}}}}
+    s3_server.reset_counts()
+    with DagsterInstance.ephemeral() as instance:
+        result = job.execute_in_process(run_config=config, asset_selection=selection, instance=instance)
+        assert result.success
+        mats = [e.event_specific_data.materialization for e in result.get_asset_materialization_events()]
+        assert {m.asset_key for m in mats} == set(selection)
+        lineage = mats[0].metadata["inputs"].value
+        assert all(v.get("deep_dive") for v in lineage.values()), lineage
+        assert instance.get_latest_materialization_event(
+            AssetKey(["tabular_calibrated", "ModelTraining", "model_output"])) is None   # nothing upstream ran
+    assert s3_server.count("GetObject") > 0

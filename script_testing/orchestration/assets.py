@@ -117,23 +117,34 @@ def script_node_asset(plan: PipelinePlan, node: str):
                  description=f"Runs {r.script_path.name if r.script_path else node}'s main() for {node} "
                              f"in an isolated worker. {_pipeline_line(plan)}",
                  op_tags={"script_testing/node": keys.tag_value(node)})
-    def _run_node(context: AssetExecutionContext, runner: RunnerSettingsResource) -> Iterator[MaterializeResult]:
-        yield from _run_script(context, runner, plan, node)
+    def _run_node(context: AssetExecutionContext, runner: RunnerSettingsResource,
+                  data_source: DataSourceResource) -> Iterator[MaterializeResult]:
+        yield from _run_script(context, runner, plan, node, data_source)
 
     return _run_node
 
 
 def _run_script(context: AssetExecutionContext, runner: RunnerSettingsResource, plan: PipelinePlan,
-                node: str) -> Iterator[MaterializeResult]:
+                node: str, data_source: DataSourceResource | None = None) -> Iterator[MaterializeResult]:
     from script_testing.execute import input_path_for, run_script_node
     runs.warm_up(plan, checks=runner.checks)
     n = plan.nodes[node]
     run_dir = runner.run_dir(plan, context.run_id)
     inputs: dict[str, str] = {}
     lineage: dict[str, Any] = {}
+    dive = data_source.deep_dive_prefix if data_source is not None else None
+    run = context.instance.get_run_by_id(context.run_id) if dive else None
+    selected = run.asset_selection if run is not None else None
     for port in n.inputs:
         key = keys.input_key(plan, node, port)
         if key is None:
+            continue
+        wire = n.inputs[port]
+        if dive and selected is not None and key not in selected and wire.kind in ("edge", "binding"):
+            path = runs.deep_dive_input(plan, node, port, run_dir, dive, data_source.deep_dive_layout)
+            inputs[port] = str(input_path_for(plan, node, port, path))
+            lineage[port] = {"asset": key.to_user_string(), "path": inputs[port], "run_id": None,
+                             "reused": False, "deep_dive": dive}
             continue
         path, from_run = runs.latest_data(context.instance, key, needed_by=f"{node}.{port}")
         inputs[port] = str(input_path_for(plan, node, port, path))

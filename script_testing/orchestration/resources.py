@@ -45,6 +45,13 @@ class DataSourceResource(ConfigurableResource):
                     "'sources', e.g. \"{s3: 's3://bucket/exec/Node/DATA/'}\" or \"{local: /data/x.csv}\". "
                     "Keys must be sources of the pipeline (assets under <pipeline>/sources).")
 
+    deep_dive_prefix: Optional[str] = Field(
+        default=None, description="Deep dive: the S3 prefix where a production execution stored its step "
+        "outputs. In a run of selected assets, every input whose upstream asset is not selected is read "
+        "from there (and checked) instead of from the latest materialization.")
+    deep_dive_layout: Optional[str] = Field(
+        default=None, description="Where the execution keeps each output (default '{prefix}/{node}/{output}/').")
+
     def source_overrides(self, plan: PipelinePlan) -> dict[str, Any]:
         """``overrides`` parsed into source specs, for the ports of ``plan`` only."""
         import yaml

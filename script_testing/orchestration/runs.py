@@ -44,6 +44,30 @@ def latest_data(instance, key: AssetKey, *, needed_by: str) -> tuple[Path, str]:
     return path, event.run_id
 
 
+def deep_dive_input(plan: PipelinePlan, node: str, port: str, run_dir: Path, prefix: str,
+                    layout: str | None) -> Path:
+    """Download ``node.port``'s upstream output from a production execution in S3 and check the edge
+    on it (blocking failures stop the step with the check's sentence)."""
+    from script_testing.edge_checks import EdgeChecker
+    from script_testing.errors import ScriptTestingError
+    from script_testing.execute import RunOptions, edge_reports, materialize_source, source_input_dir
+    from script_testing.s3.deep_dive import deep_dive_sources
+    wire = plan.nodes[node].inputs[port]
+    options = RunOptions(source_overrides=deep_dive_sources(prefix, layout, [(node, port, wire.upstream,
+                                                                              wire.output)]))
+    dest = source_input_dir(Path(run_dir), node, port)
+    try:
+        data = materialize_source(plan, node, port, dest, options)
+    except ScriptTestingError as exc:
+        raise Failure(description=f"{node}.{port} (deep dive): {exc.message}", allow_retries=False) from None
+    edge = next(e for e in edge_reports(plan) if e.to == node and e.input == port)
+    EdgeChecker(plan, Path(run_dir), docs=False, baseline=False).check(edge, Path(data.path))
+    if edge.status == "failed" and edge.severity == "block":
+        raise Failure(description=f"deep dive: {edge.summary}", allow_retries=False,
+                      metadata={"failed_expectations": MetadataValue.json(edge.failed_expectations)})
+    return Path(data.path)
+
+
 def pool_for(plan: PipelinePlan):
     """The process-wide warm worker pool, preimporting what the plan's scripts import."""
     from script_testing.execute import preimports_for
