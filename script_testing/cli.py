@@ -204,12 +204,22 @@ def validate(project_dir, pipelines, output_format) -> None:
     sys.exit(1 if bad else 0)
 
 
+def _partial_run_options(func):
+    """Options shared by the commands that run part of a pipeline."""
+    for option in reversed([
+        click.option("-p", "--pipeline", help="Pipeline holding the node(s) (default: the first that has them)."),
+        click.option("--project", "project_dir", type=click.Path(path_type=Path), help="Testing project folder."),
+        click.option("--reuse-run", type=click.Path(path_type=Path),
+                     help="Take upstream outputs from this run folder (default: the latest run that has them)."),
+        click.option("--output-format", type=click.Choice(["text", "json"]), default="text"),
+    ]):
+        func = option(func)
+    return func
+
+
 @cli.command("test-script")
 @click.argument("node")
-@click.option("-p", "--pipeline", help="Pipeline holding NODE (default: the first that has it).")
-@click.option("--project", "project_dir", type=click.Path(path_type=Path), help="Testing project folder.")
-@click.option("--reuse-run", type=click.Path(path_type=Path), help="Take upstream outputs from this run folder.")
-@click.option("--output-format", type=click.Choice(["text", "json"]), default="text")
+@_partial_run_options
 def test_script_cmd(node, pipeline, project_dir, reuse_run, output_format) -> None:
     """Run one node alone; its inputs from sources, the latest run, or synthesized from its expectations.
 
@@ -224,10 +234,7 @@ def test_script_cmd(node, pipeline, project_dir, reuse_run, output_format) -> No
 @cli.command("test-compatibility")
 @click.argument("upstream")
 @click.argument("downstream")
-@click.option("-p", "--pipeline", help="Pipeline holding both nodes (default: the first that has them).")
-@click.option("--project", "project_dir", type=click.Path(path_type=Path), help="Testing project folder.")
-@click.option("--reuse-run", type=click.Path(path_type=Path), help="Take UPSTREAM's inputs from this run folder.")
-@click.option("--output-format", type=click.Choice(["text", "json"]), default="text")
+@_partial_run_options
 def test_compatibility_cmd(upstream, downstream, pipeline, project_dir, reuse_run, output_format) -> None:
     """Run UPSTREAM, check the data on the edge, then run DOWNSTREAM on it.
 

@@ -149,8 +149,8 @@ def _overview(factory) -> str:
 
 
 def _ask_source(factory, item, interactive: bool) -> None:
-    from script_testing.configurator import _suggested_value
-    default = _suggested_value(item.suggestion)
+    from script_testing.configurator import suggested_value
+    default = suggested_value(item.suggestion)
     what = "input" if item.kind == "input" else "output (no script)"
     if not interactive:
         try:
@@ -159,44 +159,40 @@ def _ask_source(factory, item, interactive: bool) -> None:
         except ConfigError as exc:
             click.echo(f"  {item.key}: the suggestion {default} is not usable: {exc.message}", err=True)
         return
-    for _ in range(MAX_ATTEMPTS):
-        answer = click.prompt(f"source for {item.key} ({what})", default=default, show_default=True)
-        try:
-            result = factory.configure_script_testing(item.node, sources={item.name: answer})
-        except ConfigError as exc:
-            click.echo(click.style("  invalid: ", fg="red") + exc.message, err=True)
-            continue
-        click.echo(f"  {_short(result)}")
-        return
-    raise click.ClickException(f"no valid source for {item.key} after {MAX_ATTEMPTS} attempts")
+    _ask_until_valid(lambda: click.prompt(f"source for {item.key} ({what})", default=default, show_default=True),
+                     lambda answer: factory.configure_script_testing(item.node, sources={item.name: answer}),
+                     f"no valid source for {item.key}")
 
 
 def _ask_env(factory, item) -> None:
-    for _ in range(MAX_ATTEMPTS):
-        answer = click.prompt(f"value of {item.name} for {item.node} (required environment variable)")
-        try:
-            result = factory.configure_script_testing(item.node, environ_vars={item.name: answer})
-        except ConfigError as exc:
-            click.echo(click.style("  invalid: ", fg="red") + exc.message, err=True)
-            continue
-        click.echo(f"  {_short(result)}")
-        return
-    raise click.ClickException(f"no valid value for {item.node}.{item.name} after {MAX_ATTEMPTS} attempts")
+    _ask_until_valid(
+        lambda: click.prompt(f"value of {item.name} for {item.node} (required environment variable)"),
+        lambda answer: factory.configure_script_testing(item.node, environ_vars={item.name: answer}),
+        f"no valid value for {item.node}.{item.name}")
 
 
 def _ask_job_arg(factory, node: str, key: str) -> None:
+    _ask_until_valid(
+        lambda: click.prompt(f"--{key} for {node} (optional: the node name has no job type suffix; "
+                             f"empty leaves it unset)", default="", show_default=False).strip(),
+        lambda answer: factory.configure_script_testing(node, job_args={key: answer}),
+        f"no valid --{key} for {node}", optional=True)
+
+
+def _ask_until_valid(ask, apply, failure: str, *, optional: bool = False) -> None:
+    """Prompt, apply the answer (which validates it at once), re-prompt with the reason on error."""
     for _ in range(MAX_ATTEMPTS):
-        answer = click.prompt(f"--{key} for {node} (optional: the node name has no job type suffix; empty leaves it unset)",
-                              default="", show_default=False)
-        if not answer.strip():
+        answer = ask()
+        if optional and not answer:
             return
         try:
-            result = factory.configure_script_testing(node, job_args={key: answer.strip()})
+            result = apply(answer)
         except ConfigError as exc:
             click.echo(click.style("  invalid: ", fg="red") + exc.message, err=True)
             continue
         click.echo(f"  {_short(result)}")
         return
+    raise click.ClickException(f"{failure} after {MAX_ATTEMPTS} attempts")
 
 
 def _short(result) -> str:

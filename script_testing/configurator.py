@@ -32,7 +32,7 @@ from script_testing.formats.dag import PipelineDag
 from script_testing.formats.loading import load_model, read_document, validation_error
 from script_testing.formats.project import (PROJECT_FILE, Expectations, NodeSettings, PipelineConfig, Project,
                                             ProjectConfig, SourceSpec, load_project)
-from script_testing.wiring import InputWire, Wiring, _wire_node, suggest_source, wire_pipeline
+from script_testing.wiring import InputWire, Wiring, wire_node, suggest_source, wire_pipeline
 
 __all__ = ["InteractiveRuntimeTestingFactory", "NodeConfigurationResult", "PendingItem", "parse_source_answer"]
 
@@ -134,7 +134,7 @@ def parse_source_answer(answer: Any) -> dict[str, Any]:
     return {kind: rest}
 
 
-def _suggested_value(suggestion: str | None) -> str | None:
+def suggested_value(suggestion: str | None) -> str | None:
     """``"Node.port: {synthetic: p, format: csv}"`` -> ``"{synthetic: p, format: csv}"``."""
     if not suggestion:
         return None
@@ -251,12 +251,12 @@ class InteractiveRuntimeTestingFactory:
         config = self._effective_config()
         pending: list[PendingItem] = []
         profiles = list(self.project.config.data_profiles)
-        # 1. script inputs nothing provides (same rules as wire_pipeline: wiring._wire_node per node)
+        # 1. script inputs nothing provides (same rules as wire_pipeline: wiring.wire_node per node)
         for name in self.dag.order:
             node = self.nodes[name]
             if not node.has_script:
                 continue
-            for w in _wire_node(node, self.dag, self.nodes, config).values():
+            for w in wire_node(node, self.dag, self.nodes, config).values():
                 if w.kind == "unprovided" and w.required:
                     pending.append(PendingItem(name, "input", w.input,
                                                suggest_source(node, w.input, profiles, is_output=False)))
@@ -791,7 +791,7 @@ def _ordered_pipeline(entry: dict[str, Any]) -> dict[str, Any]:
 
 
 def _suggested_spec(suggestion: str | None) -> dict[str, Any] | None:
-    value = _suggested_value(suggestion)
+    value = suggested_value(suggestion)
     try:
         data = yaml.safe_load(value) if value else None
     except yaml.YAMLError:
@@ -817,11 +817,5 @@ def _inside(path: Path, root: Path) -> bool:
 
 def _forget_cached_catalog(project: Project) -> None:
     """``load_plan`` caches one step catalog per workspace set; a step type added since must be seen."""
-    try:
-        from script_testing import plan
-        cache = getattr(plan, "_CATALOGS", None)
-        catalogs = getattr(cache, "_catalogs", None)
-        if isinstance(catalogs, dict):
-            catalogs.pop(tuple(project.workspaces), None)
-    except Exception:  # noqa: BLE001 - only an optimisation hint
-        pass
+    from script_testing.plan import forget_catalog
+    forget_catalog(project)

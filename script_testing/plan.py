@@ -116,6 +116,9 @@ class CatalogCache:
     def __init__(self) -> None:
         self._catalogs: dict[tuple[Path, ...], StepCatalog] = {}
 
+    def forget(self, project: Project) -> None:
+        self._catalogs.pop(tuple(project.workspaces), None)
+
     def get(self, project: Project) -> StepCatalog:
         key = tuple(project.workspaces)
         if key not in self._catalogs:
@@ -124,6 +127,11 @@ class CatalogCache:
 
 
 _CATALOGS = CatalogCache()
+
+
+def forget_catalog(project: Project) -> None:
+    """Index the project's workspaces again on the next plan (after interfaces or scripts changed)."""
+    _CATALOGS.forget(project)
 
 
 def load_plan(project: Project, pipeline: str, *, catalog: StepCatalog | None = None,

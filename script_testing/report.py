@@ -107,9 +107,6 @@ class RunReport(BaseModel):
             out[n.status] = out.get(n.status, 0) + 1
         return out
 
-    def failed_edges(self) -> list[EdgeReport]:
-        return [e for e in self.edges if e.status in ("failed", "warn")]
-
 
 STATUS_MARK = {"passed": "PASS", "failed": "FAIL", "skipped": "SKIP", "source": "DATA", "pending": "....",
                "running": "RUN ", "warn": "WARN"}

@@ -221,7 +221,7 @@ def wire_pipeline(name: str, dag: PipelineDag, nodes: dict[str, ResolvedNode], c
             outs = {o: config.sources.get(f"{node_name}.{o}") for o in node.interface.output_names}
             wiring.data_outputs[node_name] = outs
             continue
-        wiring.inputs[node_name] = _wire_node(node, dag, nodes, config)
+        wiring.inputs[node_name] = wire_node(node, dag, nodes, config)
         for w in wiring.inputs[node_name].values():
             if w.kind == "unprovided" and w.required:
                 unprovided.append(suggest_source(node, w.input, profiles, is_output=False))
@@ -243,8 +243,9 @@ def wire_pipeline(name: str, dag: PipelineDag, nodes: dict[str, ResolvedNode], c
     return wiring
 
 
-def _wire_node(node: ResolvedNode, dag: PipelineDag, nodes: dict[str, ResolvedNode],
-               config: PipelineConfig) -> dict[str, InputWire]:
+def wire_node(node: ResolvedNode, dag: PipelineDag, nodes: dict[str, ResolvedNode],
+              config: PipelineConfig) -> dict[str, InputWire]:
+    """Every input of one script node wired (unprovided ones included, never raising)."""
     iface = node.interface
     names = iface.input_names
     ordered = sorted(names, key=lambda n: (not iface.required_input(n), names.index(n)))

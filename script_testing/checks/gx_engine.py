@@ -35,10 +35,6 @@ BATCH_DEFINITION = "whole_frame"
 RESULT_FORMAT = {"result_format": "SUMMARY", "partial_unexpected_count": 5}
 
 
-def gx_lock() -> threading.RLock:
-    return _LOCK
-
-
 def gx_context() -> Any:
     """The process-wide ephemeral GX context (imports great_expectations on first call)."""
     with _LOCK:

@@ -53,9 +53,6 @@ class EdgeCheckResult:
         """True when the consumer should not run on this data."""
         return self.status == "failed"
 
-    def messages(self) -> list[str]:
-        return [f.message for f in self.failed_expectations]
-
     def to_dict(self) -> dict[str, Any]:
         return {
             "edge_id": self.edge_id,

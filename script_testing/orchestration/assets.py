@@ -15,7 +15,6 @@ from typing import Any, Iterator
 from dagster import (
     AssetExecutionContext,
     BetaWarning,
-    AssetKey,
     AssetSpec,
     CodeReferencesMetadataValue,
     Failure,
@@ -293,12 +292,3 @@ def pipeline_assets(plan: PipelinePlan, *, s3: bool = False) -> list:
 def _uses_s3(plan: PipelinePlan, node: str) -> bool:
     from script_testing.execute import source_for
     return any(source_for(plan, node, p).kind == "s3" for p in source_ports(plan, node))
-
-
-def asset_keys_of(plan: PipelinePlan) -> list[AssetKey]:
-    ks = []
-    for node in plan.order:
-        ks += [keys.source_key(plan.name, node, p) for p in source_ports(plan, node)]
-        if plan.nodes[node].role == "script":
-            ks += [keys.output_key(plan.name, node, o) for o in plan.nodes[node].outputs]
-    return ks

@@ -95,18 +95,11 @@ def warm_up(plan: PipelinePlan, checks: bool = True) -> None:
         first = not _warmed
         _warmed.add(key)
     if first and checks:
-        threading.Thread(target=_import_checks, name="script_testing-gx-warmup", daemon=True).start()
+        from script_testing.execute import warm_up_checks
+        warm_up_checks()
     try:
         pool_for(plan).start()
     except Exception:     # warming up is an optimisation only
-        pass
-
-
-def _import_checks() -> None:
-    try:
-        from script_testing.checks.gx_engine import gx_context
-        gx_context()
-    except Exception:
         pass
 
 

@@ -234,10 +234,4 @@ def s3_error(exc: BaseException, uri: str, *, client: Any = None, settings: Mapp
                        hint="check the URI, the endpoint and the credentials")
 
 
-def resolve_client_from(options: Mapping[str, Any] | None, settings: Mapping[str, Any] | None) -> Any:
-    """The client for a source: ``options['s3_client']`` (client or factory) if present, else a new one."""
-    injected = (options or {}).get("s3_client")
-    return make_s3_client(settings, client=injected)
-
-
 FactoryOrClient = Callable[[], Any] | Any
