@@ -728,9 +728,9 @@ def analyze_script(script_path: str | Path, python_path_roots: Iterable[str | Pa
 
 def _did_you_mean(key: str, declared: list[str], aliases: dict[str, str] | None = None) -> str:
     if aliases and key in aliases:
-        return f"; `{key}` is an alias of `{aliases[key]}`: use `{aliases[key]}`"
+        return f" `{key}` is an alias of `{aliases[key]}`: use `{aliases[key]}`."
     close = difflib.get_close_matches(key, declared, n=1, cutoff=0.6)
-    return f"; did you mean `{close[0]}`?" if close else ""
+    return f" Did you mean `{close[0]}`?" if close else ""
 
 
 def _declared(names: list[str]) -> str:
@@ -747,7 +747,7 @@ def check_alignment(usage: ScriptUsage, interface: Any, node_settings: Any = Non
     contract = interface.contract
     settings_env = dict(getattr(node_settings, "environ_vars", None) or {})
     settings_args = dict(getattr(node_settings, "job_args", None) or {})
-    node_ref = f"pipelines.{pipeline or '<pipeline>'}.nodes.{node}" if node else "the node's settings"
+    node_ref = f"pipelines.{pipeline or '<pipeline>'}.nodes.{node or '<node>'}"
     problems: list[Problem] = []
 
     def first(role: str, key: str, pred=lambda u: True) -> KeyUse | None:
@@ -773,13 +773,13 @@ def check_alignment(usage: ScriptUsage, interface: Any, node_settings: Any = Non
             if req is not None:
                 problems.append(Problem("error", where,
                     f"{where} {_VERB[role]} `{key}`, which {iface_name} does not declare (it declares: "
-                    f"{_declared(declared)}){hint}{more(role, key, u)}; rename the key in {script} or declare "
+                    f"{_declared(declared)}){more(role, key, u)}.{hint} Rename the key in {script} or declare "
                     f"it under {section} in {iface_name}.", f"undeclared-{role.split('_')[0].rstrip('s')}"))
             else:
                 problems.append(Problem("warning", where,
                     f"{where} looks up {role.split('_')[0].rstrip('s')} `{key}` ({u.how}), which {iface_name} "
-                    f"does not declare (it declares: {_declared(declared)}){hint}, so it is never provided "
-                    f"and that code never runs; rename the key in {script} or declare it under {section}.",
+                    f"does not declare (it declares: {_declared(declared)}), so it is never provided "
+                    f"and that code never runs.{hint} Rename the key in {script} or declare it under {section}.",
                     f"undeclared-optional-{role.split('_')[0].rstrip('s')}"))
     # a required input that the interface calls optional
     for key in sorted(usage.keys(INPUTS, required=True)):
@@ -791,7 +791,7 @@ def check_alignment(usage: ScriptUsage, interface: Any, node_settings: Any = Non
         where = usage.where(u.file, u.line)
         problems.append(Problem("warning", where,
             f"{where} reads input `{key}` unguarded ({u.how}), but {iface_name} marks it optional "
-            f"(required: false), so a pipeline that does not provide it fails here with KeyError; mark it "
+            f"(required: false), so a pipeline that does not provide it fails here with KeyError. Mark it "
             f"required in {iface_name} or guard the access (`if \"{key}\" in {usage.main_params[0] if usage.main_params else 'input_paths'}`"
             f" / `.get`).", "optional-input-required"))
     # declared outputs never written
@@ -803,8 +803,8 @@ def check_alignment(usage: ScriptUsage, interface: Any, node_settings: Any = Non
             where = usage.where(usage.script_path)
             problems.append(Problem("warning", where,
                 f"{script} never writes output `{key}` that {iface_name} declares (it writes: "
-                f"{_declared(sorted(used))}); downstream steps wired to `{key}` will get an empty folder; "
-                f"write it in {script} or remove it from {iface_name}.", "unwritten-output"))
+                f"{_declared(sorted(used))}), so downstream steps wired to `{key}` get an empty folder. "
+                f"Write it in {script} or remove it from {iface_name}.", "unwritten-output"))
     # env vars required with no default that nobody sets
     env_ok = set(contract.env_vars.required) | set(contract.env_vars.optional) | set(settings_env)
     for key in sorted(usage.keys(ENV, required=True)):
@@ -814,7 +814,7 @@ def check_alignment(usage: ScriptUsage, interface: Any, node_settings: Any = Non
         where = usage.where(u.file, u.line)
         problems.append(Problem("error", where,
             f"{where} reads env var `{key}` ({u.how}) with no default, which neither {iface_name} declares "
-            f"nor the project sets, so the script fails with KeyError; add `{key}` to contract.env_vars "
+            f"nor the project sets, so the script fails with KeyError. Add `{key}` to contract.env_vars "
             f"(optional with a default, or required) in {iface_name} or set {node_ref}.environ_vars.{key}.",
             "unset-env-var"))
     # job args read that the contract does not pass
@@ -827,7 +827,7 @@ def check_alignment(usage: ScriptUsage, interface: Any, node_settings: Any = Non
         flags = ", ".join(a.flag for a in contract.job_arguments) or "none"
         problems.append(Problem("warning", where,
             f"{where} reads job argument `{key}`, which {iface_name} does not pass (its job_arguments: "
-            f"{flags}){_did_you_mean(key, sorted(passed))}; add `- flag: --{key}` under contract.job_arguments "
+            f"{flags}).{_did_you_mean(key, sorted(passed))} Add `- flag: --{key}` under contract.job_arguments "
             f"in {iface_name} or set {node_ref}.job_args.{key}.", "unpassed-job-arg"))
     return sorted(problems, key=lambda p: (p.severity != "error", p.where, p.message))
 
@@ -858,13 +858,13 @@ def compare_runtime(record: dict[str, Iterable[str]], interface: Any, usage: Scr
             if key not in declared[role]:
                 problems.append(Problem("warning", f"{script} (run time)",
                     f"{script} read {noun[role]} `{key}` at run time, which {iface_name} does not declare "
-                    f"(it declares: {_declared(declared[role])}){_did_you_mean(key, declared[role])}; declare it "
+                    f"(it declares: {_declared(declared[role])}).{_did_you_mean(key, declared[role])} Declare it "
                     f"under {section[role]} in {iface_name} or stop using it.", f"runtime-undeclared-{role}"))
             if usage is not None and key not in usage.keys(role) and not usage.is_dynamic(role):
                 problems.append(Problem("warning", f"{script} (run time)",
                     f"{script} read {noun[role]} `{key}` at run time, but the static check did not see it "
                     f"(it is used through code the analysis does not follow), so mismatches on it are only "
-                    f"caught by running; nothing to fix unless `{key}` is wrong.", f"runtime-unseen-{role}"))
+                    f"caught by running. Nothing to fix unless `{key}` is wrong.", f"runtime-unseen-{role}"))
     return problems
 
 
