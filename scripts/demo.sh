@@ -3,7 +3,7 @@
 # through Dagster with the embedded SQLite instance in ./.dagster_home (runs show in `dagster dev`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-[ -x .venv/bin/script-testing ] || ./scripts/setup.sh
+./scripts/setup.sh --if-needed
 export DAGSTER_HOME="${DAGSTER_HOME:-$PWD/.dagster_home}"
 mkdir -p "$DAGSTER_HOME"
 [ -f "$DAGSTER_HOME/dagster.yaml" ] || cp dagster.yaml "$DAGSTER_HOME/dagster.yaml"
