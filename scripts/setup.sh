@@ -1,20 +1,21 @@
 #!/usr/bin/env bash
-# Create or refresh .venv from uv.lock: script_testing (editable) + the `dev` dependency group.
-# Safe to run again (about a second when nothing changed). Installs uv first when it is missing.
+# Create or refresh .venv from requirements.lock (every package pinned, with hashes):
+# script_testing (editable) + the `dev` dependency group. Safe to run again (about a second when nothing
+# changed). Installs uv first when it is missing.
 #
-#   ./scripts/setup.sh               sync .venv with uv.lock (re-locks first if pyproject.toml changed)
-#   ./scripts/setup.sh --if-needed   return at once when .venv already matches pyproject.toml + uv.lock
+#   ./scripts/setup.sh               make .venv match requirements.lock exactly, then install the project
+#   ./scripts/setup.sh --if-needed   return at once when .venv already matches pyproject.toml + the lock
 #                                    (test.sh, demo.sh, lint.sh and typecheck.sh call it this way)
-# Other arguments go to `uv sync`. With CI=true the sync is `--locked`: a stale uv.lock fails instead of
-# being rewritten. PYTHON picks the interpreter for .venv (default python3, which must be >= 3.11);
-# UV picks the uv command.
+#   ./scripts/setup.sh --relock      re-resolve requirements.lock from pyproject.toml first (after editing
+#                                    dependencies there), then sync
+# PYTHON picks the interpreter for .venv (default python3, which must be >= 3.11); UV picks the uv command.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-python3}
 STAMP=.venv/.setup-stamp
 UV_MIN=0.13   # keep in step with [tool.uv] required-version in pyproject.toml
 
-stamp() { { cat pyproject.toml uv.lock 2>/dev/null; echo "$PYTHON"; } | cksum; }
+stamp() { { cat pyproject.toml requirements.lock 2>/dev/null; echo "$PYTHON"; } | cksum; }
 
 if [ "${1:-}" = "--if-needed" ]; then
   shift
@@ -51,12 +52,20 @@ else
   fi
 fi
 
-sync_args=(--python "$PYTHON")
-if [ "${CI:-}" = "true" ]; then
-  sync_args+=(--locked)
+LOCK_CMD=(pip compile pyproject.toml --group dev --python-version 3.11 --generate-hashes -q -o requirements.lock)
+if [ "${1:-}" = "--relock" ]; then
+  shift
+  echo "== ${uv_cmd[*]} ${LOCK_CMD[*]}"
+  "${uv_cmd[@]}" "${LOCK_CMD[@]}"
 fi
-echo "== ${uv_cmd[*]} sync ${sync_args[*]} $* ($("${uv_cmd[@]}" --version))"
+
 start=$(date +%s)
-"${uv_cmd[@]}" sync "${sync_args[@]}" "$@"
+if [ ! -x .venv/bin/python ]; then
+  echo "== creating .venv ($("$PYTHON" --version))"
+  "${uv_cmd[@]}" venv --python "$PYTHON" .venv
+fi
+echo "== ${uv_cmd[*]} pip sync requirements.lock ($("${uv_cmd[@]}" --version))"
+"${uv_cmd[@]}" pip sync --python .venv/bin/python requirements.lock "$@"
+"${uv_cmd[@]}" pip install --python .venv/bin/python --no-deps -e .
 stamp >"$STAMP"
 echo "== .venv ready: script_testing + dev tools ($(( $(date +%s) - start )) s)"
