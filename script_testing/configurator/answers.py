@@ -8,6 +8,7 @@ check that a required question got an answer at all. Nothing here records anythi
 from __future__ import annotations
 
 import difflib
+from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 import yaml
@@ -21,6 +22,51 @@ from script_testing.formats.project import Expectations, NodeSettings, Project, 
 SOURCE_ANSWER_FORMS = ("synthetic:PROFILE", "signature:PROFILE", "local:PATH", "json:{...}", "s3:s3://bucket/key",
                        "{synthetic: PROFILE, format: csv, ...}")
 _FORMS_HINT = "answer one of: " + ", ".join(SOURCE_ANSWER_FORMS)
+
+
+MERGED_SETTINGS = ("environ_vars", "job_args")    # node settings whose answers add keys, not replace
+
+
+@dataclass
+class Answers:
+    """Validated configuration values, as recorded by a session (and written by a save)."""
+
+    sources: dict[str, SourceSpec] = field(default_factory=dict)            # "Node.port" -> source
+    settings: dict[str, dict[str, Any]] = field(default_factory=dict)       # node -> environ_vars/job_args/timeout_s
+    expectations: dict[str, Expectations] = field(default_factory=dict)     # "Node.port" -> checks
+
+    def add(self, other: Answers) -> None:
+        self.sources.update(other.sources)
+        for node, update in other.settings.items():
+            current = self.settings.setdefault(node, {})
+            for k, v in update.items():
+                current[k] = {**current.get(k, {}), **v} if k in MERGED_SETTINGS else v
+        self.expectations.update(other.expectations)
+
+    def __bool__(self) -> bool:
+        return bool(self.sources or self.settings or self.expectations)
+
+
+def node_answers(project: Project, pipeline: str, r: ResolvedNode, *, sources: Mapping[str, Any] | None,
+                 environ_vars: Mapping[str, Any] | None, job_args: Mapping[str, Any] | None,
+                 timeout_s: float | None, expectations: Mapping[str, Any] | None) -> Answers:
+    """One ``configure_script_testing`` call's values, every one validated (first problem raised)."""
+    prefix, where = ("pipelines", pipeline), str(project.file)
+    out = Answers()
+    for port, value in (sources or {}).items():
+        check_port(r, port, "sources")
+        key = f"{r.name}.{port}"
+        spec = source_spec(key, value, where, prefix)
+        check_source(project, pipeline, key, spec)
+        out.sources[key] = spec
+    update = settings_update(r, where, prefix, environ_vars=environ_vars, job_args=job_args, timeout_s=timeout_s)
+    if update:
+        out.settings[r.name] = update
+    for port, value in (expectations or {}).items():
+        check_port(r, port, "expectations")
+        key = f"{r.name}.{port}"
+        out.expectations[key] = expectations_value(key, value, where, prefix)
+    return out
 
 
 def close_matches(name: str, known: list[str]) -> str:

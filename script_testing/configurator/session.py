@@ -17,26 +17,24 @@ The ``configure`` CLI command (``script_testing.cli_configure``) drives the same
 from __future__ import annotations
 
 import copy
-import os
 from pathlib import Path
 from typing import Any, Mapping
 
 import yaml
 
 from script_testing.catalog import ResolvedNode, StepCatalog
-from script_testing.configurator import answers, display, project_file
-from script_testing.configurator.pending import (NodeConfigurationResult, PendingItem, collect_pending,
-                                                 consumed_outputs, lenient_wiring)
-from script_testing.configurator.suggestions import Counterparts, Reused, reuse_for, suggested_spec
-from script_testing.configurator.targets import resolve_configure_target
+from script_testing.configurator import display, project_file
+from script_testing.configurator.answers import MERGED_SETTINGS, Answers, check_node, node_answers
+from script_testing.configurator.pending import NodeConfigurationResult, PendingItem, collect_pending, lenient_wiring
+from script_testing.configurator.suggestions import Counterparts, Reused, as_answers, find_reuse
+from script_testing.configurator.requirements import advisories, node_requirements
+from script_testing.configurator.targets import dag_reference, resolve_configure_target, target_file
 from script_testing.errors import ConfigError, ScriptTestingError
 from script_testing.formats.dag import PipelineDag
 from script_testing.formats.loading import load_model
 from script_testing.formats.project import (PROJECT_FILE, Expectations, NodeSettings, PipelineConfig, Project,
                                             ProjectConfig, SourceSpec, load_project)
-from script_testing.wiring import InputWire, suggest_source
 
-_MERGED_SETTINGS = ("environ_vars", "job_args")
 
 
 class InteractiveRuntimeTestingFactory:
@@ -60,30 +58,34 @@ class InteractiveRuntimeTestingFactory:
         self.dag = PipelineDag.load(self.dag_path)
         self.nodes: dict[str, ResolvedNode] = self.catalog.resolve_all(self.dag.nodes)
         # what this session configured (applied over the project's own configuration)
-        self._sources: dict[str, SourceSpec] = {}
-        self._settings: dict[str, dict[str, Any]] = {}
-        self._expectations: dict[str, Expectations] = {}
+        self._answers = Answers()
         self._configured: list[str] = []
         self.reused: list[Reused] = []
         self._dirty = self.is_new_pipeline
         self._analyse()
-        if reuse:
-            self._reuse_from_other_pipelines()
+        if reuse:    # what a node of the same step type has in another pipeline, for nodes that need something
+            found = find_reuse(Counterparts(self.project, self.catalog, self.pipeline), list(self.dag.order),
+                               self.nodes, self._pending_by_node, self._config, self._job_args)
+            try:
+                if found:
+                    self._record(as_answers(found), reused=found)
+            except ScriptTestingError:   # never let reuse break a session: configure by hand instead
+                pass
         self._initially_ready = {n for n in self.dag.order if not self._pending_by_node.get(n)}
 
     # ------------------------------------------------------------------ effective configuration
 
     def _effective_config(self) -> PipelineConfig:
         cfg = self._base_config.model_copy(deep=True)
-        cfg.sources = {**cfg.sources, **self._sources}
+        cfg.sources = {**cfg.sources, **self._answers.sources}
         nodes = dict(cfg.nodes)
-        for node, update in self._settings.items():
+        for node, update in self._answers.settings.items():
             data = nodes[node].model_dump(exclude_unset=True) if node in nodes else {}
             for k, v in update.items():
-                data[k] = {**data.get(k, {}), **v} if k in _MERGED_SETTINGS else v
+                data[k] = {**data.get(k, {}), **v} if k in MERGED_SETTINGS else v
             nodes[node] = NodeSettings.model_validate(data)
         cfg.nodes = nodes
-        cfg.expectations = {**cfg.expectations, **self._expectations}
+        cfg.expectations = {**cfg.expectations, **self._answers.expectations}
         return cfg
 
     @property
@@ -114,51 +116,20 @@ class InteractiveRuntimeTestingFactory:
         from script_testing.plan import resolve_job_args
         return resolve_job_args(self.nodes[node], self._config.nodes.get(node) or NodeSettings())
 
-    def _snapshot(self) -> tuple:
-        return (dict(self._sources), copy.deepcopy(self._settings), dict(self._expectations),
-                list(self._configured), list(self.reused))
-
-    def _restore(self, saved: tuple) -> None:
-        self._sources, self._settings, self._expectations, self._configured, self.reused = saved
-        self._analyse()
-
-    def _record_settings(self, node: str, update: Mapping[str, Any]) -> None:
-        current = self._settings.setdefault(node, {})
-        for k, v in update.items():
-            current[k] = {**current.get(k, {}), **v} if k in _MERGED_SETTINGS else v
-
-    # ------------------------------------------------------------------ reuse
-
-    def _reuse_from_other_pipelines(self) -> None:
-        """Every node that needs something takes what a node of its step type has elsewhere."""
-        counterparts = Counterparts(self.project, self.catalog, self.pipeline)
-        found: list[Reused] = []
-        for name in self.dag.order:
-            r = self.nodes[name]
-            pending = self._pending_by_node.get(name, [])
-            unset = r.has_script and any(v is None for v in self._job_args(name).values())
-            if not pending and not unset:
-                continue
-            own_exps = {k.partition(".")[2] for k in self._config.expectations if k.partition(".")[0] == name}
-            found += reuse_for(r, pending, self._config.nodes.get(name), own_exps, counterparts.of(r))
-        if not found:
-            return
-        saved = self._snapshot()
-        for x in found:
-            if x.section == "sources":
-                self._sources[f"{x.node}.{x.name}"] = x.value
-            elif x.section == "expectations":
-                self._expectations[f"{x.node}.{x.name}"] = x.value
-            elif x.section == "timeout_s":
-                self._record_settings(x.node, {"timeout_s": x.value})
-            else:
-                self._record_settings(x.node, {x.section: {x.name: x.value}})
+    def _record(self, answers: Answers, configured: str | None = None, reused: list[Reused] = ()) -> None:
+        """Record validated values, then make sure the whole configuration still wires; on a problem
+        nothing stays recorded."""
+        saved = (copy.deepcopy(self._answers), list(self._configured), list(self.reused))
+        self._answers.add(answers)
+        if configured and configured not in self._configured:
+            self._configured.append(configured)
+        self.reused += list(reused)
         try:
             self._analyse()
-        except ScriptTestingError:          # never let reuse break a session: configure by hand instead
-            self._restore(saved)
-            return
-        self.reused = found
+        except ScriptTestingError:
+            self._answers, self._configured, self.reused = saved
+            self._analyse()
+            raise
         self._dirty = True
 
     # ------------------------------------------------------------------ queries
@@ -191,62 +162,12 @@ class InteractiveRuntimeTestingFactory:
         outputs of a script-less node, env vars (required / optional defaults / missing), job args,
         and what was reused for it from another pipeline."""
         self._check_node(node)
-        r = self.nodes[node]
-        contract = r.interface.contract
-        profiles = list(self.project.config.data_profiles)
-        pending = self._pending_by_node.get(node, [])
-        pending_keys = {(p.kind, p.name) for p in pending}
-        info: dict[str, Any] = {"node": node, "step_type": r.step_type, "job_type": r.job_type, "role": r.role,
-                                "script": str(r.script_path) if r.script_path else None,
-                                "interface": str(r.interface_path)}
+        return node_requirements(self.nodes[node], self._wiring, self._config, self._environ(node),
+                                 self._job_args(node), self._pending_by_node.get(node, []),
+                                 [x for x in self.reused if x.node == node], list(self.project.config.data_profiles))
 
-        def suggestion(port: str, is_output: bool) -> dict[str, Any]:
-            sugg = suggest_source(r, port, profiles, is_output=is_output)
-            return {"suggested_source": sugg, "suggested_spec": suggested_spec(sugg)}
-
-        if r.has_script:
-            wires = self._wiring.inputs.get(node, {})
-            inputs: dict[str, Any] = {}
-            for name in r.interface.input_names:
-                c, w = contract.inputs.get(name), wires.get(name)
-                is_pending = ("input", name) in pending_keys
-                inputs[name] = {"path": c.path if c is not None else None,
-                                "required": r.interface.required_input(name),
-                                "channels": c.channels if c is not None else None,
-                                "provided_by": None if is_pending else _provided_by(w), "pending": is_pending}
-                if is_pending or (w is not None and not w.provided):
-                    inputs[name].update(suggestion(name, False))
-            info["inputs"] = inputs
-        else:
-            consumed = set(consumed_outputs(self._wiring))
-            outputs: dict[str, Any] = {}
-            for name in r.interface.output_names:
-                c, src = contract.outputs.get(name), self._config.sources.get(f"{node}.{name}")
-                outputs[name] = {"path": c.path if c is not None else None, "required": (node, name) in consumed,
-                                 "provided_by": src.describe() if src is not None else None,
-                                 "pending": ("output", name) in pending_keys}
-                if src is None:
-                    outputs[name].update(suggestion(name, True))
-            info["outputs"] = outputs
-        env = self._environ(node)
-        info["environ_vars"] = {
-            "required": {v: env.get(v) or None for v in contract.env_vars.required},
-            "optional": dict(contract.env_vars.optional),
-            "configured": dict((self._config.nodes.get(node) or NodeSettings()).environ_vars),
-            "missing": [p.name for p in pending if p.kind == "env"],
-        }
-        info["job_args"] = self._job_args(node)
-        info["advisories"] = self._advisories(node, info["job_args"])
-        info["reused"] = [x.describe() for x in self.reused if x.node == node]
-        info["pending"] = [p.describe() for p in pending]
-        return info
-
-    def _advisories(self, node: str, job_args: dict[str, Any] | None = None) -> list[str]:
-        if not self.nodes[node].has_script:
-            return []
-        job_args = self._job_args(node) if job_args is None else job_args
-        return [f"job argument --{k} is unset (the node name has no job type suffix); "
-                f"pass job_args={{'{k}': ...}}" for k, v in job_args.items() if v is None]
+    def _advisories(self, node: str) -> list[str]:
+        return advisories(self.nodes[node], self._job_args(node))
 
     def get_testing_factory_summary(self) -> dict[str, Any]:
         auto, configured = self.get_auto_configured_scripts(), self.get_configured_scripts()
@@ -285,36 +206,9 @@ class InteractiveRuntimeTestingFactory:
         Nothing is recorded when anything is wrong. Returns what is still pending for the node.
         """
         self._check_node(node)
-        r = self.nodes[node]
-        prefix, where = ("pipelines", self.pipeline), str(self.project.file)
-        new_sources: dict[str, SourceSpec] = {}
-        for port, value in (sources or {}).items():
-            answers.check_port(r, port, "sources")
-            key = f"{node}.{port}"
-            spec = answers.source_spec(key, value, where, prefix)
-            answers.check_source(self.project, self.pipeline, key, spec)
-            new_sources[key] = spec
-        update = answers.settings_update(r, where, prefix, environ_vars=environ_vars, job_args=job_args,
-                                         timeout_s=timeout_s)
-        new_expectations: dict[str, Expectations] = {}
-        for port, value in (expectations or {}).items():
-            answers.check_port(r, port, "expectations")
-            key = f"{node}.{port}"
-            new_expectations[key] = answers.expectations_value(key, value, where, prefix)
-
-        # everything is valid: record it, then make sure the whole configuration still wires
-        saved = self._snapshot()
-        self._sources.update(new_sources)
-        self._record_settings(node, update)
-        self._expectations.update(new_expectations)
-        if node not in self._configured:
-            self._configured.append(node)
-        try:
-            self._analyse()
-        except ScriptTestingError:
-            self._restore(saved)
-            raise
-        self._dirty = True
+        self._record(node_answers(self.project, self.pipeline, self.nodes[node], sources=sources,
+                                  environ_vars=environ_vars, job_args=job_args, timeout_s=timeout_s,
+                                  expectations=expectations), configured=node)
         return self.node_status(node)
 
     def node_status(self, node: str) -> NodeConfigurationResult:
@@ -323,7 +217,7 @@ class InteractiveRuntimeTestingFactory:
                                        self._advisories(node))
 
     def _check_node(self, node: str) -> None:
-        answers.check_node(node, self.nodes, self.pipeline, str(self.dag_path), list(self.dag.order))
+        check_node(node, self.nodes, self.pipeline, str(self.dag_path), list(self.dag.order))
 
     # ------------------------------------------------------------------ preview, saving and running
 
@@ -334,37 +228,21 @@ class InteractiveRuntimeTestingFactory:
                               hint="configure them with configure_script_testing (or save(allow_pending=True))",
                               details="\n".join(f"  - {p.describe()}" for p in self._pending))
 
-    def _target_file(self, path: str | Path | None) -> Path:
-        if path is None:
-            return self.project.file
-        p = Path(path).expanduser().resolve()
-        return p if p.suffix in (".yaml", ".yml") else p / PROJECT_FILE
-
-    def _dag_reference(self, root: Path) -> str:
-        """``dag:`` as written in a project file in ``root`` (a DAG inside the project moves with a copy)."""
-        dag_abs = self.dag_path.resolve()
-        if _inside(dag_abs, self.project.root):
-            dag_abs = root.resolve() / dag_abs.relative_to(self.project.root.resolve())
-        try:
-            return Path(os.path.relpath(dag_abs, root.resolve())).as_posix()
-        except ValueError:                # another drive (Windows)
-            return str(dag_abs)
-
     def _new_text(self, target: Path) -> tuple[str, str]:
         """(the project file's text now, its text with this session's configuration)."""
         copied = target.parent.resolve() != self.project.root.resolve()
         env = {n: {k: ({kk: str(vv) for kk, vv in v.items()} if k == "environ_vars" else v) for k, v in u.items()}
-               for n, u in self._settings.items()}
+               for n, u in self._answers.settings.items()}
         changes = project_file.ProjectChanges(
-            self.pipeline, self._dag_reference(target.parent) if self.is_new_pipeline or copied else None,
-            dict(self._sources), env, dict(self._expectations))
+            self.pipeline, dag_reference(self.dag_path, self.project.root, target.parent) if self.is_new_pipeline or copied else None,
+            dict(self._answers.sources), env, dict(self._answers.expectations))
         old = project_file.read_text(self.project.file)
         return old, project_file.updated_text(old, changes)
 
     def preview(self, path: str | Path | None = None) -> str:
         """What ``save(path)`` would change in the project file, as a unified diff ('' if nothing).
         Writes nothing (and works while items are pending)."""
-        target = self._target_file(path)
+        target = target_file(self.project.file, path)
         copied = target.parent.resolve() != self.project.root.resolve()
         if not copied and not self._dirty:
             return ""
@@ -386,7 +264,7 @@ class InteractiveRuntimeTestingFactory:
 
         if not allow_pending:
             self._refuse_pending("not saved")
-        target = self._target_file(path)
+        target = target_file(self.project.file, path)
         copied = target.parent.resolve() != self.project.root.resolve()
         if not copied and not self._dirty:
             return target                   # nothing to write: keep the file untouched
@@ -408,7 +286,7 @@ class InteractiveRuntimeTestingFactory:
         self._base_config = self.project.config.pipelines[self.pipeline]
         self.dag_path = self.project.resolve(self._base_config.dag)
         self.is_new_pipeline = False
-        self._sources, self._settings, self._expectations = {}, {}, {}
+        self._answers = Answers()
         self._analyse()
         self._dirty = False
         return target
@@ -438,18 +316,3 @@ class InteractiveRuntimeTestingFactory:
         forget_catalog(self.project)    # load_plan caches a catalog per workspace set; see new step types
         return api.run(self.pipeline, self.project, options, pool=pool)
 
-
-def _provided_by(w: InputWire | None) -> str | None:
-    if w is None or not w.provided:
-        return None
-    if w.kind in ("edge", "binding"):
-        return f"{w.kind} {w.upstream}.{w.output}"
-    return f"source {w.source.describe()}" if w.source is not None else "source"
-
-
-def _inside(path: Path, root: Path) -> bool:
-    try:
-        path.resolve().relative_to(root.resolve())
-        return True
-    except ValueError:
-        return False

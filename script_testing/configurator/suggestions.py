@@ -14,15 +14,16 @@ Two sources of suggestions, best first:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 import yaml
 
 from script_testing.catalog import ResolvedNode, StepCatalog
 from script_testing.errors import ScriptTestingError
 from script_testing.formats.dag import PipelineDag
-from script_testing.formats.project import Expectations, NodeSettings, PipelineConfig, Project, SourceSpec
+from script_testing.formats.project import NodeSettings, PipelineConfig, Project, SourceSpec
 
+from script_testing.configurator.answers import Answers
 from script_testing.configurator.pending import PendingItem
 
 
@@ -161,9 +162,29 @@ def reuse_for(r: ResolvedNode, pending: list[PendingItem], settings: NodeSetting
     return out
 
 
-def reused_lines(reused: list[Reused]) -> list[str]:
-    return [x.describe() for x in reused]
+def find_reuse(counterparts: Counterparts, order: list[str], nodes: dict[str, ResolvedNode],
+               pending: dict[str, list[PendingItem]], config: PipelineConfig,
+               job_args: Callable[[str], dict[str, Any]]) -> list[Reused]:
+    """For every node that needs something (a pending item, or a job argument nothing sets), what its
+    counterparts in other pipelines have; nodes that need nothing are left as they are."""
+    found: list[Reused] = []
+    for name in order:
+        r = nodes[name]
+        needs = pending.get(name, [])
+        if not needs and not (r.has_script and any(v is None for v in job_args(name).values())):
+            continue
+        own_exps = {k.partition(".")[2] for k in config.expectations if k.partition(".")[0] == name}
+        found += reuse_for(r, needs, config.nodes.get(name), own_exps, counterparts.of(r))
+    return found
 
 
-def as_expectations(value: Any) -> Expectations:
-    return value if isinstance(value, Expectations) else Expectations.model_validate(value)
+def as_answers(reused: list[Reused]) -> Answers:
+    out = Answers()
+    for x in reused:
+        if x.section in ("sources", "expectations"):
+            getattr(out, x.section)[f"{x.node}.{x.name}"] = x.value
+        elif x.section == "timeout_s":
+            out.add(Answers(settings={x.node: {"timeout_s": x.value}}))
+        else:
+            out.add(Answers(settings={x.node: {x.section: {x.name: x.value}}}))
+    return out

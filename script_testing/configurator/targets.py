@@ -73,3 +73,24 @@ def new_pipeline_name(dag: PipelineDag, dag_path: Path, project: Project) -> str
     while f"{base}_{i}" in project.config.pipelines:
         i += 1
     return f"{base}_{i}"
+
+
+def target_file(project_file: Path, path: str | Path | None) -> Path:
+    """The project file a save writes: the project's own, or ``PATH`` / ``PATH/script_testing.yaml``."""
+    if path is None:
+        return project_file
+    p = Path(path).expanduser().resolve()
+    return p if p.suffix in (".yaml", ".yml") else p / PROJECT_FILE
+
+
+def dag_reference(dag_path: Path, project_root: Path, dest_root: Path) -> str:
+    """``dag:`` as written in a project file in ``dest_root`` (a DAG inside the project moves with a copy)."""
+    dag_abs = dag_path.resolve()
+    try:
+        dag_abs = dest_root.resolve() / dag_abs.relative_to(project_root.resolve())
+    except ValueError:                    # outside the project: the copy keeps pointing at it
+        pass
+    try:
+        return Path(os.path.relpath(dag_abs, dest_root.resolve())).as_posix()
+    except ValueError:                    # another drive (Windows)
+        return str(dag_abs)
