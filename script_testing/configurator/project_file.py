@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import difflib
 import io
+import re
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -251,16 +252,19 @@ def _merge(original: list[str], baseline: list[str], modified: list[str]) -> lis
     out: list[str] = []
 
     def insert_at(pos: int, following: str | None) -> None:
-        """Lines the change adds at ``pos``; a nested key goes before the blank lines that end its
-        section (ruamel attaches them to the section's last key), not after them."""
+        """Lines the change adds at ``pos``. A nested key goes before the blank lines and the less
+        indented comments that end its section (ruamel attaches them to the section's last key: they
+        head what follows), not after them."""
         block = inserted.pop(pos, [])
         if not block:
             return
-        blanks = 0
-        while blanks < len(out) and not out[len(out) - 1 - blanks].strip():
-            blanks += 1
-        if blanks and block[0].strip() and _indent(block[0]) > (_indent(following) if following else 0):
-            out[len(out) - blanks:len(out) - blanks] = block
+        depth = _indent(block[0])
+        tail = 0
+        while tail < len(out) and (not out[-1 - tail].strip()
+                                   or out[-1 - tail].lstrip().startswith("#") and _indent(out[-1 - tail]) < depth):
+            tail += 1
+        if tail and block[0].strip() and depth > (_indent(following) if following else 0):
+            out[len(out) - tail:len(out) - tail] = block
         else:
             out.extend(block)
 
@@ -268,7 +272,12 @@ def _merge(original: list[str], baseline: list[str], modified: list[str]) -> lis
         if tag == "equal":
             for k in range(i2 - i1):
                 insert_at(i1 + k, original[j1 + k])
-                out.extend(replacement[i1 + k] if touched[i1 + k] else [original[j1 + k]])
+                if not touched[i1 + k]:
+                    out.append(original[j1 + k])
+                elif len(replacement[i1 + k]) == 1:           # a changed value keeps its comment's column
+                    out.append(_keep_comment_gap(original[j1 + k], replacement[i1 + k][0]))
+                else:
+                    out.extend(replacement[i1 + k])
             continue
         insert_at(i1, original[j1] if j1 < j2 else None)
         if any(touched[i1:i2]) or any(p in inserted for p in range(i1 + 1, i2)):
@@ -279,6 +288,17 @@ def _merge(original: list[str], baseline: list[str], modified: list[str]) -> lis
             out.extend(original[j1:j2])
     insert_at(len(baseline), None)
     return out
+
+
+_COMMENT = re.compile(r"(\s+)(#.*)$")
+
+
+def _keep_comment_gap(old: str, new: str) -> str:
+    """``{a: 1, b: 2} # note`` -> ``{a: 1, b: 2}   # note`` when the old line had three spaces."""
+    m_old, m_new = _COMMENT.search(old.rstrip("\n")), _COMMENT.search(new.rstrip("\n"))
+    if not (m_old and m_new and m_old.group(2) == m_new.group(2)):
+        return new
+    return new[:m_new.start()] + m_old.group(1) + m_new.group(2) + ("\n" if new.endswith("\n") else "")
 
 
 def _indent(line: str) -> int:

@@ -64,7 +64,7 @@ class InteractiveRuntimeTestingFactory:
         self._dirty = self.is_new_pipeline
         self._analyse()
         if reuse:    # what a node of the same step type has in another pipeline, for nodes that need something
-            found = find_reuse(Counterparts(self.project, self.catalog, self.pipeline), list(self.dag.order),
+            found = find_reuse(Counterparts(self.project, self.catalog, self.pipeline, self.dag), list(self.dag.order),
                                self.nodes, self._pending_by_node, self._config, self._job_args)
             try:
                 if found:

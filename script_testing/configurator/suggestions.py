@@ -60,13 +60,18 @@ class Reused:
         return f"pipeline {self.pipeline}, node {self.origin_node}"
 
     def describe(self) -> str:
-        if self.section in ("sources", "expectations"):
-            what = f"{self.node}.{self.name} {self.section[:-1]}"
-        elif self.section == "timeout_s":
-            what = f"{self.node} timeout_s"
+        """``DataLoading_training.DATA <- synthetic tabular_binary (reused from pipeline p, node n)``."""
+        if self.section == "sources":
+            what = f"{self.node}.{self.name} <- {self.value.describe()}"
+        elif self.section == "expectations":
+            what = f"{self.node}.{self.name}: expectations"
+        elif self.section == "environ_vars":
+            what = f"{self.node}: {self.name}={self.value}"
+        elif self.section == "job_args":
+            what = f"{self.node}: --{self.name} {self.value}"
         else:
-            what = f"{self.node} {self.section[:-1]} {self.name}"
-        return f"{what} reused from {self.origin}"
+            what = f"{self.node}: timeout_s {self.value}"
+        return f"{what} (reused from {self.origin})"
 
 
 @dataclass(frozen=True)
@@ -75,6 +80,7 @@ class _Counterpart:
     node: str
     job_type: str | None
     config: PipelineConfig
+    similarity: float       # how alike the two DAGs' node names are (0..1)
 
     @property
     def settings(self) -> NodeSettings:
@@ -84,26 +90,30 @@ class _Counterpart:
 class Counterparts:
     """Nodes of the project's other pipelines, by step type, with their pipeline's configuration."""
 
-    def __init__(self, project: Project, catalog: StepCatalog, pipeline: str) -> None:
+    def __init__(self, project: Project, catalog: StepCatalog, pipeline: str, dag: PipelineDag) -> None:
         self._by_type: dict[str, list[_Counterpart]] = {}
+        ours = set(dag.nodes)
         for name, cfg in project.config.pipelines.items():
             if name == pipeline:
                 continue
             try:
-                dag = PipelineDag.load(project.resolve(cfg.dag))
+                other = PipelineDag.load(project.resolve(cfg.dag))
             except ScriptTestingError:          # a broken pipeline elsewhere has nothing to offer
                 continue
-            for node in dag.nodes:
+            theirs = set(other.nodes)
+            similarity = len(ours & theirs) / len(ours | theirs)
+            for node in other.nodes:
                 try:
                     step_type, job_type = catalog.split_node_name(node)
                 except ScriptTestingError:
                     continue
-                self._by_type.setdefault(step_type, []).append(_Counterpart(name, node, job_type, cfg))
+                self._by_type.setdefault(step_type, []).append(_Counterpart(name, node, job_type, cfg, similarity))
 
     def of(self, r: ResolvedNode) -> list[_Counterpart]:
-        """Same step type, best first: the same node name, then the same job type, then any."""
+        """Same step type, best first: the same node name, then the same job type, then any; among
+        equals, the pipeline whose DAG is most like this one, then the project file's order."""
         found = self._by_type.get(r.step_type, [])
-        return sorted(found, key=lambda c: (c.node != r.name, c.job_type != r.job_type))
+        return sorted(found, key=lambda c: (c.node != r.name, c.job_type != r.job_type, -c.similarity))
 
 
 def _map_job_type(value: Any, old: str | None, new: str | None) -> Any:

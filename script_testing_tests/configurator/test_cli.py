@@ -70,3 +70,17 @@ def test_cli_bundled_project_needs_save_to(tmp_path, monkeypatch):
     result = CliRunner().invoke(configure, ["--pipeline", "tabular_simple", "--save-to", str(tmp_path / "mine")])
     assert result.exit_code == 0, result.output
     assert load_plan(load_project(tmp_path / "mine"), "tabular_simple")
+
+
+def test_cli_every_reprompt_says_why(project_dir):
+    dag = str(project_dir / "dags" / f"{PIPE}.dag.json")
+    answers = ["json:{a: [1", "local:data/reference",      # FeatureAudit_training.reference_data: broken, then right
+               "", "label"]                                  # AUDIT_COLUMN: empty (no default), then right
+    result = CliRunner().invoke(configure, [str(project_dir), "--dag", dag], input="\n".join(answers) + "\n")
+    assert result.exit_code == 0, result.output
+    assert "FeatureAudit_training.reference_data: not a valid JSON document: expected" in result.output
+    assert "invalid: an answer is required: AUDIT_COLUMN has no default." in result.output
+    assert result.output.count(f"value of AUDIT_COLUMN for {FA}") == 2
+    cfg = load_project(project_dir).config.pipelines[PIPE]
+    assert cfg.nodes[FA].environ_vars == {"AUDIT_COLUMN": "label"}
+    assert cfg.sources[f"{DL}.DATA"].synthetic == "tabular_binary"         # reused, not asked

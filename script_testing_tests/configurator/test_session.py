@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from script_testing import api
-from script_testing.configurator import InteractiveRuntimeTestingFactory, parse_source_answer
+from script_testing.configurator import InteractiveRuntimeTestingFactory
 from script_testing.errors import ConfigError
 from script_testing.execute import RunOptions
 from script_testing.formats.project import SourceSpec, load_project
@@ -125,17 +125,6 @@ def test_right_configuration_is_accepted_and_the_summary_updates(factory):
     s = factory.get_testing_factory_summary()
     assert s["ready"] and s["counts"] == {"auto_configured": 0, "configured": 4, "pending": 0}
     assert s["advisories"] == []       # ModelTraining's job_type was given
-
-
-def test_parse_source_answer_forms():
-    assert parse_source_answer("synthetic:p") == {"synthetic": "p"}
-    assert parse_source_answer("local: data/x") == {"local": "data/x"}
-    assert parse_source_answer("json:{a: 1}") == {"json": {"a": 1}}
-    assert parse_source_answer("s3:s3://b/k/") == {"s3": "s3://b/k/"}
-    assert parse_source_answer("s3://b/k") == {"s3": "s3://b/k"}
-    assert parse_source_answer("{synthetic: p, format: csv}") == {"synthetic": "p", "format": "csv"}
-    with pytest.raises(ConfigError, match="not a source"):
-        parse_source_answer("tabular_binary")
 
 
 # ----------------------------------------------------------------------------- save and run
