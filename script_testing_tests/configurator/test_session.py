@@ -184,3 +184,15 @@ def test_bundled_project_saves_only_into_an_explicit_copy(tmp_path, monkeypatch)
     assert load_plan(load_project(path), "tabular_simple").nodes[TP].environ_vars["TRAIN_RATIO"] == "0.8"
     assert f.project.file == path
     assert "TRAIN_RATIO" not in (BUNDLED_EXAMPLES / "script_testing.yaml").read_text()
+
+
+def test_a_wrong_key_in_the_project_is_raised_not_taken_for_a_pending_item(project_dir):
+    path = project_dir / "script_testing.yaml"
+    path.write_text(path.read_text().replace("      DataLoading_training.SIGNATURE: {signature: tabular_binary, file: signature}\n"
+                                             "      DataLoading_training.METADATA:\n"
+                                             "        json: {source: synthetic, job_type: training, dataset: tabular_binary, format: parquet}",
+                                             "      DataLoading_trainig.SIGNATURE: {signature: tabular_binary, file: signature}\n"
+                                             "      DataLoading_training.METADATA:\n"
+                                             "        json: {source: synthetic, job_type: training, dataset: tabular_binary, format: parquet}"))
+    with pytest.raises(ConfigError, match=r"(?s)problem\(s\) in the configuration.*DataLoading_trainig.*not in the DAG"):
+        InteractiveRuntimeTestingFactory("tabular_simple", project_dir)
