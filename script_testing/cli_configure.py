@@ -47,27 +47,37 @@ def _pairs(values: tuple[str, ...], option: str) -> list[tuple[str, str, str]]:
               help="Value of a node's environment variable (repeatable).")
 @click.option("--save-to", type=click.Path(path_type=Path, file_okay=False),
               help="Save into a copy of the project in this folder (needed for the bundled examples).")
-def configure(project_dir, pipeline, dag_path, yes, source_answers, env_answers, save_to) -> None:
+@click.option("--dry-run", is_flag=True, help="Print the change to script_testing.yaml as a diff; write nothing.")
+@click.option("--no-reuse", is_flag=True,
+              help="Do not take sources, env vars, job args and expectations from nodes of the same step type "
+                   "in the project's other pipelines.")
+def configure(project_dir, pipeline, dag_path, yes, source_answers, env_answers, save_to, dry_run, no_reuse) -> None:
     """Configure what a pipeline's nodes are missing, validate each answer at once, and save.
 
-    Shows the auto-configured and the pending nodes, then asks, for each required input that no DAG
-    edge provides, where its data comes from (the suggestion is the default; answer synthetic:PROFILE,
-    signature:PROFILE, local:PATH, json:{...}, s3:s3://bucket/key or a {...} mapping), and a value for
-    each required environment variable that is unset. Saves into the project's script_testing.yaml.
+    A node of the same step type in another pipeline of the project lends what it has (sources, env
+    vars, job args, expectations; the job-type suffix mapped), and the overview says where each reused
+    value came from. Then, for each required input that nothing provides, asks where its data comes
+    from (the suggestion is the default; answer synthetic:PROFILE, signature:PROFILE, local:PATH,
+    json:{...}, s3:s3://bucket/key or a {...} mapping), and a value for each required environment
+    variable that is unset. Saves into the project's script_testing.yaml, changing only the keys that
+    change (comments and layout are kept; the old file stays as script_testing.yaml.bak); --dry-run
+    prints that change as a diff instead.
 
     \b
     Examples:
       script-testing configure ./my_project --dag dags/new_model.dag.json
       script-testing configure ./my_project --pipeline train --yes --env TabularPreprocessing_training.LABEL_FIELD=label
+      script-testing configure ./my_project --dag dags/new_model.dag.json --yes --dry-run
     """
     try:
-        _configure(project_dir, pipeline, dag_path, yes, source_answers, env_answers, save_to)
+        _configure(project_dir, pipeline, dag_path, yes, source_answers, env_answers, save_to, dry_run, not no_reuse)
     except ScriptTestingError as exc:  # also when used outside the main CLI group
         _fail(exc)
 
 
-def _configure(project_dir, pipeline, dag_path, yes, source_answers, env_answers, save_to) -> None:
+def _configure(project_dir, pipeline, dag_path, yes, source_answers, env_answers, save_to, dry_run, reuse) -> None:
     from script_testing.configurator import InteractiveRuntimeTestingFactory
+    from script_testing.configurator.display import overview_text
     from script_testing.state import is_bundled
 
     if pipeline and dag_path:
@@ -78,17 +88,17 @@ def _configure(project_dir, pipeline, dag_path, yes, source_answers, env_answers
     if dag_path is not None and not dag_path.is_file():
         raise click.BadParameter(f"the DAG file '{dag_path}' does not exist", param_hint="--dag")
     if pipeline or dag_path:
-        factory = InteractiveRuntimeTestingFactory(str(dag_path or pipeline), project_dir)
+        factory = InteractiveRuntimeTestingFactory(str(dag_path or pipeline), project_dir, reuse=reuse)
     elif project_dir is not None:
-        factory = InteractiveRuntimeTestingFactory(project_dir)
+        factory = InteractiveRuntimeTestingFactory(project_dir, reuse=reuse)
     else:
         raise click.UsageError("name what to configure: PROJECT_DIR with --pipeline NAME or --dag PATH")
-    if is_bundled(factory.project) and save_to is None:
+    if is_bundled(factory.project) and save_to is None and not dry_run:
         raise ConfigError("the bundled examples live inside the installed package and cannot be saved in place",
                           where=str(factory.project.file),
                           hint="pass --save-to DIR: the project is copied there and the configuration saved in the copy")
 
-    click.echo(_overview(factory))
+    click.echo(overview_text(factory))
     initially_pending = [n for n in factory.dag.order if factory.node_status(n).pending]
 
     # answers given on the command line first: they are validated like typed ones
@@ -122,6 +132,11 @@ def _configure(project_dir, pipeline, dag_path, yes, source_answers, env_answers
                        err=True)
         sys.exit(1)
 
+    if dry_run:
+        diff = factory.preview(save_to)
+        click.echo(diff.rstrip("\n") if diff else "no change to the project file")
+        click.echo("dry run: nothing written")
+        return
     changed = factory.get_testing_factory_summary()["unsaved_changes"] or save_to is not None
     path = factory.save(save_to)
     summary = factory.get_testing_factory_summary()
@@ -134,22 +149,8 @@ def _configure(project_dir, pipeline, dag_path, yes, source_answers, env_answers
     click.echo("next: " + f"script-testing run {shlex.quote(str(path.parent))} --pipeline {shlex.quote(factory.pipeline)}")
 
 
-def _overview(factory) -> str:
-    s = factory.get_testing_factory_summary()
-    lines = [f"pipeline {s['pipeline']}{' (new)' if s['new_pipeline'] else ''} in {s['project']}: "
-             f"{s['nodes']} nodes, {s['counts']['auto_configured']} auto-configured, "
-             f"{s['counts']['pending']} pending"]
-    for n in s["auto_configured"]:
-        lines.append(f"  ok       {n}")
-    for n in s["pending"]:
-        lines.append(f"  pending  {n}")
-        for p in factory.node_status(n).pending:
-            lines.append(f"           - {p}")
-    return "\n".join(lines)
-
-
 def _ask_source(factory, item, interactive: bool) -> None:
-    from script_testing.configurator import suggested_value
+    from script_testing.configurator import require_answer, suggested_value
     default = suggested_value(item.suggestion)
     what = "input" if item.kind == "input" else "output (no script)"
     if not interactive:
@@ -159,15 +160,20 @@ def _ask_source(factory, item, interactive: bool) -> None:
         except ConfigError as exc:
             click.echo(f"  {item.key}: the suggestion {default} is not usable: {exc.message}", err=True)
         return
-    _ask_until_valid(lambda: click.prompt(f"source for {item.key} ({what})", default=default, show_default=True),
-                     lambda answer: factory.configure_script_testing(item.node, sources={item.name: answer}),
-                     f"no valid source for {item.key}")
+    _ask_until_valid(
+        lambda: click.prompt(f"source for {item.key} ({what})", default=default or "", show_default=bool(default)),
+        lambda answer: factory.configure_script_testing(
+            item.node, sources={item.name: require_answer(f"the source of {item.key}", answer, default)}),
+        f"no valid source for {item.key}")
 
 
 def _ask_env(factory, item) -> None:
+    from script_testing.configurator import require_answer
     _ask_until_valid(
-        lambda: click.prompt(f"value of {item.name} for {item.node} (required environment variable)"),
-        lambda answer: factory.configure_script_testing(item.node, environ_vars={item.name: answer}),
+        lambda: click.prompt(f"value of {item.name} for {item.node} (required environment variable)",
+                             default="", show_default=False),
+        lambda answer: factory.configure_script_testing(
+            item.node, environ_vars={item.name: require_answer(item.name, answer)}),
         f"no valid value for {item.node}.{item.name}")
 
 
@@ -180,7 +186,8 @@ def _ask_job_arg(factory, node: str, key: str) -> None:
 
 
 def _ask_until_valid(ask, apply, failure: str, *, optional: bool = False) -> None:
-    """Prompt, apply the answer (which validates it at once), re-prompt with the reason on error."""
+    """Prompt, apply the answer (which validates it at once); every re-prompt says why (an empty
+    answer to a required question too: click's own prompt would ask again silently)."""
     for _ in range(MAX_ATTEMPTS):
         answer = ask()
         if optional and not answer:

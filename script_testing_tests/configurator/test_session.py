@@ -1,129 +1,22 @@
-"""The guided configurator: a new DAG's pending items, immediate validation, save, run, and the CLI."""
+"""The configure session: a new DAG's pending items, immediate validation, save, run."""
 
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
 import yaml
-from click.testing import CliRunner
 
 from script_testing import api
-from script_testing.cli_configure import configure
-from script_testing.configurator import InteractiveRuntimeTestingFactory, parse_source_answer
+from script_testing.configurator import InteractiveRuntimeTestingFactory
 from script_testing.errors import ConfigError
 from script_testing.execute import RunOptions
 from script_testing.formats.project import SourceSpec, load_project
 from script_testing.plan import load_plan
 from script_testing.state import BUNDLED_EXAMPLES
 
-PIPE = "audited_simple"
-DL, TP, MT, FA = "DataLoading_training", "TabularPreprocessing_training", "ModelTraining", "FeatureAudit_training"
-
-FEATURE_AUDIT_INTERFACE = """\
-step_type: FeatureAudit
-node_type: internal
-registry: {sagemaker_step_type: Processing, description: Audits one column of the processed data}
-contract:
-  entry_point: feature_audit.py
-  inputs:
-    processed_data: {path: /opt/ml/processing/input/data, required: true}
-    reference_data: {path: /opt/ml/processing/input/reference, required: true}
-  outputs:
-    audit_report: {path: /opt/ml/processing/output/audit}
-  job_arguments:
-  - {flag: --job_type, source: job_type}
-  env_vars:
-    required: [AUDIT_COLUMN]
-    optional: {MAX_NULL_FRACTION: '0.5'}
-spec:
-  dependencies:
-    processed_data:
-      type: processing_output
-      required: true
-      compatible_sources: [TabularPreprocessing]
-      semantic_keywords: [processed, data]
-    reference_data:
-      type: reference_table
-      required: true
-      compatible_sources: [ReferenceLoading]
-      semantic_keywords: [reference, baseline]
-  outputs:
-    audit_report: {type: processing_output}
-"""
-
-FEATURE_AUDIT_SCRIPT = '''\
-import json
-from pathlib import Path
-
-import pandas as pd
-
-
-def main(input_paths, output_paths, environ_vars, job_args):
-    column = environ_vars["AUDIT_COLUMN"]
-    max_nulls = float(environ_vars.get("MAX_NULL_FRACTION", "0.5"))
-    files = sorted(Path(input_paths["processed_data"]).rglob("*_processed_data.csv"))
-    if not files:
-        raise FileNotFoundError("no processed data under " + input_paths["processed_data"])
-    df = pd.concat([pd.read_csv(f) for f in files])
-    ref = pd.read_csv(next(Path(input_paths["reference_data"]).rglob("*.csv")))
-    if column not in df.columns or column not in ref.columns:
-        raise KeyError(column)
-    nulls = float(df[column].isna().mean())
-    if nulls > max_nulls:
-        raise ValueError(f"{column}: {nulls:.2f} nulls")
-    out = Path(output_paths["audit_report"])
-    out.mkdir(parents=True, exist_ok=True)
-    report = {"column": column, "rows": int(len(df)), "reference_rows": int(len(ref)), "job_type": job_args.job_type}
-    (out / "audit.json").write_text(json.dumps(report))
-    return report
-'''
-
-HYPERPARAMETERS = {"label_name": "label", "id_name": "id",
-                   "tab_field_list": ["age", "income", "tenure_months"], "cat_field_list": ["country"],
-                   "is_binary": True, "num_classes": 2, "max_iter": 20, "learning_rate": 0.1, "max_depth": 3,
-                   "min_samples_leaf": 20, "random_state": 0}
-
-
-@pytest.fixture
-def project_dir(tmp_path: Path) -> Path:
-    """The bundled examples copied, plus a new step type and a new DAG that is not configured yet."""
-    root = tmp_path / "proj"
-    shutil.copytree(BUNDLED_EXAMPLES, root, ignore=shutil.ignore_patterns("__pycache__", ".script_testing"))
-    step = root / "steps" / "feature_audit"
-    step.mkdir()
-    (step / "feature_audit.step.yaml").write_text(FEATURE_AUDIT_INTERFACE)
-    (step / "feature_audit.py").write_text(FEATURE_AUDIT_SCRIPT)
-    dag = json.loads((root / "dags" / "tabular_simple.dag.json").read_text())
-    dag["dag"]["nodes"].append(FA)
-    dag["dag"]["edges"].append([TP, FA])
-    dag["metadata"]["name"] = PIPE
-    (root / "dags" / f"{PIPE}.dag.json").write_text(json.dumps(dag, indent=2))
-    ref = root / "data" / "reference"
-    ref.mkdir(parents=True)
-    (ref / "reference.csv").write_text("id,label\n1,0\n2,1\n3,0\n")
-    return root
-
-
-@pytest.fixture
-def factory(project_dir: Path) -> InteractiveRuntimeTestingFactory:
-    return InteractiveRuntimeTestingFactory(project_dir / "dags" / f"{PIPE}.dag.json")
-
-
-def configure_all(f: InteractiveRuntimeTestingFactory) -> None:
-    f.configure_script_testing(DL, sources={
-        "DATA": {"synthetic": "tabular_binary", "format": "csv", "rows": 400},
-        "SIGNATURE": "signature:tabular_binary",
-        "METADATA": {"json": {"source": "synthetic"}, "file": "metadata.json"}})
-    f.configure_script_testing(TP, environ_vars={"LABEL_FIELD": "label", "ID_FIELD": "id"})
-    f.configure_script_testing(MT, sources={"hyperparameters_s3_uri": {"json": HYPERPARAMETERS,
-                                                                       "file": "hyperparameters.json"}},
-                               job_args={"job_type": "training"}, timeout_s=300)
-    f.configure_script_testing(FA, sources={"reference_data": "local:data/reference"},
-                               environ_vars={"AUDIT_COLUMN": "label"},
-                               expectations={"processed_data": {"min_rows": 10}})
+from script_testing_tests.configurator.project_setup import DL, FA, MT, PIPE, TP, configure_all
 
 
 # ----------------------------------------------------------------------------- discovery
@@ -234,17 +127,6 @@ def test_right_configuration_is_accepted_and_the_summary_updates(factory):
     assert s["advisories"] == []       # ModelTraining's job_type was given
 
 
-def test_parse_source_answer_forms():
-    assert parse_source_answer("synthetic:p") == {"synthetic": "p"}
-    assert parse_source_answer("local: data/x") == {"local": "data/x"}
-    assert parse_source_answer("json:{a: 1}") == {"json": {"a": 1}}
-    assert parse_source_answer("s3:s3://b/k/") == {"s3": "s3://b/k/"}
-    assert parse_source_answer("s3://b/k") == {"s3": "s3://b/k"}
-    assert parse_source_answer("{synthetic: p, format: csv}") == {"synthetic": "p", "format": "csv"}
-    with pytest.raises(ConfigError, match="not a source"):
-        parse_source_answer("tabular_binary")
-
-
 # ----------------------------------------------------------------------------- save and run
 
 
@@ -304,61 +186,13 @@ def test_bundled_project_saves_only_into_an_explicit_copy(tmp_path, monkeypatch)
     assert "TRAIN_RATIO" not in (BUNDLED_EXAMPLES / "script_testing.yaml").read_text()
 
 
-# ----------------------------------------------------------------------------- CLI
-
-
-def test_cli_yes_accepts_suggestions_and_needs_env_values(project_dir):
-    runner = CliRunner()
-    dag = str(project_dir / "dags" / f"{PIPE}.dag.json")
-    result = runner.invoke(configure, [str(project_dir), "--dag", dag, "--yes"])
-    assert result.exit_code == 1, result.output
-    assert "LABEL_FIELD" in result.output and "nothing saved" in result.output
-    assert PIPE not in load_project(project_dir).config.pipelines
-
-    result = runner.invoke(configure, [str(project_dir), "--dag", dag, "--yes",
-                                       "--env", f"{TP}.LABEL_FIELD=label", "--env", f"{FA}.AUDIT_COLUMN=label",
-                                       "--source", f"{FA}.reference_data=local:data/reference"])
-    assert result.exit_code == 0, result.output
-    assert f"pending  {FA}" in result.output
-    assert f"script-testing run {project_dir} --pipeline {PIPE}" in result.output
-    project = load_project(project_dir)
-    cfg = project.config.pipelines[PIPE]
-    assert cfg.sources[f"{DL}.DATA"].synthetic == "tabular_binary"
-    assert cfg.sources[f"{MT}.hyperparameters_s3_uri"].kind == "json"
-    assert cfg.sources[f"{FA}.reference_data"].local == "data/reference"
-    load_plan(project, PIPE)
-
-
-def test_cli_interactive_prompts_validate_and_reprompt(project_dir):
-    f = InteractiveRuntimeTestingFactory(project_dir / "dags" / f"{PIPE}.dag.json")
-    answers = []
-    for item in f.pending_items:
-        if (item.node, item.name) == (FA, "reference_data"):
-            answers += ["local:data/missing", "synthetic:nope", "local:data/reference"]   # two wrong, then right
-        elif item.kind == "env":
-            answers += ["label"]
-        else:
-            answers += [""]          # accept the suggestion
-    answers += ["training"]          # ModelTraining's job_type (optional prompt: no suffix in its name)
-    runner = CliRunner()
-    result = runner.invoke(configure, [str(project_dir), "--dag", str(project_dir / "dags" / f"{PIPE}.dag.json")],
-                           input="\n".join(answers) + "\n")
-    assert result.exit_code == 0, result.output
-    assert "does not exist" in result.output and "profile 'nope' is not defined" in result.output
-    assert f"source for {FA}.reference_data" in result.output and "value of AUDIT_COLUMN" in result.output
-    project = load_project(project_dir)
-    cfg = project.config.pipelines[PIPE]
-    assert cfg.sources[f"{FA}.reference_data"].local == "data/reference"
-    assert cfg.nodes[FA].environ_vars == {"AUDIT_COLUMN": "label"}
-    assert cfg.nodes[TP].environ_vars == {"LABEL_FIELD": "label"}
-    assert cfg.nodes[MT].job_args == {"job_type": "training"}
-    assert load_plan(project, PIPE).nodes[MT].job_args == {"job_type": "training"}
-
-
-def test_cli_bundled_project_needs_save_to(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    result = CliRunner().invoke(configure, ["--pipeline", "tabular_simple"])
-    assert result.exit_code == 2 and "--save-to" in result.output
-    result = CliRunner().invoke(configure, ["--pipeline", "tabular_simple", "--save-to", str(tmp_path / "mine")])
-    assert result.exit_code == 0, result.output
-    assert load_plan(load_project(tmp_path / "mine"), "tabular_simple")
+def test_a_wrong_key_in_the_project_is_raised_not_taken_for_a_pending_item(project_dir):
+    path = project_dir / "script_testing.yaml"
+    path.write_text(path.read_text().replace("      DataLoading_training.SIGNATURE: {signature: tabular_binary, file: signature}\n"
+                                             "      DataLoading_training.METADATA:\n"
+                                             "        json: {source: synthetic, job_type: training, dataset: tabular_binary, format: parquet}",
+                                             "      DataLoading_trainig.SIGNATURE: {signature: tabular_binary, file: signature}\n"
+                                             "      DataLoading_training.METADATA:\n"
+                                             "        json: {source: synthetic, job_type: training, dataset: tabular_binary, format: parquet}"))
+    with pytest.raises(ConfigError, match=r"(?s)problem\(s\) in the configuration.*DataLoading_trainig.*not in the DAG"):
+        InteractiveRuntimeTestingFactory("tabular_simple", project_dir)
