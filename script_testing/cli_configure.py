@@ -1,6 +1,6 @@
 """``script-testing configure``: guided configuration of what a pipeline's nodes still need.
 
-Registered in ``script_testing.cli`` with ``cli.add_command(configure)``.
+Registered in the ``script_testing.cli`` group.
 """
 
 from __future__ import annotations
@@ -68,7 +68,7 @@ def configure(project_dir, pipeline, dag_path, yes, source_answers, env_answers,
 
 def _configure(project_dir, pipeline, dag_path, yes, source_answers, env_answers, save_to) -> None:
     from script_testing.configurator import InteractiveRuntimeTestingFactory
-    from script_testing.state import is_bundled
+    from script_testing.config.state import is_bundled
 
     if pipeline and dag_path:
         raise click.UsageError("give --pipeline or --dag, not both")

@@ -26,13 +26,14 @@ from typing import Any, Mapping
 import yaml
 from pydantic import ValidationError
 
-from script_testing.catalog import ResolvedNode, StepCatalog
+from script_testing.pipeline.catalog import ResolvedNode, StepCatalog
 from script_testing.errors import ConfigError, ScriptTestingError
-from script_testing.formats.dag import PipelineDag
-from script_testing.formats.loading import load_model, read_document, validation_error
-from script_testing.formats.project import (PROJECT_FILE, Expectations, NodeSettings, PipelineConfig, Project,
+from script_testing.config.dag import PipelineDag
+from script_testing.config.loading import load_model, read_document, validation_error
+from script_testing.config.project import (PROJECT_FILE, Expectations, NodeSettings, PipelineConfig, Project,
                                             ProjectConfig, SourceSpec, load_project)
-from script_testing.wiring import InputWire, Wiring, wire_node, suggest_source, wire_pipeline
+from script_testing.pipeline.wiring import InputWire, Wiring, wire_node, suggest_source, wire_pipeline
+from script_testing.pipeline import targets
 
 __all__ = ["InteractiveRuntimeTestingFactory", "NodeConfigurationResult", "PendingItem", "parse_source_answer"]
 
@@ -194,40 +195,17 @@ class InteractiveRuntimeTestingFactory:
     @staticmethod
     def _resolve(target: str | Path, project: str | Path | Project | None
                  ) -> tuple[Project, str, bool, PipelineConfig]:
-        from script_testing.api import open_project
-
-        path = Path(str(target)).expanduser()
-        if path.suffix == ".json" and path.is_file():
-            if project is not None:
-                proj = open_project(project)
-            else:
-                proj = next((load_project(p) for p in path.resolve().parents if (p / PROJECT_FILE).exists()),
-                            None) or open_project(None)
-            dag_abs = path.resolve()
-            for name, cfg in proj.config.pipelines.items():
-                if proj.resolve(cfg.dag) == dag_abs:
-                    return proj, name, False, cfg
-            dag = PipelineDag.load(dag_abs)   # a broken DAG is reported now, with its path
-            name = _new_pipeline_name(dag, dag_abs, proj)
-            try:
-                rel = os.path.relpath(dag_abs, proj.root)
-            except ValueError:                # another drive (Windows)
-                rel = str(dag_abs)
-            return proj, name, True, PipelineConfig(dag=Path(rel).as_posix())
-        if path.suffix == ".json" and str(target).endswith(".dag.json"):
-            raise ConfigError("the DAG file does not exist", where=str(path), hint="check the path")
-        if path.is_dir() and (path / PROJECT_FILE).exists() or path.name == PROJECT_FILE and path.is_file():
-            proj = load_project(path)
-            if project is not None and open_project(project).file != proj.file:
-                raise ConfigError("two different projects were given", where=str(path),
-                                  hint="pass a pipeline name or a DAG path as the first argument")
-            names = list(proj.config.pipelines)
-            if len(names) != 1:
-                raise ConfigError(f"the project has {len(names)} pipelines; name one", where=str(proj.file),
-                                  hint=f"pipelines: {', '.join(names) or 'none'}")
-            return proj, names[0], False, proj.config.pipelines[names[0]]
-        proj = open_project(project)
-        return proj, str(target), False, proj.pipeline(str(target))
+        found = targets.resolve(target, project, allow_new=True)
+        if found.new_dag is None:
+            assert found.name is not None and found.config is not None
+            return found.project, found.name, False, found.config
+        proj, dag_abs = found.project, found.new_dag
+        name = _new_pipeline_name(PipelineDag.load(dag_abs), dag_abs, proj)
+        try:
+            rel = os.path.relpath(dag_abs, proj.root)
+        except ValueError:                # another drive (Windows)
+            rel = str(dag_abs)
+        return proj, name, True, PipelineConfig(dag=Path(rel).as_posix())
 
     # ------------------------------------------------------------------ effective configuration
 
@@ -323,7 +301,7 @@ class InteractiveRuntimeTestingFactory:
 
     def _job_args(self, node: str, config: PipelineConfig | None = None) -> dict[str, Any]:
         """The job arguments as the plan builds them (job_type defaults to the node name's suffix)."""
-        from script_testing.plan import resolve_job_args
+        from script_testing.pipeline.plan import resolve_job_args
         config = config or self._config
         return resolve_job_args(self.nodes[node], config.nodes.get(node) or NodeSettings())
 
@@ -626,8 +604,8 @@ class InteractiveRuntimeTestingFactory:
         installed package). Refuses while anything required is pending unless ``allow_pending``: a
         pipeline with unprovided inputs would make ``script-testing run`` fail for the whole project.
         """
-        from script_testing.plan import load_plan
-        from script_testing.state import is_bundled
+        from script_testing.pipeline.plan import load_plan
+        from script_testing.config.state import is_bundled
 
         if self._pending and not allow_pending:
             raise ConfigError(f"pipeline '{self.pipeline}' still has {len(self._pending)} pending item(s); not saved",
@@ -675,7 +653,7 @@ class InteractiveRuntimeTestingFactory:
         candidate = Project(root=target.parent, file=target, config=config)
         load_plan(candidate, self.pipeline, catalog=StepCatalog(candidate.workspaces), use_pinned_specs=False)
 
-        from script_testing.specs import atomic_write_text
+        from script_testing.pipeline.specs import atomic_write_text
         if target.exists():
             shutil.copy2(target, target.with_name(target.name + ".bak"))
         atomic_write_text(target, text)
@@ -727,7 +705,7 @@ class InteractiveRuntimeTestingFactory:
         (``rows_override``, ``select``, ``parallelism``, ...).
         """
         from script_testing import api
-        from script_testing.execute import RunOptions
+        from script_testing.execution.scheduler import RunOptions
 
         if self._pending:
             raise ConfigError(f"pipeline '{self.pipeline}' cannot run yet: {len(self._pending)} required item(s) "
@@ -817,5 +795,5 @@ def _inside(path: Path, root: Path) -> bool:
 
 def _forget_cached_catalog(project: Project) -> None:
     """``load_plan`` caches one step catalog per workspace set; a step type added since must be seen."""
-    from script_testing.plan import forget_catalog
+    from script_testing.pipeline.plan import forget_catalog
     forget_catalog(project)

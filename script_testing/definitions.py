@@ -19,7 +19,7 @@ class ProjectLoadError(Exception):
 
 def _load():
     from script_testing.orchestration import build_definitions
-    from script_testing.state import default_project_dir
+    from script_testing.config.state import default_project_dir
     try:
         return build_definitions()
     except ScriptTestingError as exc:

@@ -114,7 +114,7 @@ def sample_project(root: Path, pipeline: dict | None = None, *, name: str = "p",
     ``pipeline`` is merged into ``pipelines.<name>`` (its ``sources`` are added to the default ones
     unless ``sources=False``). Returns the loaded :class:`Project`.
     """
-    from script_testing.formats.project import load_project
+    from script_testing.config.project import load_project
 
     copy_samples(root / "steps", dag=False, **copy_kwargs)
     require_samples()
@@ -132,8 +132,8 @@ def sample_project(root: Path, pipeline: dict | None = None, *, name: str = "p",
 
 def plan_for(project, name: str = "p", **kwargs: Any):
     """``load_plan`` with a fresh catalog (the module-level catalog cache must not leak between tests)."""
-    from script_testing.catalog import StepCatalog
-    from script_testing.plan import load_plan
+    from script_testing.pipeline.catalog import StepCatalog
+    from script_testing.pipeline.plan import load_plan
 
     return load_plan(project, name, catalog=StepCatalog(project.workspaces), **kwargs)
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from script_testing.catalog import StepCatalog
+from script_testing.pipeline.catalog import StepCatalog
 from script_testing.errors import CatalogError, ConfigError
 from script_testing_tests.helpers import copy_samples, interface, write, write_script, write_yaml
 

@@ -12,8 +12,8 @@ import pandas as pd
 import pytest
 
 from script_testing.checks import EdgeRequirements, SchemaBaseline, validate_edge
-from script_testing.checks.reading import describe_files
-from script_testing.formats.project import DataProfile, Expectations
+from script_testing.data.tabular import describe_files
+from script_testing.config.project import DataProfile, Expectations
 
 pytestmark = pytest.mark.timeout(120)
 

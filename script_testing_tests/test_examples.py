@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 
 from script_testing import api
-from script_testing.execute import preimports_for
-from script_testing.plan import load_plan
-from script_testing.report import REPORT_FILE
-from script_testing.runner import WorkerPool
-from script_testing.state import BUNDLED_EXAMPLES, RUNS_ENV
+from script_testing.execution.scheduler import preimports_for
+from script_testing.pipeline.plan import load_plan
+from script_testing.reports.model import REPORT_FILE
+from script_testing.worker import WorkerPool
+from script_testing.config.state import BUNDLED_EXAMPLES, RUNS_ENV
 
 PIPELINES = sorted(api.open_project(BUNDLED_EXAMPLES).config.pipelines)
 

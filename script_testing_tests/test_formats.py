@@ -10,10 +10,10 @@ import pytest
 import yaml
 
 from script_testing.errors import ConfigError, DagError, ScriptTestingError
-from script_testing.formats.dag import PipelineDag
-from script_testing.formats.loading import key_path, load_model, read_document
-from script_testing.formats.project import (ProjectConfig, SourceSpec, load_project, split_node_port)
-from script_testing.formats.step_interface import InterfaceFile, deep_merge
+from script_testing.config.dag import PipelineDag
+from script_testing.config.loading import key_path, load_model, read_document
+from script_testing.config.project import (ProjectConfig, SourceSpec, load_project, split_node_port)
+from script_testing.config.step_interface import InterfaceFile, deep_merge
 from script_testing_tests.helpers import (SAMPLE_DAG, SAMPLE_INTERFACES, SAMPLE_NODES, copy_samples,
                                           doc_yaml_block, interface, write, write_json, write_yaml)
 

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from script_testing import specs as specs_module
+from script_testing.pipeline import specs as specs_module
 from script_testing.errors import ConfigError, DagError
-from script_testing.formats.project import load_project
-from script_testing.specs import (PipelineTestingSpec, ScriptExecutionSpec, SpecStore, atomic_write_json,
+from script_testing.config.project import load_project
+from script_testing.pipeline.specs import (PipelineTestingSpec, ScriptExecutionSpec, SpecStore, atomic_write_json,
                                   script_name_for)
 from script_testing_tests.helpers import (SAMPLE_NODES, plan_for, sample_project, write_json, write_script,
                                           write_yaml)
@@ -291,7 +291,7 @@ def test_unpinned_spec_does_not_override_settings(project, plan):
 
 
 def _write_spec(plan, run_dir: Path) -> None:
-    from script_testing.execute import PipelineExecution, RunOptions
+    from script_testing.execution.scheduler import PipelineExecution, RunOptions
     PipelineExecution(plan, RunOptions(run_dir=run_dir))._write_spec()
 
 
@@ -323,7 +323,7 @@ def test_regenerated_specs_keep_user_notes_and_pins(project, plan, tmp_path):
 def test_pinning_works_for_the_bundled_examples(tmp_path, monkeypatch):
     """Specs of the bundled examples are written under ./.script_testing/examples (never into the package);
     load_plan must read pins from the same place, or pinning silently does nothing."""
-    from script_testing.state import BUNDLED_EXAMPLES, state_root
+    from script_testing.config.state import BUNDLED_EXAMPLES, state_root
 
     monkeypatch.chdir(tmp_path)
     project = load_project(BUNDLED_EXAMPLES)

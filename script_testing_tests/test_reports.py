@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from script_testing.report import EdgeReport, NodeReport, OutputSummary, RunReport
+from script_testing.reports.model import EdgeReport, NodeReport, OutputSummary, RunReport
 from script_testing.reports import (dag_edges, export, layout_dag, render_dag_svg, render_html, summary_html,
                                     write_csv, write_edges_csv, write_html, write_json)
 from script_testing.reports.common import PALETTE

@@ -14,7 +14,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from script_testing.runner import (ScriptJob, ScriptResult, WorkerPool, discover_imports,
+from script_testing.worker import (ScriptJob, ScriptResult, WorkerPool, discover_imports,
                                    resolve_module, shared_pool)
 
 pytestmark = pytest.mark.timeout(60)
@@ -494,7 +494,7 @@ def test_shared_pool_is_reused_and_grows_with_preimport():
 
 
 def test_the_runner_does_not_import_dagster():
-    code = ("import sys, script_testing.runner, script_testing.runner.zygote; "
+    code = ("import sys, script_testing.worker, script_testing.worker.zygote; "
             "sys.exit(1 if any(m.startswith('dagster') for m in sys.modules) else 0)")
     assert subprocess.run([sys.executable, "-c", code], timeout=30).returncode == 0
 

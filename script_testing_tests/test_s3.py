@@ -28,7 +28,7 @@ except ImportError:  # pragma: no cover
     )
 
 from script_testing.errors import SourceError
-from script_testing.formats.project import SourceSpec
+from script_testing.config.project import SourceSpec
 from script_testing.s3 import (
     ObjectChangedError, check_layout, deep_dive_sources, execution_layout, make_s3_client, publish_run,
 )
@@ -292,7 +292,7 @@ CHILD = textwrap.dedent("""
     import json, sys, threading, time, tracemalloc
     from pathlib import Path
     import psutil
-    from script_testing.formats.project import SourceSpec
+    from script_testing.config.project import SourceSpec
     from script_testing.sources.base import SourceContext
     from script_testing.sources.s3 import S3Source
 

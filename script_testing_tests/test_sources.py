@@ -19,7 +19,7 @@ from script_testing.data.tabular import (
     detect_format, is_compressed, list_data_files, read_dataset, read_frame, write_frame,
 )
 from script_testing.errors import SourceError
-from script_testing.formats.project import DataProfile, SourceSpec
+from script_testing.config.project import DataProfile, SourceSpec
 from script_testing.sources import check, get_source, materialize
 from script_testing.sources.base import SourceContext
 from script_testing.sources.synthetic import VOCABULARY, generate_frame, profile_problems

@@ -7,11 +7,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from script_testing.catalog import StepCatalog
+from script_testing.pipeline.catalog import StepCatalog
 from script_testing.errors import WiringError
-from script_testing.formats.dag import PipelineDag
-from script_testing.formats.project import PipelineConfig, SourceSpec, load_project
-from script_testing.wiring import (MATCH_THRESHOLD, input_file_name, score_output, suggest_source,
+from script_testing.config.dag import PipelineDag
+from script_testing.config.project import PipelineConfig, SourceSpec, load_project
+from script_testing.pipeline.wiring import (MATCH_THRESHOLD, input_file_name, score_output, suggest_source,
                                    wire_pipeline)
 from script_testing_tests.helpers import (SAMPLE_DAG, interface, plan_for, sample_project, write_json,
                                           write_script, write_yaml)

@@ -15,7 +15,7 @@ once per process)::
     result.status                 # "passed" | "failed" | "warn" (failures with severity warn only)
     result.to_dict()              # for report.json
 
-Modules: :mod:`.reading` (files and formats), :mod:`.requirements` (what a consumer needs),
+Modules: :mod:`script_testing.data.tabular` (files and formats), :mod:`.requirements` (what a consumer needs),
 :mod:`.kinds` (column type kinds), :mod:`.gx_engine` (GX context, suites, Data Docs),
 :mod:`.edge` (:func:`validate_edge`), :mod:`.baseline` (schema drift), :mod:`.result`.
 

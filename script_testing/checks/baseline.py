@@ -25,6 +25,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Iterator, Literal
 
+from script_testing import files
+
 VERSION = 1
 
 
@@ -157,16 +159,7 @@ class SchemaBaseline:
             data = self._load()
             data["version"] = VERSION
             yield data
-            fd, tmp = tempfile.mkstemp(prefix=self.path.name, suffix=".tmp", dir=self.path.parent)
-            try:
-                with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                    json.dump(data, fh, indent=2, sort_keys=True, default=str)
-                    fh.write("\n")
-                os.replace(tmp, self.path)
-            except BaseException:
-                with contextlib.suppress(OSError):
-                    os.unlink(tmp)
-                raise
+            files.write_json(self.path, data, sort_keys=True)
 
 
 def _kind_changed(old: str, new: str) -> bool:

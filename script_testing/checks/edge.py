@@ -32,7 +32,7 @@ from typing import Any
 
 from script_testing.checks.baseline import SchemaBaseline
 from script_testing.checks.kinds import dtype_name, kind_of, matches, merge_kinds
-from script_testing.checks.reading import DataFile, UnreadableFile, describe_files, iter_frames
+from script_testing.data.tabular import DataFile, UnreadableFile, describe_files, iter_batches
 from script_testing.checks.requirements import EdgeRequirements, Rule
 from script_testing.checks.result import EdgeCheckResult, FailedExpectation
 
@@ -247,7 +247,7 @@ class _EdgeRun:
 
         rows = 0
         try:
-            for i, df in enumerate(iter_frames(f, self.batch_rows)):
+            for i, df in enumerate(iter_batches(f, self.batch_rows)):
                 df.columns = [str(c) for c in df.columns]
                 if i == 0:
                     self.file_columns[f.rel] = list(df.columns)

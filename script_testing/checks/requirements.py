@@ -22,7 +22,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from script_testing.formats.project import DataProfile, Expectations
+from script_testing.config.project import DataProfile, Expectations
 
 TypeName = Literal["integer", "float", "numeric", "string", "boolean", "datetime"]
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from dagster import Definitions, in_process_executor
 
 from script_testing.errors import ConfigError, ScriptTestingError
-from script_testing.formats.project import Project
+from script_testing.config.project import Project
 from script_testing.orchestration.assets import pipeline_assets
 from script_testing.orchestration.checks import pipeline_checks
 from script_testing.orchestration.jobs import pipeline_job, pipeline_schedule
@@ -23,7 +23,7 @@ from script_testing.orchestration.resources import (
     RunnerSettingsResource,
     default_resources,
 )
-from script_testing.plan import PipelinePlan, load_plan
+from script_testing.pipeline.plan import PipelinePlan, load_plan
 
 __all__ = ["DataSourceResource", "RunnerSettingsResource", "build_definitions", "load_plans"]
 

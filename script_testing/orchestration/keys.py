@@ -16,7 +16,7 @@ import re
 
 from dagster import AssetKey
 
-from script_testing.plan import PipelinePlan
+from script_testing.pipeline.plan import PipelinePlan
 
 SOURCES = "sources"
 _INVALID = re.compile(r"[^A-Za-z0-9_]")

@@ -9,7 +9,8 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
-from script_testing.report import EdgeReport, NodeReport, RunReport
+from script_testing import files
+from script_testing.reports.model import EdgeReport, NodeReport, RunReport
 
 from .common import (STATUS_LABEL, clip, esc, first_line, fmt_bytes, fmt_duration, fmt_mem, fmt_time,
                      link, slug)
@@ -407,3 +408,10 @@ def summary_html(report: RunReport, *, base_dir: str | os.PathLike | None = None
             + (f'<div class="st-small" style="margin-top:8px">{DOT.join(x for x in links if x)}</div>'
                if links else "")
             + "</div>")
+
+
+def write_html(report: RunReport, path: str | os.PathLike, edges_dag: list[tuple[str, str]] | None = None) -> Path:
+    """Write the self-contained HTML report; links to logs and outputs are relative to ``path``'s folder."""
+    path = Path(path)
+    files.write_text(path, render_html(report, edges_dag, base_dir=path.parent.resolve()))
+    return path

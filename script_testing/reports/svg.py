@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from script_testing.report import EdgeReport, NodeReport, RunReport
+from script_testing.reports.model import EdgeReport, NodeReport, RunReport
 
 from .common import (STATUS_GLYPH, STATUS_LABEL, clip, colours, esc, fmt_duration, parse_time, slug)
 

@@ -12,8 +12,9 @@ import uuid
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from script_testing import files
 from script_testing.errors import SourceError
-from script_testing.formats.project import DataProfile, SourceSpec
+from script_testing.config.project import DataProfile, SourceSpec
 from script_testing.sources.base import DataSource, MaterializedData, SourceContext
 
 
@@ -46,17 +47,11 @@ def safe_relative(name: str, where: str = "source") -> PurePosixPath:
 
 def write_bytes_atomic(path: Path, data: bytes) -> int:
     """Write ``data`` to ``path`` via a hidden temp file and a rename; returns the size."""
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
+        files.write_bytes(path, data)
     except OSError as exc:
         raise SourceError(f"could not write the file ({exc.strerror or exc})", where=str(path),
                           hint="check free disk space and the folder's permissions") from None
-    finally:
-        if tmp.exists():
-            tmp.unlink()
     return len(data)
 
 

@@ -8,26 +8,26 @@ script) feeding the selection are selected too: their sources are cheap and real
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from script_testing.edge_checks import env_columns
-from script_testing.execute import RunOptions, output_dir
-from script_testing.formats.project import ColumnSpec, DataProfile, Expectations
-from script_testing.plan import PipelinePlan
-from script_testing.report import REPORT_FILE
-from script_testing.state import runs_root
+from script_testing.checks import SchemaBaseline
+from script_testing.config.project import ColumnSpec, DataProfile, Expectations
+from script_testing.config.state import runs_root
+from script_testing.errors import ScriptTestingError
+from script_testing.execution.edges import baseline_path, env_columns
+from script_testing.execution.layout import output_dir
+from script_testing.execution.options import RunOptions, SynthesizedInput
+from script_testing.pipeline.plan import PipelinePlan
+from script_testing.reports.model import REPORT_FILE
+from script_testing.s3.deep_dive import deep_dive_sources
+from script_testing.vocabulary import UPSTREAM_KINDS, NodeRole
+
+__all__ = ["SYNTH_ROWS", "Selection", "SynthesizedInput", "deep_dive", "latest_run_with", "options_for",
+           "profile_from_needs", "select"]
 
 SYNTH_ROWS = 200
-
-
-@dataclass
-class SynthesizedInput:
-    """Data made up for an input no selected node produces."""
-
-    profile: DataProfile
-    channels: list[str] | None = None
-    reason: str = ""
 
 
 @dataclass
@@ -106,10 +106,8 @@ def profile_from_needs(expectations: Expectations | None, environ: dict[str, str
 
 def select(plan: PipelinePlan, nodes: list[str], reuse_run: Path | None = None) -> Selection:
     """Nodes to run for ``nodes`` and where their other inputs come from."""
-    from script_testing.errors import ScriptTestingError
     unknown = [n for n in nodes if n not in plan.nodes]
     if unknown:
-        import difflib
         close = sorted({c for n in unknown for c in difflib.get_close_matches(n, plan.order, n=3)})
         raise ScriptTestingError(f"unknown node(s) {', '.join(unknown)} in pipeline {plan.name}",
                                  hint=f"did you mean {', '.join(close)}?" if close else
@@ -117,10 +115,10 @@ def select(plan: PipelinePlan, nodes: list[str], reuse_run: Path | None = None) 
     chosen = list(dict.fromkeys(nodes))
     for n in list(chosen):   # data nodes feeding the selection come along
         for pred in plan.dependencies[n]:
-            if plan.nodes[pred].role != "script" and pred not in chosen:
+            if plan.nodes[pred].role != NodeRole.SCRIPT and pred not in chosen:
                 chosen.append(pred)
     needed = [(w.upstream, w.output) for n in chosen for w in plan.nodes[n].inputs.values()
-              if w.kind in ("edge", "binding") and w.upstream not in chosen]
+              if w.kind in UPSTREAM_KINDS and w.upstream not in chosen]
     sel = Selection(nodes=[n for n in plan.order if n in chosen], reuse_run=reuse_run)
     if not needed:
         return sel
@@ -134,7 +132,7 @@ def select(plan: PipelinePlan, nodes: list[str], reuse_run: Path | None = None) 
     baselines = _baselines(plan) if missing else None
     for n in chosen:
         for port, w in plan.nodes[n].inputs.items():
-            if w.kind in ("edge", "binding") and (w.upstream, w.output) in missing:
+            if w.kind in UPSTREAM_KINDS and (w.upstream, w.output) in missing:
                 contract = plan.nodes[n].resolved.interface.contract.inputs.get(port)
                 recorded = baselines.get(f"{w.upstream}.{w.output}->{n}.{port}") if baselines else None
                 sel.synthesized[f"{n}.{port}"] = SynthesizedInput(
@@ -147,22 +145,8 @@ def select(plan: PipelinePlan, nodes: list[str], reuse_run: Path | None = None) 
 
 
 def _baselines(plan: PipelinePlan):
-    from script_testing.checks import SchemaBaseline
-    from script_testing.edge_checks import baseline_path
     path = baseline_path(plan)
     return SchemaBaseline(path) if path.exists() else None
-
-
-def write_synthesized(item: SynthesizedInput, dest: Path) -> Path:
-    """Write the synthesized table into ``dest`` (one csv per channel when the input has channels)."""
-    from script_testing.data.tabular import write_frame
-    from script_testing.sources.synthetic import generate_frame
-    frame = generate_frame(item.profile)
-    for channel in item.channels or [None]:
-        folder = dest / channel if channel else dest
-        folder.mkdir(parents=True, exist_ok=True)
-        write_frame(frame, folder / f"{channel or 'part'}_data.csv", "csv", None)
-    return dest
 
 
 def options_for(selection: Selection, base: RunOptions | None = None) -> RunOptions:
@@ -176,11 +160,10 @@ def options_for(selection: Selection, base: RunOptions | None = None) -> RunOpti
 def deep_dive(plan: PipelinePlan, nodes: list[str], prefix: str, template: str | None = None) -> RunOptions:
     """Run ``nodes`` with every input that an unselected node produces fed from a production
     execution's outputs in S3, laid out as ``template`` (default ``{prefix}/{node}/{output}/``)."""
-    from script_testing.s3.deep_dive import deep_dive_sources
     sel = select(plan, nodes)
     chosen = [n for n in sel.nodes if n in nodes]          # data nodes too come from the execution
     wanted = [(n, port, w.upstream, w.output) for n in chosen for port, w in plan.nodes[n].inputs.items()
-              if w.kind in ("edge", "binding") and w.upstream not in chosen]
+              if w.kind in UPSTREAM_KINDS and w.upstream not in chosen]
     opts = RunOptions(select=chosen)
     opts.source_overrides = deep_dive_sources(prefix, template, wanted)
     return opts

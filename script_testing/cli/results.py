@@ -12,17 +12,15 @@ from pathlib import Path
 import click
 
 from script_testing.errors import ScriptTestingError
-from script_testing.report import REPORT_FILE, RunReport, edge_line, node_line, summary_text
-
-project_arg = click.option("--project", "project_dir", type=click.Path(path_type=Path),
-                           help="Testing project folder (default: $SCRIPT_TESTING_PROJECT, else the bundled examples).")
-output_format = click.option("--output-format", type=click.Choice(["text", "json"]), default="text",
-                             show_default=True)
+from script_testing.api import open_project
+from script_testing.cli.options import output_format, project_arg
+from script_testing.config.state import runs_root
+from script_testing.reports.export import export
+from script_testing.reports.model import REPORT_FILE, RunReport
+from script_testing.reports.text import edge_line, node_line, summary_text
 
 
 def _runs_root(project_dir) -> Path:
-    from script_testing.api import open_project
-    from script_testing.state import runs_root
     return runs_root(open_project(project_dir))
 
 
@@ -129,7 +127,6 @@ def report(run, project_dir, fmt, output) -> None:
     Example:
       script-testing report tabular_simple/latest --format html -o report.html
     """
-    from script_testing.reports import export
     folder = find_run(_runs_root(project_dir), run)
     click.echo(str(export(folder, fmt, output)))
 
@@ -178,12 +175,11 @@ def ui(project_dir, port, host) -> None:
     Example:
       script-testing ui --project ./my_project --port 3001
     """
-    from script_testing.api import open_project
     project = open_project(project_dir)
     env = dict(os.environ, SCRIPT_TESTING_PROJECT=str(project.root))
     home = Path(env.get("DAGSTER_HOME") or Path.cwd() / ".dagster_home").resolve()
     home.mkdir(parents=True, exist_ok=True)
-    repo_yaml = Path(__file__).resolve().parent.parent / "dagster.yaml"
+    repo_yaml = Path(__file__).resolve().parents[2] / "dagster.yaml"
     if not (home / "dagster.yaml").exists() and repo_yaml.exists():
         shutil.copy(repo_yaml, home / "dagster.yaml")
     env["DAGSTER_HOME"] = str(home)

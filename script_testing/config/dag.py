@@ -10,7 +10,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from script_testing.errors import DagError
-from script_testing.formats.loading import load_model
+from script_testing.config.loading import load_model
 
 
 class _DagBody(BaseModel):

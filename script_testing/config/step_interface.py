@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from script_testing.formats.loading import load_model, read_document
+from script_testing.config.loading import load_model, read_document
 from script_testing.errors import ConfigError
 
 
@@ -196,7 +196,7 @@ class InterfaceFile:
 
     def _validate(self, data: dict[str, Any], prefix: tuple) -> StepInterface:
         from pydantic import ValidationError
-        from script_testing.formats.loading import validation_error
+        from script_testing.config.loading import validation_error
         try:
             return StepInterface.model_validate({k: v for k, v in data.items() if k != "variants"})
         except ValidationError as exc:

@@ -13,12 +13,12 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from script_testing.catalog import ResolvedNode, StepCatalog
-from script_testing.formats.dag import PipelineDag
-from script_testing.formats.project import Expectations, NodeSettings, PipelineConfig, Project, split_node_port
-from script_testing.state import state_root
-from script_testing.specs import PipelineTestingSpec, ScriptExecutionSpec, SpecStore, script_name_for
-from script_testing.wiring import InputWire, Wiring, input_file_name, wire_pipeline
+from script_testing.pipeline.catalog import ResolvedNode, StepCatalog
+from script_testing.config.dag import PipelineDag
+from script_testing.config.project import Expectations, NodeSettings, PipelineConfig, Project, split_node_port
+from script_testing.config.state import state_root
+from script_testing.pipeline.specs import PipelineTestingSpec, ScriptExecutionSpec, SpecStore, script_name_for
+from script_testing.pipeline.wiring import InputWire, Wiring, input_file_name, wire_pipeline
 
 
 @dataclass

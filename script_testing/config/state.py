@@ -7,9 +7,9 @@ import secrets
 from datetime import datetime
 from pathlib import Path
 
-from script_testing.formats.project import Project
+from script_testing.config.project import Project
 
-BUNDLED_EXAMPLES = Path(__file__).resolve().parent / "examples"
+BUNDLED_EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 RUNS_ENV = "SCRIPT_TESTING_RUNS"
 PROJECT_ENV = "SCRIPT_TESTING_PROJECT"
 

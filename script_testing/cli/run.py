@@ -1,4 +1,4 @@
-"""The ``script-testing`` command line."""
+"""``script-testing`` commands that run things: run, validate, test-script, test-compatibility."""
 
 from __future__ import annotations
 
@@ -8,51 +8,36 @@ from pathlib import Path
 
 import click
 
+from script_testing.api import open_project, test_compatibility, test_script
+from script_testing.cli.options import output_format, partial_run_options
 from script_testing.errors import ScriptTestingError
-
-
-def _fail(exc: ScriptTestingError) -> None:
-    click.echo(click.style("error: ", fg="red", bold=True) + exc.message, err=True)
-    sys.exit(2)
-
-
-class _Cli(click.Group):
-    """Turns every error a user can cause into one clear message and exit status 2."""
-
-    def invoke(self, ctx):
-        try:
-            return super().invoke(ctx)
-        except ScriptTestingError as exc:
-            _fail(exc)
-
-
-@click.group(cls=_Cli, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="script_testing")
-def cli() -> None:
-    """Test ML pipeline scripts locally, in DAG order, with checks on every edge.
-
-    \b
-    Examples:
-      script-testing run                         # every bundled example pipeline
-      script-testing run ./my_project -p train   # one pipeline of your own project
-      script-testing validate ./my_project       # wiring report, nothing runs
-    """
+from script_testing.execution.inputs import check_sources
+from script_testing.execution.options import RunOptions
+from script_testing.execution.scheduler import run_pipeline
+from script_testing.execution.steps import preimports_for
+from script_testing.pipeline.plan import load_plan
+from script_testing.pipeline.selection import deep_dive, options_for, select
+from script_testing.reports.html import write_html
+from script_testing.reports.text import edge_line, node_line, summary_text
+from script_testing.s3.client import make_s3_client
+from script_testing.s3.publish import publish_run
+from script_testing.vocabulary import EdgeStatus, NodeRole
+from script_testing.worker import WorkerPool
 
 
 def _progress(event: str, data: dict) -> None:
-    from script_testing.report import edge_line, node_line
     if event == "node_started":
-        if data.get("role") == "script":
+        if data.get("role") == NodeRole.SCRIPT:
             click.echo(f"  ....           {data['node']}", err=True)
     elif event == "node_finished":
         click.echo(node_line(data["node"], data["report"]), err=True)
     elif event == "edge_checked":
         edge = data["edge"]
-        if edge.status in ("failed", "warn"):
+        if edge.status in (EdgeStatus.FAILED, EdgeStatus.WARN):
             click.echo(edge_line(edge), err=True)
 
 
-@cli.command()
+@click.command()
 @click.argument("project_dir", required=False, type=click.Path(path_type=Path))
 @click.option("-p", "--pipeline", "pipelines", multiple=True, help="Pipeline to run (repeatable); default: all.")
 @click.option("--json", "json_path", type=click.Path(path_type=Path), help="Also write the combined result here.")
@@ -82,12 +67,6 @@ def run(project_dir, pipelines, json_path, rows, seed, no_checks, rebaseline, pa
       script-testing run ./proj -p train --select ModelEvaluation_calibration \\
           --deep-dive s3://ml-runs/exec-123
     """
-    from script_testing.api import open_project
-    from script_testing.execute import run_pipeline
-    from script_testing.plan import load_plan
-    from script_testing.report import summary_text
-    from script_testing.runner import WorkerPool
-
     project = open_project(project_dir)
     names = list(pipelines) or list(project.config.pipelines)
     if not names:
@@ -100,7 +79,7 @@ def run(project_dir, pipelines, json_path, rows, seed, no_checks, rebaseline, pa
     if deep_dive_prefix and not select_nodes:
         raise ScriptTestingError("--deep-dive needs the nodes to run", hint="add --select NODE (repeatable)")
     reports = []
-    preimport = sorted({m for p in plans for m in _preimports(p)})
+    preimport = sorted({m for p in plans for m in preimports_for(p)})
     with WorkerPool(preimport=preimport) as pool:
         for plan in plans:
             click.echo(f"pipeline {plan.name}: {len(plan.order)} nodes", err=True)
@@ -124,8 +103,6 @@ def run(project_dir, pipelines, json_path, rows, seed, no_checks, rebaseline, pa
 
 
 def _run_options(plan, select_nodes, deep_dive_prefix, layout):
-    from script_testing.execute import RunOptions
-    from script_testing.selection import deep_dive, options_for, select
     if deep_dive_prefix:
         return deep_dive(plan, list(select_nodes), deep_dive_prefix, layout)
     if select_nodes:
@@ -137,7 +114,6 @@ def _run_options(plan, select_nodes, deep_dive_prefix, layout):
 
 
 def _write_html(report) -> None:
-    from script_testing.reports import write_html
     try:
         write_html(report, Path(report.run_dir) / "report.html")
     except OSError as exc:
@@ -145,22 +121,15 @@ def _write_html(report) -> None:
 
 
 def _upload(project, report, uri: str) -> None:
-    from script_testing.s3.client import make_s3_client
-    from script_testing.s3.publish import publish_run
     target = uri.rstrip("/") + f"/{report.pipeline}/{report.run_id}/"
     keys = publish_run(Path(report.run_dir), target, make_s3_client(project.config.s3))
     click.echo(f"  uploaded {len(keys)} file(s) to {target}")
 
 
-def _preimports(plan):
-    from script_testing.execute import preimports_for
-    return preimports_for(plan)
-
-
-@cli.command()
+@click.command()
 @click.argument("project_dir", required=False, type=click.Path(path_type=Path))
 @click.option("-p", "--pipeline", "pipelines", multiple=True, help="Pipeline to validate (repeatable).")
-@click.option("--output-format", type=click.Choice(["text", "json"]), default="text")
+@output_format
 def validate(project_dir, pipelines, output_format) -> None:
     """Load the project and print the wiring report; nothing runs.
 
@@ -170,10 +139,6 @@ def validate(project_dir, pipelines, output_format) -> None:
     Example:
       script-testing validate ./my_project --pipeline train
     """
-    from script_testing.api import open_project
-    from script_testing.execute import check_sources
-    from script_testing.plan import load_plan
-
     project = open_project(project_dir)
     names = list(pipelines) or list(project.config.pipelines)
     result = {}
@@ -204,22 +169,9 @@ def validate(project_dir, pipelines, output_format) -> None:
     sys.exit(1 if bad else 0)
 
 
-def _partial_run_options(func):
-    """Options shared by the commands that run part of a pipeline."""
-    for option in reversed([
-        click.option("-p", "--pipeline", help="Pipeline holding the node(s) (default: the first that has them)."),
-        click.option("--project", "project_dir", type=click.Path(path_type=Path), help="Testing project folder."),
-        click.option("--reuse-run", type=click.Path(path_type=Path),
-                     help="Take upstream outputs from this run folder (default: the latest run that has them)."),
-        click.option("--output-format", type=click.Choice(["text", "json"]), default="text"),
-    ]):
-        func = option(func)
-    return func
-
-
-@cli.command("test-script")
+@click.command("test-script")
 @click.argument("node")
-@_partial_run_options
+@partial_run_options
 def test_script_cmd(node, pipeline, project_dir, reuse_run, output_format) -> None:
     """Run one node alone; its inputs from sources, the latest run, or synthesized from its expectations.
 
@@ -227,14 +179,13 @@ def test_script_cmd(node, pipeline, project_dir, reuse_run, output_format) -> No
     Example:
       script-testing test-script ModelTraining -p tabular_simple
     """
-    from script_testing.notebook import test_script
     _print_result(test_script(node, pipeline, project_dir, reuse_run=reuse_run), output_format)
 
 
-@cli.command("test-compatibility")
+@click.command("test-compatibility")
 @click.argument("upstream")
 @click.argument("downstream")
-@_partial_run_options
+@partial_run_options
 def test_compatibility_cmd(upstream, downstream, pipeline, project_dir, reuse_run, output_format) -> None:
     """Run UPSTREAM, check the data on the edge, then run DOWNSTREAM on it.
 
@@ -242,7 +193,6 @@ def test_compatibility_cmd(upstream, downstream, pipeline, project_dir, reuse_ru
     Example:
       script-testing test-compatibility TabularPreprocessing_training ModelTraining
     """
-    from script_testing.notebook import test_compatibility
     _print_result(test_compatibility(upstream, downstream, pipeline, project_dir, reuse_run=reuse_run),
                   output_format)
 
@@ -253,26 +203,3 @@ def _print_result(result, output_format: str) -> None:
     else:
         click.echo(repr(result))
     sys.exit(0 if result.success else 1)
-
-
-def _register_optional_commands() -> None:
-    from script_testing import cli_results
-    for cmd in (cli_results.list_results, cli_results.show, cli_results.report, cli_results.clean_workspace,
-                cli_results.ui):
-        cli.add_command(cmd)
-    try:
-        from script_testing.cli_configure import configure
-    except ImportError:  # pragma: no cover - the configurator ships with the package
-        return
-    cli.add_command(configure)
-
-
-_register_optional_commands()
-
-
-def main() -> None:
-    cli(prog_name="script-testing")
-
-
-if __name__ == "__main__":
-    main()

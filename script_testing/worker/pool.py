@@ -59,7 +59,7 @@ class _Worker:
             p for p in (_PACKAGE_PARENT, env.get("PYTHONPATH")) if p)
         with open(self.stderr_path, "ab") as stderr:
             self.proc = subprocess.Popen(
-                [sys.executable, "-P", "-m", "script_testing.runner.zygote", *preimport],
+                [sys.executable, "-P", "-m", "script_testing.worker.zygote", *preimport],
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr, env=env,
                 close_fds=True)
         self.reader = threading.Thread(target=self._read, name=f"zygote-{self.proc.pid}-reader",

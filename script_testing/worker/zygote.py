@@ -1,4 +1,4 @@
-"""The warm worker: ``python -m script_testing.runner.zygote MODULE...``.
+"""The warm worker: ``python -m script_testing.worker.zygote MODULE...``.
 
 It imports the given modules once (failures ignored), then serves JSON lines on stdin:
 

@@ -12,7 +12,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from script_testing.errors import ConfigError
-from script_testing.formats.loading import load_model, read_document
+from script_testing.config.loading import load_model, read_document
 
 PROJECT_FILE = "script_testing.yaml"
 

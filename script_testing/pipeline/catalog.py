@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from script_testing.errors import CatalogError
-from script_testing.formats.step_interface import InterfaceFile, StepInterface
+from script_testing.config.step_interface import InterfaceFile, StepInterface
 
 INTERFACE_SUFFIX = ".step.yaml"
 _SKIP_DIRS = {".git", ".venv", "venv", "__pycache__", "node_modules", ".script_testing", ".specs",

@@ -12,11 +12,11 @@ import re
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
-from script_testing.catalog import ResolvedNode
+from script_testing.pipeline.catalog import ResolvedNode
 from script_testing.errors import WiringError
-from script_testing.formats.dag import PipelineDag
-from script_testing.formats.project import PipelineConfig, SourceSpec, split_node_port
-from script_testing.formats.step_interface import StepInterface
+from script_testing.config.dag import PipelineDag
+from script_testing.config.project import PipelineConfig, SourceSpec, split_node_port
+from script_testing.config.step_interface import StepInterface
 
 MATCH_THRESHOLD = 0.5
 SCORE_EXACT_NAME = 0.6

@@ -19,8 +19,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from script_testing import files
 from script_testing.errors import ConfigError
-from script_testing.formats.loading import load_model
+from script_testing.config.loading import load_model
 
 SPECS_DIR = ".specs"
 
@@ -69,21 +70,6 @@ def script_name_for(node: str, script_path: Path | None, step_type: str, job_typ
     return f"{stem}_{job_type}" if job_type and not stem.endswith(job_type) else stem
 
 
-def atomic_write_text(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def atomic_write_json(path: Path, data: Any) -> None:
-    atomic_write_text(path, json.dumps(data, indent=2, default=str) + "\n")
-
 
 class SpecStore:
     """Reads and writes the spec files of one testing project."""
@@ -105,14 +91,14 @@ class SpecStore:
 
     def save_script_spec(self, pipeline: str, spec: ScriptExecutionSpec) -> Path:
         path = self.script_spec_path(pipeline, spec.script_name)
-        atomic_write_text(path, spec.model_dump_json(indent=2) + "\n")
+        files.write_text(path, spec.model_dump_json(indent=2) + "\n")
         return path
 
     def save_pipeline_spec(self, spec: PipelineTestingSpec) -> Path:
         for s in spec.scripts.values():
             self.save_script_spec(spec.pipeline, s)
         path = self.pipeline_spec_path(spec.pipeline)
-        atomic_write_text(path, spec.model_dump_json(indent=2) + "\n")
+        files.write_text(path, spec.model_dump_json(indent=2) + "\n")
         return path
 
     def load_pipeline_spec(self, pipeline: str) -> PipelineTestingSpec:

@@ -1,4 +1,4 @@
-"""Write a run's report as HTML, CSV (nodes, edge checks) or JSON, and :func:`export` a past run."""
+"""Write a run's report as CSV (nodes, edge checks) or JSON, and :func:`export` a past run (HTML too)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from script_testing.report import REPORT_FILE, RunReport
-from script_testing.specs import atomic_write_text
+from script_testing.reports.model import REPORT_FILE, RunReport
+from script_testing import files
+from script_testing.reports.html import write_html
 
 NODE_COLUMNS = ["pipeline", "run_id", "node", "status", "role", "step_type", "job_type", "duration_s",
                 "peak_memory_mb", "error", "error_kind", "exit_code", "skipped_because", "started_at",
@@ -57,32 +58,24 @@ def _target(path: str | os.PathLike) -> Path:
     return path
 
 
-def write_html(report: RunReport, path: str | os.PathLike, edges_dag: list[tuple[str, str]] | None = None) -> Path:
-    """Write the self-contained HTML report; links to logs and outputs are relative to ``path``'s folder."""
-    from .html import render_html
-    path = _target(path)
-    atomic_write_text(path, render_html(report, edges_dag, base_dir=path.parent.resolve()))
-    return path
-
-
 def write_csv(report: RunReport, path: str | os.PathLike) -> Path:
     """One row per node (columns: :data:`NODE_COLUMNS`)."""
     path = _target(path)
-    atomic_write_text(path, _csv_text(NODE_COLUMNS, node_rows(report)))
+    files.write_text(path, _csv_text(NODE_COLUMNS, node_rows(report)))
     return path
 
 
 def write_edges_csv(report: RunReport, path: str | os.PathLike) -> Path:
     """One row per edge check (columns: :data:`EDGE_COLUMNS`)."""
     path = _target(path)
-    atomic_write_text(path, _csv_text(EDGE_COLUMNS, edge_rows(report)))
+    files.write_text(path, _csv_text(EDGE_COLUMNS, edge_rows(report)))
     return path
 
 
 def write_json(report: RunReport, path: str | os.PathLike) -> Path:
     """The report as JSON, exactly as ``report.json`` is written."""
     path = _target(path)
-    atomic_write_text(path, report.model_dump_json(indent=2, by_alias=True) + "\n")
+    files.write_text(path, report.model_dump_json(indent=2, by_alias=True) + "\n")
     return path
 
 
