@@ -12,6 +12,9 @@ from pathlib import Path
 import click
 
 from script_testing.errors import ConfigError, ScriptTestingError
+from script_testing.config.state import is_bundled
+from script_testing.configurator import InteractiveRuntimeTestingFactory
+from script_testing.configurator import suggested_value
 
 MAX_ATTEMPTS = 10
 
@@ -67,8 +70,6 @@ def configure(project_dir, pipeline, dag_path, yes, source_answers, env_answers,
 
 
 def _configure(project_dir, pipeline, dag_path, yes, source_answers, env_answers, save_to) -> None:
-    from script_testing.configurator import InteractiveRuntimeTestingFactory
-    from script_testing.config.state import is_bundled
 
     if pipeline and dag_path:
         raise click.UsageError("give --pipeline or --dag, not both")
@@ -149,7 +150,6 @@ def _overview(factory) -> str:
 
 
 def _ask_source(factory, item, interactive: bool) -> None:
-    from script_testing.configurator import suggested_value
     default = suggested_value(item.suggestion)
     what = "input" if item.kind == "input" else "output (no script)"
     if not interactive:

@@ -15,7 +15,6 @@ The ``configure`` CLI command (``script_testing.cli_configure``) drives the same
 from __future__ import annotations
 
 import copy
-import difflib
 import html
 import os
 import shutil
@@ -26,6 +25,8 @@ from typing import Any, Mapping
 import yaml
 from pydantic import ValidationError
 
+from script_testing import files
+from script_testing.text import did_you_mean
 from script_testing.pipeline.catalog import ResolvedNode, StepCatalog
 from script_testing.errors import ConfigError, ScriptTestingError
 from script_testing.config.dag import PipelineDag
@@ -34,6 +35,16 @@ from script_testing.config.project import (PROJECT_FILE, Expectations, NodeSetti
                                             ProjectConfig, SourceSpec, load_project)
 from script_testing.pipeline.wiring import InputWire, Wiring, wire_node, suggest_source, wire_pipeline
 from script_testing.pipeline import targets
+from script_testing import api
+from script_testing import sources
+from script_testing.config.state import is_bundled
+from script_testing.execution.options import RunOptions
+from script_testing.pipeline.plan import forget_catalog
+from script_testing.pipeline.plan import load_plan
+from script_testing.pipeline.plan import resolve_job_args
+from script_testing.s3.uri import S3Uri
+from script_testing.sources.base import SourceContext
+from script_testing.sources.local import resolve_local
 
 __all__ = ["InteractiveRuntimeTestingFactory", "NodeConfigurationResult", "PendingItem", "parse_source_answer"]
 
@@ -143,9 +154,9 @@ def suggested_value(suggestion: str | None) -> str | None:
 
 
 def _close(name: str, known: list[str]) -> str:
-    close = difflib.get_close_matches(name, known, n=3, cutoff=0.4)
-    if close:
-        return f"did you mean {', '.join(close)}? (known: {', '.join(known) or 'none'})"
+    hint = did_you_mean(name, known, cutoff=0.4)
+    if hint:
+        return f"{hint} (known: {', '.join(known) or 'none'})"
     return f"known: {', '.join(known) or 'none'}"
 
 
@@ -301,7 +312,6 @@ class InteractiveRuntimeTestingFactory:
 
     def _job_args(self, node: str, config: PipelineConfig | None = None) -> dict[str, Any]:
         """The job arguments as the plan builds them (job_type defaults to the node name's suffix)."""
-        from script_testing.pipeline.plan import resolve_job_args
         config = config or self._config
         return resolve_job_args(self.nodes[node], config.nodes.get(node) or NodeSettings())
 
@@ -520,22 +530,17 @@ class InteractiveRuntimeTestingFactory:
                 raise ConfigError(f"{key}: data profile '{name}' is not defined", where=str(self.project.file),
                                   hint=f"define it under data_profiles or use one of them; {_close(name, list(profiles))}")
         elif kind == "local":
-            from script_testing.sources.local import resolve_local
-            from script_testing.sources.base import SourceContext
             path = resolve_local(spec, SourceContext(project_root=self.project.root))
             if not path.exists():
                 raise ConfigError(f"{key}: the local path '{spec.local}' does not exist ({path})",
                                   where=str(self.project.file),
                                   hint=f"relative paths are relative to the project folder {self.project.root}")
         elif kind == "s3":
-            from script_testing.s3.uri import S3Uri
             try:
                 S3Uri.parse(spec.s3 or "")
             except ScriptTestingError as exc:
                 raise ConfigError(f"{key}: {exc.what}", where=where, hint=exc.hint) from None
         if kind != "s3":  # the same cheap checks a run does first (no network)
-            from script_testing import sources
-            from script_testing.sources.base import SourceContext
             ctx = SourceContext(project_root=self.project.root, profiles=profiles)
             problems = sources.check(spec, ctx)
             if problems:
@@ -604,8 +609,6 @@ class InteractiveRuntimeTestingFactory:
         installed package). Refuses while anything required is pending unless ``allow_pending``: a
         pipeline with unprovided inputs would make ``script-testing run`` fail for the whole project.
         """
-        from script_testing.pipeline.plan import load_plan
-        from script_testing.config.state import is_bundled
 
         if self._pending and not allow_pending:
             raise ConfigError(f"pipeline '{self.pipeline}' still has {len(self._pending)} pending item(s); not saved",
@@ -653,10 +656,9 @@ class InteractiveRuntimeTestingFactory:
         candidate = Project(root=target.parent, file=target, config=config)
         load_plan(candidate, self.pipeline, catalog=StepCatalog(candidate.workspaces), use_pinned_specs=False)
 
-        from script_testing.pipeline.specs import atomic_write_text
         if target.exists():
             shutil.copy2(target, target.with_name(target.name + ".bak"))
-        atomic_write_text(target, text)
+        files.write_text(target, text)
         self.project = load_project(target)
         self._base_config = self.project.config.pipelines[self.pipeline]
         self.dag_path = self.project.resolve(self._base_config.dag)
@@ -704,8 +706,6 @@ class InteractiveRuntimeTestingFactory:
         Refuses while anything required is pending. ``run_kwargs`` are :class:`RunOptions` fields
         (``rows_override``, ``select``, ``parallelism``, ...).
         """
-        from script_testing import api
-        from script_testing.execution.scheduler import RunOptions
 
         if self._pending:
             raise ConfigError(f"pipeline '{self.pipeline}' cannot run yet: {len(self._pending)} required item(s) "
@@ -795,5 +795,4 @@ def _inside(path: Path, root: Path) -> bool:
 
 def _forget_cached_catalog(project: Project) -> None:
     """``load_plan`` caches one step catalog per workspace set; a step type added since must be seen."""
-    from script_testing.pipeline.plan import forget_catalog
     forget_catalog(project)

@@ -14,7 +14,7 @@ from script_testing import api
 from script_testing.cli_configure import configure
 from script_testing.configurator import InteractiveRuntimeTestingFactory, parse_source_answer
 from script_testing.errors import ConfigError
-from script_testing.execution.scheduler import RunOptions
+from script_testing.execution.options import RunOptions
 from script_testing.config.project import SourceSpec, load_project
 from script_testing.pipeline.plan import load_plan
 from script_testing.config.state import BUNDLED_EXAMPLES

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from script_testing import api
-from script_testing.execution.scheduler import preimports_for
+from script_testing.execution.steps import preimports_for
 from script_testing.pipeline.plan import load_plan
 from script_testing.reports.model import REPORT_FILE
 from script_testing.worker import WorkerPool

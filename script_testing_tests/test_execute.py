@@ -19,7 +19,7 @@ import yaml
 
 from script_testing import api
 from script_testing.errors import CatalogError, ConfigError, DagError, WiringError
-from script_testing.execution.scheduler import RunOptions
+from script_testing.execution.options import RunOptions
 from script_testing.reports.model import REPORT_FILE, RunReport
 from script_testing.worker import WorkerPool
 from script_testing_tests.fixtures.projects import (CHATTY, COPY, EXIT, HANG, KILL, MAKE_DATA, RAISE,

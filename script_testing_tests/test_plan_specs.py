@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from script_testing.pipeline import specs as specs_module
+from script_testing import files as files_module
 from script_testing.errors import ConfigError, DagError
 from script_testing.config.project import load_project
 from script_testing.pipeline.specs import (PipelineTestingSpec, ScriptExecutionSpec, SpecStore, atomic_write_json,
@@ -240,7 +240,7 @@ def test_failed_atomic_write_keeps_the_old_file(tmp_path, monkeypatch):
     def boom(src, dst):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(specs_module.os, "replace", boom)
+    monkeypatch.setattr(files_module.os, "replace", boom)
     with pytest.raises(OSError):
         store.save_script_spec("p", _spec(user_notes="new"))
     monkeypatch.undo()
@@ -291,7 +291,8 @@ def test_unpinned_spec_does_not_override_settings(project, plan):
 
 
 def _write_spec(plan, run_dir: Path) -> None:
-    from script_testing.execution.scheduler import PipelineExecution, RunOptions
+    from script_testing.execution.scheduler import PipelineExecution
+    from script_testing.execution.options import RunOptions
     PipelineExecution(plan, RunOptions(run_dir=run_dir))._write_spec()
 
 

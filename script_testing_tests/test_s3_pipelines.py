@@ -21,7 +21,7 @@ except ImportError:  # pragma: no cover
     from script_testing_tests.s3_server import MotoS3, s3_server  # noqa: F401
 
 from script_testing.api import open_project, run
-from script_testing.execution.scheduler import RunOptions
+from script_testing.execution.options import RunOptions
 from script_testing.config.state import BUNDLED_EXAMPLES
 
 BUCKET = "pipeline-data"

@@ -19,13 +19,12 @@ from __future__ import annotations
 import contextlib
 import datetime as _dt
 import json
-import os
-import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Iterator, Literal
 
 from script_testing import files
+from script_testing.errors import ConfigError
 
 VERSION = 1
 
@@ -79,7 +78,6 @@ class SchemaBaseline:
         except FileNotFoundError:
             return {"version": VERSION, "edges": {}}
         except (OSError, json.JSONDecodeError) as exc:
-            from script_testing.errors import ConfigError
             raise ConfigError(f"the schema baseline is not valid JSON ({exc})", where=str(self.path),
                               hint="fix it, or delete the file to record a new baseline") from None
         if not isinstance(data, dict) or not isinstance(data.get("edges"), dict):
@@ -152,7 +150,7 @@ class SchemaBaseline:
         lock_path = self.path.with_name("." + self.path.name + ".lock")
         with open(lock_path, "a+") as lock:
             try:
-                import fcntl
+                import fcntl    # here: POSIX only; the ImportError below is the fallback
                 fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
             except (ImportError, OSError):   # no flock (Windows, some network mounts): best effort
                 pass

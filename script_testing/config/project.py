@@ -11,6 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from script_testing.text import did_you_mean, env_strings
 from script_testing.errors import ConfigError
 from script_testing.config.loading import load_model, read_document
 
@@ -134,10 +135,7 @@ class NodeSettings(_Model):
     @field_validator("environ_vars", mode="before")
     @classmethod
     def _stringify(cls, value: Any) -> Any:
-        if isinstance(value, dict):
-            return {str(k): ("" if v is None else str(v).lower() if isinstance(v, bool) else str(v))
-                    for k, v in value.items()}
-        return value
+        return env_strings(value)
 
 
 class Expectations(_Model):
@@ -270,9 +268,7 @@ class Project(BaseModel):
         try:
             return self.config.pipelines[name]
         except KeyError:
-            import difflib
-            close = difflib.get_close_matches(name, list(self.config.pipelines), n=3)
-            hint = f"did you mean {', '.join(close)}?" if close else \
+            hint = did_you_mean(name, self.config.pipelines) or \
                 f"known pipelines: {', '.join(sorted(self.config.pipelines)) or 'none'}"
             raise ConfigError(f"no pipeline named '{name}'", where=str(self.file), hint=hint) from None
 

@@ -10,9 +10,10 @@ import copy
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from script_testing.config.loading import load_model, read_document
+from script_testing.text import env_strings
+from script_testing.config.loading import load_model, read_document, validation_error
 from script_testing.errors import ConfigError
 
 
@@ -50,10 +51,7 @@ class EnvVars(_Loose):
     def _strings(cls, value: Any) -> Any:
         if value is None:
             return {}
-        if isinstance(value, dict):
-            return {str(k): "" if v is None else (str(v).lower() if isinstance(v, bool) else str(v))
-                    for k, v in value.items()}
-        return value
+        return env_strings(value)
 
     @field_validator("required", mode="before")
     @classmethod
@@ -195,8 +193,6 @@ class InterfaceFile:
         return self._variants[job_type]
 
     def _validate(self, data: dict[str, Any], prefix: tuple) -> StepInterface:
-        from pydantic import ValidationError
-        from script_testing.config.loading import validation_error
         try:
             return StepInterface.model_validate({k: v for k, v in data.items() if k != "variants"})
         except ValidationError as exc:

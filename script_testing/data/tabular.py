@@ -34,7 +34,7 @@ from pathlib import Path
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Iterator
 
-from script_testing import files
+from script_testing.files import atomic_path
 from script_testing.errors import SourceError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -544,7 +544,7 @@ def write_frame(df: "pd.DataFrame", path: str | Path, format: str | None = None,
     if compression not in (None, "gzip"):
         raise SourceError(f"unsupported compression '{compression}'", where=str(path), hint="use gzip or none")
     try:
-        with files.atomic_path(path) as tmp:
+        with atomic_path(path) as tmp:
             if fmt in ("csv", "tsv"):
                 _write_delimited(df, tmp, _DELIMITERS[fmt], compression == "gzip")
             elif fmt == "parquet":

@@ -24,13 +24,13 @@ from script_testing.orchestration.resources import (
     default_resources,
 )
 from script_testing.pipeline.plan import PipelinePlan, load_plan
+from script_testing.pipeline.targets import open_project
 
 __all__ = ["DataSourceResource", "RunnerSettingsResource", "build_definitions", "load_plans"]
 
 
 def load_plans(project: str | Path | Project | None = None) -> list[PipelinePlan]:
     """Every pipeline of the project planned; every problem of every pipeline in one error."""
-    from script_testing.api import open_project
     proj = open_project(project)
     plans, problems = [], []
     for name in proj.config.pipelines:

@@ -28,6 +28,12 @@ from script_testing.errors import ScriptTestingError
 from script_testing.orchestration import keys, metadata as md, runs
 from script_testing.orchestration.resources import DataSourceResource, RunnerSettingsResource
 from script_testing.pipeline.plan import PipelinePlan
+from script_testing.execution.inputs import materialize_source
+from script_testing.execution.inputs import source_for
+from script_testing.execution.layout import input_path_for
+from script_testing.execution.layout import output_dir, source_input_dir
+from script_testing.execution.steps import base_node_report
+from script_testing.execution.steps import run_script_node
 
 _MAIN = re.compile(r"^def main\s*\(", re.M)
 
@@ -125,7 +131,6 @@ def script_node_asset(plan: PipelinePlan, node: str):
 
 def _run_script(context: AssetExecutionContext, runner: RunnerSettingsResource, plan: PipelinePlan,
                 node: str, data_source: DataSourceResource | None = None) -> Iterator[MaterializeResult]:
-    from script_testing.execution.scheduler import input_path_for, run_script_node
     runs.warm_up(plan, checks=runner.checks)
     n = plan.nodes[node]
     run_dir = runner.run_dir(plan, context.run_id)
@@ -181,7 +186,6 @@ def _run_script(context: AssetExecutionContext, runner: RunnerSettingsResource, 
 
 def source_ports(plan: PipelinePlan, node: str) -> list[str]:
     """Ports of ``node`` whose data comes from a configured source (each one is a source asset)."""
-    from script_testing.execution.scheduler import source_for
     n = plan.nodes[node]
     if n.role == "script":
         return [p for p, w in n.inputs.items() if w.kind == "source"]
@@ -191,7 +195,6 @@ def source_ports(plan: PipelinePlan, node: str) -> list[str]:
 
 
 def sources_asset(plan: PipelinePlan, node: str, *, s3: bool = False):
-    from script_testing.execution.scheduler import source_for
     n = plan.nodes[node]
     r = n.resolved
     group = keys.dagster_name(plan.name)
@@ -228,7 +231,6 @@ def sources_asset(plan: PipelinePlan, node: str, *, s3: bool = False):
 def _materialize_sources(context: AssetExecutionContext, data_source: DataSourceResource,
                          runner: RunnerSettingsResource, plan: PipelinePlan, node: str,
                          s3: bool) -> Iterator[MaterializeResult]:
-    from script_testing.execution.scheduler import materialize_source, output_dir, source_input_dir
     runs.warm_up(plan, checks=runner.checks)
     n = plan.nodes[node]
     s3_client = context.resources.s3.get_client if s3 else None
@@ -265,14 +267,12 @@ def _materialize_sources(context: AssetExecutionContext, data_source: DataSource
             meta["overridden_for_this_run"] = MetadataValue.bool(True)
         yield MaterializeResult(asset_key=key, metadata=meta)
     if n.role == "data":
-        from script_testing.execution.scheduler import base_node_report
         rep = base_node_report(n)
         rep.status, rep.source = "source", "; ".join(sorted(ports))
         runs.record(plan, run_dir, context.run_id, node=node, report=rep)
 
 
 def _describe(plan: PipelinePlan, node: str, port: str, options) -> str:
-    from script_testing.execution.scheduler import source_for
     spec = source_for(plan, node, port, options)
     return spec.describe() if spec is not None else "no source"
 
@@ -290,5 +290,4 @@ def pipeline_assets(plan: PipelinePlan, *, s3: bool = False) -> list:
 
 
 def _uses_s3(plan: PipelinePlan, node: str) -> bool:
-    from script_testing.execution.scheduler import source_for
     return any(source_for(plan, node, p).kind == "s3" for p in source_ports(plan, node))

@@ -23,6 +23,7 @@ from script_testing.orchestration import keys, metadata as md, runs
 from script_testing.orchestration.resources import RunnerSettingsResource
 from script_testing.pipeline.plan import PipelinePlan
 from script_testing.reports.model import EdgeReport
+from script_testing.execution.edges import edge_reports
 
 
 def _describe(plan: PipelinePlan, edge: EdgeReport) -> str:
@@ -97,7 +98,6 @@ def _run_check(context: AssetCheckExecutionContext, runner: RunnerSettingsResour
 
 def pipeline_checks(plan: PipelinePlan) -> list:
     """One check per edge (and per source feeding an input) of every node that has a script."""
-    from script_testing.execution.scheduler import edge_reports
     out = []
     for template in edge_reports(plan):
         if plan.nodes[template.to].role != "script":

@@ -7,11 +7,11 @@ script is absent is a *data node* (its outputs come from configured sources) or 
 
 from __future__ import annotations
 
-import difflib
 import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from script_testing.text import close_matches
 from script_testing.errors import CatalogError
 from script_testing.config.step_interface import InterfaceFile, StepInterface
 
@@ -87,7 +87,7 @@ class StepCatalog:
         head, sep, tail = node.partition("_")
         if sep and head in self._interfaces and tail:
             return head, tail
-        close = difflib.get_close_matches(head if sep else node, self.step_types, n=3, cutoff=0.5)
+        close = close_matches(head if sep else node, self.step_types, cutoff=0.5)
         hint = (f"closest known step types: {', '.join(close)}" if close else
                 f"known step types: {', '.join(self.step_types) or 'none'}")
         where = ", ".join(str(w) for w in self.workspaces)

@@ -8,10 +8,10 @@ script) feeding the selection are selected too: their sources are cheap and real
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from script_testing.text import did_you_mean
 from script_testing.checks import SchemaBaseline
 from script_testing.config.project import ColumnSpec, DataProfile, Expectations
 from script_testing.config.state import runs_root
@@ -108,9 +108,8 @@ def select(plan: PipelinePlan, nodes: list[str], reuse_run: Path | None = None) 
     """Nodes to run for ``nodes`` and where their other inputs come from."""
     unknown = [n for n in nodes if n not in plan.nodes]
     if unknown:
-        close = sorted({c for n in unknown for c in difflib.get_close_matches(n, plan.order, n=3)})
         raise ScriptTestingError(f"unknown node(s) {', '.join(unknown)} in pipeline {plan.name}",
-                                 hint=f"did you mean {', '.join(close)}?" if close else
+                                 hint=did_you_mean(sorted(unknown), plan.order) or
                                  f"nodes are: {', '.join(plan.order)}")
     chosen = list(dict.fromkeys(nodes))
     for n in list(chosen):   # data nodes feeding the selection come along

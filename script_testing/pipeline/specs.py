@@ -9,16 +9,14 @@ next run; ``user_notes`` always survive regeneration.
 
 from __future__ import annotations
 
-import json
-import os
 import re
-import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from script_testing.text import env_strings
 from script_testing import files
 from script_testing.errors import ConfigError
 from script_testing.config.loading import load_model
@@ -45,10 +43,7 @@ class ScriptExecutionSpec(BaseModel):
     @classmethod
     def _strings(cls, value: Any) -> Any:
         """A hand-edited ``"N": 4`` means the string ``"4"``: environment values are strings."""
-        if isinstance(value, dict):
-            return {str(k): "" if v is None else (str(v).lower() if isinstance(v, bool) else str(v))
-                    for k, v in value.items()}
-        return value
+        return env_strings(value)
 
 
 class PipelineTestingSpec(BaseModel):

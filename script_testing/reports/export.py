@@ -11,6 +11,7 @@ from typing import Literal
 from script_testing.reports.model import REPORT_FILE, RunReport
 from script_testing import files
 from script_testing.reports.html import write_html
+from script_testing.errors import ConfigError
 
 NODE_COLUMNS = ["pipeline", "run_id", "node", "status", "role", "step_type", "job_type", "duration_s",
                 "peak_memory_mb", "error", "error_kind", "exit_code", "skipped_because", "started_at",
@@ -93,7 +94,6 @@ def export(run_dir: str | os.PathLike, fmt: Literal["html", "json", "csv"] = "ht
     ``<name>.edges.csv`` beside the node CSV.
     """
     if fmt not in DEFAULT_NAMES:
-        from script_testing.errors import ConfigError
         raise ConfigError(f"unknown report format {fmt!r}", hint="use html, json or csv")
     src = Path(run_dir)
     report = RunReport.read(src)

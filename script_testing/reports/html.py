@@ -12,7 +12,7 @@ from pathlib import Path
 from script_testing import files
 from script_testing.reports.model import EdgeReport, NodeReport, RunReport
 
-from .common import (STATUS_LABEL, clip, esc, first_line, fmt_bytes, fmt_duration, fmt_mem, fmt_time,
+from .common import (STATUS_LABEL, clip, colours, esc, first_line, fmt_bytes, fmt_duration, fmt_mem, fmt_time,
                      link, slug)
 from .svg import display_status, render_dag_svg, render_timeline_svg
 
@@ -91,7 +91,6 @@ def cards_html(report: RunReport) -> str:
 def legend_html() -> str:
     boxes = [("passed", "passed"), ("failed", "failed"), ("warn", "passed with warnings"), ("skipped", "skipped"),
              ("source", "data source")]
-    from .common import colours
     out = [f'<span><i style="background:{colours(s)[1]};border-color:{colours(s)[0]}"></i>{esc(t)}</span>'
            for s, t in boxes]
     out += [f'<span><i class="line" style="border-color:{colours(s)[0]}"></i>check {esc(t)}</span>'

@@ -7,11 +7,10 @@ from __future__ import annotations
 import datetime as _dt
 import decimal
 import json
-import os
-import uuid
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from script_testing.text import did_you_mean
 from script_testing import files
 from script_testing.errors import SourceError
 from script_testing.config.project import DataProfile, SourceSpec
@@ -27,11 +26,8 @@ def lookup_profile(name: str, ctx: SourceContext, kind: str) -> DataProfile:
     try:
         return ctx.profiles[name]
     except KeyError:
-        import difflib
-
-        close = difflib.get_close_matches(name, list(ctx.profiles), n=3)
         known = ", ".join(sorted(ctx.profiles)) or "none defined"
-        hint = (f"did you mean {', '.join(close)}? " if close else "") + \
+        hint = (f"{did_you_mean(name, ctx.profiles)} " if did_you_mean(name, ctx.profiles) else "") + \
             f"define it under data_profiles in the project file (known: {known})"
         raise SourceError(f"unknown data profile '{name}'", where=f"{kind} source", hint=hint) from None
 
