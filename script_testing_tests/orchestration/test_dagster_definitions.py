@@ -14,7 +14,7 @@ import pytest
 from script_testing.orchestration import build_definitions
 from script_testing.orchestration.snapshot import definitions_snapshot
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 SNAPSHOT = Path(__file__).resolve().parent / "snapshots" / "dagster_bundled_definitions.json"
 
 
@@ -81,7 +81,7 @@ def test_asset_graph_matches_snapshot(defs: dg.Definitions) -> None:
             pytest.fail(f"wrote the missing snapshot {SNAPSHOT}; review and commit it")
     expected = json.loads(SNAPSHOT.read_text(encoding="utf-8"))
     assert current == expected, ("the generated asset graph changed; if on purpose, regenerate with "
-                                 "UPDATE_SNAPSHOTS=1 pytest script_testing_tests/test_dagster_definitions.py")
+                                 "UPDATE_SNAPSHOTS=1 pytest script_testing_tests/orchestration/test_dagster_definitions.py")
 
 
 def test_schedules_request_runs_of_their_job(defs: dg.Definitions) -> None:
