@@ -35,6 +35,9 @@ from script_testing.checks.kinds import dtype_name, kind_of, matches, merge_kind
 from script_testing.data.tabular import DataFile, UnreadableFile, describe_files, iter_batches
 from script_testing.checks.requirements import EdgeRequirements, Rule
 from script_testing.checks.result import EdgeCheckResult, FailedExpectation
+from script_testing.checks import gx_engine
+from script_testing.checks.gx_engine import build_docs
+from script_testing.checks.gx_engine import build_docs_many
 
 DEFAULT_BATCH_ROWS = 1_000_000
 
@@ -66,7 +69,6 @@ def validate_edge(path: str | Path, requirements: EdgeRequirements | None = None
         docs.add(req.key, run.gx_results)
         docs_path = str(docs.index)
     elif docs_dir is not None:
-        from script_testing.checks.gx_engine import build_docs
         docs_path = build_docs(Path(docs_dir), req.key, run.gx_results)
     return run.result(time.perf_counter() - started, docs_path)
 
@@ -89,7 +91,6 @@ class DocsBatch:
         """Build the site (once) for everything added; returns the index path, or None if empty."""
         if not self.items:
             return None
-        from script_testing.checks.gx_engine import build_docs_many
         items, self.items = self.items, []
         return build_docs_many(self.docs_dir, items)
 
@@ -243,7 +244,6 @@ class _EdgeRun:
                           observed="empty", structural=True, files=[ch])
 
     def check_file(self, f: DataFile, rules: list[Rule]) -> None:
-        from script_testing.checks import gx_engine
 
         rows = 0
         try:
