@@ -1,5 +1,9 @@
 """One self-contained HTML page for a run (:func:`render_html`) and a compact fragment for notebooks
-(:func:`summary_html`). Inline CSS, JS and SVG only: the page opens offline, from anywhere."""
+(:func:`summary_html`). Inline CSS, JS and SVG only: the page opens offline, from anywhere.
+
+A little above ~400 lines: the page's sections are small functions of one template; they
+are read together.
+"""
 
 from __future__ import annotations
 

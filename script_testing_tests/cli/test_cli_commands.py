@@ -13,6 +13,8 @@ from click.testing import CliRunner
 
 from script_testing.cli import cli
 
+pytestmark = [pytest.mark.e2e]
+
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):

@@ -12,7 +12,7 @@ import pytest
 
 from script_testing_tests.fixtures.projects import COPY, MAKE_DATA, RAISE, ProjectBuilder, branching_project
 
-pytestmark = pytest.mark.timeout(180)
+pytestmark = [pytest.mark.timeout(180), pytest.mark.e2e]
 
 _ENTRY = Path(sys.executable).parent / "script-testing"
 COMMAND = [str(_ENTRY)] if _ENTRY.exists() else [sys.executable, "-m", "script_testing.cli"]

@@ -256,6 +256,7 @@ def test_execute_refuses_while_pending(factory):
         factory.save()
 
 
+@pytest.mark.e2e
 def test_save_reloads_and_the_pipeline_runs_and_passes(factory, project_dir, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     original = (project_dir / "script_testing.yaml").read_text()

@@ -22,7 +22,7 @@ from script_testing.config.state import BUNDLED_EXAMPLES, RUNS_ENV
 
 PIPELINES = sorted(api.open_project(BUNDLED_EXAMPLES).config.pipelines)
 
-pytestmark = pytest.mark.timeout(240)
+pytestmark = [pytest.mark.timeout(240), pytest.mark.e2e]
 
 
 @pytest.fixture(scope="module")

@@ -25,7 +25,7 @@ from script_testing_tests.fixtures.projects import (CHATTY, COPY, EXIT, HANG, KI
                                                     SLEEP_THEN_WRITE, ProjectBuilder, branching_project, line_of,
                                                     write)
 
-pytestmark = pytest.mark.timeout(60)
+pytestmark = [pytest.mark.timeout(60), pytest.mark.e2e]
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.timeout(300)
+pytestmark = [pytest.mark.timeout(300), pytest.mark.e2e]
 
 BIN = Path(sys.executable).parent
 JOBS = ["tabular_simple", "tabular_calibrated"]

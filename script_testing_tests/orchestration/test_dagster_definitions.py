@@ -49,6 +49,7 @@ def test_definitions_load_and_validate(defs: dg.Definitions) -> None:
     assert {"data_source", "runner"} <= set(repo.get_top_level_resources())
 
 
+@pytest.mark.e2e
 def test_cli_validate_accepts_the_code_location(tmp_path: Path) -> None:
     env = {**os.environ, "DAGSTER_HOME": str(tmp_path)}
     env.pop("SCRIPT_TESTING_PROJECT", None)
@@ -59,6 +60,7 @@ def test_cli_validate_accepts_the_code_location(tmp_path: Path) -> None:
     assert "Validation successful" in out.stdout + out.stderr
 
 
+@pytest.mark.e2e
 def test_bad_project_fails_with_a_clear_message(tmp_path: Path) -> None:
     env = {**os.environ, "SCRIPT_TESTING_PROJECT": str(tmp_path / "nowhere")}
     out = subprocess.run([sys.executable, "-c", "import script_testing.definitions"], cwd=tmp_path, env=env,

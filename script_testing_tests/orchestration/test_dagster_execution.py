@@ -10,7 +10,7 @@ import pytest
 from script_testing.orchestration import build_definitions
 from script_testing_tests import helpers
 
-pytestmark = pytest.mark.timeout(300)
+pytestmark = [pytest.mark.timeout(300), pytest.mark.e2e]
 
 
 def _runner_config(runs_root: Path, **extra) -> dict:

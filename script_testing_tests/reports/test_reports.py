@@ -289,11 +289,13 @@ def _render_in_browser(report: RunReport, html_path: Path, png: Path, tmp_path: 
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+@pytest.mark.browser
 @pytest.mark.timeout(300)
 def test_hand_made_report_renders_in_chromium(hand_report: RunReport, tmp_path: Path) -> None:
     _render_in_browser(hand_report, Path(hand_report.run_dir) / "report.html", ARTIFACTS / "report.png", tmp_path)
 
 
+@pytest.mark.browser
 @pytest.mark.timeout(300)
 def test_real_report_renders_in_chromium(real_report: RunReport, tmp_path: Path) -> None:
     _render_in_browser(real_report, Path(real_report.run_dir) / "report.html",

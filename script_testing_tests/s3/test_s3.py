@@ -35,6 +35,8 @@ from script_testing.s3 import (
 from script_testing.sources.base import SourceContext
 from script_testing.sources.s3 import S3Source
 
+pytestmark = [pytest.mark.s3]
+
 ROOT = Path(__file__).resolve().parents[1]
 
 

@@ -24,6 +24,8 @@ from script_testing.api import open_project, run
 from script_testing.execution.options import RunOptions
 from script_testing.config.state import BUNDLED_EXAMPLES
 
+pytestmark = [pytest.mark.e2e, pytest.mark.s3]
+
 BUCKET = "pipeline-data"
 
 
