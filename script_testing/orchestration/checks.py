@@ -56,7 +56,7 @@ def edge_check(plan: PipelinePlan, template: EdgeReport):
 
     @asset_check(asset=asset_key, name=keys.check_name(template.to, template.input), blocking=blocking,
                  description=_describe(plan, template),
-                 metadata={"consumer": template.to, "input": template.input, "severity": template.severity})
+                 metadata={"consumer": template.to, "input": template.input, "severity": str(template.severity)})
     def _check(context: AssetCheckExecutionContext, runner: RunnerSettingsResource) -> AssetCheckResult:
         return _run_check(context, runner, plan, template)
 
@@ -80,9 +80,9 @@ def _run_check(context: AssetCheckExecutionContext, runner: RunnerSettingsResour
         else AssetCheckSeverity.ERROR
     meta: dict[str, Any] = {
         "failed_expectations": md.expectations_table(list(edge.failed_expectations)),
-        "summary": MetadataValue.text(edge.summary or edge.status),
+        "summary": MetadataValue.text(edge.summary or str(edge.status)),
         "edge": MetadataValue.text(edge.id),
-        "status": MetadataValue.text(edge.status),
+        "status": MetadataValue.text(str(edge.status)),
         "data": MetadataValue.path(str(path)),
         "data_run_id": MetadataValue.text(from_run),
     }
