@@ -235,6 +235,7 @@ def test_summary_fragment_for_notebooks(hand_report: RunReport) -> None:
 
 # ------------------------------------------------------------------------------------------- real run
 
+@pytest.mark.e2e
 def test_report_of_a_real_run(real_report: RunReport, tmp_path: Path) -> None:
     path = write_html(real_report, Path(real_report.run_dir) / "report.html")
     html = path.read_text()
@@ -295,6 +296,7 @@ def test_hand_made_report_renders_in_chromium(hand_report: RunReport, tmp_path: 
     _render_in_browser(hand_report, Path(hand_report.run_dir) / "report.html", ARTIFACTS / "report.png", tmp_path)
 
 
+@pytest.mark.e2e
 @pytest.mark.browser
 @pytest.mark.timeout(300)
 def test_real_report_renders_in_chromium(real_report: RunReport, tmp_path: Path) -> None:
