@@ -6,7 +6,7 @@ For each size and format (csv, parquet; 1M rows split in 4 shards, and also as 1
 measurement runs in a fresh child process (so the peak RSS high-water mark is its own), after GX is
 imported and warmed up on a tiny frame:
 
-- ``read``: read every file with the checks' reader (``iter_frames``), nothing else;
+- ``read``: read every file with the checks' reader (``iter_batches``), nothing else;
 - ``validate``: ``validate_edge`` with a typical requirement set (columns, not_null, types, ranges,
   allowed values, unique id, min_rows);
 - peak memory (a separate run of each, so sampling does not touch the timings) = peak RSS sampled
@@ -96,8 +96,8 @@ class _PeakRss:
 def child(mode: str, folder: str, measure_memory: bool) -> None:
     """Measure one thing in this fresh process; print one JSON line."""
     from script_testing.checks import EdgeRequirements, validate_edge, warm_up
-    from script_testing.checks.reading import describe_files, iter_frames
-    from script_testing.formats.project import Expectations
+    from script_testing.data.tabular import describe_files, iter_batches
+    from script_testing.config.project import Expectations
 
     t = time.perf_counter()
     warm_up()
@@ -114,7 +114,7 @@ def child(mode: str, folder: str, measure_memory: bool) -> None:
         rows = 0
         for f in describe_files(Path(folder)):
             if f.tabular:
-                for df in iter_frames(f):
+                for df in iter_batches(f):
                     rows += len(df)
                     del df
         status = f"{rows} rows"

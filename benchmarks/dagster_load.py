@@ -79,7 +79,7 @@ def time_load(project: Path, repeat: int) -> dict:
     from script_testing.orchestration import build_definitions
     times, counts = [], None
     for _ in range(repeat):
-        from script_testing import plan as plan_module
+        from script_testing.pipeline import plan as plan_module
         plan_module._CATALOGS = plan_module.CatalogCache()      # no warm catalog between repeats
         t0 = time.perf_counter()
         defs = build_definitions(project)
@@ -133,9 +133,10 @@ print(json.dumps({"bare_s": time.perf_counter() - t0}))
 def bare_jobs(pipeline: str, root: Path) -> Path:
     """Inputs materialized by the core (not timed), and one bare job per script node in DAG order."""
     from script_testing.api import open_project
-    from script_testing.execute import (build_job, input_path_for, materialize_source, output_dir,
-                                        source_for, source_input_dir)
-    from script_testing.plan import load_plan
+    from script_testing.execution.steps import build_job
+    from script_testing.execution.layout import input_path_for, output_dir, source_input_dir
+    from script_testing.execution.inputs import materialize_source, source_for
+    from script_testing.pipeline.plan import load_plan
     plan = load_plan(open_project(None), pipeline)
     data: dict[tuple[str, str], Path] = {}
     jobs = []

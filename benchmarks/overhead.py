@@ -10,7 +10,7 @@ Workloads:
 For each workload, three commands are timed as whole subprocesses (interpreter start-up included):
   bare       a plain ``python`` process that runs the preload files, imports each script and calls
              every ``main()`` in topological order, in one process, on the same inputs (sources are
-             materialized beforehand with ``script_testing.execute.materialize_source``);
+             materialized beforehand with ``script_testing.execution.inputs.materialize_source``);
   no-checks  ``script-testing run PROJECT -p PIPELINE --no-checks``;
   checks     ``script-testing run PROJECT -p PIPELINE`` (edge checks on, the default).
 Each is repeated ``--repeat`` times; the median is reported, with the ratio against bare and the
@@ -36,11 +36,13 @@ if str(_REPO) not in sys.path:
     sys.path.insert(0, str(_REPO))
 
 from script_testing.api import open_project  # noqa: E402
-from script_testing.catalog import StepCatalog  # noqa: E402
-from script_testing.execute import RunOptions, input_path_for, materialize_source, source_for  # noqa: E402
-from script_testing.plan import PipelinePlan, load_plan  # noqa: E402
-from script_testing.runner import resolve_module  # noqa: E402
-from script_testing.state import BUNDLED_EXAMPLES  # noqa: E402
+from script_testing.pipeline.catalog import StepCatalog  # noqa: E402
+from script_testing.execution.options import RunOptions  # noqa: E402
+from script_testing.execution.layout import input_path_for  # noqa: E402
+from script_testing.execution.inputs import materialize_source, source_for  # noqa: E402
+from script_testing.pipeline.plan import PipelinePlan, load_plan  # noqa: E402
+from script_testing.worker import resolve_module  # noqa: E402
+from script_testing.config.state import BUNDLED_EXAMPLES  # noqa: E402
 
 _ENTRY = Path(sys.executable).parent / "script-testing"
 CLI = [str(_ENTRY)] if _ENTRY.exists() else [sys.executable, "-m", "script_testing.cli"]

@@ -18,7 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from script_testing.runner import ScriptJob, WorkerPool
+from script_testing.worker import ScriptJob, WorkerPool
 
 SCRIPT = '''
 import json, os

@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from script_testing.formats.project import DataProfile, SourceSpec  # noqa: E402
+from script_testing.config.project import DataProfile, SourceSpec  # noqa: E402
 from script_testing.sources import SourceContext, materialize  # noqa: E402
 from script_testing.sources.synthetic import generate_frame  # noqa: E402
 

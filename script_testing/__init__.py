@@ -6,32 +6,59 @@ Notebook use::
     result = st.test_pipeline("tabular_simple")
     result.success
 
-Attributes are imported on first use, so ``import script_testing`` stays fast.
+The public API is listed in ``__all__``; attributes are imported on first use, so
+``import script_testing`` stays fast (type checkers and IDEs see the real imports below).
 """
 
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
+if TYPE_CHECKING:  # pragma: no cover - the same names, imported lazily by __getattr__ at run time
+    from script_testing.api import (TestResult, load_result, open_project, plan_pipeline, run, test_compatibility,
+                                    test_pipeline, test_script)
+    from script_testing.configurator import InteractiveRuntimeTestingFactory
+    from script_testing.errors import ScriptTestingError
+    from script_testing.execution.options import RunOptions
+    from script_testing.pipeline.specs import PipelineTestingSpec, ScriptExecutionSpec
+
+__all__ = [
+    # run and inspect
+    "test_pipeline",
+    "test_script",
+    "test_compatibility",
+    "load_result",
+    "TestResult",
+    "open_project",
+    "plan_pipeline",
+    "run",
+    "RunOptions",
+    # configure
+    "InteractiveRuntimeTestingFactory",
+    "ScriptExecutionSpec",
+    "PipelineTestingSpec",
+    # errors
+    "ScriptTestingError",
+]
+
 _EXPORTS = {
-    "test_pipeline": "script_testing.notebook",
-    "test_script": "script_testing.notebook",
-    "test_compatibility": "script_testing.notebook",
-    "load_result": "script_testing.notebook",
-    "TestResult": "script_testing.notebook",
-    "InteractiveRuntimeTestingFactory": "script_testing.configurator",
+    "test_pipeline": "script_testing.api",
+    "test_script": "script_testing.api",
+    "test_compatibility": "script_testing.api",
+    "load_result": "script_testing.api",
+    "TestResult": "script_testing.api",
     "open_project": "script_testing.api",
     "plan_pipeline": "script_testing.api",
-    "RunOptions": "script_testing.execute",
-    "ScriptExecutionSpec": "script_testing.specs",
-    "PipelineTestingSpec": "script_testing.specs",
+    "run": "script_testing.api",
+    "RunOptions": "script_testing.execution.options",
+    "InteractiveRuntimeTestingFactory": "script_testing.configurator",
+    "ScriptExecutionSpec": "script_testing.pipeline.specs",
+    "PipelineTestingSpec": "script_testing.pipeline.specs",
     "ScriptTestingError": "script_testing.errors",
 }
-
-__all__ = sorted(_EXPORTS)
 
 
 def __getattr__(name: str) -> Any:

@@ -1,59 +1,180 @@
-"""The Python API: load a project, plan pipelines, run them. The notebook functions build on it."""
+"""The Python and notebook API: load a project, plan pipelines, run them, and test a pipeline, a
+script or an edge in one call with a readable result.
+
+    import script_testing as st
+    result = st.test_pipeline("tabular_simple")
+    result            # rich HTML in Jupyter, a text summary elsewhere
+    assert result.success
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
-from script_testing.execute import RunOptions, run_pipeline
-from script_testing.formats.project import PROJECT_FILE, Project, load_project
-from script_testing.plan import PipelinePlan, load_plan
-from script_testing.report import RunReport
-from script_testing.state import default_project_dir
+from script_testing.config.project import Project
+from script_testing.errors import ScriptTestingError
+from script_testing.execution.options import RunOptions
+from script_testing.execution.scheduler import run_pipeline
+from script_testing.pipeline.plan import PipelinePlan, load_plan
+from script_testing.pipeline.selection import options_for, select
+from script_testing.pipeline.targets import open_project, pipeline_of, resolve_target
+from script_testing.reports.html import summary_html, write_html
+from script_testing.reports.model import REPORT_FILE, EdgeReport, NodeReport, RunReport
+from script_testing.reports.text import edge_line, node_line, summary_text
+from script_testing.vocabulary import EdgeStatus, NodeStatus
 
-
-def open_project(project: str | Path | Project | None = None) -> Project:
-    """A project folder or file; ``None`` means ``$SCRIPT_TESTING_PROJECT`` or the bundled examples."""
-    if isinstance(project, Project):
-        return project
-    return load_project(Path(project) if project is not None else default_project_dir())
-
-
-def resolve_target(target: str | Path, project: str | Path | Project | None = None) -> tuple[Project, str]:
-    """``"tabular_simple"``, a ``*.dag.json`` path or a project folder -> (project, pipeline name)."""
-    path = Path(str(target)).expanduser()
-    if path.suffix == ".json" and path.exists():
-        proj = open_project(project) if project is not None else _project_containing(path)
-        for name, cfg in proj.config.pipelines.items():
-            if proj.resolve(cfg.dag) == path.resolve():
-                return proj, name
-        from script_testing.errors import ConfigError
-        raise ConfigError("this DAG is not a pipeline of the testing project", where=str(path),
-                          hint=f"add it under 'pipelines:' in {proj.file}")
-    if path.is_dir() and (path / PROJECT_FILE).exists():
-        proj = load_project(path)
-        names = list(proj.config.pipelines)
-        if len(names) != 1:
-            from script_testing.errors import ConfigError
-            raise ConfigError(f"the project has {len(names)} pipelines; name one", where=str(proj.file),
-                              hint=f"pipelines: {', '.join(names)}")
-        return proj, names[0]
-    proj = open_project(project)
-    proj.pipeline(str(target))  # raises with close matches when unknown
-    return proj, str(target)
-
-
-def _project_containing(path: Path) -> Project:
-    for parent in path.resolve().parents:
-        if (parent / PROJECT_FILE).exists():
-            return load_project(parent)
-    return open_project(None)
+__all__ = ["open_project", "resolve_target", "plan_pipeline", "run", "test_pipeline", "test_script",
+           "test_compatibility", "load_result", "TestResult"]
 
 
 def plan_pipeline(target: str | Path, project: str | Path | Project | None = None) -> PipelinePlan:
+    """The runnable plan of a pipeline (nothing runs).
+
+    Example::
+
+        plan = plan_pipeline("tabular_simple")
+        plan.order          # the nodes in DAG order
+    """
     proj, name = resolve_target(target, project)
     return load_plan(proj, name)
 
 
 def run(target: str | Path, project: str | Path | Project | None = None,
         options: RunOptions | None = None, pool=None) -> RunReport:
+    """Run a pipeline and return its :class:`RunReport` (no HTML report is written).
+
+    Example::
+
+        report = run("tabular_simple", options=RunOptions(rows_override=50))
+        report.success
+    """
     return run_pipeline(plan_pipeline(target, project), options, pool=pool)
+
+
+class TestResult:
+    """The outcome of a test: ``success``, the per-node and per-edge results, the run folder."""
+
+    __test__ = False  # not a pytest test class
+
+    def __init__(self, report: RunReport, notes: list[str] | None = None) -> None:
+        self.report = report
+        self.notes = list(notes or [])
+
+    @property
+    def success(self) -> bool:
+        return self.report.success
+
+    @property
+    def nodes(self) -> dict[str, NodeReport]:
+        return self.report.nodes
+
+    @property
+    def edges(self) -> list[EdgeReport]:
+        return self.report.edges
+
+    @property
+    def run_dir(self) -> Path:
+        return Path(self.report.run_dir or ".")
+
+    @property
+    def failed(self) -> list[str]:
+        return [n for n, r in self.report.nodes.items() if r.status == NodeStatus.FAILED]
+
+    def __bool__(self) -> bool:
+        return self.success
+
+    def html_report(self, path: str | Path | None = None) -> Path:
+        """Write the self-contained HTML report (default: ``<run dir>/report.html``) and return its path."""
+        return write_html(self.report, Path(path) if path else self.run_dir / "report.html")
+
+    def __repr__(self) -> str:
+        lines = [summary_text(self.report)]
+        lines += [node_line(n, r) for n, r in self.report.nodes.items()]
+        lines += [edge_line(e) for e in self.report.edges if e.status in (EdgeStatus.FAILED, EdgeStatus.WARN)]
+        lines += [f"  note: {n}" for n in self.notes]
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        return summary_html(self.report)
+
+
+def _run(target: Any, project: Any, options: RunOptions, nodes: list[str] | None = None,
+         reuse_run: str | Path | None = None) -> TestResult:
+    plan = plan_pipeline(target, project)
+    notes: list[str] = []
+    if nodes is not None:
+        sel = select(plan, nodes, Path(reuse_run) if reuse_run else None)
+        options = options_for(sel, options)
+        notes = sel.notes
+    report = run_pipeline(plan, options)
+    write_html(report, Path(report.run_dir) / "report.html")
+    return TestResult(report, notes)
+
+
+def test_pipeline(pipeline: str | Path, project: str | Path | Project | None = None, *, rows: int | None = None,
+                  seed: int | None = None, checks: bool = True, parallelism: int | None = None,
+                  rebaseline: bool = False) -> TestResult:
+    """Run a whole pipeline: a name of the project, a ``*.dag.json`` path, or a project folder.
+
+    Example::
+
+        result = test_pipeline("tabular_simple", rows=100)
+        assert result.success, result
+    """
+    return _run(pipeline, project, RunOptions(rows_override=rows, seed_override=seed, checks=checks,
+                                              parallelism=parallelism, rebaseline=rebaseline))
+
+
+test_pipeline.__test__ = False  # type: ignore[attr-defined]  # a user's `from script_testing import test_pipeline` is no pytest test
+
+
+def test_script(node: str, pipeline: str | Path | None = None, project: str | Path | Project | None = None, *,
+                reuse_run: str | Path | None = None, rows: int | None = None, checks: bool = True) -> TestResult:
+    """Run one node alone. Its inputs come from sources, an earlier run's outputs, or are synthesized
+    from what the node declares it needs (expectations, column env vars).
+
+    Example::
+
+        result = test_script("XGBoostTraining", "tabular_simple")
+        result.nodes["XGBoostTraining"].status
+    """
+    target = pipeline if pipeline is not None else pipeline_of(node, project)
+    return _run(target, project, RunOptions(rows_override=rows, checks=checks), [node], reuse_run)
+
+
+test_script.__test__ = False  # type: ignore[attr-defined]
+
+
+def test_compatibility(upstream: str, downstream: str, pipeline: str | Path | None = None,
+                       project: str | Path | Project | None = None, *, reuse_run: str | Path | None = None,
+                       rows: int | None = None) -> TestResult:
+    """Run ``upstream``, check the data on the edge, then run ``downstream`` on its outputs.
+
+    Example::
+
+        result = test_compatibility("TabularPreprocessing", "XGBoostTraining")
+        [e.status for e in result.edges]
+    """
+    target = pipeline if pipeline is not None else pipeline_of(upstream, project, also=downstream)
+    plan = plan_pipeline(target, project)
+    if upstream not in plan.dag.predecessors.get(downstream, []):
+        raise ScriptTestingError(f"{upstream} does not feed {downstream} in pipeline {plan.name}",
+                                 hint=f"{downstream}'s upstream nodes: "
+                                      f"{', '.join(plan.dag.predecessors.get(downstream, [])) or 'none'}")
+    return _run(target, project, RunOptions(rows_override=rows), [upstream, downstream], reuse_run)
+
+
+test_compatibility.__test__ = False  # type: ignore[attr-defined]
+
+
+def load_result(run_dir: str | Path) -> TestResult:
+    """A past run's result, from its folder or its report.json.
+
+    Example::
+
+        result = load_result(".script_testing/runs/tabular_simple/<run id>")
+        result.failed
+    """
+    path = Path(run_dir)
+    return TestResult(RunReport.read(path if path.name == REPORT_FILE else path / REPORT_FILE))

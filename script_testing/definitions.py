@@ -11,6 +11,8 @@ from __future__ import annotations
 import sys
 
 from script_testing.errors import ScriptTestingError
+from script_testing.config.state import default_project_dir
+from script_testing.orchestration import build_definitions
 
 
 class ProjectLoadError(Exception):
@@ -18,8 +20,6 @@ class ProjectLoadError(Exception):
 
 
 def _load():
-    from script_testing.orchestration import build_definitions
-    from script_testing.state import default_project_dir
     try:
         return build_definitions()
     except ScriptTestingError as exc:

@@ -7,7 +7,6 @@ with its own arguments.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import textwrap
 from pathlib import Path
@@ -16,9 +15,10 @@ from typing import Any
 import pytest
 import yaml
 
-# The real user files of shared/formats/samples (read as they are, never rewritten).
-SAMPLES_DIR = Path(os.environ.get("SCRIPT_TESTING_SAMPLES", "/work/shared/formats/samples"))
-FORMATS_DOC = SAMPLES_DIR.parent / "testing-project.md"
+# Real user files (copies of the shared format samples, read as they are, never rewritten).
+DATA_DIR = Path(__file__).resolve().parent / "data"
+SAMPLES_DIR = DATA_DIR / "samples"
+FORMATS_DOC = DATA_DIR / "testing-project.md"
 SAMPLE_INTERFACES = ("cradle_data_loading.step.yaml", "tabular_preprocessing.step.yaml",
                      "xgboost_training.step.yaml")
 SAMPLE_DAG = "xgboost_simple.dag.json"
@@ -33,8 +33,7 @@ PROFILE = {"rows": 10, "seed": 1,
 
 
 def require_samples() -> Path:
-    if not (SAMPLES_DIR / SAMPLE_DAG).exists():
-        pytest.skip(f"the shared sample files are not at {SAMPLES_DIR} (set SCRIPT_TESTING_SAMPLES)")
+    assert (SAMPLES_DIR / SAMPLE_DAG).exists(), f"the sample files are missing from {SAMPLES_DIR}"
     return SAMPLES_DIR
 
 
@@ -114,7 +113,7 @@ def sample_project(root: Path, pipeline: dict | None = None, *, name: str = "p",
     ``pipeline`` is merged into ``pipelines.<name>`` (its ``sources`` are added to the default ones
     unless ``sources=False``). Returns the loaded :class:`Project`.
     """
-    from script_testing.formats.project import load_project
+    from script_testing.config.project import load_project
 
     copy_samples(root / "steps", dag=False, **copy_kwargs)
     require_samples()
@@ -132,8 +131,8 @@ def sample_project(root: Path, pipeline: dict | None = None, *, name: str = "p",
 
 def plan_for(project, name: str = "p", **kwargs: Any):
     """``load_plan`` with a fresh catalog (the module-level catalog cache must not leak between tests)."""
-    from script_testing.catalog import StepCatalog
-    from script_testing.plan import load_plan
+    from script_testing.pipeline.catalog import StepCatalog
+    from script_testing.pipeline.plan import load_plan
 
     return load_plan(project, name, catalog=StepCatalog(project.workspaces), **kwargs)
 

@@ -15,7 +15,7 @@ once per process)::
     result.status                 # "passed" | "failed" | "warn" (failures with severity warn only)
     result.to_dict()              # for report.json
 
-Modules: :mod:`.reading` (files and formats), :mod:`.requirements` (what a consumer needs),
+Modules: :mod:`script_testing.data.tabular` (files and formats), :mod:`.requirements` (what a consumer needs),
 :mod:`.kinds` (column type kinds), :mod:`.gx_engine` (GX context, suites, Data Docs),
 :mod:`.edge` (:func:`validate_edge`), :mod:`.baseline` (schema drift), :mod:`.result`.
 
@@ -33,6 +33,7 @@ from script_testing.checks.baseline import DriftItem, SchemaBaseline
 from script_testing.checks.edge import DocsBatch, validate_edge
 from script_testing.checks.requirements import EdgeRequirements, Rule
 from script_testing.checks.result import EdgeCheckResult, FailedExpectation
+from script_testing.checks.gx_engine import gx_context
 
 __all__ = ["DocsBatch", "DriftItem", "EdgeCheckResult", "EdgeRequirements", "FailedExpectation", "Rule",
            "SchemaBaseline", "validate_edge", "warm_up"]
@@ -40,5 +41,4 @@ __all__ = ["DocsBatch", "DriftItem", "EdgeCheckResult", "EdgeRequirements", "Fai
 
 def warm_up() -> None:
     """Import great_expectations and build the cached context now (2.5-4.6 s), e.g. in a warm worker."""
-    from script_testing.checks.gx_engine import gx_context
     gx_context()

@@ -19,11 +19,12 @@ from __future__ import annotations
 import contextlib
 import datetime as _dt
 import json
-import os
-import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Iterator, Literal
+
+from script_testing import files
+from script_testing.errors import ConfigError
 
 VERSION = 1
 
@@ -77,7 +78,6 @@ class SchemaBaseline:
         except FileNotFoundError:
             return {"version": VERSION, "edges": {}}
         except (OSError, json.JSONDecodeError) as exc:
-            from script_testing.errors import ConfigError
             raise ConfigError(f"the schema baseline is not valid JSON ({exc})", where=str(self.path),
                               hint="fix it, or delete the file to record a new baseline") from None
         if not isinstance(data, dict) or not isinstance(data.get("edges"), dict):
@@ -150,23 +150,14 @@ class SchemaBaseline:
         lock_path = self.path.with_name("." + self.path.name + ".lock")
         with open(lock_path, "a+") as lock:
             try:
-                import fcntl
+                import fcntl    # here: POSIX only; the ImportError below is the fallback
                 fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
             except (ImportError, OSError):   # no flock (Windows, some network mounts): best effort
                 pass
             data = self._load()
             data["version"] = VERSION
             yield data
-            fd, tmp = tempfile.mkstemp(prefix=self.path.name, suffix=".tmp", dir=self.path.parent)
-            try:
-                with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                    json.dump(data, fh, indent=2, sort_keys=True, default=str)
-                    fh.write("\n")
-                os.replace(tmp, self.path)
-            except BaseException:
-                with contextlib.suppress(OSError):
-                    os.unlink(tmp)
-                raise
+            files.write_json(self.path, data, sort_keys=True)
 
 
 def _kind_changed(old: str, new: str) -> bool:

@@ -22,6 +22,7 @@ Matching an expected type (the project's ``types`` vocabulary) against a batch:
 from __future__ import annotations
 
 from typing import Any
+import warnings
 
 KINDS = ("integer", "float", "boolean", "datetime", "string", "null", "other")
 
@@ -98,7 +99,6 @@ def matches(series: Any, kind: str, expected: str) -> bool:
 
 
 def _parses_as_dates(series: Any) -> bool:
-    import warnings
 
     import pandas as pd
 

@@ -22,7 +22,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from script_testing.formats.project import DataProfile, Expectations
+from script_testing.text import env_value
+from script_testing.config.project import DataProfile, Expectations
 
 TypeName = Literal["integer", "float", "numeric", "string", "boolean", "datetime"]
 
@@ -71,7 +72,7 @@ class EdgeRequirements(BaseModel):
     @classmethod
     def _strings(cls, value: Any) -> Any:
         if isinstance(value, dict):
-            return {str(k): "" if v is None else str(v).strip() for k, v in value.items()}
+            return {str(k): env_value(v).strip() for k, v in value.items()}
         return value
 
     @classmethod

@@ -14,10 +14,10 @@ from typing import Any, Mapping
 import yaml
 from pydantic import ValidationError
 
-from script_testing.catalog import ResolvedNode
+from script_testing.pipeline.catalog import ResolvedNode
 from script_testing.errors import ConfigError, ScriptTestingError
-from script_testing.formats.loading import validation_error
-from script_testing.formats.project import Expectations, NodeSettings, Project, SourceSpec
+from script_testing.config.loading import validation_error
+from script_testing.config.project import Expectations, NodeSettings, Project, SourceSpec
 
 SOURCE_ANSWER_FORMS = ("synthetic:PROFILE", "signature:PROFILE", "local:PATH", "json:{...}", "s3:s3://bucket/key",
                        "{synthetic: PROFILE, format: csv, ...}")

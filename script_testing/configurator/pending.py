@@ -9,11 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from script_testing.catalog import ResolvedNode
+from script_testing.pipeline.catalog import ResolvedNode
 from script_testing.errors import WiringError
-from script_testing.formats.dag import PipelineDag
-from script_testing.formats.project import PipelineConfig
-from script_testing.wiring import Wiring, suggest_source, wire_node, wire_pipeline
+from script_testing.config.dag import PipelineDag
+from script_testing.config.project import PipelineConfig
+from script_testing.pipeline.wiring import Wiring, suggest_source, wire_node, wire_pipeline
 
 _KIND_RANK = {"output": 0, "input": 1, "env": 2}
 

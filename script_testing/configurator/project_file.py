@@ -23,8 +23,9 @@ import yaml
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
+from script_testing import files
 from script_testing.errors import ConfigError
-from script_testing.formats.project import Expectations, SourceSpec
+from script_testing.config.project import Expectations, SourceSpec
 
 PIPELINE_KEY_ORDER = ("dag", "description", "schedule", "sources", "nodes", "bindings", "expectations", "execution")
 _FLOW_WIDTH = 100           # a new value shorter than this is written as one flow mapping
@@ -78,10 +79,9 @@ def unified_diff(old: str, new: str, path: Path) -> str:
 
 def write_project_file(target: Path, text: str) -> None:
     """Keep the old file as ``<name>.bak``, then replace it atomically (never half-written)."""
-    from script_testing.specs import atomic_write_text
     if target.exists():
         shutil.copy2(target, target.with_name(target.name + ".bak"))
-    atomic_write_text(target, text)
+    files.write_text(target, text)
 
 
 def copy_project(root: Path, dest: Path, project_file: str) -> None:

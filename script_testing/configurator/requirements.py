@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from script_testing.catalog import ResolvedNode
+from script_testing.pipeline.catalog import ResolvedNode
 from script_testing.configurator.pending import PendingItem, consumed_outputs
 from script_testing.configurator.suggestions import Reused, suggested_spec
-from script_testing.formats.project import NodeSettings, PipelineConfig
-from script_testing.wiring import InputWire, Wiring, suggest_source
+from script_testing.config.project import NodeSettings, PipelineConfig
+from script_testing.pipeline.wiring import InputWire, Wiring, suggest_source
 
 
 def node_requirements(r: ResolvedNode, wiring: Wiring, config: PipelineConfig, env: dict[str, str],

@@ -11,7 +11,7 @@ saying exactly what is wrong. ``preview`` shows the change to ``script_testing.y
 ``save`` writes it (only the keys that change; comments and layout are kept), and
 ``execute_dag_guided_testing`` saves and runs the pipeline.
 
-The ``configure`` CLI command (``script_testing.cli_configure``) drives the same object.
+The ``configure`` CLI command (``script_testing.cli.configure``) drives the same object.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from typing import Any, Mapping
 
 import yaml
 
-from script_testing.catalog import ResolvedNode, StepCatalog
+from script_testing.pipeline.catalog import ResolvedNode, StepCatalog
 from script_testing.configurator import display, project_file
 from script_testing.configurator.answers import MERGED_SETTINGS, Answers, check_node, node_answers
 from script_testing.configurator.pending import NodeConfigurationResult, PendingItem, collect_pending, lenient_wiring
@@ -30,9 +30,9 @@ from script_testing.configurator.suggestions import Counterparts, Reused, as_ans
 from script_testing.configurator.requirements import advisories, node_requirements
 from script_testing.configurator.targets import dag_reference, resolve_configure_target, target_file
 from script_testing.errors import ConfigError, ScriptTestingError
-from script_testing.formats.dag import PipelineDag
-from script_testing.formats.loading import load_model
-from script_testing.formats.project import (PROJECT_FILE, Expectations, NodeSettings, PipelineConfig, Project,
+from script_testing.config.dag import PipelineDag
+from script_testing.config.loading import load_model
+from script_testing.config.project import (PROJECT_FILE, Expectations, NodeSettings, PipelineConfig, Project,
                                             ProjectConfig, SourceSpec, load_project)
 
 
@@ -113,7 +113,7 @@ class InteractiveRuntimeTestingFactory:
 
     def _job_args(self, node: str) -> dict[str, Any]:
         """The job arguments as the plan builds them (job_type defaults to the node name's suffix)."""
-        from script_testing.plan import resolve_job_args
+        from script_testing.pipeline.plan import resolve_job_args
         return resolve_job_args(self.nodes[node], self._config.nodes.get(node) or NodeSettings())
 
     def _record(self, answers: Answers, configured: str | None = None, reused: list[Reused] = ()) -> None:
@@ -259,8 +259,8 @@ class InteractiveRuntimeTestingFactory:
         installed package). Refuses while anything required is pending unless ``allow_pending``: a
         pipeline with unprovided inputs would make ``script-testing run`` fail for the whole project.
         """
-        from script_testing.plan import load_plan
-        from script_testing.state import is_bundled
+        from script_testing.pipeline.plan import load_plan
+        from script_testing.config.state import is_bundled
 
         if not allow_pending:
             self._refuse_pending("not saved")
@@ -298,8 +298,8 @@ class InteractiveRuntimeTestingFactory:
         (``rows_override``, ``select``, ``parallelism``, ...).
         """
         from script_testing import api
-        from script_testing.execute import RunOptions
-        from script_testing.plan import forget_catalog
+        from script_testing.execution.options import RunOptions
+        from script_testing.pipeline.plan import forget_catalog
 
         if self._pending:
             raise ConfigError(f"pipeline '{self.pipeline}' cannot run yet: {len(self._pending)} required item(s) "

@@ -7,7 +7,7 @@ Two sources of suggestions, best first:
    same name is preferred, then one with the same job type, then any; a ``job_type`` value of the
    other node's job type (``training``) is mapped to this node's (``calibration``). Every reused value
    says where it came from.
-2. **Generic**: :func:`script_testing.wiring.suggest_source` from the port's contract path and the
+2. **Generic**: :func:`script_testing.pipeline.wiring.suggest_source` from the port's contract path and the
    project's data profiles (``{json: {}, file: hyperparameters.json}``, ``{synthetic: p, format: csv}``).
 """
 
@@ -18,10 +18,10 @@ from typing import Any, Callable
 
 import yaml
 
-from script_testing.catalog import ResolvedNode, StepCatalog
+from script_testing.pipeline.catalog import ResolvedNode, StepCatalog
 from script_testing.errors import ScriptTestingError
-from script_testing.formats.dag import PipelineDag
-from script_testing.formats.project import NodeSettings, PipelineConfig, Project, SourceSpec
+from script_testing.config.dag import PipelineDag
+from script_testing.config.project import NodeSettings, PipelineConfig, Project, SourceSpec
 
 from script_testing.configurator.answers import Answers
 from script_testing.configurator.pending import PendingItem

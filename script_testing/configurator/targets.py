@@ -1,7 +1,7 @@
 """What a configure session is about: the project, the pipeline, and whether it is new.
 
 :func:`resolve_configure_target` is the configurator's one target resolution. It is
-``script_testing.api.resolve_target`` plus one case: a ``*.dag.json`` that is not yet a pipeline of
+``script_testing.pipeline.targets.resolve_target`` plus one case: a ``*.dag.json`` that is not yet a pipeline of
 the project becomes a new pipeline (named after the DAG) instead of an error. (To be unified with
 ``pipeline/targets.py`` of the restructure at merge.)
 """
@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from script_testing.errors import ConfigError
-from script_testing.formats.dag import PipelineDag
-from script_testing.formats.project import PROJECT_FILE, PipelineConfig, Project, load_project
+from script_testing.config.dag import PipelineDag
+from script_testing.config.project import PROJECT_FILE, PipelineConfig, Project, load_project
+from script_testing.pipeline.targets import open_project, resolve_target
 
 
 @dataclass(frozen=True)
@@ -27,7 +28,6 @@ class ConfigureTarget:
 
 def resolve_configure_target(target: str | Path, project: str | Path | Project | None = None) -> ConfigureTarget:
     """A pipeline name, a ``*.dag.json`` path (new or not) or a project folder/file holding one pipeline."""
-    from script_testing.api import open_project, resolve_target
 
     path = Path(str(target)).expanduser()
     if path.name == PROJECT_FILE and path.is_file():
@@ -55,7 +55,6 @@ def resolve_configure_target(target: str | Path, project: str | Path | Project |
 
 
 def _project_containing(path: Path) -> Project:
-    from script_testing.api import open_project
     for parent in path.resolve().parents:
         if (parent / PROJECT_FILE).exists():
             return load_project(parent)

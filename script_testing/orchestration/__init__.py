@@ -14,7 +14,7 @@ from pathlib import Path
 from dagster import Definitions, in_process_executor
 
 from script_testing.errors import ConfigError, ScriptTestingError
-from script_testing.formats.project import Project
+from script_testing.config.project import Project
 from script_testing.orchestration.assets import pipeline_assets
 from script_testing.orchestration.checks import pipeline_checks
 from script_testing.orchestration.jobs import pipeline_job, pipeline_schedule
@@ -23,14 +23,14 @@ from script_testing.orchestration.resources import (
     RunnerSettingsResource,
     default_resources,
 )
-from script_testing.plan import PipelinePlan, load_plan
+from script_testing.pipeline.plan import PipelinePlan, load_plan
+from script_testing.pipeline.targets import open_project
 
 __all__ = ["DataSourceResource", "RunnerSettingsResource", "build_definitions", "load_plans"]
 
 
 def load_plans(project: str | Path | Project | None = None) -> list[PipelinePlan]:
     """Every pipeline of the project planned; every problem of every pipeline in one error."""
-    from script_testing.api import open_project
     proj = open_project(project)
     plans, problems = [], []
     for name in proj.config.pipelines:

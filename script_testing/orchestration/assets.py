@@ -27,7 +27,14 @@ from dagster import (
 from script_testing.errors import ScriptTestingError
 from script_testing.orchestration import keys, metadata as md, runs
 from script_testing.orchestration.resources import DataSourceResource, RunnerSettingsResource
-from script_testing.plan import PipelinePlan
+from script_testing.pipeline.plan import PipelinePlan
+from script_testing.execution.inputs import materialize_source
+from script_testing.execution.inputs import source_for
+from script_testing.execution.layout import input_path_for
+from script_testing.execution.layout import output_dir, source_input_dir
+from script_testing.execution.steps import base_node_report
+from script_testing.execution.steps import run_script_node
+from script_testing.vocabulary import UPSTREAM_KINDS, NodeRole, NodeStatus, WireKind
 
 _MAIN = re.compile(r"^def main\s*\(", re.M)
 
@@ -125,7 +132,6 @@ def script_node_asset(plan: PipelinePlan, node: str):
 
 def _run_script(context: AssetExecutionContext, runner: RunnerSettingsResource, plan: PipelinePlan,
                 node: str, data_source: DataSourceResource | None = None) -> Iterator[MaterializeResult]:
-    from script_testing.execute import input_path_for, run_script_node
     runs.warm_up(plan, checks=runner.checks)
     n = plan.nodes[node]
     run_dir = runner.run_dir(plan, context.run_id)
@@ -139,7 +145,7 @@ def _run_script(context: AssetExecutionContext, runner: RunnerSettingsResource, 
         if key is None:
             continue
         wire = n.inputs[port]
-        if dive and selected is not None and key not in selected and wire.kind in ("edge", "binding"):
+        if dive and selected is not None and key not in selected and wire.kind in UPSTREAM_KINDS:
             path = runs.deep_dive_input(plan, node, port, run_dir, dive, data_source.deep_dive_layout)
             inputs[port] = str(input_path_for(plan, node, port, path))
             lineage[port] = {"asset": key.to_user_string(), "path": inputs[port], "run_id": None,
@@ -159,7 +165,7 @@ def _run_script(context: AssetExecutionContext, runner: RunnerSettingsResource, 
         raise Failure(description=md.headline(exc.message, f"{node} could not start"),
                       metadata={"error": MetadataValue.text(exc.message)}, allow_retries=False) from None
     runs.record(plan, run_dir, context.run_id, node=node, report=rep)
-    if rep.status != "passed":
+    if rep.status != NodeStatus.PASSED:
         raise Failure(description=md.headline(rep.error, f"{node} failed"), metadata=md.failure_metadata(rep),
                       allow_retries=False)
     if rep.error:
@@ -181,17 +187,15 @@ def _run_script(context: AssetExecutionContext, runner: RunnerSettingsResource, 
 
 def source_ports(plan: PipelinePlan, node: str) -> list[str]:
     """Ports of ``node`` whose data comes from a configured source (each one is a source asset)."""
-    from script_testing.execute import source_for
     n = plan.nodes[node]
-    if n.role == "script":
-        return [p for p, w in n.inputs.items() if w.kind == "source"]
-    if n.role == "data":
+    if n.role == NodeRole.SCRIPT:
+        return [p for p, w in n.inputs.items() if w.kind == WireKind.SOURCE]
+    if n.role == NodeRole.DATA:
         return [o for o in n.outputs if source_for(plan, node, o) is not None]
     return []
 
 
 def sources_asset(plan: PipelinePlan, node: str, *, s3: bool = False):
-    from script_testing.execute import source_for
     n = plan.nodes[node]
     r = n.resolved
     group = keys.dagster_name(plan.name)
@@ -202,9 +206,9 @@ def sources_asset(plan: PipelinePlan, node: str, *, s3: bool = False):
     for port in source_ports(plan, node):
         spec = source_for(plan, node, port)
         kinds = {spec.kind} | ({spec.format} if spec.format else set())
-        what = "output" if n.role == "data" else "input"
+        what = "output" if n.role == NodeRole.DATA else "input"
         text = [f"Source data for {what} `{port}` of {node}: {spec.describe()}."]
-        if n.role == "data" and r.interface.description:
+        if n.role == NodeRole.DATA and r.interface.description:
             text.append(f"In production: {r.interface.description.strip()}")
         text.append(_pipeline_line(plan))
         specs.append(AssetSpec(keys.source_key(plan.name, node, port), description="\n\n".join(text),
@@ -228,7 +232,6 @@ def sources_asset(plan: PipelinePlan, node: str, *, s3: bool = False):
 def _materialize_sources(context: AssetExecutionContext, data_source: DataSourceResource,
                          runner: RunnerSettingsResource, plan: PipelinePlan, node: str,
                          s3: bool) -> Iterator[MaterializeResult]:
-    from script_testing.execute import materialize_source, output_dir, source_input_dir
     runs.warm_up(plan, checks=runner.checks)
     n = plan.nodes[node]
     s3_client = context.resources.s3.get_client if s3 else None
@@ -247,7 +250,7 @@ def _materialize_sources(context: AssetExecutionContext, data_source: DataSource
     run_dir = runner.run_dir(plan, context.run_id)
     for key in sorted(context.selected_asset_keys, key=lambda k: k.path[-1]):
         port = key.path[-1]
-        dest = output_dir(run_dir, node, port) if n.role == "data" else source_input_dir(run_dir, node, port)
+        dest = output_dir(run_dir, node, port) if n.role == NodeRole.DATA else source_input_dir(run_dir, node, port)
         t0 = time.perf_counter()
         try:
             data = materialize_source(plan, node, port, dest, options)
@@ -264,15 +267,13 @@ def _materialize_sources(context: AssetExecutionContext, data_source: DataSource
         if f"{node}.{port}" in options.source_overrides:
             meta["overridden_for_this_run"] = MetadataValue.bool(True)
         yield MaterializeResult(asset_key=key, metadata=meta)
-    if n.role == "data":
-        from script_testing.execute import base_node_report
+    if n.role == NodeRole.DATA:
         rep = base_node_report(n)
-        rep.status, rep.source = "source", "; ".join(sorted(ports))
+        rep.status, rep.source = NodeStatus.SOURCE, "; ".join(sorted(ports))
         runs.record(plan, run_dir, context.run_id, node=node, report=rep)
 
 
 def _describe(plan: PipelinePlan, node: str, port: str, options) -> str:
-    from script_testing.execute import source_for
     spec = source_for(plan, node, port, options)
     return spec.describe() if spec is not None else "no source"
 
@@ -284,11 +285,10 @@ def pipeline_assets(plan: PipelinePlan, *, s3: bool = False) -> list:
         src = sources_asset(plan, node, s3=s3 and _uses_s3(plan, node))
         if src is not None:
             out.append(src)
-        if plan.nodes[node].role == "script":
+        if plan.nodes[node].role == NodeRole.SCRIPT:
             out.append(script_node_asset(plan, node))
     return out
 
 
 def _uses_s3(plan: PipelinePlan, node: str) -> bool:
-    from script_testing.execute import source_for
     return any(source_for(plan, node, p).kind == "s3" for p in source_ports(plan, node))

@@ -21,13 +21,15 @@ from dagster import (
 
 from script_testing.orchestration import keys, metadata as md, runs
 from script_testing.orchestration.resources import RunnerSettingsResource
-from script_testing.plan import PipelinePlan
-from script_testing.report import EdgeReport
+from script_testing.pipeline.plan import PipelinePlan
+from script_testing.reports.model import EdgeReport
+from script_testing.execution.edges import edge_reports
+from script_testing.vocabulary import EdgeKind, EdgeStatus, NodeRole, Severity
 
 
 def _describe(plan: PipelinePlan, edge: EdgeReport) -> str:
     exp = plan.expectations_for(edge.to, edge.input)
-    where = "a configured source" if edge.kind == "source" else f"{edge.from_}.{edge.output}"
+    where = "a configured source" if edge.kind == EdgeKind.SOURCE else f"{edge.from_}.{edge.output}"
     text = [f"Checks that the data from {where} is what {edge.to}.{edge.input} expects "
             f"(inferred requirements, schema baseline"]
     if exp is not None:
@@ -43,18 +45,18 @@ def _describe(plan: PipelinePlan, edge: EdgeReport) -> str:
         text.append(", and the project's expectations: " + "; ".join(parts) if parts else
                     ", and the project's expectations")
     text.append(f"). Severity: {edge.severity}.")
-    if edge.severity == "block":
+    if edge.severity == Severity.BLOCK:
         text.append(" Blocking: a failure stops every consumer of this asset.")
     return "".join(text)
 
 
 def edge_check(plan: PipelinePlan, template: EdgeReport):
     asset_key = keys.input_key(plan, template.to, template.input)
-    blocking = template.severity == "block"
+    blocking = template.severity == Severity.BLOCK
 
     @asset_check(asset=asset_key, name=keys.check_name(template.to, template.input), blocking=blocking,
                  description=_describe(plan, template),
-                 metadata={"consumer": template.to, "input": template.input, "severity": template.severity})
+                 metadata={"consumer": template.to, "input": template.input, "severity": str(template.severity)})
     def _check(context: AssetCheckExecutionContext, runner: RunnerSettingsResource) -> AssetCheckResult:
         return _run_check(context, runner, plan, template)
 
@@ -69,18 +71,18 @@ def _run_check(context: AssetCheckExecutionContext, runner: RunnerSettingsResour
     run_dir = runner.run_dir(plan, context.run.run_id)
     edge = template.model_copy(deep=True)
     if not runner.checks:
-        edge.status, edge.summary = "skipped", "checks turned off for this run (runner.checks: false)"
+        edge.status, edge.summary = EdgeStatus.SKIPPED, "checks turned off for this run (runner.checks: false)"
     else:
         runs.edge_checker(plan, run_dir, runner.rebaseline).check(edge, Path(path))
     runs.record(plan, run_dir, context.run.run_id, edge=edge)
-    passed = edge.status in ("passed", "skipped")
-    severity = AssetCheckSeverity.WARN if edge.severity == "warn" or edge.status == "warn" \
+    passed = edge.status in (EdgeStatus.PASSED, EdgeStatus.SKIPPED)
+    severity = AssetCheckSeverity.WARN if edge.severity == Severity.WARN or edge.status == EdgeStatus.WARN \
         else AssetCheckSeverity.ERROR
     meta: dict[str, Any] = {
         "failed_expectations": md.expectations_table(list(edge.failed_expectations)),
-        "summary": MetadataValue.text(edge.summary or edge.status),
+        "summary": MetadataValue.text(edge.summary or str(edge.status)),
         "edge": MetadataValue.text(edge.id),
-        "status": MetadataValue.text(edge.status),
+        "status": MetadataValue.text(str(edge.status)),
         "data": MetadataValue.path(str(path)),
         "data_run_id": MetadataValue.text(from_run),
     }
@@ -97,10 +99,9 @@ def _run_check(context: AssetCheckExecutionContext, runner: RunnerSettingsResour
 
 def pipeline_checks(plan: PipelinePlan) -> list:
     """One check per edge (and per source feeding an input) of every node that has a script."""
-    from script_testing.execute import edge_reports
     out = []
     for template in edge_reports(plan):
-        if plan.nodes[template.to].role != "script":
+        if plan.nodes[template.to].role != NodeRole.SCRIPT:
             continue                      # sinks run nothing, so nothing consumes the data here
         if keys.input_key(plan, template.to, template.input) is None:
             continue

@@ -15,7 +15,7 @@ from dagster import (
 )
 
 from script_testing.orchestration import keys
-from script_testing.plan import PipelinePlan
+from script_testing.pipeline.plan import PipelinePlan
 
 
 def pipeline_job(plan: PipelinePlan):

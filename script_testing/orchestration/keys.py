@@ -16,7 +16,8 @@ import re
 
 from dagster import AssetKey
 
-from script_testing.plan import PipelinePlan
+from script_testing.pipeline.plan import PipelinePlan
+from script_testing.vocabulary import UPSTREAM_KINDS, NodeRole, WireKind
 
 SOURCES = "sources"
 _INVALID = re.compile(r"[^A-Za-z0-9_]")
@@ -54,7 +55,7 @@ def sources_op_name(pipeline: str, node: str) -> str:
 
 def data_key(plan: PipelinePlan, node: str, output: str) -> AssetKey:
     """The asset holding ``node.output``: a script's output asset, or a data node's source asset."""
-    if plan.nodes[node].role == "script":
+    if plan.nodes[node].role == NodeRole.SCRIPT:
         return output_key(plan.name, node, output)
     return source_key(plan.name, node, output)
 
@@ -62,8 +63,8 @@ def data_key(plan: PipelinePlan, node: str, output: str) -> AssetKey:
 def input_key(plan: PipelinePlan, node: str, port: str) -> AssetKey | None:
     """The asset feeding ``node.port``, or ``None`` for an unprovided optional input."""
     w = plan.nodes[node].inputs[port]
-    if w.kind == "source":
+    if w.kind == WireKind.SOURCE:
         return source_key(plan.name, node, port)
-    if w.kind in ("edge", "binding") and w.upstream is not None and w.output is not None:
+    if w.kind in UPSTREAM_KINDS and w.upstream is not None and w.output is not None:
         return data_key(plan, w.upstream, w.output)
     return None

@@ -7,6 +7,7 @@ row count rather than a full read.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,8 @@ from dagster import (
     TableSchema,
 )
 
-from script_testing.report import NodeReport
+from script_testing.data.tabular import describe_files, iter_batches
+from script_testing.reports.model import NodeReport
 
 PATH_KEY = "path"                 # the key downstream assets read to find an upstream's data
 SMALL_BYTES = 16 * 1024 * 1024
@@ -29,45 +31,36 @@ STDERR_TAIL_CHARS = 4000
 def _tabular_summary(path: Path) -> tuple[int | None, list[tuple[str, str]] | None, int]:
     """(row count or None, [(column, dtype)] of the first tabular file or None, number of tabular files)."""
     try:
-        from script_testing.checks.reading import describe_files
-        files = [f for f in describe_files(path) if f.tabular]
+        found = [f for f in describe_files(path) if f.tabular]
     except Exception:
         return None, None, 0
-    if not files:
+    if not found:
         return None, None, 0
     rows: int | None = 0
     schema: list[tuple[str, str]] | None = None
-    text_bytes = sum(f.size for f in files if f.fmt != "parquet")
-    for f in files:
+    small = sum(f.size for f in found if f.fmt != "parquet" or f.compressed) <= SMALL_BYTES
+    for f in found:
         try:
-            if f.fmt == "parquet":
-                import pyarrow.parquet as pq
-                pf = pq.ParquetFile(f.path)
+            if f.fmt == "parquet" and not f.compressed:
+                import pyarrow.parquet as pq         # lazy: pyarrow is heavy; only outputs with parquet need it
+                pf = pq.ParquetFile(f.path)          # the footer only
                 if rows is not None:
                     rows += pf.metadata.num_rows
                 if schema is None:
                     schema = [(field.name, str(field.type)) for field in pf.schema_arrow]
                 continue
-            import pandas as pd
-            comp = "gzip" if f.compressed else None
-            small = text_bytes <= SMALL_BYTES
-            if f.fmt in ("csv", "tsv"):
-                df = pd.read_csv(f.path, sep="\t" if f.fmt == "tsv" else ",", compression=comp,
-                                 nrows=None if small else HEAD_ROWS, low_memory=False)
-            elif f.fmt == "jsonl":
-                df = pd.read_json(f.path, lines=True, compression=comp, nrows=None if small else HEAD_ROWS)
-            elif small:
-                df = pd.read_json(f.path, orient="records", compression=comp)
-            else:
+            if not small and f.fmt == "json":        # a JSON array cannot be read in part
                 rows = None
                 continue
-            if rows is not None:
-                rows = rows + len(df) if small else None
+            batches = iter_batches(f, None if small else HEAD_ROWS)
+            first = next(batches)
             if schema is None:
-                schema = [(str(c), str(t)) for c, t in df.dtypes.items()]
+                schema = [(str(c), str(t)) for c, t in first.dtypes.items()]
+            if rows is not None:
+                rows = rows + len(first) + sum(len(b) for b in batches) if small else None
         except Exception:
             rows = None                      # unreadable: leave it to the edge checks to say why
-    return rows, schema, len(files)
+    return rows, schema, len(found)
 
 
 def output_metadata(path: str | Path, *, files: int | None = None, nbytes: int | None = None,
@@ -149,7 +142,6 @@ def expectations_table(failed: list[dict[str, Any]]) -> TableMetadataValue:
     def cell(v: Any) -> Any:
         if v is None or isinstance(v, (bool, int, float, str)):
             return v
-        import json
         return json.dumps(v, default=str)[:500]
 
     records = [TableRecord({c: cell(item.get(c)) for c in columns}) for item in failed]

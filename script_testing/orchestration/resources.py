@@ -28,8 +28,12 @@ from dagster import ConfigurableResource, EnvVar
 from pydantic import Field
 
 from script_testing.errors import ConfigError
-from script_testing.plan import PipelinePlan
-from script_testing.state import runs_root as core_runs_root
+from script_testing.pipeline.plan import PipelinePlan
+from script_testing.config.state import runs_root as core_runs_root
+from pydantic import ValidationError
+from script_testing.config.project import SourceSpec
+from script_testing.execution.options import RunOptions
+import yaml
 
 
 class DataSourceResource(ConfigurableResource):
@@ -54,10 +58,7 @@ class DataSourceResource(ConfigurableResource):
 
     def source_overrides(self, plan: PipelinePlan) -> dict[str, Any]:
         """``overrides`` parsed into source specs, for the ports of ``plan`` only."""
-        import yaml
-        from pydantic import ValidationError
 
-        from script_testing.formats.project import SourceSpec
         out = {}
         for key, text in self.overrides.items():
             node, _, port = key.partition(".")
@@ -75,7 +76,6 @@ class DataSourceResource(ConfigurableResource):
         return out
 
     def run_options(self, plan: PipelinePlan, s3_client: Any = None):
-        from script_testing.execute import RunOptions
         options = RunOptions(rows_override=self.rows, seed_override=self.seed,
                              source_overrides=self.source_overrides(plan))
         if s3_client is not None:

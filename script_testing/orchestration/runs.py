@@ -14,8 +14,19 @@ from typing import Any
 
 from dagster import AssetKey, Failure, MetadataValue
 
+from script_testing.errors import ScriptTestingError
+from script_testing.execution.edges import EdgeChecker, edge_reports, warm_up_checks
+from script_testing.execution.inputs import materialize_source
+from script_testing.execution.layout import source_input_dir
+from script_testing.execution.options import RunOptions
+from script_testing.execution.outcome import finalize
+from script_testing.execution.steps import preimports_for
 from script_testing.orchestration.metadata import PATH_KEY
-from script_testing.plan import PipelinePlan
+from script_testing.pipeline.plan import PipelinePlan
+from script_testing.reports.model import REPORT_FILE, RunReport
+from script_testing.s3.deep_dive import deep_dive_sources
+from script_testing.vocabulary import EdgeStatus, Severity
+from script_testing.worker import WorkerPool, shared_pool
 
 _lock = threading.Lock()
 _preimports: dict[tuple[str, str], list[str]] = {}
@@ -48,10 +59,6 @@ def deep_dive_input(plan: PipelinePlan, node: str, port: str, run_dir: Path, pre
                     layout: str | None) -> Path:
     """Download ``node.port``'s upstream output from a production execution in S3 and check the edge
     on it (blocking failures stop the step with the check's sentence)."""
-    from script_testing.edge_checks import EdgeChecker
-    from script_testing.errors import ScriptTestingError
-    from script_testing.execute import RunOptions, edge_reports, materialize_source, source_input_dir
-    from script_testing.s3.deep_dive import deep_dive_sources
     wire = plan.nodes[node].inputs[port]
     options = RunOptions(source_overrides=deep_dive_sources(prefix, layout, [(node, port, wire.upstream,
                                                                               wire.output)]))
@@ -62,16 +69,14 @@ def deep_dive_input(plan: PipelinePlan, node: str, port: str, run_dir: Path, pre
         raise Failure(description=f"{node}.{port} (deep dive): {exc.message}", allow_retries=False) from None
     edge = next(e for e in edge_reports(plan) if e.to == node and e.input == port)
     EdgeChecker(plan, Path(run_dir), docs=False, baseline=False).check(edge, Path(data.path))
-    if edge.status == "failed" and edge.severity == "block":
+    if edge.status == EdgeStatus.FAILED and edge.severity == Severity.BLOCK:
         raise Failure(description=f"deep dive: {edge.summary}", allow_retries=False,
                       metadata={"failed_expectations": MetadataValue.json(edge.failed_expectations)})
     return Path(data.path)
 
 
-def pool_for(plan: PipelinePlan):
+def pool_for(plan: PipelinePlan) -> WorkerPool:
     """The process-wide warm worker pool, preimporting what the plan's scripts import."""
-    from script_testing.execute import preimports_for
-    from script_testing.runner import shared_pool
     key = (str(plan.project.root), plan.name)
     with _lock:
         if key not in _preimports:
@@ -95,7 +100,6 @@ def warm_up(plan: PipelinePlan, checks: bool = True) -> None:
         first = not _warmed
         _warmed.add(key)
     if first and checks:
-        from script_testing.execute import warm_up_checks
         warm_up_checks()
     try:
         pool_for(plan).start()
@@ -103,13 +107,12 @@ def warm_up(plan: PipelinePlan, checks: bool = True) -> None:
         pass
 
 
-def edge_checker(plan: PipelinePlan, run_dir: Path, rebaseline: bool):
+def edge_checker(plan: PipelinePlan, run_dir: Path, rebaseline: bool) -> EdgeChecker:
     """One EdgeChecker per run folder and process (GX is imported once, on first use)."""
     key = (plan.name, str(run_dir), rebaseline)
     with _lock:
         checker = _checkers.get(key)
         if checker is None:
-            from script_testing.edge_checks import EdgeChecker
             checker = _checkers[key] = EdgeChecker(plan, run_dir, rebaseline=rebaseline)
             while len(_checkers) > 32:          # a long-lived code server: forget old runs
                 _checkers.pop(next(iter(_checkers)))
@@ -119,7 +122,6 @@ def edge_checker(plan: PipelinePlan, run_dir: Path, rebaseline: bool):
 def record(plan: PipelinePlan, run_dir: Path, run_id: str, *, node: str | None = None, report=None,
            edge=None) -> None:
     """Update ``report.json`` of the run with one node's report or one edge's result (best effort)."""
-    from script_testing.report import REPORT_FILE, RunReport, now_iso
     try:
         with _lock:
             run_dir.mkdir(parents=True, exist_ok=True)
@@ -134,11 +136,7 @@ def record(plan: PipelinePlan, run_dir: Path, run_id: str, *, node: str | None =
                 rr.nodes[node] = report
             if edge is not None:
                 rr.edges = [e for e in rr.edges if e.id != edge.id] + [edge]
-            failed = any(n.status == "failed" for n in rr.nodes.values()) or any(
-                e.status == "failed" and e.severity == "block" for e in rr.edges)
-            rr.success = not failed
-            rr.status = "failed" if failed else "passed"
-            rr.finished_at = now_iso()
+            finalize(rr)
             rr.write(run_dir)
     except Exception:   # the report is a convenience; never fail a step for it
         pass

@@ -1,4 +1,5 @@
-"""Readable reports of a run: one self-contained HTML page, a notebook fragment, CSV and JSON.
+"""Reports of a run: the ``report.json`` model (:mod:`.model`), plain-text lines (:mod:`.text`), one
+self-contained HTML page and a notebook fragment (:mod:`.html`, :mod:`.svg`), CSV and JSON (:mod:`.export`).
 
 ::
 
@@ -8,9 +9,9 @@
 
 from __future__ import annotations
 
-from .html import render_html, summary_html
+from .html import render_html, summary_html, write_html
 from .svg import dag_edges, layout_dag, render_dag_svg, render_timeline_svg
-from .tables import EDGE_COLUMNS, NODE_COLUMNS, export, write_csv, write_edges_csv, write_html, write_json
+from .export import EDGE_COLUMNS, NODE_COLUMNS, export, write_csv, write_edges_csv, write_json
 
 __all__ = ["render_html", "summary_html", "write_html", "write_csv", "write_edges_csv", "write_json", "export",
            "render_dag_svg", "render_timeline_svg", "dag_edges", "layout_dag", "NODE_COLUMNS", "EDGE_COLUMNS"]

@@ -1,5 +1,9 @@
 """One self-contained HTML page for a run (:func:`render_html`) and a compact fragment for notebooks
-(:func:`summary_html`). Inline CSS, JS and SVG only: the page opens offline, from anywhere."""
+(:func:`summary_html`). Inline CSS, JS and SVG only: the page opens offline, from anywhere.
+
+A little above ~400 lines: the page's sections are small functions of one template; they
+are read together.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +13,10 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
-from script_testing.report import EdgeReport, NodeReport, RunReport
+from script_testing import files
+from script_testing.reports.model import EdgeReport, NodeReport, RunReport
 
-from .common import (STATUS_LABEL, clip, esc, first_line, fmt_bytes, fmt_duration, fmt_mem, fmt_time,
+from .common import (STATUS_LABEL, clip, colours, esc, first_line, fmt_bytes, fmt_duration, fmt_mem, fmt_time,
                      link, slug)
 from .svg import display_status, render_dag_svg, render_timeline_svg
 
@@ -90,7 +95,6 @@ def cards_html(report: RunReport) -> str:
 def legend_html() -> str:
     boxes = [("passed", "passed"), ("failed", "failed"), ("warn", "passed with warnings"), ("skipped", "skipped"),
              ("source", "data source")]
-    from .common import colours
     out = [f'<span><i style="background:{colours(s)[1]};border-color:{colours(s)[0]}"></i>{esc(t)}</span>'
            for s, t in boxes]
     out += [f'<span><i class="line" style="border-color:{colours(s)[0]}"></i>check {esc(t)}</span>'
@@ -407,3 +411,10 @@ def summary_html(report: RunReport, *, base_dir: str | os.PathLike | None = None
             + (f'<div class="st-small" style="margin-top:8px">{DOT.join(x for x in links if x)}</div>'
                if links else "")
             + "</div>")
+
+
+def write_html(report: RunReport, path: str | os.PathLike, edges_dag: list[tuple[str, str]] | None = None) -> Path:
+    """Write the self-contained HTML report; links to logs and outputs are relative to ``path``'s folder."""
+    path = Path(path)
+    files.write_text(path, render_html(report, edges_dag, base_dir=path.parent.resolve()))
+    return path

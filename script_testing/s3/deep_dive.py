@@ -13,7 +13,7 @@ import string
 from typing import Any, Callable, Iterable, Mapping
 
 from script_testing.errors import ConfigError, SourceError
-from script_testing.formats.project import SourceSpec
+from script_testing.config.project import SourceSpec
 from script_testing.s3.client import make_s3_client, s3_error
 from script_testing.s3.errors import S3Error, S3NotFoundError
 from script_testing.s3.transfer import resolve, run_parallel

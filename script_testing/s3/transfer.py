@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import logging
-import os
-import uuid
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
+from script_testing import files
 from script_testing.errors import SourceError
 from script_testing.s3.client import s3_error
 from script_testing.s3.errors import ObjectChangedError, S3Error, S3NotFoundError
@@ -120,10 +119,8 @@ def download_object(client: Any, obj: S3Object, target: Path, *, chunk_size: int
     ``IfMatch`` makes S3 refuse the GET if the object was replaced since it was listed; the size and
     ETag of what arrived are compared too. Returns the number of bytes written.
     """
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.parent / f".{target.name}.{uuid.uuid4().hex[:12]}.part"
     written = 0
-    try:
+    with files.atomic_path(target, suffix=".part") as tmp:
         try:
             kwargs: dict[str, Any] = {"Bucket": obj.bucket, "Key": obj.key}
             if obj.etag:
@@ -145,11 +142,7 @@ def download_object(client: Any, obj: S3Object, target: Path, *, chunk_size: int
                                      f"(listed {obj.size} bytes, received {written})", where=obj.uri,
                                      hint="run again once the writer has finished, or point at an execution that is "
                                           "no longer being written")
-        os.replace(tmp, target)
-        return written
-    finally:
-        if tmp.exists():
-            tmp.unlink(missing_ok=True)
+    return written
 
 
 def run_parallel(tasks: list[Callable[[], Any]], max_workers: int) -> list[Any]:

@@ -13,7 +13,7 @@ import importlib
 from pathlib import Path
 
 from script_testing.errors import ScriptTestingError, SourceError
-from script_testing.formats.project import SourceSpec
+from script_testing.config.project import SourceSpec
 from script_testing.sources.base import DataSource, MaterializedData, SourceContext
 
 __all__ = ["DataSource", "MaterializedData", "SourceContext", "SOURCE_REGISTRY", "get_source",

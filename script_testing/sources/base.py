@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
-from script_testing.formats.project import DataProfile, SourceSpec
+from script_testing.config.project import DataProfile, SourceSpec
 
 
 @dataclass

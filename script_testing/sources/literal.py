@@ -7,13 +7,13 @@ from __future__ import annotations
 import datetime as _dt
 import decimal
 import json
-import os
-import uuid
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from script_testing.text import did_you_mean
+from script_testing import files
 from script_testing.errors import SourceError
-from script_testing.formats.project import DataProfile, SourceSpec
+from script_testing.config.project import DataProfile, SourceSpec
 from script_testing.sources.base import DataSource, MaterializedData, SourceContext
 
 
@@ -26,11 +26,8 @@ def lookup_profile(name: str, ctx: SourceContext, kind: str) -> DataProfile:
     try:
         return ctx.profiles[name]
     except KeyError:
-        import difflib
-
-        close = difflib.get_close_matches(name, list(ctx.profiles), n=3)
         known = ", ".join(sorted(ctx.profiles)) or "none defined"
-        hint = (f"did you mean {', '.join(close)}? " if close else "") + \
+        hint = (f"{did_you_mean(name, ctx.profiles)} " if did_you_mean(name, ctx.profiles) else "") + \
             f"define it under data_profiles in the project file (known: {known})"
         raise SourceError(f"unknown data profile '{name}'", where=f"{kind} source", hint=hint) from None
 
@@ -46,17 +43,11 @@ def safe_relative(name: str, where: str = "source") -> PurePosixPath:
 
 def write_bytes_atomic(path: Path, data: bytes) -> int:
     """Write ``data`` to ``path`` via a hidden temp file and a rename; returns the size."""
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
+        files.write_bytes(path, data)
     except OSError as exc:
         raise SourceError(f"could not write the file ({exc.strerror or exc})", where=str(path),
                           hint="check free disk space and the folder's permissions") from None
-    finally:
-        if tmp.exists():
-            tmp.unlink()
     return len(data)
 
 

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import os
 import shutil
-import uuid
 from pathlib import Path
 
+from script_testing import files as write_files
 from script_testing.errors import SourceError
-from script_testing.formats.project import SourceSpec
+from script_testing.config.project import SourceSpec
 from script_testing.sources.base import DataSource, MaterializedData, SourceContext
 from script_testing.sources.literal import safe_relative
 
@@ -69,15 +69,7 @@ class LocalSource(DataSource):
                 what = f"folder, {len(files)} file{'s' if len(files) != 1 else ''}"
             else:
                 target = dest / safe_relative(spec.file or default_file or src.name, where)
-                target.parent.mkdir(parents=True, exist_ok=True)
-                tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}.tmp")
-                try:
-                    shutil.copyfile(src, tmp)
-                    shutil.copystat(src, tmp)
-                    os.replace(tmp, target)
-                finally:
-                    if tmp.exists():
-                        tmp.unlink()
+                write_files.copy_file(src, target)
                 files = [target]
                 path = target if default_file else dest
                 what = f"file -> {target.name}"

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from script_testing.errors import SourceError
-from script_testing.formats.project import SourceSpec
+from script_testing.config.project import SourceSpec
 from script_testing.s3.cache import S3Cache, place
 from script_testing.s3.client import make_s3_client, normalize_settings, s3_error, setting
 from script_testing.s3.transfer import S3Object, download_object, resolve, run_parallel

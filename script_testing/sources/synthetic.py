@@ -21,7 +21,7 @@ import pandas as pd
 
 from script_testing.data.tabular import FORMAT_EXTENSIONS, COMPRESSED_SUFFIXES, format_from_name, write_frame
 from script_testing.errors import SourceError
-from script_testing.formats.project import ColumnSpec, DataProfile, SourceSpec
+from script_testing.config.project import ColumnSpec, DataProfile, SourceSpec
 from script_testing.sources.base import DataSource, MaterializedData, SourceContext
 from script_testing.sources.literal import lookup_profile, safe_relative
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from script_testing.configurator import InteractiveRuntimeTestingFactory
 
-from script_testing.state import BUNDLED_EXAMPLES
+from script_testing.config.state import BUNDLED_EXAMPLES
 
 PIPE = "audited_simple"
 DL, TP, MT, FA = "DataLoading_training", "TabularPreprocessing_training", "ModelTraining", "FeatureAudit_training"

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from script_testing.cli_configure import configure
+from script_testing.cli.configure import configure
 from script_testing.configurator import InteractiveRuntimeTestingFactory
-from script_testing.formats.project import load_project
-from script_testing.plan import load_plan
+from script_testing.config.project import load_project
+from script_testing.pipeline.plan import load_plan
 from script_testing_tests.configurator.project_setup import FA, PIPE, TP
 
 # a user's own file: block, inline and trailing comments, flow mappings and lists, a flow mapping on the

@@ -11,10 +11,10 @@ import yaml
 from script_testing import api
 from script_testing.configurator import InteractiveRuntimeTestingFactory
 from script_testing.errors import ConfigError
-from script_testing.execute import RunOptions
-from script_testing.formats.project import SourceSpec, load_project
-from script_testing.plan import load_plan
-from script_testing.state import BUNDLED_EXAMPLES
+from script_testing.execution.options import RunOptions
+from script_testing.config.project import SourceSpec, load_project
+from script_testing.pipeline.plan import load_plan
+from script_testing.config.state import BUNDLED_EXAMPLES
 
 from script_testing_tests.configurator.project_setup import DL, FA, MT, PIPE, TP, configure_all
 
@@ -138,6 +138,7 @@ def test_execute_refuses_while_pending(factory):
         factory.save()
 
 
+@pytest.mark.e2e
 def test_save_reloads_and_the_pipeline_runs_and_passes(factory, project_dir, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     original = (project_dir / "script_testing.yaml").read_text()

@@ -1,0 +1,205 @@
+"""``script-testing`` commands that run things: run, validate, test-script, test-compatibility."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from script_testing.api import open_project, test_compatibility, test_script
+from script_testing.cli.options import output_format, partial_run_options
+from script_testing.errors import ScriptTestingError
+from script_testing.execution.inputs import check_sources
+from script_testing.execution.options import RunOptions
+from script_testing.execution.scheduler import run_pipeline
+from script_testing.execution.steps import preimports_for
+from script_testing.pipeline.plan import load_plan
+from script_testing.pipeline.selection import deep_dive, options_for, select
+from script_testing.reports.html import write_html
+from script_testing.reports.text import edge_line, node_line, summary_text
+from script_testing.s3.client import make_s3_client
+from script_testing.s3.publish import publish_run
+from script_testing.vocabulary import EdgeStatus, NodeRole
+from script_testing.worker import WorkerPool
+
+
+def _progress(event: str, data: dict) -> None:
+    if event == "node_started":
+        if data.get("role") == NodeRole.SCRIPT:
+            click.echo(f"  ....           {data['node']}", err=True)
+    elif event == "node_finished":
+        click.echo(node_line(data["node"], data["report"]), err=True)
+    elif event == "edge_checked":
+        edge = data["edge"]
+        if edge.status in (EdgeStatus.FAILED, EdgeStatus.WARN):
+            click.echo(edge_line(edge), err=True)
+
+
+@click.command()
+@click.argument("project_dir", required=False, type=click.Path(path_type=Path))
+@click.option("-p", "--pipeline", "pipelines", multiple=True, help="Pipeline to run (repeatable); default: all.")
+@click.option("--json", "json_path", type=click.Path(path_type=Path), help="Also write the combined result here.")
+@click.option("--rows", type=int, help="Override every synthetic profile's row count.")
+@click.option("--seed", type=int, help="Override every synthetic profile's seed.")
+@click.option("--no-checks", is_flag=True, help="Skip the data checks on edges.")
+@click.option("--rebaseline", is_flag=True, help="Record this run's edge schemas as the new drift baseline.")
+@click.option("--parallelism", type=int, help="Scripts run side by side (default: the project's runner setting).")
+@click.option("--quiet", "-q", is_flag=True, help="Only the final summary lines.")
+@click.option("--select", "select_nodes", multiple=True,
+              help="Run only these nodes (repeatable); other inputs from --deep-dive or an earlier run.")
+@click.option("--deep-dive", "deep_dive_prefix", metavar="S3_PREFIX",
+              help="Feed the selected nodes' inputs from a production execution's outputs under this S3 prefix.")
+@click.option("--layout", default=None, metavar="TEMPLATE",
+              help="Where the execution keeps outputs (default '{prefix}/{node}/{output}/').")
+@click.option("--upload", metavar="S3_URI", help="Copy each run's folder (report and outputs) to S3 afterwards.")
+@click.option("--html/--no-html", default=True, show_default=True, help="Write report.html into each run folder.")
+def run(project_dir, pipelines, json_path, rows, seed, no_checks, rebaseline, parallelism, quiet, select_nodes,
+        deep_dive_prefix, layout, upload, html) -> None:
+    """Run pipelines of a testing project; exit 0 only when everything passed.
+
+    PROJECT_DIR defaults to $SCRIPT_TESTING_PROJECT, else the bundled examples.
+
+    \b
+    Examples:
+      script-testing run script_testing/examples --pipeline tabular_simple --json result.json
+      script-testing run ./proj -p train --select ModelEvaluation_calibration \\
+          --deep-dive s3://ml-runs/exec-123
+    """
+    project = open_project(project_dir)
+    names = list(pipelines) or list(project.config.pipelines)
+    if not names:
+        raise ScriptTestingError("the project defines no pipelines", where=str(project.file),
+                                 hint="add one under 'pipelines:'")
+    plans = [load_plan(project, n) for n in names]      # every config problem before anything runs
+    if (select_nodes or deep_dive_prefix) and len(plans) != 1:
+        raise ScriptTestingError("--select and --deep-dive need exactly one --pipeline",
+                                 hint=f"pipelines: {', '.join(names)}")
+    if deep_dive_prefix and not select_nodes:
+        raise ScriptTestingError("--deep-dive needs the nodes to run", hint="add --select NODE (repeatable)")
+    reports = []
+    preimport = sorted({m for p in plans for m in preimports_for(p)})
+    with WorkerPool(preimport=preimport) as pool:
+        for plan in plans:
+            click.echo(f"pipeline {plan.name}: {len(plan.order)} nodes", err=True)
+            opts = _run_options(plan, select_nodes, deep_dive_prefix, layout)
+            opts.rows_override, opts.seed_override, opts.checks = rows, seed, not no_checks
+            opts.rebaseline, opts.parallelism = rebaseline, parallelism
+            opts.on_event = None if quiet else _progress
+            report = run_pipeline(plan, opts, pool=pool)
+            reports.append(report)
+            if html:
+                _write_html(report)
+            click.echo(summary_text(report))
+            if upload:
+                _upload(project, report, upload)
+    if json_path:
+        combined = {"success": all(r.success for r in reports),
+                    "runs": [json.loads(r.model_dump_json(by_alias=True)) for r in reports]}
+        json_path.parent.mkdir(parents=True, exist_ok=True)
+        json_path.write_text(json.dumps(combined, indent=2) + "\n")
+    sys.exit(0 if all(r.success for r in reports) else 1)
+
+
+def _run_options(plan, select_nodes, deep_dive_prefix, layout):
+    if deep_dive_prefix:
+        return deep_dive(plan, list(select_nodes), deep_dive_prefix, layout)
+    if select_nodes:
+        sel = select(plan, list(select_nodes))
+        for note in sel.notes:
+            click.echo(f"  note: {note}", err=True)
+        return options_for(sel)
+    return RunOptions()
+
+
+def _write_html(report) -> None:
+    try:
+        write_html(report, Path(report.run_dir) / "report.html")
+    except OSError as exc:
+        click.echo(f"warning: could not write report.html ({exc.strerror})", err=True)
+
+
+def _upload(project, report, uri: str) -> None:
+    target = uri.rstrip("/") + f"/{report.pipeline}/{report.run_id}/"
+    keys = publish_run(Path(report.run_dir), target, make_s3_client(project.config.s3))
+    click.echo(f"  uploaded {len(keys)} file(s) to {target}")
+
+
+@click.command()
+@click.argument("project_dir", required=False, type=click.Path(path_type=Path))
+@click.option("-p", "--pipeline", "pipelines", multiple=True, help="Pipeline to validate (repeatable).")
+@output_format
+def validate(project_dir, pipelines, output_format) -> None:
+    """Load the project and print the wiring report; nothing runs.
+
+    Every problem is listed at once; exit status 1 if there is any.
+
+    \b
+    Example:
+      script-testing validate ./my_project --pipeline train
+    """
+    project = open_project(project_dir)
+    names = list(pipelines) or list(project.config.pipelines)
+    result = {}
+    for name in names:
+        entry: dict = {"problems": [], "warnings": [], "wiring": []}
+        try:
+            plan = load_plan(project, name)
+        except ScriptTestingError as exc:
+            entry["problems"].append(exc.message)
+        else:
+            entry["wiring"] = plan.wiring.report_lines()
+            entry["warnings"] = [w for n in plan.nodes.values() for w in n.warnings]
+            entry["problems"] += check_sources(plan)
+            entry["order"] = plan.order
+        result[name] = entry
+    bad = any(e["problems"] for e in result.values())
+    if output_format == "json":
+        click.echo(json.dumps({"ok": not bad, "pipelines": result}, indent=2))
+    else:
+        for name, e in result.items():
+            click.echo(f"pipeline {name}: {'PROBLEMS' if e['problems'] else 'ok'}")
+            for line in e["wiring"]:
+                click.echo(f"  {line}")
+            for w in e["warnings"]:
+                click.echo(click.style("  warning: ", fg="yellow") + w)
+            for p in e["problems"]:
+                click.echo(click.style("  problem: ", fg="red") + p)
+    sys.exit(1 if bad else 0)
+
+
+@click.command("test-script")
+@click.argument("node")
+@partial_run_options
+def test_script_cmd(node, pipeline, project_dir, reuse_run, output_format) -> None:
+    """Run one node alone; its inputs from sources, the latest run, or synthesized from its expectations.
+
+    \b
+    Example:
+      script-testing test-script ModelTraining -p tabular_simple
+    """
+    _print_result(test_script(node, pipeline, project_dir, reuse_run=reuse_run), output_format)
+
+
+@click.command("test-compatibility")
+@click.argument("upstream")
+@click.argument("downstream")
+@partial_run_options
+def test_compatibility_cmd(upstream, downstream, pipeline, project_dir, reuse_run, output_format) -> None:
+    """Run UPSTREAM, check the data on the edge, then run DOWNSTREAM on it.
+
+    \b
+    Example:
+      script-testing test-compatibility TabularPreprocessing_training ModelTraining
+    """
+    _print_result(test_compatibility(upstream, downstream, pipeline, project_dir, reuse_run=reuse_run),
+                  output_format)
+
+
+def _print_result(result, output_format: str) -> None:
+    if output_format == "json":
+        click.echo(result.report.model_dump_json(indent=2, by_alias=True))
+    else:
+        click.echo(repr(result))
+    sys.exit(0 if result.success else 1)

@@ -1,0 +1,202 @@
+"""The step interface file ``*.step.yaml``: a step's logical inputs, outputs, env vars, job args.
+
+Unknown keys are tolerated (``patterns``, ``compute``, ``framework_requirements``, comments, ...).
+``variants.<job_type>`` is a partial interface deep-merged over the base for that job type.
+"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from script_testing.text import env_strings
+from script_testing.config.loading import load_model, read_document, validation_error
+from script_testing.errors import ConfigError
+
+
+class _Loose(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+class ContractInput(_Loose):
+    path: str = ""
+    required: bool = True
+    channels: list[str] | None = None
+
+
+class ContractOutput(_Loose):
+    path: str = ""
+
+
+class JobArgument(_Loose):
+    flag: str
+    source: str | None = None
+    default: Any = None
+
+    @property
+    def dest(self) -> str:
+        """argparse's attribute name: ``--job_type`` -> ``job_type``."""
+        return self.flag.lstrip("-").replace("-", "_")
+
+
+class EnvVars(_Loose):
+    required: list[str] = Field(default_factory=list)
+    optional: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("optional", mode="before")
+    @classmethod
+    def _strings(cls, value: Any) -> Any:
+        if value is None:
+            return {}
+        return env_strings(value)
+
+    @field_validator("required", mode="before")
+    @classmethod
+    def _none_list(cls, value: Any) -> Any:
+        return [] if value is None else value
+
+
+class Contract(_Loose):
+    entry_point: str | None = None
+    inputs: dict[str, ContractInput] = Field(default_factory=dict)
+    outputs: dict[str, ContractOutput] = Field(default_factory=dict)
+    job_arguments: list[JobArgument] = Field(default_factory=list)
+    env_vars: EnvVars = Field(default_factory=EnvVars)
+    description: str | None = None
+
+    @field_validator("inputs", "outputs", "job_arguments", mode="before")
+    @classmethod
+    def _none_empty(cls, value: Any, info) -> Any:
+        if value is None:
+            return [] if info.field_name == "job_arguments" else {}
+        return value
+
+
+class Dependency(_Loose):
+    type: str | None = None
+    required: bool | None = None
+    compatible_sources: list[str] = Field(default_factory=list)
+    semantic_keywords: list[str] = Field(default_factory=list)
+
+
+class OutputSpec(_Loose):
+    type: str | None = None
+    aliases: list[str] = Field(default_factory=list)
+    semantic_keywords: list[str] = Field(default_factory=list)
+    data_type: str | None = None
+
+
+class Spec(_Loose):
+    dependencies: dict[str, Dependency] = Field(default_factory=dict)
+    outputs: dict[str, OutputSpec] = Field(default_factory=dict)
+
+    @field_validator("dependencies", "outputs", mode="before")
+    @classmethod
+    def _none_empty(cls, value: Any) -> Any:
+        return {} if value is None else value
+
+
+class Registry(_Loose):
+    sagemaker_step_type: str | None = None
+    description: str | None = None
+
+
+class StepInterface(_Loose):
+    step_type: str
+    node_type: str | None = None
+    registry: Registry = Field(default_factory=Registry)
+    contract: Contract = Field(default_factory=Contract)
+    spec: Spec = Field(default_factory=Spec)
+
+    @field_validator("step_type")
+    @classmethod
+    def _no_underscore(cls, value: str) -> str:
+        if not value or "_" in value:
+            raise ValueError("a step type is PascalCase without '_' (the suffix after '_' is the job type)")
+        return value
+
+    @property
+    def description(self) -> str | None:
+        return self.contract.description or self.registry.description
+
+    def required_input(self, name: str) -> bool:
+        """Contract ``required`` wins; the spec's dependency ``required`` is used when the contract is silent."""
+        c = self.contract.inputs.get(name)
+        if c is not None and "required" in c.model_fields_set:
+            return c.required
+        d = self.spec.dependencies.get(name)
+        if d is not None and d.required is not None:
+            return d.required
+        return c.required if c is not None else False
+
+    @property
+    def input_names(self) -> list[str]:
+        names = list(self.contract.inputs)
+        names += [n for n in self.spec.dependencies if n not in names]
+        return names
+
+    @property
+    def output_names(self) -> list[str]:
+        names = list(self.contract.outputs)
+        names += [n for n in self.spec.outputs if n not in names]
+        return names
+
+
+def deep_merge(base: Any, override: Any) -> Any:
+    """Mappings merge key by key; anything else in ``override`` replaces ``base``."""
+    if isinstance(base, dict) and isinstance(override, dict):
+        out = dict(base)
+        for key, value in override.items():
+            out[key] = deep_merge(base.get(key), value) if key in base else copy.deepcopy(value)
+        return out
+    return copy.deepcopy(override)
+
+
+class InterfaceFile:
+    """A step interface file with its raw document, so each job type's variant can be merged on demand."""
+
+    def __init__(self, path: Path, raw: dict[str, Any]) -> None:
+        self.path = path
+        self.raw = raw
+        self.base = self._validate(raw, ())
+        self._variants: dict[str | None, StepInterface] = {None: self.base}
+
+    @classmethod
+    def load(cls, path: Path) -> "InterfaceFile":
+        raw = read_document(path)
+        if not isinstance(raw, dict):
+            raise ConfigError(f"expected a mapping at the top level, got {type(raw).__name__}", where=str(path))
+        return cls(path, raw)
+
+    @property
+    def step_type(self) -> str:
+        return self.base.step_type
+
+    @property
+    def variant_names(self) -> list[str]:
+        return list((self.raw.get("variants") or {}).keys())
+
+    def for_job_type(self, job_type: str | None) -> StepInterface:
+        if job_type not in self._variants:
+            variants = self.raw.get("variants") or {}
+            override = variants.get(job_type) if isinstance(variants, dict) else None
+            if not override:
+                self._variants[job_type] = self.base
+            else:
+                if not isinstance(override, dict):
+                    raise ConfigError(f"'variants.{job_type}' must be a mapping", where=str(self.path))
+                merged = deep_merge({k: v for k, v in self.raw.items() if k != "variants"}, override)
+                self._variants[job_type] = self._validate(merged, ("variants", job_type))
+        return self._variants[job_type]
+
+    def _validate(self, data: dict[str, Any], prefix: tuple) -> StepInterface:
+        try:
+            return StepInterface.model_validate({k: v for k, v in data.items() if k != "variants"})
+        except ValidationError as exc:
+            raise validation_error(self.path, exc, prefix) from None
+
+
+__all__ = ["StepInterface", "InterfaceFile", "deep_merge", "JobArgument", "load_model"]

@@ -1,0 +1,333 @@
+"""Run a pipeline plan: sources first, then every script in DAG order in the isolated worker, with
+the data crossing each edge checked before its consumer runs.
+
+:class:`PipelineExecution` is the core's own scheduler, used by the CLI, the Python API and the
+tests; the Dagster layer calls the per-node pieces (:mod:`.inputs`, :mod:`.steps`, :mod:`.edges`)
+from its asset bodies. Both decide success with :func:`.outcome.finalize`.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import time
+from graphlib import TopologicalSorter
+from pathlib import Path
+from typing import Any
+
+from script_testing.config.state import state_root
+from script_testing.errors import ScriptTestingError
+from script_testing.execution.edges import EdgeChecker, edge_reports, warm_up_checks
+from script_testing.execution.inputs import check_sources, materialize_source, source_for, write_synthesized
+from script_testing.execution.layout import (input_path_for, output_dir, reused_path, run_dir_for,
+                                             source_input_dir)
+from script_testing.execution.options import RunOptions
+from script_testing.execution.outcome import finalize, skip
+from script_testing.execution.steps import base_node_report, build_job, node_report_from_result, preimports_for
+from script_testing.pipeline.plan import PipelinePlan
+from script_testing.pipeline.specs import SpecStore
+from script_testing.pipeline.wiring import InputWire
+from script_testing.reports.model import EdgeReport, NodeReport, OutputSummary, RunReport, now_iso
+from script_testing.vocabulary import (UPSTREAM_KINDS, EdgeStatus, NodeRole, NodeStatus, RunStatus, Severity,
+                                       SkipReason)
+from script_testing.worker import WorkerPool
+
+_Started = tuple[cf.Future, dict[str, str], str]     # (future of the script, its inputs, started at)
+
+
+class PipelineExecution:
+    """Runs a whole plan (or a selection of it) and writes ``report.json`` after every step."""
+
+    def __init__(self, plan: PipelinePlan, options: RunOptions | None = None,
+                 pool: WorkerPool | None = None) -> None:
+        self.plan = plan
+        self.options = options or RunOptions()
+        self.run_id, default_dir = run_dir_for(plan, self.options.run_id)
+        self.run_dir = Path(self.options.run_dir or default_dir)
+        self._pool = pool
+        self._own_pool = pool is None
+        self.report = RunReport(pipeline=plan.name, run_id=self.run_id, project=str(plan.project.root),
+                                run_dir=str(self.run_dir))
+        self.report.edges = edge_reports(plan)
+        self._edge_by_input = {(e.to, e.input): e for e in self.report.edges}
+        self._data: dict[tuple[str, str], Path] = {}     # (node, output) -> path of the data in this run
+        self._checker: EdgeChecker | None = None
+        self.selected = self._selection()
+
+    # -- helpers
+    def _emit(self, event: str, **data: Any) -> None:
+        if self.options.on_event is not None:
+            try:
+                self.options.on_event(event, data)
+            except Exception:  # a progress printer must never break a run
+                pass
+
+    def _selection(self) -> set[str]:
+        if not self.options.select:
+            return set(self.plan.order)
+        unknown = [n for n in self.options.select if n not in self.plan.nodes]
+        if unknown:
+            raise ScriptTestingError(f"unknown node(s) in the selection: {', '.join(unknown)}",
+                                     where=f"pipeline {self.plan.name}",
+                                     hint=f"nodes are: {', '.join(self.plan.order)}")
+        return set(self.options.select)
+
+    def _pool_get(self) -> WorkerPool:
+        if self._pool is None:
+            self._pool = WorkerPool(preimport=preimports_for(self.plan))
+        return self._pool
+
+    def _save(self) -> None:
+        self.report.write(self.run_dir)
+
+    # -- the run
+    def run(self) -> RunReport:
+        t0 = time.perf_counter()
+        if self.options.checks and self.report.edges:
+            warm_up_checks()
+        if any(n.role == NodeRole.SCRIPT for n in self.plan.nodes.values()):
+            self._pool_get().start()     # the worker's imports overlap planning and source generation
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        self.report.warnings = [w for n in self.plan.nodes.values() for w in n.warnings]
+        for n in self.plan.order:
+            self.report.nodes[n] = base_node_report(self.plan.nodes[n])
+        self._save()
+        self._write_spec()
+        try:
+            problems = self._preflight()
+            if problems:
+                self.report.status = RunStatus.ERROR
+                self.report.error = (f"{len(problems)} data source problem(s) found before running any script:\n"
+                                     + "\n".join(f"  - {p}" for p in problems))
+                for rep in self.report.nodes.values():
+                    skip(rep, SkipReason.SOURCE_PROBLEMS, "source problems found before the run")
+                return self.report
+            self._schedule()
+            if self._checker is not None:
+                try:
+                    self._checker.build_docs()
+                except Exception as exc:  # Data Docs are a convenience; the checks' results stand
+                    self.report.warnings.append(f"could not build the Data Docs site ({type(exc).__name__}: {exc})")
+        finally:
+            finalize(self.report)
+            self.report.duration_s = round(time.perf_counter() - t0, 3)
+            self._save()
+            self._emit("run_finished", report=self.report)
+        return self.report
+
+    def close(self) -> None:
+        if self._own_pool and self._pool is not None:
+            self._pool.close()
+            self._pool = None
+
+    def _write_spec(self) -> None:
+        paths = {}
+        for node in self.plan.order:
+            n = self.plan.nodes[node]
+            ins = {p: str(self._planned_input_path(node, p)) for p, w in n.inputs.items() if w.provided}
+            outs = {o: str(output_dir(self.run_dir, node, o)) for o in n.outputs}
+            paths[node] = (ins, outs)
+        spec = self.plan.testing_spec(paths)
+        store = SpecStore(state_root(self.plan.project))
+        for node, s in spec.scripts.items():   # user notes survive regeneration
+            old = store.load_script_spec(self.plan.name, s.script_name) \
+                if self.plan.nodes[node].role == NodeRole.SCRIPT else None
+            if old is not None:
+                s.user_notes, s.pinned = old.user_notes, old.pinned
+        try:
+            store.save_pipeline_spec(spec)
+        except OSError as exc:
+            self.report.warnings.append(f"could not save the specs under {store.root}: {exc.strerror}")
+
+    def _planned_input_path(self, node: str, port: str) -> Path:
+        w = self.plan.nodes[node].inputs[port]
+        if source_for(self.plan, node, port, self.options) is not None:
+            return source_input_dir(self.run_dir, node, port)
+        return output_dir(self.run_dir, w.upstream, w.output)
+
+    def _preflight(self) -> list[str]:
+        problems = check_sources(self.plan, self.options)
+        if self.options.select:
+            problems += self._reuse_problems()
+        return problems
+
+    def _reuse_problems(self) -> list[str]:
+        problems = []
+        for node in self.selected:
+            for port, w in self.plan.nodes[node].inputs.items():
+                if w.kind in UPSTREAM_KINDS and w.upstream not in self.selected \
+                        and source_for(self.plan, node, port, self.options) is None \
+                        and f"{node}.{port}" not in self.options.synthesized:
+                    if reused_path(self.options.reuse_run, w.upstream, w.output) is None:
+                        where = f"run {self.options.reuse_run}" if self.options.reuse_run else "no earlier run given"
+                        problems.append(f"{node}.{port} needs {w.upstream}.{w.output}, which is not selected and "
+                                        f"has no earlier output ({where}); select {w.upstream} too or pass a run "
+                                        f"whose outputs to reuse")
+        return problems
+
+    def _schedule(self) -> None:
+        """Start every node once its upstream nodes are done, at most ``parallelism`` scripts at a time."""
+        plan = self.plan
+        sorter = TopologicalSorter({n: plan.dependencies[n] for n in plan.order})
+        sorter.prepare()
+        position = {n: i for i, n in enumerate(plan.order)}
+        done: dict[str, NodeStatus] = {}
+        ready: list[str] = []
+        running: dict[cf.Future, tuple[str, dict[str, str], str]] = {}
+        limit = max(1, self.options.parallelism or plan.project.config.runner.parallelism)
+        while sorter.is_active():
+            ready.extend(sorter.get_ready())
+            ready.sort(key=position.__getitem__)
+            if ready and len(running) < limit:
+                node = ready.pop(0)
+                started = self._start(node, done)
+                if started is None:
+                    sorter.done(node)
+                else:
+                    running[started[0]] = (node, started[1], started[2])
+                continue
+            if not running:   # pragma: no cover - impossible for a DAG
+                raise ScriptTestingError(f"internal scheduling stall on {ready}")
+            finished, _ = cf.wait(list(running), return_when=cf.FIRST_COMPLETED)
+            for f in finished:
+                node, inputs, started_at = running.pop(f)
+                rep = node_report_from_result(plan, node, f.result(), inputs)
+                rep.started_at, rep.finished_at = started_at, now_iso()
+                self._finish(node, rep, done)
+                sorter.done(node)
+
+    def _finish(self, node: str, rep: NodeReport, done: dict[str, NodeStatus]) -> None:
+        self.report.nodes[node] = rep
+        done[node] = rep.status
+        if rep.status in (NodeStatus.PASSED, NodeStatus.SOURCE):
+            for out, path in rep.outputs.items():
+                self._data[(node, out)] = Path(path)
+        self._save()
+        self._emit("node_finished", node=node, report=rep)
+
+    def _start(self, node: str, done: dict[str, NodeStatus]) -> _Started | None:
+        """Start ``node``: returns (future, inputs, started_at) for a script, else finishes it at once."""
+        plan = self.plan
+        n = plan.nodes[node]
+        rep = base_node_report(n)
+        if node not in self.selected:
+            self._finish(node, skip(rep, SkipReason.NOT_SELECTED, "not selected"), done)
+            return None
+        bad = [d for d in plan.dependencies[node] if d in self.selected
+               and done.get(d) in (NodeStatus.FAILED, NodeStatus.SKIPPED)]
+        if bad:
+            failed = done.get(bad[0]) == NodeStatus.FAILED
+            skip(rep, SkipReason.UPSTREAM_FAILED if failed else SkipReason.UPSTREAM_NOT_RUN,
+                 f"upstream {', '.join(bad)} {'failed' if failed else 'did not run'}")
+            self._skip_edges_into(node, rep.skipped_because or "")
+            self._finish(node, rep, done)
+            return None
+        self._emit("node_started", node=node, role=n.role)
+        if n.role != NodeRole.SCRIPT:
+            self._run_data_node(node, rep, done)
+            return None
+        # inputs: sources first, then upstream data; check each before the script runs
+        inputs: dict[str, str] = {}
+        blocked: list[str] = []
+        for port, w in n.inputs.items():
+            path = self._input_data(node, port, w, rep)
+            if path is None:
+                if rep.status == NodeStatus.FAILED:
+                    self._finish(node, rep, done)
+                    return None
+                continue
+            edge = self._edge_by_input.get((node, port))
+            if edge is not None:
+                self._check(edge, path)
+                if edge.status == EdgeStatus.FAILED and edge.severity == Severity.BLOCK:
+                    blocked.append(edge.summary or edge.id)
+            inputs[port] = str(input_path_for(plan, node, port, path))
+        if blocked:
+            skip(rep, SkipReason.EDGE_CHECK_FAILED, "edge check failed: " + "; ".join(blocked))
+            rep.inputs = inputs
+            self._finish(node, rep, done)
+            return None
+        started = now_iso()
+        job = build_job(plan, node, self.run_dir, inputs)
+        self.report.nodes[node].status = NodeStatus.RUNNING
+        return self._pool_get().submit(job), inputs, started
+
+    def _input_data(self, node: str, port: str, w: InputWire, rep: NodeReport) -> Path | None:
+        spec = source_for(self.plan, node, port, self.options)
+        if spec is not None:
+            dest = source_input_dir(self.run_dir, node, port)
+            try:
+                data = materialize_source(self.plan, node, port, dest, self.options)
+            except ScriptTestingError as exc:
+                rep.status, rep.error, rep.error_kind = NodeStatus.FAILED, f"{node}.{port}: {exc.message}", "source"
+                return None
+            return Path(data.path)
+        synthesized = self.options.synthesized.get(f"{node}.{port}")
+        if synthesized is not None:
+            return write_synthesized(synthesized, source_input_dir(self.run_dir, node, port))
+        if w.kind in UPSTREAM_KINDS:
+            return self._data.get((w.upstream, w.output)) or reused_path(self.options.reuse_run, w.upstream,
+                                                                         w.output)
+        return None
+
+    def _run_data_node(self, node: str, rep: NodeReport, done: dict[str, NodeStatus]) -> None:
+        n = self.plan.nodes[node]
+        if n.role == NodeRole.SINK:
+            self._finish(node, skip(rep, SkipReason.NO_SCRIPT, "no script: a sink, nothing to run"), done)
+            return
+        t0 = time.perf_counter()
+        rep.started_at = now_iso()
+        descriptions = []
+        for out in n.outputs:
+            if source_for(self.plan, node, out, self.options) is None:
+                continue
+            try:
+                data = materialize_source(self.plan, node, out, output_dir(self.run_dir, node, out), self.options)
+            except ScriptTestingError as exc:
+                rep.status, rep.error, rep.error_kind = NodeStatus.FAILED, f"{node}.{out}: {exc.message}", "source"
+                break
+            rep.outputs[out] = str(data.path)
+            rep.output_summary[out] = OutputSummary(path=str(data.path), files=len(data.files), bytes=data.bytes,
+                                                    rows=data.rows)
+            descriptions.append(f"{out}: {data.description}")
+        else:
+            rep.status = NodeStatus.SOURCE
+        rep.source = "; ".join(descriptions) or None
+        rep.duration_s = round(time.perf_counter() - t0, 4)
+        rep.finished_at = now_iso()
+        self._finish(node, rep, done)
+
+    def _skip_edges_into(self, node: str, why: str) -> None:
+        for e in self.report.edges:
+            if e.to == node and e.status == EdgeStatus.PENDING:
+                e.status, e.summary = EdgeStatus.SKIPPED, why
+
+    def _check(self, edge: EdgeReport, path: Path) -> None:
+        if not self.options.checks:
+            edge.status, edge.summary = EdgeStatus.SKIPPED, "checks turned off for this run"
+            return
+        if self._checker is None:
+            self._checker = EdgeChecker(self.plan, self.run_dir, rebaseline=self.options.rebaseline)
+        try:
+            self._checker.check(edge, path, synthesized=f"{edge.to}.{edge.input}" in self.options.synthesized)
+        except Exception as exc:  # a bug in a check must cost one edge, not the run
+            edge.status = EdgeStatus.FAILED
+            edge.summary = (f"{edge.id}: the check itself failed ({type(exc).__name__}: {exc}); "
+                            f"the data was not validated. Re-run with --no-checks to continue, and report this")
+        self._save()
+        self._emit("edge_checked", edge=edge)
+
+
+def run_pipeline(plan: PipelinePlan, options: RunOptions | None = None,
+                 pool: WorkerPool | None = None) -> RunReport:
+    """Run ``plan`` and return its report (also written to ``<run dir>/report.json``).
+
+    Example::
+
+        report = run_pipeline(load_plan(project, "tabular_simple"), RunOptions(rows_override=100))
+        report.success
+    """
+    execution = PipelineExecution(plan, options, pool=pool)
+    try:
+        return execution.run()
+    finally:
+        execution.close()

@@ -1,0 +1,86 @@
+"""One script step: build the worker job of a node, run it, and turn its result into a NodeReport."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from script_testing.execution.layout import logs_dir, output_dir
+from script_testing.pipeline.plan import NodePlan, PipelinePlan
+from script_testing.reports.model import NodeReport, OutputSummary, now_iso
+from script_testing.vocabulary import NodeStatus
+from script_testing.worker import ScriptJob, ScriptResult, WorkerPool, discover_imports, resolve_module
+
+
+def build_job(plan: PipelinePlan, node: str, run_dir: Path, input_paths: dict[str, str]) -> ScriptJob:
+    """The worker job of ``node``; its output folders are emptied and created."""
+    n = plan.nodes[node]
+    script = n.resolved.script_path
+    assert script is not None, f"{node} has no script"
+    root, module = resolve_module(script, plan.project.python_path)
+    outputs = {}
+    for out in n.outputs:
+        d = output_dir(run_dir, node, out)
+        if d.exists():
+            shutil.rmtree(d)
+        d.mkdir(parents=True)
+        outputs[out] = str(d)
+    work = logs_dir(run_dir, node)
+    work.mkdir(parents=True, exist_ok=True)
+    return ScriptJob(node=node, script_path=script, module=module,
+                     sys_path=[*plan.project.python_path, root], preload=plan.project.preload,
+                     input_paths=dict(input_paths), output_paths=outputs, environ_vars=dict(n.environ_vars),
+                     job_args=dict(n.job_args), argv=[str(script), *n.argv()], work_dir=work,
+                     timeout_s=n.timeout_s, memory_limit_mb=n.memory_limit_mb)
+
+
+def preimports_for(plan: PipelinePlan) -> list[str]:
+    """What the warm worker imports before forking: the project's list, else what the scripts import."""
+    configured = plan.project.config.runner.preimport
+    if configured is not None:
+        return list(configured)
+    scripts = [n.resolved.script_path for n in plan.nodes.values() if n.resolved.script_path]
+    return discover_imports(scripts)
+
+
+def base_node_report(n: NodePlan) -> NodeReport:
+    r = n.resolved
+    return NodeReport(role=n.role, step_type=r.step_type, job_type=r.job_type,
+                      script=str(r.script_path) if r.script_path else None)
+
+
+def node_report_from_result(plan: PipelinePlan, node: str, result: ScriptResult,
+                            input_paths: dict[str, str]) -> NodeReport:
+    rep = base_node_report(plan.nodes[node])
+    rep.status = NodeStatus.PASSED if result.status == NodeStatus.PASSED else NodeStatus.FAILED
+    rep.duration_s = round(result.duration_s, 4)
+    rep.peak_memory_mb = round(result.peak_memory_mb, 1) if result.peak_memory_mb is not None else None
+    rep.inputs = dict(input_paths)
+    rep.outputs = {k: str(v.path) for k, v in result.outputs.items()}
+    rep.output_summary = {k: OutputSummary(path=str(v.path), exists=v.exists, files=v.files, bytes=v.bytes,
+                                           sample_files=list(v.sample))
+                          for k, v in result.outputs.items()}
+    rep.stdout_path, rep.stderr_path = str(result.stdout_path), str(result.stderr_path)
+    rep.stderr_tail = result.stderr_tail or None
+    rep.exit_code, rep.signal = result.exit_code, result.signal
+    if rep.status == NodeStatus.FAILED:
+        rep.error = result.error
+        rep.error_kind = result.kind
+        rep.error_detail = result.traceback
+    else:
+        missing = [k for k, v in result.outputs.items() if not v.exists or v.files == 0]
+        if missing:
+            rep.error = (f"{node}: main() returned but wrote nothing to output(s) {', '.join(missing)}; "
+                         f"check the output keys the script uses against the contract")
+    return rep
+
+
+def run_script_node(plan: PipelinePlan, node: str, run_dir: Path, input_paths: dict[str, str],
+                    pool: WorkerPool) -> NodeReport:
+    """Run one node's script in the worker pool and report it (never raises for a script failure)."""
+    job = build_job(plan, node, run_dir, input_paths)
+    started = now_iso()
+    result = pool.run(job)
+    rep = node_report_from_result(plan, node, result, input_paths)
+    rep.started_at, rep.finished_at = started, now_iso()
+    return rep
