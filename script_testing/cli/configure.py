@@ -12,6 +12,11 @@ from pathlib import Path
 import click
 
 from script_testing.errors import ConfigError, ScriptTestingError
+from script_testing.configurator import InteractiveRuntimeTestingFactory
+from script_testing.configurator.display import overview_text
+from script_testing.config.state import is_bundled
+from script_testing.configurator import require_answer, suggested_value
+from script_testing.configurator import require_answer
 
 MAX_ATTEMPTS = 10
 
@@ -76,9 +81,6 @@ def configure(project_dir, pipeline, dag_path, yes, source_answers, env_answers,
 
 
 def _configure(project_dir, pipeline, dag_path, yes, source_answers, env_answers, save_to, dry_run, reuse) -> None:
-    from script_testing.configurator import InteractiveRuntimeTestingFactory
-    from script_testing.configurator.display import overview_text
-    from script_testing.config.state import is_bundled
 
     if pipeline and dag_path:
         raise click.UsageError("give --pipeline or --dag, not both")
@@ -150,7 +152,6 @@ def _configure(project_dir, pipeline, dag_path, yes, source_answers, env_answers
 
 
 def _ask_source(factory, item, interactive: bool) -> None:
-    from script_testing.configurator import require_answer, suggested_value
     default = suggested_value(item.suggestion)
     what = "input" if item.kind == "input" else "output (no script)"
     if not interactive:
@@ -168,7 +169,6 @@ def _ask_source(factory, item, interactive: bool) -> None:
 
 
 def _ask_env(factory, item) -> None:
-    from script_testing.configurator import require_answer
     _ask_until_valid(
         lambda: click.prompt(f"value of {item.name} for {item.node} (required environment variable)",
                              default="", show_default=False),

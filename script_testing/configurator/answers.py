@@ -18,6 +18,10 @@ from script_testing.pipeline.catalog import ResolvedNode
 from script_testing.errors import ConfigError, ScriptTestingError
 from script_testing.config.loading import validation_error
 from script_testing.config.project import Expectations, NodeSettings, Project, SourceSpec
+from script_testing.sources.base import SourceContext
+from script_testing.sources.local import resolve_local
+from script_testing.s3.uri import S3Uri
+from script_testing import sources
 
 SOURCE_ANSWER_FORMS = ("synthetic:PROFILE", "signature:PROFILE", "local:PATH", "json:{...}", "s3:s3://bucket/key",
                        "{synthetic: PROFILE, format: csv, ...}")
@@ -178,21 +182,16 @@ def check_source(project: Project, pipeline: str, key: str, spec: SourceSpec) ->
             raise ConfigError(f"{key}: data profile '{name}' is not defined", where=str(project.file),
                               hint=f"define it under data_profiles or use one of them; {close_matches(name, list(profiles))}")
     elif kind == "local":
-        from script_testing.sources.base import SourceContext
-        from script_testing.sources.local import resolve_local
         path = resolve_local(spec, SourceContext(project_root=project.root))
         if not path.exists():
             raise ConfigError(f"{key}: the local path '{spec.local}' does not exist ({path})", where=str(project.file),
                               hint=f"relative paths are relative to the project folder {project.root}")
     elif kind == "s3":
-        from script_testing.s3.uri import S3Uri
         try:
             S3Uri.parse(spec.s3 or "")
         except ScriptTestingError as exc:
             raise ConfigError(f"{key}: {exc.what}", where=where, hint=exc.hint) from None
     if kind != "s3":  # the same cheap checks a run does first (no network)
-        from script_testing import sources
-        from script_testing.sources.base import SourceContext
         problems = sources.check(spec, SourceContext(project_root=project.root, profiles=profiles))
         if problems:
             raise ConfigError(f"{key}: {problems[0]}", where=str(project.file),

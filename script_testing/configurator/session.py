@@ -34,6 +34,12 @@ from script_testing.config.dag import PipelineDag
 from script_testing.config.loading import load_model
 from script_testing.config.project import (PROJECT_FILE, Expectations, NodeSettings, PipelineConfig, Project,
                                             ProjectConfig, SourceSpec, load_project)
+from script_testing.pipeline.plan import resolve_job_args
+from script_testing.pipeline.plan import load_plan
+from script_testing.config.state import is_bundled
+from script_testing import api
+from script_testing.execution.options import RunOptions
+from script_testing.pipeline.plan import forget_catalog
 
 
 
@@ -113,7 +119,6 @@ class InteractiveRuntimeTestingFactory:
 
     def _job_args(self, node: str) -> dict[str, Any]:
         """The job arguments as the plan builds them (job_type defaults to the node name's suffix)."""
-        from script_testing.pipeline.plan import resolve_job_args
         return resolve_job_args(self.nodes[node], self._config.nodes.get(node) or NodeSettings())
 
     def _record(self, answers: Answers, configured: str | None = None, reused: list[Reused] = ()) -> None:
@@ -259,8 +264,6 @@ class InteractiveRuntimeTestingFactory:
         installed package). Refuses while anything required is pending unless ``allow_pending``: a
         pipeline with unprovided inputs would make ``script-testing run`` fail for the whole project.
         """
-        from script_testing.pipeline.plan import load_plan
-        from script_testing.config.state import is_bundled
 
         if not allow_pending:
             self._refuse_pending("not saved")
@@ -297,9 +300,6 @@ class InteractiveRuntimeTestingFactory:
         Refuses while anything required is pending. ``run_kwargs`` are :class:`RunOptions` fields
         (``rows_override``, ``select``, ``parallelism``, ...).
         """
-        from script_testing import api
-        from script_testing.execution.options import RunOptions
-        from script_testing.pipeline.plan import forget_catalog
 
         if self._pending:
             raise ConfigError(f"pipeline '{self.pipeline}' cannot run yet: {len(self._pending)} required item(s) "

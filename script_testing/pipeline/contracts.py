@@ -22,6 +22,7 @@ import difflib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
+from script_testing.config.step_interface import StepInterface, deep_merge
 
 INPUTS, OUTPUTS, ENV, JOB_ARGS = "input_paths", "output_paths", "environ_vars", "job_args"
 ROLES = (INPUTS, OUTPUTS, ENV, JOB_ARGS)
@@ -875,7 +876,6 @@ def compare_runtime(record: dict[str, Iterable[str]], interface: Any, usage: Scr
 def interface_for(iface_file: Any, job_type: str | None) -> Any:
     """The node's ``StepInterface``: the base deep-merged with ``variants.<job_type>``. Tolerates a variant
     that carries its own ``step_type: <Base>_<Variant>`` (teams write that): the base's step type wins."""
-    from script_testing.formats.step_interface import StepInterface, deep_merge
     variants = iface_file.raw.get("variants") or {}
     override = variants.get(job_type) if isinstance(variants, dict) and job_type else None
     if not isinstance(override, dict) or "step_type" not in override:

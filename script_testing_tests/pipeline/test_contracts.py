@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from script_testing.catalog import StepCatalog
+from script_testing.pipeline.catalog import StepCatalog
 from script_testing.errors import ConfigError
-from script_testing.formats.dag import PipelineDag
-from script_testing.formats.project import NodeSettings
-from script_testing.formats.step_interface import StepInterface
+from script_testing.config.dag import PipelineDag
+from script_testing.config.project import NodeSettings
+from script_testing.config.step_interface import StepInterface
 from script_testing.pipeline.contracts import (ENV, INPUTS, JOB_ARGS, OUTPUTS, analyze_script, check_alignment,
                                                check_nodes, compare_runtime)
 
