@@ -257,7 +257,7 @@ class InteractiveRuntimeTestingFactory:
             if not node.has_script:
                 continue
             for w in wire_node(node, self.dag, self.nodes, config).values():
-                if w.kind == "unprovided" and w.required:
+                if w.kind == "unwired" and w.required:
                     pending.append(PendingItem(name, "input", w.input,
                                                suggest_source(node, w.input, profiles, is_output=False)))
         # 2. the full wiring, with placeholders where inputs are pending; it raises only for real
@@ -306,6 +306,8 @@ class InteractiveRuntimeTestingFactory:
                     filled.sources.setdefault(f"{name}.{out}", SourceSpec.model_validate({"json": {}}))
         wiring = wire_pipeline(self.pipeline, self.dag, self.nodes, filled,
                                list(self.project.config.data_profiles), where=str(self.project.file))
+        if any(p.category == "config" for p in wiring.errors):
+            wiring.raise_for_errors()
         # undo the data-output placeholders: they are what we want to find out about
         for node, outs in wiring.data_outputs.items():
             for out in outs:

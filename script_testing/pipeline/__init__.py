@@ -1,0 +1,1 @@
+"""Files -> runnable plan: catalog, wiring, plan, specs, selection."""
