@@ -98,12 +98,15 @@ def copy_samples(dest: Path, *, scripts: tuple[str, ...] = ("tabular_preprocessi
 
 
 def sample_sources(profile: str = "tabular_binary") -> dict[str, dict]:
-    """Sources that make the sample DAG fully provided."""
+    """Sources that make the sample DAG fully provided (production wires METADATA into
+    TabularPreprocessing's DATA_SECONDARY, so it is consumed too)."""
     return {
         "CradleDataLoading_training.DATA": {"synthetic": profile, "format": "csv"},
         "CradleDataLoading_training.SIGNATURE": {"signature": profile},
+        "CradleDataLoading_training.METADATA": {"json": {}, "file": "metadata.json"},
         "CradleDataLoading_calibration.DATA": {"synthetic": profile, "format": "csv"},
         "CradleDataLoading_calibration.SIGNATURE": {"signature": profile},
+        "CradleDataLoading_calibration.METADATA": {"json": {}, "file": "metadata.json"},
     }
 
 
