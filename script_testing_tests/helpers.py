@@ -75,7 +75,11 @@ def interface(step_type: str, *, entry_point: str | None = None, inputs: dict | 
                                         "job_arguments": job_arguments or [],
                                         "env_vars": {"required": env_required or [],
                                                      "optional": env_optional or {}}},
-                           "spec": {"dependencies": dependencies or {}, "outputs": spec_outputs or {}}}
+                           # ports not declared under spec get production's defaults (wiring.md 2.3)
+                           "spec": {"dependencies": dependencies if dependencies is not None else
+                                    {k: {"required": v} for k, v in (inputs or {}).items() if isinstance(v, bool)},
+                                    "outputs": spec_outputs if spec_outputs is not None else
+                                    {k: {} for k in (outputs or {})}}}
     if variants:
         doc["variants"] = variants
     doc.update(extra)
