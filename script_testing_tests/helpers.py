@@ -77,7 +77,8 @@ def interface(step_type: str, *, entry_point: str | None = None, inputs: dict | 
                                                      "optional": env_optional or {}}},
                            # ports not declared under spec get production's defaults (wiring.md 2.3)
                            "spec": {"dependencies": dependencies if dependencies is not None else
-                                    {k: {"required": v} for k, v in (inputs or {}).items() if isinstance(v, bool)},
+                                    {k: {"required": v if isinstance(v, bool) else v.get("required", True)}
+                                     for k, v in (inputs or {}).items()},
                                     "outputs": spec_outputs if spec_outputs is not None else
                                     {k: {} for k in (outputs or {})}}}
     if variants:
