@@ -39,7 +39,7 @@ class WireKind(StrEnum):
     EDGE = "edge"            # an upstream node's output
     BINDING = "binding"      # an upstream output bound explicitly in the project
     SOURCE = "source"        # a configured source
-    UNPROVIDED = "unprovided"
+    UNWIRED = "unwired"      # nothing feeds it (an error when the input is required)
 
     @property
     def from_upstream(self) -> bool:

@@ -74,7 +74,12 @@ def interface(step_type: str, *, entry_point: str | None = None, inputs: dict | 
                                         "job_arguments": job_arguments or [],
                                         "env_vars": {"required": env_required or [],
                                                      "optional": env_optional or {}}},
-                           "spec": {"dependencies": dependencies or {}, "outputs": spec_outputs or {}}}
+                           # ports not declared under spec get production's defaults (wiring.md 2.3)
+                           "spec": {"dependencies": dependencies if dependencies is not None else
+                                    {k: {"required": v if isinstance(v, bool) else v.get("required", True)}
+                                     for k, v in (inputs or {}).items()},
+                                    "outputs": spec_outputs if spec_outputs is not None else
+                                    {k: {} for k in (outputs or {})}}}
     if variants:
         doc["variants"] = variants
     doc.update(extra)
@@ -97,12 +102,15 @@ def copy_samples(dest: Path, *, scripts: tuple[str, ...] = ("tabular_preprocessi
 
 
 def sample_sources(profile: str = "tabular_binary") -> dict[str, dict]:
-    """Sources that make the sample DAG fully provided."""
+    """Sources that make the sample DAG fully provided (production wires METADATA into
+    TabularPreprocessing's DATA_SECONDARY, so it is consumed too)."""
     return {
         "CradleDataLoading_training.DATA": {"synthetic": profile, "format": "csv"},
         "CradleDataLoading_training.SIGNATURE": {"signature": profile},
+        "CradleDataLoading_training.METADATA": {"json": {}, "file": "metadata.json"},
         "CradleDataLoading_calibration.DATA": {"synthetic": profile, "format": "csv"},
         "CradleDataLoading_calibration.SIGNATURE": {"signature": profile},
+        "CradleDataLoading_calibration.METADATA": {"json": {}, "file": "metadata.json"},
     }
 
 

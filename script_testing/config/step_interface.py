@@ -1,7 +1,10 @@
 """The step interface file ``*.step.yaml``: a step's logical inputs, outputs, env vars, job args.
 
 Unknown keys are tolerated (``patterns``, ``compute``, ``framework_requirements``, comments, ...).
-``variants.<job_type>`` is a partial interface deep-merged over the base for that job type.
+``variants.<job_type>`` is merged over the base for that job type exactly as production does
+(``shared/formats/wiring.md`` §2.2): only its ``spec``, ``contract`` and ``patterns`` mappings,
+recursively (lists and ``null`` replace, new keys are appended after the base's, ``{}`` changes
+nothing); anything else in a variant (its own ``step_type``, for one) is ignored, with a warning.
 """
 
 from __future__ import annotations
@@ -75,11 +78,23 @@ class Contract(_Loose):
         return value
 
 
+def _none_to_list(value: Any) -> Any:
+    return [] if value is None else value
+
+
 class Dependency(_Loose):
+    """``spec.dependencies.<NAME>``; ``None`` means absent (production's defaults: type
+    ``processing_output``, data type ``S3Uri``, required true, logical name = the key)."""
+
     type: str | None = None
+    data_type: str | None = None
     required: bool | None = None
     compatible_sources: list[str] = Field(default_factory=list)
     semantic_keywords: list[str] = Field(default_factory=list)
+    logical_name: str | None = None
+
+    _lists = field_validator("compatible_sources", "semantic_keywords", mode="before")(
+        classmethod(lambda cls, v: _none_to_list(v)))
 
 
 class OutputSpec(_Loose):
@@ -87,6 +102,10 @@ class OutputSpec(_Loose):
     aliases: list[str] = Field(default_factory=list)
     semantic_keywords: list[str] = Field(default_factory=list)
     data_type: str | None = None
+    logical_name: str | None = None
+
+    _lists = field_validator("aliases", "semantic_keywords", mode="before")(
+        classmethod(lambda cls, v: _none_to_list(v)))
 
 
 class Spec(_Loose):
@@ -123,13 +142,12 @@ class StepInterface(_Loose):
         return self.contract.description or self.registry.description
 
     def required_input(self, name: str) -> bool:
-        """Contract ``required`` wins; the spec's dependency ``required`` is used when the contract is silent."""
-        c = self.contract.inputs.get(name)
-        if c is not None and "required" in c.model_fields_set:
-            return c.required
+        """Production's flag (wiring.md §2.3): ``spec.dependencies.<name>.required``, true when absent;
+        the contract's ``required`` counts only for an input the spec does not declare."""
         d = self.spec.dependencies.get(name)
-        if d is not None and d.required is not None:
-            return d.required
+        if d is not None:
+            return True if d.required is None else d.required
+        c = self.contract.inputs.get(name)
         return c.required if c is not None else False
 
     @property
@@ -145,8 +163,12 @@ class StepInterface(_Loose):
         return names
 
 
+VARIANT_SECTIONS = ("spec", "contract", "patterns")
+
+
 def deep_merge(base: Any, override: Any) -> Any:
-    """Mappings merge key by key; anything else in ``override`` replaces ``base``."""
+    """Mappings merge key by key (base keys keep their place, new keys are appended in the override's
+    order); anything else in ``override`` (a list, ``null``) replaces ``base``."""
     if isinstance(base, dict) and isinstance(override, dict):
         out = dict(base)
         for key, value in override.items():
@@ -162,6 +184,7 @@ class InterfaceFile:
         self.path = path
         self.raw = raw
         self.base = self._validate(raw, ())
+        self.warnings: list[str] = []
         self._variants: dict[str | None, StepInterface] = {None: self.base}
 
     @classmethod
@@ -188,7 +211,17 @@ class InterfaceFile:
             else:
                 if not isinstance(override, dict):
                     raise ConfigError(f"'variants.{job_type}' must be a mapping", where=str(self.path))
-                merged = deep_merge({k: v for k, v in self.raw.items() if k != "variants"}, override)
+                merged = {k: v for k, v in self.raw.items() if k != "variants"}
+                for section in VARIANT_SECTIONS:   # only these, each when a non-empty mapping
+                    value = override.get(section)
+                    if isinstance(value, dict) and value:
+                        base = merged.get(section)
+                        merged[section] = deep_merge(base, value) if isinstance(base, dict) else copy.deepcopy(value)
+                ignored = [k for k in override if k not in VARIANT_SECTIONS]
+                if ignored:
+                    self.warnings.append(
+                        f"{self.path}: variants.{job_type}: {', '.join(ignored)} ignored (production merges only "
+                        f"{', '.join(VARIANT_SECTIONS)} from a variant)")
                 self._variants[job_type] = self._validate(merged, ("variants", job_type))
         return self._variants[job_type]
 

@@ -1,6 +1,6 @@
 """What a pipeline still needs before it can run: the pending items, found from its wiring.
 
-:func:`lenient_wiring` is the one place that turns "the wiring raised because inputs are unprovided"
+:func:`lenient_wiring` is the one place that turns "the wiring left inputs unwired"
 into a wiring whose unprovided inputs are listed; :func:`collect_pending` reads them off it.
 """
 
@@ -10,10 +10,9 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from script_testing.pipeline.catalog import ResolvedNode
-from script_testing.errors import WiringError
 from script_testing.config.dag import PipelineDag
 from script_testing.config.project import PipelineConfig
-from script_testing.pipeline.wiring import Wiring, suggest_source, wire_node, wire_pipeline
+from script_testing.pipeline.wiring import Wiring, suggest_source, wire_pipeline
 
 _KIND_RANK = {"output": 0, "input": 1, "env": 2}
 
@@ -67,30 +66,14 @@ class NodeConfigurationResult:
 
 def lenient_wiring(pipeline: str, dag: PipelineDag, nodes: dict[str, ResolvedNode], config: PipelineConfig,
                    profiles: list[str], where: str) -> Wiring:
-    """The pipeline's wiring, with inputs nothing provides left ``unprovided`` instead of raising.
+    """The pipeline's wiring, with inputs nothing provides left ``unwired`` (they become pending items).
 
     Raises :class:`WiringError` only for problems the user must fix in the file (a ``sources`` key
-    naming a node that is not in the DAG, ...).
-
-    ``wire_pipeline`` raises one ``WiringError`` today for two things: configuration keys that name no
-    node or port, and required inputs nothing provides. The ``wiring`` branch makes it return both as
-    structured lists on the :class:`Wiring` instead of raising; once merged this function becomes
-    ``wiring = wire_pipeline(...)``, raising only for ``wiring.problems``. Until then the unprovided case
-    is recognised here, at this one place, and the wiring is the same per-node ``wire_node`` result
-    ``wire_pipeline`` itself builds: no placeholder sources.
+    naming a node that is not in the DAG, ...): wiring itself never raises.
     """
-    try:
-        return wire_pipeline(pipeline, dag, nodes, config, profiles, where=where)
-    except WiringError as exc:
-        if not (exc.hint or "").startswith("add these lines"):     # configuration keys: the user fixes the file
-            raise
-    wiring = Wiring()
-    for name in dag.order:
-        node = nodes[name]
-        if node.has_script:
-            wiring.inputs[name] = wire_node(node, dag, nodes, config)
-        else:
-            wiring.data_outputs[name] = {o: config.sources.get(f"{name}.{o}") for o in node.interface.output_names}
+    wiring = wire_pipeline(pipeline, dag, nodes, config, profiles, where=where)
+    if any(p.category == "config" for p in wiring.errors):
+        wiring.raise_for_errors()
     return wiring
 
 
@@ -107,7 +90,7 @@ def collect_pending(dag: PipelineDag, nodes: dict[str, ResolvedNode], wiring: Wi
     pending: list[PendingItem] = []
     for name, wires in wiring.inputs.items():
         for w in wires.values():
-            if w.kind == "unprovided" and w.required:
+            if w.kind == "unwired" and w.required:
                 pending.append(PendingItem(name, "input", w.input,
                                            suggest_source(nodes[name], w.input, profiles, is_output=False)))
     for up, out in consumed_outputs(wiring):

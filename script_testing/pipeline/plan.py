@@ -143,6 +143,7 @@ def load_plan(project: Project, pipeline: str, *, catalog: StepCatalog | None = 
     resolved = catalog.resolve_all(dag.nodes)
     wiring = wire_pipeline(pipeline, dag, resolved, config, list(project.config.data_profiles),
                            where=str(project.file))
+    wiring.raise_for_errors()
     # explicit bindings between non-adjacent nodes become ordering edges (a cycle is reported)
     extra = [(w.upstream, w.node) for wires in wiring.inputs.values() for w in wires.values()
              if w.kind == "binding" and (w.upstream, w.node) not in dag.edges]
@@ -187,7 +188,7 @@ def resolve_job_args(r: ResolvedNode, settings: NodeSettings) -> dict[str, Any]:
 def _node_plan(project: Project, pipeline: str, r: ResolvedNode, settings: NodeSettings, wiring: Wiring,
                store: SpecStore | None, script_name: str | None = None) -> NodePlan:
     contract = r.interface.contract
-    warnings: list[str] = []
+    warnings: list[str] = wiring.warnings_for(r.name)
     environ = dict(contract.env_vars.optional)
     environ.update(settings.environ_vars)
     job_args = resolve_job_args(r, settings)

@@ -1,31 +1,54 @@
 """Wiring: which output (or source) feeds every input of every node, and why.
 
-Production rules (shared/formats/README.md, section 4): only along DAG edges; for each input of a
-consumer (required ones first) every output of every direct predecessor is scored; the best match
-above one half wins; a predecessor output feeds a given consumer at most once. Explicit
-``bindings`` win over everything, configured ``sources`` over automatic edge matches.
+Edge wiring is production's answer (``shared/formats/wiring.md``; the algorithm is
+:mod:`script_testing.pipeline.matching`): pass A, the assembler's unique assignment, then pass B, the
+builders' fallback that can feed one output to several inputs of a consumer. Every wire carries the
+pair's score and a reason, and a note where production does something surprising. This project's
+own extension overrides it: explicit ``bindings`` and configured ``sources`` win, and the wire says
+what they replaced.
+
+Wiring never raises: :func:`wire_pipeline` returns a :class:`Wiring` with every input of every
+script node wired or marked ``unwired`` and a list of :class:`Problem` (error or warning, where,
+message). Callers that must stop (plan building) call :meth:`Wiring.raise_for_errors`.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
+from typing import Any
 
 from script_testing.pipeline.catalog import ResolvedNode
 from script_testing.errors import WiringError
 from script_testing.config.dag import PipelineDag
 from script_testing.config.project import PipelineConfig, SourceSpec, split_node_port
 from script_testing.config.step_interface import StepInterface
+from script_testing.pipeline import matching
+from script_testing.vocabulary import UPSTREAM_KINDS, WireKind
+from script_testing.pipeline.matching import Dependency, NodeSpec, Output, Resolution
 
-MATCH_THRESHOLD = 0.5
-SCORE_EXACT_NAME = 0.6
-SCORE_ALIAS = 0.55
-SCORE_COMPATIBLE_SOURCE = 0.2
-SCORE_KEYWORDS = 0.2
-SCORE_SAME_TYPE = 0.15
-SCORE_GENERIC_TYPE = 0.075
-GENERIC_TYPES = {"processing_output", "s3uri", "any"}
+MATCH_THRESHOLD = matching.THRESHOLD
+KINDS = tuple(WireKind)
+
+
+# --------------------------------------------------------------------------- data
+
+
+@dataclass
+class Problem:
+    """Something wrong (``error``: the pipeline cannot run) or worth knowing (``warning``)."""
+
+    severity: str          # "error" | "warning"
+    where: str             # "pipelines.p.bindings.X.y", "Node.input", ...
+    message: str
+    category: str = ""     # "config", "unwired", "data_output", "fallback", "binding", "interface"
+    suggestion: str | None = None   # a line to paste (a sources line for category "unwired"/"data_output")
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.message}"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"severity": self.severity, "where": self.where, "message": self.message}
 
 
 @dataclass
@@ -43,22 +66,24 @@ class InputWire:
     node: str
     input: str
     required: bool
-    kind: str                      # "edge", "binding", "source", "unprovided"
+    kind: WireKind
     upstream: str | None = None
     output: str | None = None
     source: SourceSpec | None = None
     score: float | None = None
     reason: str = ""
-    overridden: str | None = None  # the edge match a binding or source replaced
+    overridden: str | None = None  # production's edge wiring that a binding or source replaced
+    note: str | None = None        # what is surprising about production's wiring here
+    via: str | None = None         # "assembler" | "builder_fallback" (production's pass) for edge wires
 
     @property
     def provided(self) -> bool:
-        return self.kind != "unprovided"
+        return self.kind != WireKind.UNWIRED
 
     def describe(self) -> str:
-        if self.kind in ("edge", "binding"):
+        if self.kind in UPSTREAM_KINDS:
             where = f"{self.upstream}.{self.output}"
-        elif self.kind == "source":
+        elif self.kind == WireKind.SOURCE:
             where = self.source.describe() if self.source else "source"
         else:
             where = "nothing" + ("" if self.required else " (optional, left out)")
@@ -67,7 +92,16 @@ class InputWire:
             text += f"  [{self.reason}]"
         if self.overridden:
             text += f" (replaces edge match {self.overridden})"
+        if self.note:
+            text += f"  note: {self.note}"
         return text
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON wiring view of one input."""
+        return {"to": self.node, "input": self.input, "from": self.upstream, "output": self.output,
+                "kind": self.kind, "score": self.score, "reason": self.reason, "required": self.required,
+                "source": self.source.describe() if self.source is not None else None,
+                "replaces": self.overridden, "note": self.note}
 
 
 @dataclass
@@ -86,16 +120,29 @@ class Edge:
 
 @dataclass
 class Wiring:
+    pipeline: str = ""
+    where: str = "script_testing.yaml"
     inputs: dict[str, dict[str, InputWire]] = field(default_factory=dict)
     data_outputs: dict[str, dict[str, SourceSpec | None]] = field(default_factory=dict)
-    problems: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    production: Resolution | None = None
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "warning"]
+
+    def warnings_for(self, node: str) -> list[str]:
+        return [str(p) for p in self.warnings if p.where.split(".")[0] == node]
 
     @property
     def edges(self) -> list[Edge]:
         return [Edge(w.upstream, w.output, w.node, w.input)
                 for wires in self.inputs.values() for w in wires.values()
-                if w.kind in ("edge", "binding")]
+                if w.kind in UPSTREAM_KINDS]
 
     def upstream_nodes(self, node: str) -> list[str]:
         return list(dict.fromkeys(w.upstream for w in self.inputs.get(node, {}).values()
@@ -111,49 +158,101 @@ class Wiring:
                 lines.append(f"{node}.{out} (no script) <- {src.describe() if src else 'no source configured'}")
         return lines
 
+    def as_json(self) -> list[dict[str, Any]]:
+        """Every wire, for ``validate --output-format json``."""
+        return [w.as_dict() for wires in self.inputs.values() for w in wires.values()]
 
-def _tokens(name: str) -> set[str]:
-    return {t for t in re.split(r"[^a-z0-9]+", name.lower()) if t}
+    def raise_for_errors(self) -> None:
+        """Raise one :class:`WiringError` listing every error (configuration keys first)."""
+        config = [p for p in self.errors if p.category == "config"]
+        if config:
+            raise WiringError(f"{len(config)} problem(s) in the configuration of pipeline '{self.pipeline}'",
+                              where=self.where, hint="fix these keys",
+                              details="\n".join(f"  - {p}" for p in config))
+        missing = [p for p in self.errors if p.category in ("unwired", "data_output")]
+        if missing:
+            sourced = [p for p in missing if p.suggestion is not None]
+            advised = [p for p in missing if p.suggestion is None]
+            section = f"pipelines.{self.pipeline}.sources"
+            if not advised:
+                raise WiringError(
+                    f"{len(missing)} required input(s) of pipeline '{self.pipeline}' have no data: no DAG edge "
+                    f"provides them and no source is configured", where=self.where,
+                    hint=f"add these lines under {section} (edit the data to fit)",
+                    details="\n".join(f"    {p.suggestion}" for p in sourced))
+            details = [f"  - {p}" for p in advised]
+            if sourced:
+                details.append(f"  - no DAG edge reaches these; add under {section} (edit the data to fit):")
+                details += [f"    {p.suggestion}" for p in sourced]
+            raise WiringError(f"{len(missing)} required input(s) of pipeline '{self.pipeline}' have no data",
+                              where=self.where, hint="each is listed below with the line that fixes it",
+                              details="\n".join(details))
+        others = [p for p in self.errors if p not in config and p not in missing]
+        if others:
+            raise WiringError(f"{len(others)} wiring problem(s) in pipeline '{self.pipeline}'", where=self.where,
+                              details="\n".join(f"  - {p}" for p in others))
+
+
+# --------------------------------------------------------------------------- interfaces -> matching model
+
+
+def node_spec(interface: StepInterface) -> NodeSpec:
+    """The neutral model of :mod:`matching` for one (variant-merged) interface, with production's
+    defaults (wiring.md §2.3)."""
+    deps = tuple(Dependency(name=name, type=d.type or matching.DEFAULT_TYPE,
+                            data_type=d.data_type or matching.DEFAULT_DATA_TYPE,
+                            required=True if d.required is None else d.required,
+                            compatible_sources=tuple(d.compatible_sources),
+                            semantic_keywords=tuple(d.semantic_keywords), logical_name=d.logical_name)
+                 for name, d in interface.spec.dependencies.items())
+    outs = tuple(Output(name=name, type=o.type or matching.DEFAULT_TYPE,
+                        data_type=o.data_type or matching.DEFAULT_DATA_TYPE,
+                        aliases=tuple(o.aliases), logical_name=o.logical_name)
+                 for name, o in interface.spec.outputs.items())
+    return NodeSpec(step_type=interface.step_type, dependencies=deps, outputs=outs)
+
+
+def production_wiring(dag: PipelineDag, nodes: dict[str, ResolvedNode]) -> Resolution:
+    """Production's answer for every dependency of every node of ``dag`` (passes A and B)."""
+    specs = {name: node_spec(nodes[name].interface) for name in dag.nodes if name in nodes}
+    return matching.resolve(specs, dag.edges)
+
+
+def _dep(node: ResolvedNode, name: str) -> Dependency | None:
+    return next((d for d in node_spec(node.interface).dependencies if d.name == name), None)
+
+
+def _out(node: ResolvedNode, name: str) -> Output | None:
+    return next((o for o in node_spec(node.interface).outputs if o.name == name), None)
+
+
+def explain_pair(consumer: ResolvedNode, input_name: str, producer: ResolvedNode,
+                 output: str) -> matching.Explanation | None:
+    """Production's score of ``producer.output`` for ``consumer.input_name`` with its parts, or ``None``
+    when either side is not declared in its interface's spec (production never scores it)."""
+    d, o = _dep(consumer, input_name), _out(producer, output)
+    if d is None or o is None:
+        return None
+    return matching.explain(d, o, producer.step_type)
+
+
+def score_output(consumer: StepInterface, input_name: str, producer: ResolvedNode, output: str) -> Candidate:
+    """Production's score of ``producer.output`` for ``consumer.input_name`` (0..1), with its parts."""
+    d = next((x for x in node_spec(consumer).dependencies if x.name == input_name), None)
+    o = _out(producer, output)
+    if d is None or o is None:
+        return Candidate(producer.name, output, 0.0, ["not declared under spec (production never scores it)"])
+    e = matching.explain(d, o, producer.step_type)
+    return Candidate(producer.name, output, e.score, [label for label, _ in e.parts])
+
+
+# --------------------------------------------------------------------------- helpers
 
 
 def _file_like(contract_path: str) -> str | None:
     """``/opt/ml/code/hyperparams/hyperparameters.json`` -> ``hyperparameters.json``."""
     name = PurePosixPath(contract_path or "").name
     return name if PurePosixPath(name).suffix else None
-
-
-def score_output(consumer: StepInterface, input_name: str, producer: ResolvedNode, output: str) -> Candidate:
-    """Score how well ``producer.output`` fits ``consumer.input_name`` (0..1)."""
-    signals: list[str] = []
-    score = 0.0
-    out_spec = producer.interface.spec.outputs.get(output)
-    aliases = list(out_spec.aliases) if out_spec else []
-    if output == input_name:
-        score += SCORE_EXACT_NAME
-        signals.append("exact name")
-    elif input_name in aliases:
-        score += SCORE_ALIAS
-        signals.append(f"alias '{input_name}'")
-    dep = consumer.spec.dependencies.get(input_name)
-    if dep is not None:
-        if producer.step_type in dep.compatible_sources:
-            score += SCORE_COMPATIBLE_SOURCE
-            signals.append(f"{producer.step_type} in compatible_sources")
-        keywords = {k.lower() for k in dep.semantic_keywords}
-        names = [output, *aliases]
-        vocab = set().union(*(_tokens(n) for n in names)) | {n.lower() for n in names}
-        overlap = sorted(keywords & vocab)
-        if overlap:
-            score += SCORE_KEYWORDS * min(1.0, len(overlap) / 2)
-            signals.append(f"keywords {', '.join(overlap)}")
-        if dep.type and out_spec is not None and out_spec.type:
-            if dep.type == out_spec.type:
-                score += SCORE_SAME_TYPE
-                signals.append(f"type {dep.type}")
-            elif out_spec.type.lower() in GENERIC_TYPES or dep.type.lower() in GENERIC_TYPES:
-                score += SCORE_GENERIC_TYPE
-                signals.append(f"type {out_spec.type}~{dep.type}")
-    return Candidate(producer.name, output, round(score, 4), signals)
 
 
 def suggest_source(node: ResolvedNode, port: str, profiles: list[str], is_output: bool) -> str:
@@ -171,21 +270,34 @@ def suggest_source(node: ResolvedNode, port: str, profiles: list[str], is_output
     return f"{node.name}.{port}: {value}"
 
 
-def wire_pipeline(name: str, dag: PipelineDag, nodes: dict[str, ResolvedNode], config: PipelineConfig,
-                  profiles: list[str] | None = None, *, where: str = "script_testing.yaml") -> Wiring:
-    """Resolve every input of every node; raise :class:`WiringError` listing every problem at once."""
-    wiring = Wiring()
-    profiles = profiles or []
-    problems = wiring.problems
-    prefix = f"pipelines.{name}"
+def input_file_name(node: ResolvedNode, input_name: str) -> str | None:
+    """The file name an input's contract path names (``hyperparameters.json``), else ``None``."""
+    c = node.interface.contract.inputs.get(input_name)
+    return _file_like(c.path) if c is not None else None
 
-    # configuration keys must name real nodes and ports
+
+def _aliases_of(node: ResolvedNode, output: str) -> list[str]:
+    o = node.interface.spec.outputs.get(output)
+    return list(o.aliases) if o is not None else []
+
+
+# --------------------------------------------------------------------------- wiring
+
+
+def _check_config(prefix: str, nodes: dict[str, ResolvedNode], config: PipelineConfig) -> list[Problem]:
+    """Configuration keys must name real nodes and ports."""
+    problems: list[Problem] = []
+
+    def bad(key: str, message: str) -> None:
+        problems.append(Problem("error", key, message, "config"))
+
     for section, keys in (("sources", config.sources), ("bindings", config.bindings),
                           ("expectations", config.expectations), ("nodes", {k: None for k in config.nodes})):
         for key in keys:
             node_name, port = (key, None) if section == "nodes" else split_node_port(key)
+            where = f"{prefix}.{section}.{key}"
             if node_name not in nodes:
-                problems.append(f"{prefix}.{section}.{key}: node '{node_name}' is not in the DAG")
+                bad(where, f"node '{node_name}' is not in the DAG")
                 continue
             if port is None:
                 continue
@@ -193,108 +305,236 @@ def wire_pipeline(name: str, dag: PipelineDag, nodes: dict[str, ResolvedNode], c
             ports = (n.interface.input_names if n.has_script else []) + (
                 n.interface.output_names if (not n.has_script or section == "expectations") else [])
             if section == "bindings" and not n.has_script:
-                problems.append(f"{prefix}.bindings.{key}: {node_name} has no script, so nothing reads its "
-                                f"inputs; to give its output '{port}' data, use sources")
+                bad(where, f"{node_name} has no script, so nothing reads its inputs; to give its output "
+                           f"'{port}' data, use sources")
             elif section == "sources" and n.has_script and port in n.interface.output_names:
-                problems.append(f"{prefix}.sources.{key}: '{port}' is an output of a node with a script; "
-                                f"sources feed inputs (or outputs of script-less nodes)")
+                bad(where, f"'{port}' is an output of a node with a script; sources feed inputs (or outputs "
+                           f"of script-less nodes)")
             elif port not in ports:
-                problems.append(f"{prefix}.{section}.{key}: '{port}' is not a port of {node_name} "
-                                f"(known: {', '.join(ports) or 'none'})")
+                bad(where, f"'{port}' is not a port of {node_name} (known: {', '.join(ports) or 'none'})")
     for key, target in config.bindings.items():
         up, out = split_node_port(target)
+        where = f"{prefix}.bindings.{key}"
         if up not in nodes:
-            problems.append(f"{prefix}.bindings.{key}: upstream node '{up}' is not in the DAG")
+            bad(where, f"upstream node '{up}' is not in the DAG")
         elif out not in nodes[up].interface.output_names:
-            problems.append(f"{prefix}.bindings.{key}: '{out}' is not an output of {up} "
-                            f"(known: {', '.join(nodes[up].interface.output_names) or 'none'})")
+            known = ", ".join(nodes[up].interface.output_names) or "none"
+            bad(where, f"'{out}' is not an output of {up} (known: {known})")
         elif split_node_port(key)[0] == up:
-            problems.append(f"{prefix}.bindings.{key}: a node cannot feed itself")
-    if problems:
-        raise WiringError(f"{len(problems)} problem(s) in the configuration of pipeline '{name}'",
-                          where=where, hint="fix these keys", details="\n".join(f"  - {p}" for p in problems))
+            bad(where, "a node cannot feed itself")
+    return problems
 
-    unprovided: list[str] = []
+
+def _interface_warnings(nodes: dict[str, ResolvedNode]) -> list[Problem]:
+    """Types production refuses (wiring.md §2.2): production would not load such an interface."""
+    out: list[Problem] = []
+    seen: set[tuple[str, str]] = set()
+    for n in nodes.values():
+        for section, entries in (("dependencies", n.interface.spec.dependencies), ("outputs", n.interface.spec.outputs)):
+            for name, entry in entries.items():
+                if entry.type is not None and entry.type not in matching.TYPES:
+                    key = (str(n.interface_path), f"{section}.{name}")
+                    if key in seen:
+                        continue
+                    seen.add(key)
+                    out.append(Problem("warning", f"{n.name}.{name}",
+                                       f"spec.{section}.{name}.type '{entry.type}' in {n.interface_path} is not one of "
+                                       f"production's types ({', '.join(matching.TYPES)}), so production refuses "
+                                       f"the interface; fix the type", "interface"))
+    return out
+
+
+def wire_pipeline(name: str, dag: PipelineDag, nodes: dict[str, ResolvedNode], config: PipelineConfig,
+                  profiles: list[str] | None = None, *, where: str = "script_testing.yaml") -> Wiring:
+    """Wire every input of every script node; problems are collected in the result, never raised."""
+    profiles = profiles or []
+    prefix = f"pipelines.{name}"
+    wiring = Wiring(pipeline=name, where=where)
+    wiring.problems += _check_config(prefix, nodes, config)
+    wiring.problems += _interface_warnings(nodes)
+    valid = _valid_overrides(nodes, config, {p.where for p in wiring.problems})
+    resolution = production_wiring(dag, nodes)
+    wiring.production = resolution
+
     for node_name in dag.order:
         node = nodes[node_name]
         if not node.has_script:
-            outs = {o: config.sources.get(f"{node_name}.{o}") for o in node.interface.output_names}
-            wiring.data_outputs[node_name] = outs
+            wiring.data_outputs[node_name] = {o: config.sources.get(f"{node_name}.{o}")
+                                              for o in node.interface.output_names}
             continue
-        wiring.inputs[node_name] = wire_node(node, dag, nodes, config)
-        for w in wiring.inputs[node_name].values():
-            if w.kind == "unprovided" and w.required:
-                unprovided.append(suggest_source(node, w.input, profiles, is_output=False))
+        wires = _wire_inputs(node, dag, nodes, valid, resolution)
+        wiring.inputs[node_name] = wires
+        for w in wires.values():
+            wiring.problems += _problems_of(w, prefix, dag, nodes, resolution, profiles)
 
     # outputs of script-less nodes that feed a consumer must have a source
+    seen: set[str] = set()
     for wires in wiring.inputs.values():
         for w in wires.values():
-            if w.kind in ("edge", "binding") and not nodes[w.upstream].has_script:
-                if wiring.data_outputs[w.upstream].get(w.output) is None:
-                    unprovided.append(suggest_source(nodes[w.upstream], w.output, profiles, is_output=True))
-    unprovided = list(dict.fromkeys(unprovided))
-    if unprovided:
-        lines = "\n".join(f"    {line}" for line in unprovided)
-        raise WiringError(
-            f"{len(unprovided)} required input(s) of pipeline '{name}' have no data: no DAG edge provides them "
-            f"and no source is configured", where=where,
-            hint=f"add these lines under pipelines.{name}.sources (edit the data to fit)",
-            details=lines)
+            if w.kind in UPSTREAM_KINDS and not nodes[w.upstream].has_script:
+                key = f"{w.upstream}.{w.output}"
+                if wiring.data_outputs[w.upstream].get(w.output) is None and key not in seen:
+                    seen.add(key)
+                    wiring.problems.append(Problem(
+                        "error", key, f"{w.upstream} has no script and feeds {w.node}.{w.input}, but no source "
+                                      f"is configured for its output '{w.output}'; add it under {prefix}.sources",
+                        "data_output", suggest_source(nodes[w.upstream], w.output, profiles, is_output=True)))
+    # required-input errors first in node order, then data outputs (as the suggestions read best)
+    order = {"config": 0, "unwired": 1, "data_output": 2}
+    wiring.problems.sort(key=lambda p: order.get(p.category, 3))
     return wiring
+
+
+def _valid_overrides(nodes: dict[str, ResolvedNode], config: PipelineConfig, bad: set[str]) -> PipelineConfig:
+    """``config`` without the bindings and sources already reported as wrong (they are ignored)."""
+    cfg = config.model_copy()
+    cfg.bindings = {k: v for k, v in config.bindings.items() if not any(b.endswith(f".bindings.{k}") for b in bad)}
+    cfg.sources = {k: v for k, v in config.sources.items() if not any(b.endswith(f".sources.{k}") for b in bad)}
+    return cfg
 
 
 def wire_node(node: ResolvedNode, dag: PipelineDag, nodes: dict[str, ResolvedNode],
               config: PipelineConfig) -> dict[str, InputWire]:
-    """Every input of one script node wired (unprovided ones included, never raising)."""
+    """Every input of one script node wired (unwired ones included, never raising)."""
+    return _wire_inputs(node, dag, nodes, config, production_wiring(dag, nodes))
+
+
+def _wire_inputs(node: ResolvedNode, dag: PipelineDag, nodes: dict[str, ResolvedNode], config: PipelineConfig,
+                 resolution: Resolution) -> dict[str, InputWire]:
     iface = node.interface
-    names = iface.input_names
-    ordered = sorted(names, key=lambda n: (not iface.required_input(n), names.index(n)))
-    bound = {i: split_node_port(config.bindings[f"{node.name}.{i}"]) for i in names
-             if f"{node.name}.{i}" in config.bindings}
-    used: set[tuple[str, str]] = set(bound.values())   # a binding claims its output first
     wires: dict[str, InputWire] = {}
-    for input_name in ordered:
+    for input_name in iface.input_names:
         required = iface.required_input(input_name)
         key = f"{node.name}.{input_name}"
-        best = _best_edge_match(node, input_name, dag, nodes, used - {bound.get(input_name)})
-        if input_name in bound:
-            up, out = bound[input_name]
-            wire = InputWire(node.name, input_name, required, "binding", up, out, reason="explicit binding",
-                             overridden=_label(best) if best and (best.upstream, best.output) != (up, out) else None)
-            used.add((up, out))
+        prod = resolution.binding(node.name, input_name)
+        prod_label = f"{prod.producer}.{prod.output}" if prod else None
+        if key in config.bindings:
+            up, out = split_node_port(config.bindings[key])
+            e = explain_pair(node, input_name, nodes[up], out) if up in nodes else None
+            along_edge = (up, node.name) in dag.edges
+            wire = InputWire(node.name, input_name, required, WireKind.BINDING, up, out, reason="explicit binding",
+                             score=e.score if e is not None and along_edge else None,
+                             overridden=prod_label if prod and (prod.producer, prod.output) != (up, out) else None)
         elif key in config.sources:
-            wire = InputWire(node.name, input_name, required, "source", source=config.sources[key],
-                             reason="configured source", overridden=_label(best))
-        elif best is not None:
-            wire = InputWire(node.name, input_name, required, "edge", best.upstream, best.output, score=best.score,
-                             reason=f"score {best.score:.2f}: " + "; ".join(best.signals))
-            used.add((best.upstream, best.output))
+            wire = InputWire(node.name, input_name, required, WireKind.SOURCE, source=config.sources[key],
+                             reason="configured source", overridden=prod_label)
+        elif prod is not None:
+            e = explain_pair(node, input_name, nodes[prod.producer], prod.output)
+            reason = e.reason() if e is not None else f"score {prod.score:.2f}"
+            wire = InputWire(node.name, input_name, required, WireKind.EDGE, prod.producer, prod.output, score=prod.score,
+                             reason=reason, via=prod.via, note=_surprise(node, input_name, prod, resolution, nodes))
         else:
-            wire = InputWire(node.name, input_name, required, "unprovided",
-                             reason="required, nothing provides it" if required else "")
+            wire = InputWire(node.name, input_name, required, WireKind.UNWIRED,
+                             reason=_unwired_reason(node, input_name, dag, resolution))
         wires[input_name] = wire
-    return {n: wires[n] for n in names}
+    return wires
 
 
-def _label(candidate: Candidate | None) -> str | None:
-    return f"{candidate.upstream}.{candidate.output}" if candidate else None
+def _surprise(node: ResolvedNode, input_name: str, prod: matching.Binding, resolution: Resolution,
+              nodes: dict[str, ResolvedNode]) -> str | None:
+    notes = []
+    if prod.via == "builder_fallback":
+        others = [b.input for b in resolution.bindings.values()
+                  if b.consumer == node.name and b.input != input_name and b.via == "assembler"
+                  and (b.producer, b.output) == (prod.producer, prod.output)]
+        notes.append(f"production's builder fallback feeds {prod.producer}.{prod.output}, already bound to "
+                     f"{node.name}.{', '.join(others) or '?'}, to this input too (two inputs read the same data)")
+    if input_name != prod.output and input_name not in _aliases_of(nodes[prod.producer], prod.output):
+        notes.append(f"fed an output of a different name ('{prod.output}'), chosen by score")
+    return "; ".join(notes) or None
 
 
-def _best_edge_match(node: ResolvedNode, input_name: str, dag: PipelineDag, nodes: dict[str, ResolvedNode],
-                     used: set[tuple[str, str]]) -> Candidate | None:
-    best: Candidate | None = None
-    for pred in dag.predecessors[node.name]:
-        producer = nodes[pred]
-        for output in producer.interface.output_names:
-            if (pred, output) in used:
-                continue
-            cand = score_output(node.interface, input_name, producer, output)
-            if cand.score > MATCH_THRESHOLD and (best is None or cand.score > best.score):
-                best = cand
-    return best
+def _unwired_reason(node: ResolvedNode, input_name: str, dag: PipelineDag, resolution: Resolution) -> str:
+    if input_name not in node.interface.spec.dependencies:
+        return "not declared under spec.dependencies, so production never wires it"
+    if not dag.predecessors[node.name]:
+        return "no DAG edge reaches this node"
+    pairs = resolution.pairs.get((node.name, input_name), [])
+    if not any(p.score > MATCH_THRESHOLD for p in pairs):
+        return "no predecessor output scores above 0.5"
+    return "its candidates feed other inputs of this node"
 
 
-def input_file_name(node: ResolvedNode, input_name: str) -> str | None:
-    """The file name an input's contract path names (``hyperparameters.json``), else ``None``."""
-    c = node.interface.contract.inputs.get(input_name)
-    return _file_like(c.path) if c is not None else None
+def _problems_of(w: InputWire, prefix: str, dag: PipelineDag, nodes: dict[str, ResolvedNode],
+                 resolution: Resolution, profiles: list[str]) -> list[Problem]:
+    node = nodes[w.node]
+    where = f"{w.node}.{w.input}"
+    out: list[Problem] = []
+    if w.kind == WireKind.EDGE and w.via == "builder_fallback":
+        shared = [x.input for x in resolution.bindings.values()
+                  if x.consumer == w.node and x.input != w.input and x.via == "assembler"
+                  and (x.producer, x.output) == (w.upstream, w.output)]
+        out.append(Problem("warning", where, f"production feeds it {w.upstream}.{w.output}, the output already bound "
+                                             f"to {w.node}.{', '.join(shared) or '?'}, through its builders' fallback "
+                                             f"(wiring.md section 7), so two inputs read the same data; check that "
+                                             f"the script expects this, or fix the interfaces", "fallback"))
+    elif w.kind == WireKind.BINDING and w.overridden:
+        out.append(Problem("warning", where, f"the binding feeds {w.upstream}.{w.output}, but production wires "
+                                             f"{w.overridden}; this test does not exercise production's wiring "
+                                             f"of this input", "binding"))
+    elif w.kind == WireKind.BINDING and resolution.binding(w.node, w.input) is None and dag.predecessors[w.node]:
+        out.append(Problem("warning", where, f"the binding feeds {w.upstream}.{w.output}, but production wires "
+                                             f"nothing to this input; fix the interfaces so production wires "
+                                             f"it too", "binding"))
+    elif w.kind == WireKind.UNWIRED and w.required:
+        preds = [p for p in dag.predecessors[w.node] if p in nodes]
+        if not preds or w.input not in node.interface.spec.dependencies:
+            out.append(Problem("error", where, f"required input has no data: no DAG edge provides it and no "
+                                               f"source is configured; add a line under {prefix}.sources",
+                               "unwired", suggest_source(node, w.input, profiles, is_output=False)))
+        else:
+            out.append(Problem("error", where, _edge_advice(w, prefix, preds, nodes, resolution), "unwired"))
+    return out
+
+
+def _edge_advice(w: InputWire, prefix: str, preds: list[str], nodes: dict[str, ResolvedNode],
+                 resolution: Resolution) -> str:
+    """Why no predecessor output feeds a required input, and the lines that fix it (issue 12)."""
+    node = nodes[w.node]
+    dep = _dep(node, w.input)
+    pairs = resolution.pairs.get((w.node, w.input), [])
+    listed = []
+    for p in pairs:
+        e = explain_pair(node, w.input, nodes[p.producer], p.output)
+        extra = f" ({e.parts[0][0]})" if e is not None and e.gated else ""
+        listed.append(f"{p.producer}.{p.output} {p.score:.2f}{extra}")
+    no_outputs = [p for p in preds if not nodes[p].interface.spec.outputs]
+    text = (f"required input has incoming edges from {', '.join(preds)}, but production wires none of their "
+            f"outputs to it")
+    if any(p.score > MATCH_THRESHOLD for p in pairs):
+        taken = [p for p in pairs if p.score > MATCH_THRESHOLD]
+        abandoned = w.node in resolution.fallback_abandoned
+        text += (f": its candidates ({', '.join(f'{p.producer}.{p.output} {p.score:.2f}' for p in taken)}) "
+                 f"feed other inputs of {w.node}" + (
+                     " and the builder's fallback does not run because another required input has no candidate"
+                     if abandoned else ""))
+    else:
+        text += f" (a candidate must score above 0.5): {', '.join(listed) or 'they declare no outputs'}"
+    if no_outputs:
+        text += f"; {', '.join(no_outputs)} declare{'s' if len(no_outputs) == 1 else ''} no spec.outputs"
+    if not pairs or dep is None:
+        return text + f"; add a binding under {prefix}.bindings"
+    # the nearest name among the predecessors' outputs (by similarity, then score, then edge order)
+    best = max(pairs, key=lambda p: (matching.similarity_with_aliases(dep.match_name,
+                                                                       _out(nodes[p.producer], p.output))[0], p.score))
+    producer = nodes[best.producer]
+    out_decl = _out(producer, best.output)
+    sim = matching.similarity_with_aliases(dep.match_name, out_decl)[0]
+    new_score = matching.score(dep, matching.with_alias(out_decl, w.input), producer.step_type)
+    aliases = [*out_decl.aliases, w.input]
+    text += (f"; the nearest name is {best.producer}.{best.output} (similarity {sim:.2f}). "
+             f"Production fails to build {w.node}. To test it here, add under {prefix}.bindings: "
+             f"`{w.node}.{w.input}: {best.producer}.{best.output}`")
+    if new_score > MATCH_THRESHOLD:
+        text += (f"; to fix production, add the alias to spec.outputs.{best.output} in {producer.interface_path}: "
+                 f"`aliases: [{', '.join(aliases)}]` (score {best.score:.2f} -> {new_score:.2f})")
+    else:
+        e = explain_pair(node, w.input, producer, best.output)
+        why = e.parts[0][0] if e is not None and e.gated else f"it would score only {new_score:.2f}"
+        text += (f"; an alias `aliases: [{', '.join(aliases)}]` on spec.outputs.{best.output} in "
+                 f"{producer.interface_path} is not enough to fix production ({why}): align the types too")
+    return text
+
+
+__all__ = ["MATCH_THRESHOLD", "Problem", "InputWire", "Edge", "Wiring", "Candidate", "wire_pipeline", "wire_node",
+           "production_wiring", "node_spec", "explain_pair", "score_output", "suggest_source", "input_file_name"]

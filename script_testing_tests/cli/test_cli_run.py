@@ -145,7 +145,10 @@ def test_project_env_var_is_honoured(tmp_path):
 def test_validate_lists_every_problem_and_exits_1(tmp_path):
     p = ProjectBuilder(tmp_path / "proj")
     p.step("MakeData", MAKE_DATA, outputs=["data"])
-    p.step("Transform", COPY, inputs={"data": True, "lookup": True}, outputs=["table"])
+    # lookup's type accepts no output of MakeData, so production cannot wire it (otherwise its builder
+    # fallback would feed it 'data' too, wiring.md section 7)
+    p.step("Transform", COPY, inputs={"data": True, "lookup": True}, outputs=["table"],
+           dependencies={"data": {}, "lookup": {"type": "hyperparameters"}})
     p.step("Other", COPY, inputs={"data": True, "extra": True}, outputs=["other"])
     # p: one unwired input; q: two missing local sources; r: fine
     p.pipeline("p", ["MakeData", "Transform"], [("MakeData", "Transform")])

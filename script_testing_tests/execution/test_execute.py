@@ -158,8 +158,13 @@ def test_missing_script_makes_a_data_node_and_a_pasteable_source_line(tmp_path, 
 def test_unwired_required_inputs_are_all_listed_before_anything_runs(tmp_path, pool):
     p = ProjectBuilder(tmp_path / "proj")
     p.step("MakeData", MAKE_DATA, outputs=["data"])
-    p.step("Transform", COPY, inputs={"data": True, "lookup": True}, outputs=["table"])
-    p.step("Consume", COPY, inputs={"table": True, "threshold": True, "notes": False}, outputs=["result"])
+    # lookup and threshold accept no upstream output's type, so production cannot wire them (otherwise
+    # its builder fallback would feed them the output already bound to data/table, wiring.md section 7)
+    gated = {"type": "hyperparameters"}
+    p.step("Transform", COPY, inputs={"data": True, "lookup": True}, outputs=["table"],
+           dependencies={"data": {}, "lookup": gated})
+    p.step("Consume", COPY, inputs={"table": True, "threshold": True, "notes": False}, outputs=["result"],
+           dependencies={"table": {}, "threshold": gated, "notes": {"required": False}})
     p.pipeline("p", ["MakeData", "Transform", "Consume"], [("MakeData", "Transform"), ("Transform", "Consume")])
     root = p.write()
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import json
+
 import pytest
 import yaml
 
@@ -44,7 +46,7 @@ def _wire(project, resolved, **pipeline):
     return wire_pipeline("p", dag, nodes, config, list(project.config.data_profiles))
 
 
-# --------------------------------------------------------------------------- the sample DAG
+# --------------------------------------------------------------------------- the sample DAG (real interfaces)
 
 
 def test_roles_of_sample_nodes(plan):
@@ -53,92 +55,133 @@ def test_roles_of_sample_nodes(plan):
         "CradleDataLoading_calibration": "data", "TabularPreprocessing_calibration": "script"}
 
 
-def test_exact_name_wires_data(plan):
+def test_exact_name_wires_data(plan, resolved):
     w = plan.wiring.inputs[P]["DATA"]
-    assert (w.kind, w.upstream, w.output, w.required) == ("edge", C, "DATA", True)
-    assert "exact name" in w.reason
-    assert w.score == pytest.approx(1.15)
-    assert w.reason.startswith("score 1.15")
+    assert (w.kind, w.upstream, w.output, w.required, w.via) == ("edge", C, "DATA", True, "assembler")
+    # 0.4 + 0.2 + 0.25 + 0.05 + 0.1 + keywords, capped at 1.0 (wiring.md section 3)
+    assert w.score == 1.0
+    assert w.reason.startswith("score 1.00: type processing_output=processing_output +0.4, data type +0.2, "
+                               "name ~ DATA 1.00, exact name +0.05, listed in compatible_sources +0.1, keywords ")
+    assert w.note is None
 
 
 def test_signature_wires_to_signature(plan):
     w = plan.wiring.inputs[P]["SIGNATURE"]
     assert (w.kind, w.upstream, w.output) == ("edge", C, "SIGNATURE")
     assert w.required is False
-    assert "exact name" in w.reason and "keywords" in w.reason
+    assert "exact name +0.05" in w.reason and "keywords" in w.reason
 
 
-def test_metadata_is_not_wired_to_data_secondary(plan, resolved):
+def test_production_feeds_metadata_to_data_secondary(plan, resolved):
+    """Same type and data type make any output a candidate: production feeds METADATA to DATA_SECONDARY,
+    and the wire says it is an output of a different name."""
     w = plan.wiring.inputs[P]["DATA_SECONDARY"]
-    assert w.kind == "unprovided" and not w.provided and w.required is False
+    assert (w.kind, w.upstream, w.output, w.required) == ("edge", C, "METADATA", False)
+    assert "different name ('METADATA')" in w.note
     _, nodes = resolved
     cand = score_output(nodes[P].interface, "DATA_SECONDARY", nodes[C], "METADATA")
-    assert cand.score == pytest.approx(0.35)
-    assert cand.score <= MATCH_THRESHOLD
-    # METADATA feeds no input anywhere
-    assert not any(w.output == "METADATA" for wires in plan.wiring.inputs.values() for w in wires.values())
+    assert cand.score == w.score and cand.score > MATCH_THRESHOLD
+    assert plan.wiring.data_outputs[C]["METADATA"] is not None  # so it needs (and has) a source
 
 
 def test_processed_data_feeds_input_path_via_alias(plan):
     w = plan.wiring.inputs[X]["input_path"]
-    assert (w.kind, w.upstream, w.output) == ("edge", P, "processed_data")
-    assert "alias 'input_path'" in w.reason
-    assert "TabularPreprocessing in compatible_sources" in w.reason
-    assert w.score == pytest.approx(1.025)
-    # optional inputs with nothing to feed them are left out, not errors
-    assert plan.wiring.inputs[X]["hyperparameters_s3_uri"].kind == "unprovided"
-    assert plan.wiring.inputs[X]["model_artifacts_input"].kind == "unprovided"
+    assert (w.kind, w.upstream, w.output, w.via) == ("edge", P, "processed_data", "assembler")
+    assert "type processing_output accepted by training_data +0.2" in w.reason
+    assert "name ~ alias input_path 1.00, exact alias +0.05" in w.reason
+    assert "listed in compatible_sources +0.1" in w.reason
+    assert w.note is None  # input_path is an alias of processed_data
+    # hyperparameters (a type gate) has no candidate: optional, so left out, not an error
+    h = plan.wiring.inputs[X]["hyperparameters_s3_uri"]
+    assert h.kind == "unwired" and not h.provided and "no predecessor output scores above 0.5" in h.reason
+
+
+def test_builder_fallback_feeds_processed_data_to_model_artifacts_input_too(plan):
+    """Pass B (wiring.md section 7): production's built pipeline feeds the output pass A bound to input_path
+    to the optional model_artifacts_input too; the wire and a warning say so."""
+    w = plan.wiring.inputs[X]["model_artifacts_input"]
+    assert (w.kind, w.upstream, w.output, w.via) == ("edge", P, "processed_data", "builder_fallback")
+    assert "builder fallback" in w.note and f"{X}.input_path" in w.note
+    assert "TabularPreprocessing not in compatible_sources -0.1" in w.reason
+    warnings = [p for p in plan.wiring.warnings if p.where == f"{X}.model_artifacts_input"]
+    assert len(warnings) == 1 and warnings[0].category == "fallback"
+    assert f"already bound to {X}.input_path" in warnings[0].message
+    assert any("builders' fallback" in x for x in plan.nodes[X].warnings)  # surfaced to validate and run
 
 
 def test_calibration_branch_is_wired_independently(plan):
-    w = plan.wiring.inputs["TabularPreprocessing_calibration"]["DATA"]
-    assert (w.upstream, w.output) == ("CradleDataLoading_calibration", "DATA")
-    assert all(w.upstream != C for w in plan.wiring.inputs["TabularPreprocessing_calibration"].values())
+    wires = plan.wiring.inputs["TabularPreprocessing_calibration"]
+    assert (wires["DATA"].upstream, wires["DATA"].output) == ("CradleDataLoading_calibration", "DATA")
+    assert all(w.upstream != C for w in wires.values())
 
 
 def test_report_lines_say_why(plan):
     lines = plan.wiring.report_lines()
     text = "\n".join(lines)
     data_line = next(line for line in lines if line.startswith(f"{P}.DATA <- "))
-    assert data_line.startswith(f"{P}.DATA <- {C}.DATA  [score 1.15: exact name; ")
-    assert "CradleDataLoading in compatible_sources" in data_line
-    assert "type processing_output" in data_line
+    assert data_line.startswith(f"{P}.DATA <- {C}.DATA  [score 1.00: type processing_output=processing_output")
     alias_line = next(line for line in lines if line.startswith(f"{X}.input_path <- "))
-    assert f"<- {P}.processed_data  [score 1.02" in alias_line and "alias 'input_path'" in alias_line
+    assert f"<- {P}.processed_data  [score 0.8" in alias_line and "alias input_path" in alias_line
     assert f"{X}.hyperparameters_s3_uri <- nothing (optional, left out)" in text
+    assert f"{X}.model_artifacts_input <- {P}.processed_data" in text and "note: production's builder fallback" in text
     assert f"{C}.DATA (no script) <- synthetic: tabular_binary (csv)" in text
-    assert f"{C}.METADATA (no script) <- no source configured" in text
+    assert f"{C}.METADATA (no script) <- json literal -> metadata.json" in text
 
 
 def test_edges_of_the_wiring(plan):
     ids = {e.id for e in plan.wiring.edges}
-    assert ids == {f"{C}.DATA->{P}.DATA", f"{C}.SIGNATURE->{P}.SIGNATURE", f"{P}.processed_data->{X}.input_path",
-                   "CradleDataLoading_calibration.DATA->TabularPreprocessing_calibration.DATA",
-                   "CradleDataLoading_calibration.SIGNATURE->TabularPreprocessing_calibration.SIGNATURE"}
+    cal_c, cal_p = "CradleDataLoading_calibration", "TabularPreprocessing_calibration"
+    assert ids == {f"{C}.DATA->{P}.DATA", f"{C}.SIGNATURE->{P}.SIGNATURE", f"{C}.METADATA->{P}.DATA_SECONDARY",
+                   f"{P}.processed_data->{X}.input_path", f"{P}.processed_data->{X}.model_artifacts_input",
+                   f"{cal_c}.DATA->{cal_p}.DATA", f"{cal_c}.SIGNATURE->{cal_p}.SIGNATURE",
+                   f"{cal_c}.METADATA->{cal_p}.DATA_SECONDARY"}
     assert plan.wiring.upstream_nodes(P) == [C]
-    assert [w.node for w in plan.consumers_of(P, "processed_data")] == [X]
+    assert [w.input for w in plan.consumers_of(P, "processed_data")] == ["input_path", "model_artifacts_input"]
+
+
+def test_json_view_of_every_wire(tmp_path):
+    plan = plan_for(sample_project(tmp_path / "proj", {"sources": {f"{P}.SIGNATURE": {"local": "sig"}},
+                                                       "bindings": {f"{X}.model_artifacts_input": f"{P}.processed_data"}}))
+    view = plan.wiring.as_json()
+    json.dumps(view)  # plain data
+    assert len(view) == sum(len(r.interface.input_names) for r in (plan.nodes[n].resolved for n in plan.nodes)
+                            if r.has_script)
+    by = {(v["to"], v["input"]): v for v in view}
+    for v in view:
+        assert {"to", "input", "from", "output", "kind", "score", "reason"} <= set(v)
+        assert v["kind"] in ("edge", "binding", "source", "unwired") and isinstance(v["reason"], str)
+    edge = by[(P, "DATA")]
+    assert (edge["from"], edge["output"], edge["kind"]) == (C, "DATA", "edge") and edge["score"] == 1.0
+    src = by[(P, "SIGNATURE")]
+    assert (src["kind"], src["from"], src["score"], src["replaces"]) == ("source", None, None, f"{C}.SIGNATURE")
+    b = by[(X, "model_artifacts_input")]
+    assert (b["kind"], b["from"], b["output"], b["reason"]) == ("binding", P, "processed_data", "explicit binding")
+    assert b["replaces"] is None and isinstance(b["score"], float)   # agrees with production; scored on its edge
+    u = by[(X, "hyperparameters_s3_uri")]
+    assert (u["kind"], u["from"], u["output"], u["score"]) == ("unwired", None, None, None)
 
 
 # --------------------------------------------------------------------------- bindings and sources
 
 
 def test_binding_overrides_edge_match(tmp_path):
-    project = sample_project(tmp_path / "proj", {
-        "bindings": {f"{P}.DATA": f"{C}.METADATA"},
-        "sources": {f"{C}.METADATA": {"json": {}, "file": "metadata.json"}}})
+    project = sample_project(tmp_path / "proj", {"bindings": {f"{P}.DATA": f"{C}.SIGNATURE"}})
     plan = plan_for(project)
     w = plan.wiring.inputs[P]["DATA"]
-    assert (w.kind, w.upstream, w.output) == ("binding", C, "METADATA")
+    assert (w.kind, w.upstream, w.output) == ("binding", C, "SIGNATURE")
     assert w.reason == "explicit binding"
     assert w.overridden == f"{C}.DATA"
-    assert f"{P}.DATA <- {C}.METADATA  [explicit binding] (replaces edge match {C}.DATA)" in \
+    assert f"{P}.DATA <- {C}.SIGNATURE  [explicit binding] (replaces edge match {C}.DATA)" in \
         plan.wiring.report_lines()
+    warn = [p for p in plan.wiring.warnings if p.where == f"{P}.DATA"]
+    assert len(warn) == 1 and f"production wires {C}.DATA" in warn[0].message
 
 
 def test_binding_that_agrees_with_the_edge_replaces_nothing(tmp_path):
     plan = plan_for(sample_project(tmp_path / "proj", {"bindings": {f"{X}.input_path": f"{P}.processed_data"}}))
     w = plan.wiring.inputs[X]["input_path"]
     assert w.kind == "binding" and w.overridden is None
+    assert not [p for p in plan.wiring.warnings if p.where == f"{X}.input_path"]
 
 
 def test_binding_and_source_on_one_node(tmp_path):
@@ -147,21 +190,18 @@ def test_binding_and_source_on_one_node(tmp_path):
         "sources": {f"{P}.DATA": {"local": "data"}}}))
     wires = plan.wiring.inputs[P]
     assert (wires["DATA"].kind, wires["DATA"].source.local) == ("source", "data")
+    assert wires["DATA"].overridden == f"{C}.DATA"
     assert (wires["DATA_SECONDARY"].kind, wires["DATA_SECONDARY"].output) == ("binding", "DATA")
-    assert wires["DATA_SECONDARY"].overridden is None  # nothing scored above the threshold for it
+    assert wires["DATA_SECONDARY"].overridden == f"{C}.METADATA"   # what production feeds it
 
 
-def test_bound_output_feeds_a_consumer_at_most_once(tmp_path):
-    """A binding claims its output: automatic matching must not feed the same output to a second input
-    of the same consumer (README section 4), even when the automatically wired input is required."""
-    project = sample_project(tmp_path / "proj", {"bindings": {f"{P}.DATA_SECONDARY": f"{C}.DATA"}})
-    try:
-        plan = plan_for(project)
-    except WiringError as e:  # acceptable: DATA then has no data, and the message must say so
-        assert f"{P}.DATA:" in str(e)
-        return
-    fed = [(w.upstream, w.output) for w in plan.wiring.inputs[P].values() if w.upstream]
-    assert len(fed) == len(set(fed)), plan.wiring.report_lines()
+def test_a_binding_changes_nothing_else_of_production_wiring(tmp_path):
+    """Bindings are this project's extension laid over production's answer; they do not re-run it, so the
+    output production binds to DATA still feeds DATA."""
+    plan = plan_for(sample_project(tmp_path / "proj", {"bindings": {f"{P}.DATA_SECONDARY": f"{C}.DATA"}}))
+    wires = plan.wiring.inputs[P]
+    assert (wires["DATA"].kind, wires["DATA"].upstream, wires["DATA"].output) == ("edge", C, "DATA")
+    assert (wires["DATA_SECONDARY"].kind, wires["DATA_SECONDARY"].output) == ("binding", "DATA")
 
 
 def test_configured_source_wins_over_an_edge(tmp_path):
@@ -178,9 +218,10 @@ def test_configured_source_wins_over_an_edge(tmp_path):
 
 
 def test_source_over_an_edge_makes_the_upstream_output_unneeded(tmp_path):
-    srcs = {f"{P}.DATA": {"local": "x"}, f"{P}.SIGNATURE": {"local": "y"},
+    srcs = {f"{P}.DATA": {"local": "x"}, f"{P}.SIGNATURE": {"local": "y"}, f"{P}.DATA_SECONDARY": {"local": "z"},
             "CradleDataLoading_calibration.DATA": {"synthetic": "tabular_binary"},
-            "CradleDataLoading_calibration.SIGNATURE": {"signature": "tabular_binary"}}
+            "CradleDataLoading_calibration.SIGNATURE": {"signature": "tabular_binary"},
+            "CradleDataLoading_calibration.METADATA": {"json": {}}}
     plan = plan_for(sample_project(tmp_path / "proj", {"sources": srcs}, sources=False))
     assert plan.wiring.data_outputs[C] == {"SIGNATURE": None, "METADATA": None, "DATA": None}
 
@@ -202,7 +243,7 @@ def _standalone_project(tmp_path: Path, *, hyper_required: bool, profiles: bool 
     root = tmp_path / "proj"
     sample_project(root)
     xgb = yaml.safe_load((root / "steps" / "xgboost_training.step.yaml").read_text())
-    xgb["contract"]["inputs"]["hyperparameters_s3_uri"]["required"] = hyper_required
+    xgb["spec"]["dependencies"]["hyperparameters_s3_uri"]["required"] = hyper_required  # production's flag
     write_yaml(root / "steps" / "xgboost_training.step.yaml", xgb)
     write_json(root / "dags" / "alone.dag.json",
                {"dag": {"nodes": [X, "TabularPreprocessing_calibration"], "edges": []}})
@@ -259,24 +300,34 @@ def test_consumed_data_node_outputs_without_source_are_reported(tmp_path):
     with pytest.raises(WiringError) as e:
         plan_for(project)
     lines = [line.strip() for line in e.value.details.splitlines()]
-    assert lines == [
+    cal = "CradleDataLoading_calibration"
+    assert sorted(lines) == sorted([
         f"{C}.DATA: {{synthetic: tabular_binary, format: csv}}",
         f"{C}.SIGNATURE: {{signature: tabular_binary}}",
-        "CradleDataLoading_calibration.DATA: {synthetic: tabular_binary, format: csv}",
-        "CradleDataLoading_calibration.SIGNATURE: {signature: tabular_binary}",
-    ]
-    assert "METADATA" not in str(e.value)  # not consumed, so not needed
+        f"{C}.METADATA: {{synthetic: tabular_binary, format: csv}}",   # production feeds it to DATA_SECONDARY
+        f"{cal}.DATA: {{synthetic: tabular_binary, format: csv}}",
+        f"{cal}.SIGNATURE: {{signature: tabular_binary}}",
+        f"{cal}.METADATA: {{synthetic: tabular_binary, format: csv}}",
+    ])
 
 
 def test_config_keys_naming_unknown_nodes_or_ports_are_reported_at_once(project, resolved):
-    with pytest.raises(WiringError) as e:
-        _wire(project, resolved,
+    w = _wire(project, resolved,
               sources={"Ghost.DATA": {"local": "x"}, f"{P}.DAT": {"local": "x"},
                        f"{P}.processed_data": {"local": "x"}},
               bindings={f"{X}.input_pth": f"{P}.processed_data", f"{X}.input_path": f"{P}.nope",
                         f"{X}.model_artifacts_input": "Phantom.out"},
               expectations={"Nobody.x": {"min_rows": 1}, f"{X}.input_path": {"min_rows": 1}},
               nodes={"Nonexistent": {}, X: {}})
+    # wiring reports, never raises: every input is still wired or marked unwired
+    assert {n: list(ws) for n, ws in w.inputs.items()} == {
+        P: ["DATA", "DATA_SECONDARY", "SIGNATURE"], X: ["input_path", "hyperparameters_s3_uri", "model_artifacts_input"],
+        "TabularPreprocessing_calibration": ["DATA", "DATA_SECONDARY", "SIGNATURE"]}
+    assert w.inputs[X]["input_path"].kind == "edge"   # the broken binding is ignored
+    config_errors = [p for p in w.errors if p.category == "config"]
+    assert len(config_errors) == 8 and all(p.severity == "error" for p in config_errors)
+    with pytest.raises(WiringError) as e:
+        w.raise_for_errors()
     err = e.value
     assert str(err).startswith("script_testing.yaml: 8 problem(s) in the configuration of pipeline 'p'")
     d = err.details
@@ -292,20 +343,23 @@ def test_config_keys_naming_unknown_nodes_or_ports_are_reported_at_once(project,
 
 def test_binding_onto_a_script_less_node_is_reported(project, resolved):
     """A binding feeds an input of a node with a script; binding a data node's output would be silently ignored."""
-    with pytest.raises(WiringError) as e:
-        _wire(project, resolved, sources=_sample_sources(), bindings={f"{C}.METADATA": f"{P}.processed_data"})
-    assert f"bindings.{C}.METADATA" in str(e.value)
+    w = _wire(project, resolved, sources=_sample_sources(), bindings={f"{C}.METADATA": f"{P}.processed_data"})
+    assert [p.where for p in w.errors] == [f"pipelines.p.bindings.{C}.METADATA"]
+    with pytest.raises(WiringError, match=f"bindings.{C}.METADATA"):
+        w.raise_for_errors()
 
 
 def test_binding_a_node_to_itself_is_reported(project, resolved):
+    w = _wire(project, resolved, sources=_sample_sources(), bindings={f"{X}.model_artifacts_input": f"{X}.model_output"})
     with pytest.raises(WiringError, match="cannot feed itself"):
-        _wire(project, resolved, sources=_sample_sources(), bindings={f"{X}.model_artifacts_input": f"{X}.model_output"})
+        w.raise_for_errors()
 
 
 def test_expectations_may_name_outputs_of_scripts_and_data_nodes(project, resolved):
     w = _wire(project, resolved, sources=_sample_sources(),
               expectations={f"{P}.processed_data": {"min_rows": 1}, f"{C}.DATA": {"min_rows": 1}})
-    assert w.problems == []
+    assert w.errors == []
+    w.raise_for_errors()
 
 
 def _sample_sources():
@@ -313,7 +367,7 @@ def _sample_sources():
     return sample_sources()
 
 
-# --------------------------------------------------------------------------- scores
+# --------------------------------------------------------------------------- scores (wiring.md section 3)
 
 
 @pytest.fixture
@@ -327,10 +381,10 @@ def ifaces(tmp_path):
     write_yaml(ws / "cons.step.yaml", interface(
         "Cons", entry_point="cons.py", inputs={"trained_model": True, "features": False, "model": False,
                                                "stuff": False},
-        dependencies={"trained_model": {"type": "model_artifacts", "compatible_sources": ["Prod"],
+        dependencies={"trained_model": {"type": "model_artifacts", "compatible_sources": ["ProdStep"],
                                         "semantic_keywords": ["model"]},
                       "features": {"type": "training_data", "semantic_keywords": ["table", "features", "x"]},
-                      "stuff": {"type": "other", "compatible_sources": ["Prod"]}}))
+                      "stuff": {"type": "custom_property", "compatible_sources": ["Prod"]}}))
     write_script(ws / "prod.py")
     write_script(ws / "cons.py")
     cat = StepCatalog([ws])
@@ -338,22 +392,23 @@ def ifaces(tmp_path):
 
 
 @pytest.mark.parametrize("input_name,output,expected,signals", [
-    # alias 0.55 + compatible source 0.2 + 1 keyword of 2 needed 0.1 + same type 0.15
-    ("trained_model", "model", 1.0, ["alias 'trained_model'", "Prod in compatible_sources", "keywords model",
-                                     "type model_artifacts"]),
-    # name only: no dependency spec for 'model'
-    ("model", "model", 0.6, ["exact name"]),
-    # alias 0.55 + 2 keywords 0.2 + generic type 0.075
-    ("features", "table", 0.825, ["alias 'features'", "keywords features, table",
-                                  "type processing_output~training_data"]),
-    # compatible source alone is not a match
-    ("stuff", "blob", 0.2, ["Prod in compatible_sources"]),
-    ("features", "blob", 0.0, []),
+    # 0.4 + 0.2 (S3Uri by default) + 0.25 (alias) + 0.05 + 0.1 ('ProdStep' names Prod) + 0.05 -> capped at 1
+    ("trained_model", "model", 1.0, ["type model_artifacts=model_artifacts +0.4", "data type +0.2",
+                                     "name ~ alias trained_model 1.00", "exact alias +0.05",
+                                     "listed in compatible_sources +0.1", "keywords 1/1"]),
+    # not under spec.dependencies: production never wires it
+    ("model", "model", 0.0, ["not declared under spec (production never scores it)"]),
+    # accepted type 0.2 + 0.2 + 0.25 + 0.05 + 1 of 3 keywords in 'table' (aliases are not searched)
+    ("features", "table", 0.2 + 0.2 + 0.25 + 0.05 + 0.05 / 3,
+     ["type processing_output accepted by training_data +0.2", "data type +0.2", "name ~ alias features 1.00",
+      "exact alias +0.05", "keywords 1/3"]),
+    # a type gate: nothing else counts
+    ("stuff", "blob", 0.0, ["type processing_output is not accepted by custom_property: no match"]),
 ])
 def test_score_output_numbers(ifaces, input_name, output, expected, signals):
     cons, prod = ifaces
     cand = score_output(cons.interface, input_name, prod, output)
-    assert cand.score == pytest.approx(expected)
+    assert cand.score == pytest.approx(expected, abs=1e-12)
     assert cand.signals == signals
     assert (cand.upstream, cand.output) == ("Prod", output)
 
@@ -361,43 +416,53 @@ def test_score_output_numbers(ifaces, input_name, output, expected, signals):
 def test_sample_scores(resolved):
     _, nodes = resolved
     tp, cradle, xgb = nodes[P], nodes[C], nodes[X]
-    assert score_output(tp.interface, "DATA", cradle, "DATA").score == pytest.approx(1.15)
-    assert score_output(tp.interface, "SIGNATURE", cradle, "METADATA").score == pytest.approx(0.45)
-    assert score_output(tp.interface, "DATA_SECONDARY", cradle, "DATA").score == pytest.approx(0.45)
-    assert score_output(xgb.interface, "hyperparameters_s3_uri", tp, "processed_data").score == \
-        pytest.approx(0.075)
-    # below the threshold, nothing is wired even with a single candidate
-    assert score_output(tp.interface, "SIGNATURE", cradle, "METADATA").score <= MATCH_THRESHOLD
+    assert score_output(tp.interface, "DATA", cradle, "DATA").score == 1.0   # capped
+    # hyperparameters accept only hyperparameters or custom_property outputs
+    assert score_output(xgb.interface, "hyperparameters_s3_uri", tp, "processed_data").score == 0.0
 
 
-def test_required_inputs_get_first_pick(tmp_path):
-    """Both inputs match the single output; the required one is listed last but served first."""
+def _two_step_ws(tmp_path, up_outputs: dict, down_deps: dict, *, extra_up: dict | None = None):
     ws = tmp_path / "ws"
-    write_yaml(ws / "a.step.yaml", interface("Up", entry_point="up.py", outputs={"rows": None},
-                                             spec_outputs={"rows": {"aliases": ["main", "extra"]}}))
-    write_yaml(ws / "b.step.yaml", interface("Down", entry_point="down.py", inputs={"extra": False, "main": True}))
+    write_yaml(ws / "a.step.yaml", interface("Up", entry_point="up.py", outputs={o: None for o in up_outputs},
+                                             spec_outputs=up_outputs))
+    if extra_up is not None:
+        write_yaml(ws / "c.step.yaml", interface("Other", entry_point="o.py", outputs={o: None for o in extra_up},
+                                                 spec_outputs=extra_up))
+        write_script(ws / "o.py")
+    write_yaml(ws / "b.step.yaml", interface(
+        "Down", entry_point="down.py",
+        inputs={d: bool(spec.get("required", True)) for d, spec in down_deps.items()}, dependencies=down_deps))
     write_script(ws / "up.py")
     write_script(ws / "down.py")
+    return ws
+
+
+def test_required_inputs_get_first_pick_and_the_builder_fallback_feeds_the_rest(tmp_path):
+    """Both inputs match the single output; the required one, declared last, is bound by pass A; pass B
+    then feeds the same output to the optional one (production's built pipeline) and says so."""
+    ws = _two_step_ws(tmp_path, {"rows": {"aliases": ["main", "extra"]}},
+                      {"extra": {"required": False}, "main": {"required": True}})
     nodes = StepCatalog([ws]).resolve_all(["Up", "Down"])
-    dag = PipelineDag(["Up", "Down"], [("Up", "Down")])
-    w = wire_pipeline("p", dag, nodes, PipelineConfig(dag="d"))
-    assert w.inputs["Down"]["main"].kind == "edge"
-    assert w.inputs["Down"]["extra"].kind == "unprovided"  # the output feeds a consumer at most once
+    w = wire_pipeline("p", PipelineDag(["Up", "Down"], [("Up", "Down")]), nodes, PipelineConfig(dag="d"))
+    main, extra = w.inputs["Down"]["main"], w.inputs["Down"]["extra"]
+    assert (main.kind, main.via, main.output) == ("edge", "assembler", "rows")
+    assert (extra.kind, extra.via, extra.output) == ("edge", "builder_fallback", "rows")
+    assert "Down.main" in extra.note
+    assert [p.where for p in w.warnings] == ["Down.extra"]
     assert list(w.inputs["Down"]) == ["extra", "main"]  # reported in the interface's order
 
 
-def test_best_of_several_predecessors_wins(tmp_path):
-    ws = tmp_path / "ws"
-    write_yaml(ws / "a.step.yaml", interface("Weak", entry_point="w.py", outputs={"x": None},
-                                             spec_outputs={"x": {"aliases": ["data"]}}))
-    write_yaml(ws / "b.step.yaml", interface("Strong", entry_point="s.py", outputs={"data": None}))
-    write_yaml(ws / "c.step.yaml", interface("Down", entry_point="d.py", inputs={"data": True}))
-    for s in ("w.py", "s.py", "d.py"):
-        write_script(ws / s)
+@pytest.mark.parametrize("keywords,winner", [([], "Weak"), (["data"], "Strong")])
+def test_best_of_several_predecessors_wins_ties_go_to_the_earlier_edge(tmp_path, keywords, winner):
+    ws = _two_step_ws(tmp_path, {"x": {"aliases": ["data"]}}, {"data": {"semantic_keywords": keywords}},
+                      extra_up={"data": {}})
+    for f, t in (("a.step.yaml", "Weak"), ("c.step.yaml", "Strong")):
+        (ws / f).write_text((ws / f).read_text().replace("step_type: Up", f"step_type: {t}")
+                            .replace("step_type: Other", f"step_type: {t}"))
     nodes = StepCatalog([ws]).resolve_all(["Weak", "Strong", "Down"])
     dag = PipelineDag(["Weak", "Strong", "Down"], [("Weak", "Down"), ("Strong", "Down")])
     w = wire_pipeline("p", dag, nodes, PipelineConfig(dag="d"))
-    assert (w.inputs["Down"]["data"].upstream, w.inputs["Down"]["data"].output) == ("Strong", "data")
+    assert (w.inputs["Down"]["data"].upstream, w.inputs["Down"]["data"].via) == (winner, "assembler")
 
 
 def test_no_wiring_without_an_edge(resolved, project):
@@ -405,6 +470,78 @@ def test_no_wiring_without_an_edge(resolved, project):
     dag, nodes = resolved
     srcs = {k: v for k, v in _sample_sources().items() if "calibration" not in k}
     config = PipelineConfig.model_validate({"dag": "d", "sources": srcs})
+    w = wire_pipeline("p", dag, nodes, config, ["tabular_binary"])
     with pytest.raises(WiringError) as e:
-        wire_pipeline("p", dag, nodes, config, ["tabular_binary"])
+        w.raise_for_errors()
     assert "CradleDataLoading_calibration.DATA" in e.value.details
+
+
+# --------------------------------------------------------------------------- advice (issue 12)
+
+
+def _gap_ws(tmp_path):
+    """Down.train_rows should be fed by the edge Up -> Down, but no output of Up is a candidate:
+    data type mismatch and a compatible_sources list without Up keep every score at or below 0.5."""
+    return _two_step_ws(
+        tmp_path, {"rows": {}, "stats": {"data_type": "String"}, "model": {"type": "model_artifacts"}},
+        {"train_rows": {"data_type": "Boolean", "compatible_sources": ["Elsewhere"]},
+         "lonely": {"required": True, "type": "hyperparameters"}})
+
+
+def test_required_input_an_edge_should_feed_names_outputs_scores_and_the_fixing_lines(tmp_path):
+    ws = _gap_ws(tmp_path)
+    nodes = StepCatalog([ws]).resolve_all(["Up", "Down"])
+    dag = PipelineDag(["Up", "Down"], [("Up", "Down")])
+    w = wire_pipeline("p", dag, nodes, PipelineConfig(dag="d"), ["tabular_binary"])
+    assert w.inputs["Down"]["train_rows"].kind == "unwired"
+    problem = next(p for p in w.errors if p.where == "Down.train_rows")
+    scores = {o: score_output(nodes["Down"].interface, "train_rows", nodes["Up"], o).score
+              for o in ("rows", "stats", "model")}
+    assert all(s <= MATCH_THRESHOLD for s in scores.values())
+    msg = problem.message
+    for o, s in scores.items():          # every output of the predecessor, with its score
+        assert f"Up.{o} {s:.2f}" in msg
+    assert "the nearest name is Up.rows" in msg
+    assert "add under pipelines.p.bindings: `Down.train_rows: Up.rows`" in msg
+    assert "spec.outputs.rows" in msg and "`aliases: [train_rows]`" in msg
+    assert problem.suggestion is None and "sources" not in msg   # an edge should feed it: no sources line
+    with pytest.raises(WiringError) as e:
+        w.raise_for_errors()
+    assert "Down.train_rows: Up.rows" in e.value.details
+
+
+def test_the_suggested_alias_makes_production_wire_it(tmp_path):
+    ws = _gap_ws(tmp_path)
+    doc = yaml.safe_load((ws / "a.step.yaml").read_text())
+    doc["spec"]["outputs"]["rows"]["aliases"] = ["train_rows"]
+    write_yaml(ws / "a.step.yaml", doc)
+    nodes = StepCatalog([ws]).resolve_all(["Up", "Down"])
+    w = wire_pipeline("p", PipelineDag(["Up", "Down"], [("Up", "Down")]), nodes, PipelineConfig(dag="d"))
+    wire = w.inputs["Down"]["train_rows"]
+    assert (wire.kind, wire.upstream, wire.output) == ("edge", "Up", "rows") and wire.score > MATCH_THRESHOLD
+
+
+def test_a_binding_line_from_the_advice_is_accepted_with_a_warning(tmp_path):
+    ws = _gap_ws(tmp_path)
+    nodes = StepCatalog([ws]).resolve_all(["Up", "Down"])
+    config = PipelineConfig.model_validate({"dag": "d", "bindings": {"Down.train_rows": "Up.rows"},
+                                            "sources": {"Down.lonely": {"json": {}}}})
+    w = wire_pipeline("p", PipelineDag(["Up", "Down"], [("Up", "Down")]), nodes, config)
+    assert w.errors == []
+    assert w.inputs["Down"]["train_rows"].kind == "binding"
+    assert any(p.where == "Down.train_rows" and "production wires nothing" in p.message for p in w.warnings)
+
+
+def test_sources_line_only_for_inputs_no_edge_reaches(tmp_path):
+    """Mixed: an input an edge should feed gets the bindings/aliases advice; an input of a node with no
+    incoming edge gets a pasteable sources line."""
+    ws = _gap_ws(tmp_path)
+    nodes = StepCatalog([ws]).resolve_all(["Up", "Down"])
+    w = wire_pipeline("p", PipelineDag(["Up", "Down"], []), nodes, PipelineConfig(dag="d"), ["tabular_binary"])
+    unwired = {p.where: p for p in w.errors}
+    assert unwired["Down.train_rows"].suggestion == "Down.train_rows: {synthetic: tabular_binary, format: csv}"
+    assert "bindings" not in unwired["Down.train_rows"].message
+    w2 = wire_pipeline("p", PipelineDag(["Up", "Down"], [("Up", "Down")]), nodes, PipelineConfig(dag="d"),
+                       ["tabular_binary"])
+    lonely = next(p for p in w2.errors if p.where == "Down.lonely")   # a type gate: an alias cannot fix it
+    assert "not enough" in lonely.message and "type" in lonely.message and lonely.suggestion is None
