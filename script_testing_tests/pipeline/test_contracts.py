@@ -508,9 +508,6 @@ def test_team_repo_analysis_follows_the_package():
     assert all(not x.required for x in u.uses if x.key == "SIGNATURE")
 
 
-@pytest.mark.xfail(strict=True, raises=ConfigError,
-                   reason="the loader rejects a variant's own `step_type: X_Training`; contracts.interface_for "
-                          "tolerates it. Remove this xfail when formats.step_interface accepts it.")
 def test_loader_accepts_variants_with_their_own_step_type():
     StepCatalog([TEAM_REPO]).resolve("TabularPreprocessing_training")
 
