@@ -60,8 +60,10 @@ class ImportPhaseError(Exception):
         self.original = original
 
 
-def run_job(job: dict[str, Any], close_fds: list[int], result_fd: int) -> None:
-    """Run one job in this (freshly forked) process and exit; never returns."""
+def run_job(job: dict[str, Any], close_fds: list[int], result_fd: int, nonce: str = "") -> None:
+    """Run one job in this (freshly forked) process and exit; never returns.
+
+    ``nonce`` goes into the outcome so the zygote can tell ours from bytes a script wrote."""
     code = 0
     me = os.getpid()
     try:
@@ -74,6 +76,7 @@ def run_job(job: dict[str, Any], close_fds: list[int], result_fd: int) -> None:
         outcome["readonly"] = readonly
         _flush_std_streams()
         outcome["descendants_killed"] = procs.kill_and_reap_descendants()
+        outcome["nonce"] = nonce
         _report(result_fd, outcome)
     except BaseException:  # our own failure: leave a trace for the zygote's stderr
         code = 70
@@ -346,7 +349,7 @@ class AccessNamespace(argparse.Namespace):
         object.__getattribute__(self, "_st_set").clear()
 
     def __getattribute__(self, name: str) -> Any:
-        if not name.startswith("_"):
+        if not name.startswith("_") and not hasattr(AccessNamespace, name):
             object.__getattribute__(self, "_st_read").add(name)
         elif name == "__dict__":  # vars(job_args): every argument
             object.__getattribute__(self, "_st_read").update(
@@ -570,20 +573,18 @@ _LIBRARY_DIRS = tuple({os.path.realpath(p) + os.sep for p in (
 
 
 def _location(error: BaseException, script_path: str, user_roots: list[str]) -> str | None:
-    """``file.py:line`` of the innermost frame in the user's code: the script itself, else
-    another file of the user's (its folder, package root, sys_path; not installed libraries)."""
-    in_script = in_user = None
-    for frame in traceback.extract_tb(error.__traceback__):
-        real = _real(frame.filename)
-        if real == script_path:
-            in_script = f"{Path(frame.filename).name}:{frame.lineno}"
-        elif real and _is_user_file(real, user_roots):
-            in_user = f"{Path(frame.filename).name}:{frame.lineno}"
+    """``file.py:line`` of the innermost frame in the user's code: the script itself or another
+    file of the user's (its folder, package root, sys_path; not installed libraries)."""
     if isinstance(error, SyntaxError) and error.filename:
         real = _real(error.filename)
         if real == script_path or (real and _is_user_file(real, user_roots)):
             return f"{Path(error.filename).name}:{error.lineno}"
-    return in_user if in_user and not in_script else in_script or in_user
+    found = None
+    for frame in traceback.extract_tb(error.__traceback__):
+        real = _real(frame.filename)
+        if real == script_path or (real and _is_user_file(real, user_roots)):
+            found = f"{Path(frame.filename).name}:{frame.lineno}"
+    return found
 
 
 def _is_user_file(real: str, user_roots: list[str]) -> bool:

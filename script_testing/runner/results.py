@@ -63,6 +63,12 @@ def _build(job: ScriptJob, response: dict[str, Any], skipped: dict[str, str]) ->
         result.status, result.kind = "failed", "signal"
         result.error = _with_stderr(_signal_sentence(node, result.signal, job)
                                     + _skipped_hint(job, skipped), result)
+    elif response.get("exit_code") == 0 and response.get("reported_then_died"):
+        result.status, result.kind, result.exit_code = "failed", "exit", 0
+        result.error = _with_stderr(
+            f"{node}: the process running {script} exited without a valid report from the "
+            "runner (something other than the runner wrote to its result channel), so the run "
+            "is not trusted; see stderr.log.", result)
     else:
         # No outcome from the child: main() never returned normally, whatever the exit code.
         result.status, result.kind = "failed", "exit"

@@ -33,6 +33,7 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import secrets
 import selectors
 import shutil
 import signal
@@ -57,6 +58,7 @@ class _Running:
     started: float
     deadline: float
     job: dict[str, Any]
+    nonce: str
     timed_out: bool = False
     data: bytearray = field(default_factory=bytearray)
 
@@ -124,6 +126,7 @@ class Zygote:
                           *(r.pidfd for r in self.running.values()),
                           *(r.result_fd for r in self.running.values())]
         started = time.monotonic()
+        nonce = secrets.token_hex(16)
         try:
             pid = os.fork()
         except OSError:
@@ -131,7 +134,7 @@ class Zygote:
             os.close(write_fd)
             raise
         if pid == 0:  # pragma: no cover - runs in the child, which never returns
-            child_module.run_job(job, close_in_child, write_fd)
+            child_module.run_job(job, close_in_child, write_fd, nonce)
         os.close(write_fd)
         try:
             pidfd = os.pidfd_open(pid)
@@ -142,7 +145,7 @@ class Zygote:
             raise
         os.set_blocking(read_fd, False)
         timeout = float(job.get("timeout_s") or 3600)
-        run = _Running(request_id, pid, pidfd, read_fd, started, started + timeout, job)
+        run = _Running(request_id, pid, pidfd, read_fd, started, started + timeout, job, nonce)
         self.running[pidfd] = run
         self.by_result_fd[read_fd] = run
         self.selector.register(pidfd, selectors.EVENT_READ, "child")
@@ -197,7 +200,8 @@ class Zygote:
         exit_code = os.WEXITSTATUS(status) if os.WIFEXITED(status) else None
         signum = os.WTERMSIG(status) if os.WIFSIGNALED(status) else None
         # An outcome counts only from a child that then ended the way run_job ends it.
-        child = _parse_outcome(run.data) if exit_code == 0 and not run.timed_out else None
+        child = (_parse_outcome(run.data, run.nonce)
+                 if exit_code == 0 and not run.timed_out else None)
         self._send({
             "id": run.request_id,
             "pid": run.pid,
@@ -240,12 +244,16 @@ class Zygote:
             pass  # the parent went away; stdin EOF will end the loop
 
 
-def _parse_outcome(data: bytes) -> dict[str, Any] | None:
+def _parse_outcome(data: bytes, nonce: str) -> dict[str, Any] | None:
+    """The child's outcome: the last line, carrying this job's nonce (else ``None``)."""
+    lines = bytes(data).strip().splitlines()
     try:
-        outcome = json.loads(bytes(data))
+        outcome = json.loads(lines[-1]) if lines else None
     except ValueError:
         return None
-    return outcome if isinstance(outcome, dict) else None
+    if not isinstance(outcome, dict) or outcome.pop("nonce", None) != nonce or len(lines) > 1:
+        return None
+    return outcome
 
 
 def _clean_work_dir(job: dict[str, Any]) -> None:
