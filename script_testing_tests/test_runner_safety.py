@@ -387,7 +387,7 @@ def _bare_venv(tmp_path: Path) -> Path:
 def test_the_worker_runs_in_a_bare_venv_with_only_the_standard_library(tmp_path):
     python = _bare_venv(tmp_path)
     script = write_script(tmp_path, """
-        import sys
+        import os, sys
         def main(input_paths, output_paths, environ_vars, job_args):
             try:
                 import pandas
@@ -396,15 +396,17 @@ def test_the_worker_runs_in_a_bare_venv_with_only_the_standard_library(tmp_path)
                 has_pandas = False
             third_party = sorted(m for m in sys.modules
                                  if m.split(".")[0] in ("psutil", "pydantic", "yaml", "dagster"))
-            return sys.executable, has_pandas, third_party
+            repo = any(os.path.isdir(os.path.join(p, "script_testing_tests")) for p in sys.path)
+            return sys.executable, has_pandas, third_party, repo
     """)
     with WorkerPool() as own_pool:
         result = own_pool.run(make_job(tmp_path, script, python=str(python)))
         ours = own_pool.run(make_job(tmp_path, script))
         assert own_pool.worker_pid_for(str(python)) != own_pool.worker_pid
     assert result.passed, result.error
-    executable, has_pandas, third_party = eval(result.return_value)
+    executable, has_pandas, third_party, repo_on_path = eval(result.return_value)
     assert executable == str(python) and not has_pandas and third_party == []
+    assert not repo_on_path  # only the worker package is shared, not the tool's installation
     assert ours.passed and eval(ours.return_value)[1] is True
 
 

@@ -483,9 +483,8 @@ def _check_signature(main: Callable[..., Any], kwargs: dict[str, Any]) -> None:
         if param.default is param.empty and param.name not in kwargs:
             raise BadSignature(
                 f"main() has a required parameter '{param.name}' besides the four standard ones, "
-                "but production passes only those four; give it a default value"
-                + (" or set it in the node's main_kwargs" if param.kind == param.KEYWORD_ONLY
-                   or param in positional else ""))
+                "but production passes only those four; give it a default value or set it in "
+                "the node's main_kwargs")
     try:
         signature.bind(None, None, None, None, **kwargs)
     except TypeError as error:

@@ -33,7 +33,25 @@ from .redaction import Redactor, scrub_environ
 from .results import build_result, redact_result, tail, worker_error_result
 from .zygote import BOOTSTRAP, DEFAULT_PREIMPORT_TIMEOUT_S
 
-_PACKAGE_PARENT = str(Path(__file__).resolve().parents[2])
+_PACKAGE_DIR = Path(__file__).resolve().parents[1]  # script_testing/
+_WORKER_PATH_ROOT = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / \
+    "script_testing" / "worker_path"
+
+
+def _worker_path() -> str:
+    """A folder holding only a link to this ``script_testing`` package, for the worker's
+    sys.path: the scripts' interpreter gets our (standard-library-only) worker code and nothing
+    else from the tool's installation (not its site-packages, not the repository around it)."""
+    import hashlib
+    folder = _WORKER_PATH_ROOT / hashlib.sha256(str(_PACKAGE_DIR).encode()).hexdigest()[:16]
+    link = folder / "script_testing"
+    if not link.is_symlink() or link.resolve() != _PACKAGE_DIR:
+        folder.mkdir(parents=True, exist_ok=True)
+        tmp = folder / f".link-{os.getpid()}-{threading.get_ident()}"
+        tmp.unlink(missing_ok=True)
+        tmp.symlink_to(_PACKAGE_DIR, target_is_directory=True)
+        os.replace(tmp, link)
+    return str(folder)
 _WATCHDOG_INTERVAL_S = 0.5
 
 
@@ -67,7 +85,7 @@ class _Worker:
             env.pop("PYTHONPATH", None)
         with open(self.stderr_path, "ab") as stderr:
             self.proc = subprocess.Popen(
-                [python, "-c", BOOTSTRAP, _PACKAGE_PARENT,
+                [python, "-c", BOOTSTRAP, _worker_path(),
                  "--preimport-timeout", str(preimport_timeout_s), *preimport],
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr, env=env,
                 close_fds=True, cwd="/")
