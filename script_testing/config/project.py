@@ -124,13 +124,30 @@ class SourceSpec(_Model):
         return f"{k}: {value}{extra}"
 
 
+class EnvironmentSpec(_Model):
+    """The scripts' own Python: ``python`` (an interpreter) and/or ``requirements`` (a file a
+    cached venv is built from with uv; ``python`` is then its base). See runner/environments.py."""
+
+    python: str | None = None
+    requirements: str | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> "EnvironmentSpec":
+        if not self.python and not self.requirements:
+            raise ValueError("an environment needs 'python' or 'requirements'")
+        return self
+
+
 class NodeSettings(_Model):
     """Per-node settings of a pipeline."""
 
     environ_vars: dict[str, str] = Field(default_factory=dict)
     job_args: dict[str, Any] = Field(default_factory=dict)
     timeout_s: float | None = Field(None, gt=0)
-    memory_limit_mb: int | None = Field(None, gt=0)
+    memory_limit_mb: int | None = Field(None, ge=0)   # 0 = no limit; unset = the default
+    main_kwargs: dict[str, Any] = Field(default_factory=dict)  # extra keyword args for main()
+    pass_env: list[str] = Field(default_factory=list)  # tool variables (credentials) passed on
+    environment: EnvironmentSpec | None = None
 
     @field_validator("environ_vars", mode="before")
     @classmethod
@@ -194,7 +211,7 @@ class PipelineConfig(_Model):
 class RunnerSettings(_Model):
     timeout_s: float = Field(3600.0, gt=0)
     parallelism: int = Field(2, ge=1)
-    memory_limit_mb: int | None = Field(None, gt=0)
+    memory_limit_mb: int | None = Field(None, ge=0)
     preimport: list[str] | None = None    # modules the warm worker imports; default: scripts' own imports
 
 
@@ -206,6 +223,7 @@ class ProjectConfig(_Model):
     preload: list[str] = Field(default_factory=list)
     runs_root: str | None = None
     runner: RunnerSettings = Field(default_factory=RunnerSettings)
+    environment: EnvironmentSpec | None = None   # the scripts' Python (default: the tool's)
     data_profiles: dict[str, DataProfile] = Field(default_factory=dict)
     pipelines: dict[str, PipelineConfig] = Field(default_factory=dict)
     s3: dict[str, Any] = Field(default_factory=dict)      # S3 client settings (never credentials)

@@ -1,13 +1,18 @@
 """What runs inside the forked child: isolate, load the script, call ``main()``, record, exit.
 
 :func:`run_job` never returns: whatever happens it ends with :func:`os._exit`, so a child can
-never fall back into the zygote's request loop. It writes a small JSON "raw outcome" to
-``RESULT_FILE`` in the work dir; the parent turns it into a :class:`ScriptResult`.
+never fall back into the zygote's request loop. It reports a small JSON "raw outcome" over an
+inherited pipe (the write end kept at a high, close-on-exec fd that no file name leads to), then
+exits with code 0; the zygote trusts an outcome only from a child that then exited with 0.
 
 Raw outcome keys: ``outcome`` (``passed``, ``exception``, ``exit``, ``import_error``,
 ``memory``, ``bad_signature``), ``phase`` (``import`` or ``main``), ``exception_type``,
-``exception_message``, ``traceback``, ``location``, ``exit_code``, ``exit_repr``,
-``return_value``, ``peak_memory_kb``, ``detail`` (for bad signatures).
+``exception_message``, ``traceback``, ``location``, ``causes`` (root cause first),
+``exit_code``, ``exit_repr``, ``return_value``, ``peak_memory_kb``, ``detail`` (for bad
+signatures), ``accessed``/``assigned`` (keys of main's arguments), ``readonly``,
+``descendants_killed``.
+
+Standard library only: this runs in the scripts' own interpreter.
 """
 
 from __future__ import annotations
@@ -15,25 +20,32 @@ from __future__ import annotations
 import argparse
 import ctypes
 import faulthandler
+import fcntl
 import importlib
 import importlib.util
 import inspect
 import io
 import json
 import os
+import random
 import resource
 import runpy
 import signal
 import sys
+import tempfile
 import traceback
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Callable
 
-from .models import RESULT_FILE, STDERR_FILE, STDOUT_FILE
+from . import procs
+from .models import CWD_DIR, DEFAULT_MEMORY_LIMIT_MB, STDERR_FILE, STDOUT_FILE, TMP_DIR, clip
 
 RETURN_REPR_LIMIT = 2048
-_PR_SET_PDEATHSIG = 1
+MESSAGE_LIMIT = 4000
+TRACEBACK_LIMIT = 20000
+#: Variables of the worker's own environment a script gets (plus TMPDIR); nothing else.
+BASE_ENV = ("PATH", "HOME", "LANG", "TZ")
 
 
 class BadSignature(Exception):
@@ -48,14 +60,24 @@ class ImportPhaseError(Exception):
         self.original = original
 
 
-def run_job(job: dict[str, Any], close_fds: list[int]) -> None:
-    """Run one job in this (freshly forked) process and exit; never returns."""
+def run_job(job: dict[str, Any], close_fds: list[int], result_fd: int, nonce: str = "") -> None:
+    """Run one job in this (freshly forked) process and exit; never returns.
+
+    ``nonce`` goes into the outcome so the zygote can tell ours from bytes a script wrote."""
     code = 0
+    me = os.getpid()
     try:
-        _isolate(job, close_fds)
+        result_fd = _hide_fd(result_fd)
+        readonly = _isolate(job, close_fds)
         outcome = _execute(job)
+        if os.getpid() != me:  # a process the script forked returned through main(): not ours
+            os._exit(0)
         outcome["peak_memory_kb"] = _peak_rss_kb()
-        _write_json_atomically(Path(job["work_dir"]) / RESULT_FILE, outcome)
+        outcome["readonly"] = readonly
+        _flush_std_streams()
+        outcome["descendants_killed"] = procs.kill_and_reap_descendants()
+        outcome["nonce"] = nonce
+        _report(result_fd, outcome)
     except BaseException:  # our own failure: leave a trace for the zygote's stderr
         code = 70
         try:
@@ -63,44 +85,114 @@ def run_job(job: dict[str, Any], close_fds: list[int]) -> None:
         except BaseException:
             pass
     finally:
+        if os.getpid() != me:
+            os._exit(0)
         _flush_std_streams()
         os._exit(code)
 
 
 # --------------------------------------------------------------------------- isolation
 
-def _isolate(job: dict[str, Any], close_fds: list[int]) -> None:
+def _hide_fd(fd: int) -> int:
+    """Move the result pipe to a random high fd, close-on-exec, so a script does not stumble on it."""
+    soft, _hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    low = max(256, min(soft, 4096) // 2)
+    target = random.randrange(low, max(low + 1, min(soft, 4096) - 1))
+    moved = fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, target)
+    os.close(fd)
+    return moved
+
+
+def _isolate(job: dict[str, Any], close_fds: list[int]) -> str | None:
     os.setsid()
-    _die_with_parent()
+    procs.die_with_parent()
+    procs.become_subreaper()  # daemons the script double-forks stay ours, so we can end them
     for fd in close_fds:
         try:
             os.close(fd)
         except OSError:
             pass
     for signum in (signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT, signal.SIGCHLD, signal.SIGUSR1,
-                   signal.SIGUSR2, signal.SIGALRM):
+                   signal.SIGUSR2, signal.SIGALRM, signal.SIGPIPE):
         signal.signal(signum, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGPIPE, signal.SIG_IGN)  # as the Python interpreter sets it up
 
     work_dir = Path(job["work_dir"])
-    work_dir.mkdir(parents=True, exist_ok=True)
+    cwd, tmp = work_dir / CWD_DIR, work_dir / TMP_DIR
+    for folder in (work_dir, cwd, tmp):
+        folder.mkdir(parents=True, exist_ok=True)
     _redirect_std_fds(work_dir)
     faulthandler.enable()  # a segfault in native code leaves a Python traceback in stderr.log
-    if job.get("memory_limit_mb"):
-        _limit_address_space(int(job["memory_limit_mb"]))
+    readonly = _make_readonly(job.get("readonly_paths") or [])
+    limit = _memory_limit(job)
+    if limit:
+        _limit_address_space(limit)
     _reset_peak_rss()
-    os.chdir(work_dir)
-    os.environ.update({k: str(v) for k, v in job.get("environ_vars", {}).items()})
-    sys.argv = [job["script_path"], *job.get("argv", [])]
+    os.chdir(cwd)
+    _replace_environ(job, tmp)
+    script = str(job["script_path"])
+    argv = [str(a) for a in job.get("argv", [])]
+    sys.argv = argv if argv and argv[0] == script else [script, *argv]
+    return readonly
 
 
-def _die_with_parent() -> None:
-    """Ask the kernel to SIGKILL this child if the zygote dies (no orphaned scripts)."""
+def _memory_limit(job: dict[str, Any]) -> int | None:
+    value = job.get("memory_limit_mb")
+    value = DEFAULT_MEMORY_LIMIT_MB if value is None else value
+    return int(value) if value else None
+
+
+def _replace_environ(job: dict[str, Any], tmp: Path) -> None:
+    """The script's environment: a minimal base, the job's variables, opted-in credentials."""
+    env = {name: os.environ[name] for name in BASE_ENV if name in os.environ}
+    env.setdefault("PATH", os.defpath)
+    env.setdefault("LANG", "C.UTF-8")
+    if sys.prefix != sys.base_prefix:  # a venv: its tools come first, as if activated
+        bin_dir = os.path.dirname(sys.executable)
+        env["PATH"] = bin_dir + os.pathsep + env["PATH"]
+        env["VIRTUAL_ENV"] = sys.prefix
+    env["TMPDIR"] = str(tmp)
+    for source in ("env", "environ_vars", "passed_env"):
+        env.update({str(k): str(v) for k, v in (job.get(source) or {}).items()})
+    os.environ.clear()  # also unsets the variables in the C environment
+    os.environ.update(env)
+    tempfile.tempdir = None  # forget a /tmp cached before the fork
+
+
+# mount(2) flags and unshare(2)'s CLONE_NEWNS
+_MS_RDONLY, _MS_REMOUNT, _MS_BIND, _MS_REC, _MS_PRIVATE = 1, 32, 4096, 16384, 1 << 18
+_CLONE_NEWNS = 0x00020000
+
+
+def _make_readonly(paths: list[str]) -> str | None:
+    """Bind-mount each path read-only in a private mount namespace (needs root)."""
+    if not paths:
+        return None
+    if os.geteuid() != 0:
+        return "fallback: not running as root, so the inputs cannot be mounted read-only"
     try:
         libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    except (OSError, AttributeError):
-        pass
+        libc.mount.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p,
+                               ctypes.c_ulong, ctypes.c_void_p]
+
+        def call(what: str, result: int) -> None:
+            if result != 0:
+                errno = ctypes.get_errno()
+                raise OSError(errno, f"{what}: {os.strerror(errno)}")
+
+        call("unshare(CLONE_NEWNS)", libc.unshare(_CLONE_NEWNS))
+        call("making / private", libc.mount(None, b"/", None, _MS_REC | _MS_PRIVATE, None))
+        for path in paths:
+            real = os.path.realpath(path).encode()
+            if not os.path.exists(real):
+                continue
+            call(f"bind-mounting {path}", libc.mount(real, real, None, _MS_BIND | _MS_REC, None))
+            call(f"remounting {path} read-only",
+                 libc.mount(None, real, None, _MS_BIND | _MS_REMOUNT | _MS_RDONLY, None))
+    except (OSError, AttributeError) as error:
+        return f"fallback: could not mount the inputs read-only ({error})"
+    return "mounted"
 
 
 def _redirect_std_fds(work_dir: Path) -> None:
@@ -160,28 +252,170 @@ def _status_field_kb(name: str) -> int:
     return 0
 
 
+# --------------------------------------------------------------------------- key access
+
+class AccessDict(dict):
+    """A ``dict`` that records which keys were read and which were set.
+
+    Reads: ``d[k]``, ``get``, ``in``, ``setdefault``, ``pop``, and iterating (``keys()``,
+    ``items()``, ``values()``, ``for k in d``, ``dict(d)``, ``json.dumps(d)``) marks every key.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._read: set[str] = set()
+        self._set: set[str] = set()
+
+    def _r(self, key: Any) -> None:
+        self._read.add(str(key))
+
+    def _all(self) -> None:
+        self._read.update(str(k) for k in dict.keys(self))
+
+    def __getitem__(self, key: Any) -> Any:
+        self._r(key)
+        return super().__getitem__(key)
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        self._r(key)
+        return super().get(key, default)
+
+    def __contains__(self, key: Any) -> bool:
+        self._r(key)
+        return super().__contains__(key)
+
+    def setdefault(self, key: Any, default: Any = None) -> Any:
+        self._r(key)
+        if not super().__contains__(key):
+            self._set.add(str(key))
+        return super().setdefault(key, default)
+
+    def pop(self, key: Any, *default: Any) -> Any:
+        self._r(key)
+        self._set.add(str(key))
+        return super().pop(key, *default)
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        self._set.add(str(key))
+        super().__setitem__(key, value)
+
+    def __delitem__(self, key: Any) -> None:
+        self._set.add(str(key))
+        super().__delitem__(key)
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        new = dict(*args, **kwargs)
+        self._set.update(str(k) for k in new)
+        super().update(new)
+
+    def keys(self):  # type: ignore[override]
+        self._all()
+        return super().keys()
+
+    def items(self):  # type: ignore[override]
+        self._all()
+        return super().items()
+
+    def values(self):  # type: ignore[override]
+        self._all()
+        return super().values()
+
+    def __iter__(self):
+        self._all()
+        return super().__iter__()
+
+    def copy(self) -> dict:
+        self._all()
+        return dict(super().items())
+
+    def __reduce__(self):  # pickles (multiprocessing) as a plain dict
+        return (dict, (dict(super().items()),))
+
+    def accessed(self) -> list[str]:
+        return sorted(self._read)
+
+    def assigned(self) -> list[str]:
+        return sorted(self._set)
+
+
+class AccessNamespace(argparse.Namespace):
+    """``argparse.Namespace`` that records which attributes were read."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        object.__setattr__(self, "_st_read", set())
+        object.__setattr__(self, "_st_set", set())
+        super().__init__(**kwargs)
+        object.__getattribute__(self, "_st_set").clear()
+
+    def __getattribute__(self, name: str) -> Any:
+        if not name.startswith("_") and not hasattr(AccessNamespace, name):
+            object.__getattribute__(self, "_st_read").add(name)
+        elif name == "__dict__":  # vars(job_args): every argument
+            object.__getattribute__(self, "_st_read").update(
+                k for k in object.__getattribute__(self, "__dict__") if not k.startswith("_st_"))
+        return object.__getattribute__(self, name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        object.__getattribute__(self, "_st_set").add(name)
+        object.__setattr__(self, name, value)
+
+    def __contains__(self, key: Any) -> bool:
+        object.__getattribute__(self, "_st_read").add(str(key))
+        return key in object.__getattribute__(self, "__dict__")
+
+    def _get_kwargs(self):
+        return [(k, v) for k, v in sorted(object.__getattribute__(self, "__dict__").items())
+                if not k.startswith("_st_")]
+
+    def __eq__(self, other: Any) -> bool:
+        if not isinstance(other, argparse.Namespace):
+            return NotImplemented
+        return dict(self._get_kwargs()) == vars(other)
+
+    def __reduce__(self):
+        return (argparse.Namespace, (), dict(self._get_kwargs()))
+
+    def accessed(self) -> list[str]:
+        return sorted(object.__getattribute__(self, "_st_read"))
+
+    def assigned(self) -> list[str]:
+        return sorted(object.__getattribute__(self, "_st_set"))
+
+
 # --------------------------------------------------------------------------- execution
 
 def _execute(job: dict[str, Any]) -> dict[str, Any]:
     script_path = str(Path(job["script_path"]).resolve())
+    user_roots = _user_roots(job)
     try:
         main = _load_main(job)
     except BadSignature as error:
         return {"outcome": "bad_signature", "phase": "import", "detail": str(error)}
     except ImportPhaseError as wrapped:
-        return _describe_failure(wrapped.original, "import", script_path,
-                                 job.get("memory_limit_mb"))
+        return _describe_failure(wrapped.original, "import", script_path, user_roots)
 
+    arguments = {
+        "input_paths": AccessDict(job.get("input_paths", {})),
+        "output_paths": AccessDict(job.get("output_paths", {})),
+        "environ_vars": AccessDict(job.get("environ_vars", {})),
+        "job_args": AccessNamespace(**job.get("job_args", {})),
+    }
+    kwargs = dict(job.get("main_kwargs") or {})
     try:
-        args, kwargs = _arguments_for(main, job)
+        _check_signature(main, kwargs)
     except BadSignature as error:
         return {"outcome": "bad_signature", "phase": "main", "detail": str(error)}
 
     try:
-        value = main(*args, **kwargs)
+        value = main(*arguments.values(), **kwargs)
     except BaseException as error:  # the user's script failed: record it, do not propagate
-        return _describe_failure(error, "main", script_path, job.get("memory_limit_mb"))
-    return {"outcome": "passed", "phase": "main", "return_value": _safe_repr(value)}
+        outcome = _describe_failure(error, "main", script_path, user_roots)
+    else:
+        outcome = {"outcome": "passed", "phase": "main", "return_value": _safe_repr(value)}
+    outcome["accessed"] = {name: arg.accessed() for name, arg in arguments.items()}
+    outcome["assigned"] = {name: arg.assigned() for name, arg in arguments.items()
+                           if arg.assigned()}
+    return outcome
 
 
 def _load_main(job: dict[str, Any]) -> Callable[..., Any]:
@@ -230,60 +464,77 @@ def _import_script(script: Path, module_name: str | None) -> Any:
     return module
 
 
-def _arguments_for(main: Callable[..., Any], job: dict[str, Any]) -> tuple[list, dict]:
-    """The call to make: the four standard arguments, plus ``logger`` if main asks for one."""
-    standard = [dict(job.get("input_paths", {})), dict(job.get("output_paths", {})),
-                dict(job.get("environ_vars", {})), argparse.Namespace(**job.get("job_args", {}))]
+def _check_signature(main: Callable[..., Any], kwargs: dict[str, Any]) -> None:
+    """Production calls ``main(input_paths, output_paths, environ_vars, job_args)``: can we?"""
     try:
-        params = list(inspect.signature(main).parameters.values())
+        signature = inspect.signature(main)
     except (TypeError, ValueError):
-        return standard, {}  # builtins or C callables: just try the standard call
-
-    positional = [p for p in params
-                  if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        return  # builtins or C callables: just try the call
+    params = list(signature.parameters.values())
+    positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
     has_var_positional = any(p.kind == p.VAR_POSITIONAL for p in params)
     if len(positional) < 4 and not has_var_positional:
         names = ", ".join(p.name for p in positional) or "nothing"
         raise BadSignature(
-            f"main() takes {len(positional)} positional parameter(s) ({names}); it must accept "
-            "(input_paths, output_paths, environ_vars, job_args)")
-
-    kwargs: dict[str, Any] = {}
-    extras = positional[4:] + [p for p in params if p.kind == p.KEYWORD_ONLY]
-    for param in extras:
-        if param.name == "logger":
-            kwargs["logger"] = _logger
-        elif param.default is param.empty:
+            f"main() takes {len(positional)} positional parameter(s) ({names}); production "
+            "calls it with four: (input_paths, output_paths, environ_vars, job_args)")
+    for param in positional[4:] + [p for p in params if p.kind == p.KEYWORD_ONLY]:
+        if param.default is param.empty and param.name not in kwargs:
             raise BadSignature(
-                f"main() has a required parameter '{param.name}' besides the four standard ones; "
-                "give it a default value")
-    return standard, kwargs
+                f"main() has a required parameter '{param.name}' besides the four standard ones, "
+                "but production passes only those four; give it a default value or set it in "
+                "the node's main_kwargs")
+    try:
+        signature.bind(None, None, None, None, **kwargs)
+    except TypeError as error:
+        raise BadSignature(
+            f"main() cannot take the keyword argument(s) {', '.join(sorted(kwargs))} given in "
+            f"main_kwargs ({error}); remove them from the node's main_kwargs") from None
 
 
-def _logger(*args: Any, **kwargs: Any) -> None:
-    """The ``logger`` callable handed to scripts that accept one: prints to stdout.log."""
-    kwargs.setdefault("flush", True)
-    print(*args, **kwargs)
+def _user_roots(job: dict[str, Any]) -> list[str]:
+    """Folders holding the user's code (the script's, its package root, sys_path, preloads)."""
+    roots = [os.path.dirname(os.path.realpath(job["script_path"]))]
+    roots += [os.path.realpath(p) for p in job.get("sys_path", [])]
+    roots += [os.path.dirname(os.path.realpath(p)) for p in job.get("preload", [])]
+    return roots
+
+
+def _chain(error: BaseException) -> list[BaseException]:
+    """``error`` and what caused it, outermost first (``__cause__``, else ``__context__``)."""
+    chain: list[BaseException] = []
+    current: BaseException | None = error
+    while current is not None and all(current is not e for e in chain):
+        chain.append(current)
+        current = current.__cause__ or (None if current.__suppress_context__
+                                        else current.__context__)
+    return chain
 
 
 def _describe_failure(error: BaseException, phase: str, script_path: str,
-                      memory_limit_mb: int | None) -> dict[str, Any]:
+                      user_roots: list[str]) -> dict[str, Any]:
+    chain = _chain(error)
+    causes = [{"type": type(e).__name__, "message": clip(_safe_str(e), MESSAGE_LIMIT),
+               "location": _location(e, script_path, user_roots)} for e in reversed(chain)]
+    root = causes[0]
     outcome: dict[str, Any] = {
         "phase": phase,
-        "exception_type": type(error).__name__,
-        "exception_message": _safe_str(error),
-        "location": _location_in_script(error, script_path),
-        "memory_limit_mb": memory_limit_mb,
+        "exception_type": root["type"],
+        "exception_message": root["message"],
+        "location": root["location"] or _location(error, script_path, user_roots),
+        "causes": causes,
     }
     if isinstance(error, SystemExit):
+        outcome.update(exception_type="SystemExit", exception_message=_safe_str(error),
+                       location=_location(error, script_path, user_roots), causes=[])
         return {**outcome, **_describe_exit(error.code, phase)}
 
     formatted = "".join(traceback.format_exception(type(error), error,
                                                    _user_frames(error.__traceback__)))
     # What the interpreter prints for an uncaught exception, so stderr.log tells it too.
     print(formatted, end="", file=sys.stderr)
-    outcome["traceback"] = formatted
-    if isinstance(error, MemoryError):
+    outcome["traceback"] = clip(formatted, TRACEBACK_LIMIT)
+    if any(isinstance(e, MemoryError) for e in chain):
         outcome["outcome"] = "memory"
     else:
         outcome["outcome"] = "exception" if phase == "main" else "import_error"
@@ -299,7 +550,8 @@ def _describe_exit(code: Any, phase: str) -> dict[str, Any]:
         kind = "passed"
     else:
         kind = "exit" if phase == "main" else "import_error"
-    return {"outcome": kind, "exit_code": exit_code, "exit_repr": repr(code), "traceback": None}
+    return {"outcome": kind, "exit_code": exit_code, "exit_repr": clip(repr(code), 300),
+            "traceback": None}
 
 
 def _user_frames(tb: TracebackType | None) -> TracebackType | None:
@@ -314,23 +566,36 @@ def _is_machinery(filename: str) -> bool:
             or filename in (runpy.__file__, importlib.__file__))
 
 
-def _location_in_script(error: BaseException, script_path: str) -> str | None:
-    """``file.py:line`` of the innermost frame inside the user's script, if any."""
+_LIBRARY_DIRS = tuple({os.path.realpath(p) + os.sep for p in (
+    sys.prefix, sys.base_prefix, sys.exec_prefix, os.path.dirname(os.__file__))})
+
+
+def _location(error: BaseException, script_path: str, user_roots: list[str]) -> str | None:
+    """``file.py:line`` of the innermost frame in the user's code: the script itself or another
+    file of the user's (its folder, package root, sys_path; not installed libraries)."""
+    if isinstance(error, SyntaxError) and error.filename:
+        real = _real(error.filename)
+        if real == script_path or (real and _is_user_file(real, user_roots)):
+            return f"{Path(error.filename).name}:{error.lineno}"
     found = None
     for frame in traceback.extract_tb(error.__traceback__):
-        if _same_file(frame.filename, script_path):
+        real = _real(frame.filename)
+        if real == script_path or (real and _is_user_file(real, user_roots)):
             found = f"{Path(frame.filename).name}:{frame.lineno}"
-    if found is None and isinstance(error, SyntaxError) and error.filename:
-        if _same_file(error.filename, script_path):
-            found = f"{Path(error.filename).name}:{error.lineno}"
     return found
 
 
-def _same_file(a: str, b: str) -> bool:
-    try:
-        return os.path.realpath(a) == b
-    except (OSError, ValueError):
+def _is_user_file(real: str, user_roots: list[str]) -> bool:
+    if real.startswith(_LIBRARY_DIRS) or "site-packages" in real or real == __file__:
         return False
+    return any(real.startswith(root.rstrip(os.sep) + os.sep) for root in user_roots)
+
+
+def _real(name: str) -> str | None:
+    try:
+        return os.path.realpath(name)
+    except (OSError, ValueError):
+        return None
 
 
 def _safe_repr(value: Any) -> str | None:
@@ -352,12 +617,11 @@ def _safe_str(error: BaseException) -> str:
 
 # --------------------------------------------------------------------------- exit
 
-def _write_json_atomically(path: Path, data: dict[str, Any]) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "w", encoding="utf-8") as handle:
-        json.dump(data, handle, default=str)
-        handle.flush()
-    os.replace(tmp, path)
+def _report(fd: int, data: dict[str, Any]) -> None:
+    payload = (json.dumps(data, default=str) + "\n").encode()
+    while payload:
+        payload = payload[os.write(fd, payload):]
+    os.close(fd)
 
 
 def _flush_std_streams() -> None:

@@ -12,13 +12,21 @@ from typing import Any, Literal
 
 Status = Literal["passed", "failed"]
 Kind = Literal["exception", "exit", "signal", "timeout", "import_error", "memory",
-               "worker_error", "bad_signature"]
+               "worker_error", "bad_signature", "output_limit"]
 
 #: Files the worker writes in a job's work dir.
 STDOUT_FILE = "stdout.log"
 STDERR_FILE = "stderr.log"
-#: Written by the child process; a name a script is unlikely to write into its cwd.
-RESULT_FILE = ".script_testing_result.json"
+#: Sub-folders of the work dir: the script's cwd and its private TMPDIR.
+CWD_DIR = "work"
+TMP_DIR = "tmp"
+
+#: Address space a script may add on top of the warm worker when a job sets no limit (MB).
+#: ``memory_limit_mb=0`` turns the limit off.
+DEFAULT_MEMORY_LIMIT_MB = 4096
+#: Output caps, checked after the run (``0`` = no cap).
+DEFAULT_MAX_OUTPUT_MB = 20 * 1024
+DEFAULT_MAX_OUTPUT_FILES = 100_000
 
 
 @dataclass
@@ -27,9 +35,23 @@ class ScriptJob:
 
     ``module`` is the script's dotted name when it lives in a package (import it by that name,
     with the package root on ``sys_path``); ``None`` loads the file by path. ``preload`` files are
-    run with :func:`runpy.run_path` before the script is imported. ``work_dir`` becomes the
-    script's cwd and receives ``stdout.log`` and ``stderr.log``. ``memory_limit_mb`` is the
-    address space the script may add on top of the warm worker it is forked from.
+    run with :func:`runpy.run_path` before the script is imported. ``work_dir`` receives
+    ``stdout.log`` and ``stderr.log``; the script's cwd is ``work_dir/work`` and its TMPDIR
+    ``work_dir/tmp``, both removed after the run unless ``keep_work``.
+
+    ``main`` is called exactly as production calls it: ``main(input_paths, output_paths,
+    environ_vars, job_args)``; ``main_kwargs`` are extra keyword arguments, only if a job asks.
+
+    The script's process environment is built from scratch: a minimal base (PATH, HOME, LANG,
+    TZ, TMPDIR), then ``env`` (e.g. the project's variables), then ``environ_vars``, then the
+    tool's own values of the variables named in ``pass_env`` (credentials: opt-in only).
+
+    ``memory_limit_mb`` is the address space the script may add on top of the warm worker it
+    is forked from: ``None`` means :data:`DEFAULT_MEMORY_LIMIT_MB`, ``0`` no limit.
+    ``max_output_mb`` / ``max_output_files`` cap what the outputs may hold (``0``: no cap).
+    ``python`` is the interpreter of the scripts' own environment (``None``: the tool's).
+    ``readonly_paths`` are made read-only for the script (a private mount namespace, as root);
+    the result's ``readonly`` says whether that worked.
     """
 
     node: str
@@ -45,6 +67,20 @@ class ScriptJob:
     argv: list[str] = field(default_factory=list)
     timeout_s: float = 3600
     memory_limit_mb: int | None = None
+    main_kwargs: dict[str, Any] = field(default_factory=dict)
+    env: dict[str, str] = field(default_factory=dict)
+    pass_env: list[str] = field(default_factory=list)
+    python: str | None = None
+    readonly_paths: list[str] = field(default_factory=list)
+    keep_work: bool = False
+    max_output_mb: float | None = None
+    max_output_files: int | None = None
+
+    @property
+    def effective_memory_limit_mb(self) -> int | None:
+        """The limit in force: the default when unset, ``None`` when switched off with 0."""
+        limit = DEFAULT_MEMORY_LIMIT_MB if self.memory_limit_mb is None else self.memory_limit_mb
+        return int(limit) if limit else None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -61,6 +97,14 @@ class ScriptJob:
             "work_dir": str(self.work_dir),
             "timeout_s": float(self.timeout_s),
             "memory_limit_mb": self.memory_limit_mb,
+            "main_kwargs": dict(self.main_kwargs),
+            "env": {k: str(v) for k, v in self.env.items()},
+            "pass_env": [str(n) for n in self.pass_env],
+            "python": self.python,
+            "readonly_paths": [str(p) for p in self.readonly_paths],
+            "keep_work": bool(self.keep_work),
+            "max_output_mb": self.max_output_mb,
+            "max_output_files": self.max_output_files,
         }
 
     @classmethod
@@ -79,7 +123,23 @@ class ScriptJob:
             work_dir=Path(data["work_dir"]),
             timeout_s=float(data.get("timeout_s", 3600)),
             memory_limit_mb=data.get("memory_limit_mb"),
+            main_kwargs=dict(data.get("main_kwargs") or {}),
+            env=dict(data.get("env") or {}),
+            pass_env=list(data.get("pass_env") or []),
+            python=data.get("python"),
+            readonly_paths=[str(p) for p in data.get("readonly_paths") or []],
+            keep_work=bool(data.get("keep_work", False)),
+            max_output_mb=data.get("max_output_mb"),
+            max_output_files=data.get("max_output_files"),
         )
+
+    @property
+    def cwd(self) -> Path:
+        return Path(self.work_dir) / CWD_DIR
+
+    @property
+    def tmp_dir(self) -> Path:
+        return Path(self.work_dir) / TMP_DIR
 
     @property
     def stdout_path(self) -> Path:
@@ -88,10 +148,6 @@ class ScriptJob:
     @property
     def stderr_path(self) -> Path:
         return Path(self.work_dir) / STDERR_FILE
-
-    @property
-    def result_path(self) -> Path:
-        return Path(self.work_dir) / RESULT_FILE
 
 
 @dataclass
@@ -141,6 +197,15 @@ class ScriptResult:
     stderr_tail: str = ""
     return_value: str | None = None
     outputs: dict[str, OutputInventory] = field(default_factory=dict)
+    #: keys of each argument of main() the script read (``input_paths``, ``output_paths``,
+    #: ``environ_vars``: dict keys; ``job_args``: attribute names), sorted
+    accessed: dict[str, list[str]] = field(default_factory=dict)
+    #: keys the script set or deleted in those dicts
+    assigned: dict[str, list[str]] = field(default_factory=dict)
+    #: "mounted" (inputs were read-only), "fallback: <why>" (they were not), None (none asked)
+    readonly: str | None = None
+    #: the chain of exceptions, root cause first: [{"type", "message", "location"}]
+    causes: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def passed(self) -> bool:
@@ -172,6 +237,10 @@ class ScriptResult:
             "stderr_tail": self.stderr_tail,
             "return_value": self.return_value,
             "outputs": {name: inv.to_dict() for name, inv in self.outputs.items()},
+            "accessed": {k: list(v) for k, v in self.accessed.items()},
+            "assigned": {k: list(v) for k, v in self.assigned.items()},
+            "readonly": self.readonly,
+            "causes": [dict(c) for c in self.causes],
         }
 
     @classmethod
@@ -182,3 +251,12 @@ class ScriptResult:
         known["outputs"] = {name: OutputInventory.from_dict(inv)
                             for name, inv in (known.get("outputs") or {}).items()}
         return cls(**known)
+
+
+def clip(text: str | None, limit: int, marker: str = "\n[... {n} characters cut ...]\n") -> str | None:
+    """``text`` at most about ``limit`` characters: its head and its tail, with a marker between."""
+    if text is None or len(text) <= limit:
+        return text
+    keep = max(0, limit // 2)
+    cut = len(text) - 2 * keep
+    return text[:keep] + marker.format(n=cut) + text[len(text) - keep:]

@@ -3,8 +3,11 @@
     with WorkerPool(preimport=["pandas"]) as pool:
         result = pool.run(job)                # or: future = pool.submit(job)
 
-The zygote starts on first use. Each job runs in its own forked child, so a crashing script
-cannot take the caller or the zygote down. If the zygote itself dies, jobs in flight resolve to a
+The zygote starts on first use, one per interpreter (``ScriptJob.python``: the scripts' own
+environment; default: this interpreter). Each job runs in its own forked child, so a crashing
+script cannot take the caller or the zygote down. The zygote gets this process's environment
+without its secrets; each script gets a minimal one (see :class:`ScriptJob`), and every text in
+a result has the tool's secret values masked (:mod:`.redaction`). If the zygote itself dies, jobs in flight resolve to a
 ``worker_error`` result and the next ``submit`` starts a new zygote. Timeouts are enforced by the
 zygote; the pool adds a generous guard deadline of its own in case the zygote stops answering.
 """
@@ -26,9 +29,29 @@ from typing import Any, Iterable
 
 from ..errors import WorkerError
 from .models import ScriptJob, ScriptResult
-from .results import build_result, tail, worker_error_result
+from .redaction import Redactor, scrub_environ
+from .results import build_result, redact_result, tail, worker_error_result
+from .zygote import BOOTSTRAP, DEFAULT_PREIMPORT_TIMEOUT_S
 
-_PACKAGE_PARENT = str(Path(__file__).resolve().parents[2])
+_PACKAGE_DIR = Path(__file__).resolve().parents[1]  # script_testing/
+_WORKER_PATH_ROOT = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / \
+    "script_testing" / "worker_path"
+
+
+def _worker_path() -> str:
+    """A folder holding only a link to this ``script_testing`` package, for the worker's
+    sys.path: the scripts' interpreter gets our (standard-library-only) worker code and nothing
+    else from the tool's installation (not its site-packages, not the repository around it)."""
+    import hashlib
+    folder = _WORKER_PATH_ROOT / hashlib.sha256(str(_PACKAGE_DIR).encode()).hexdigest()[:16]
+    link = folder / "script_testing"
+    if not link.is_symlink() or link.resolve() != _PACKAGE_DIR:
+        folder.mkdir(parents=True, exist_ok=True)
+        tmp = folder / f".link-{os.getpid()}-{threading.get_ident()}"
+        tmp.unlink(missing_ok=True)
+        tmp.symlink_to(_PACKAGE_DIR, target_is_directory=True)
+        os.replace(tmp, link)
+    return str(folder)
 _WATCHDOG_INTERVAL_S = 0.5
 
 
@@ -47,21 +70,25 @@ class _Pending:
 class _Worker:
     """One zygote process, its reader thread and the jobs it has in flight."""
 
-    def __init__(self, preimport: list[str], lock: threading.Lock) -> None:
+    def __init__(self, preimport: list[str], lock: threading.Lock, python: str,
+                 preimport_timeout_s: float, redactor: Redactor) -> None:
         self.lock = lock  # the pool's lock: guards ``alive`` and ``pending``
         self.pending: dict[int, _Pending] = {}
         self.alive = True
         self.ready: dict[str, Any] | None = None
+        self.python = python
+        self.redactor = redactor
         fd, self.stderr_path = tempfile.mkstemp(prefix="script_testing_worker_", suffix=".log")
         os.close(fd)
-        env = dict(os.environ)
-        env["PYTHONPATH"] = os.pathsep.join(
-            p for p in (_PACKAGE_PARENT, env.get("PYTHONPATH")) if p)
+        env = scrub_environ(os.environ)  # the tool's secrets stay with the tool
+        if python != sys.executable:  # another environment: none of this one's paths
+            env.pop("PYTHONPATH", None)
         with open(self.stderr_path, "ab") as stderr:
             self.proc = subprocess.Popen(
-                [sys.executable, "-P", "-m", "script_testing.worker.zygote", *preimport],
+                [python, "-c", BOOTSTRAP, _worker_path(),
+                 "--preimport-timeout", str(preimport_timeout_s), *preimport],
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr, env=env,
-                close_fds=True)
+                close_fds=True, cwd="/")
         self.reader = threading.Thread(target=self._read, name=f"zygote-{self.proc.pid}-reader",
                                        daemon=True)
         self.reader.start()
@@ -81,12 +108,19 @@ class _Worker:
             except ValueError:
                 continue
             if message.get("ready"):
-                self.ready = message
+                with self.lock:  # the jobs' clocks start now that the worker serves them
+                    self.ready = message
+                    now = time.monotonic()
+                    for pending in self.pending.values():
+                        pending.deadline = max(pending.deadline,
+                                               now + guard_deadline_s(pending.job.timeout_s))
                 continue
             with self.lock:
                 pending = self.pending.pop(message.get("id"), None)
             if pending is not None:
-                _resolve(pending, lambda p=pending, m=message: build_result(p.job, m))
+                skipped = (self.ready or {}).get("skipped") or {}
+                _resolve(pending, lambda p=pending, m=message: build_result(
+                    p.job, m, self.redactor, skipped))
         self._on_exit()
 
     def _on_exit(self) -> None:
@@ -97,7 +131,8 @@ class _Worker:
         if orphans:
             message = self.death_message(returncode)
             for pending in orphans:
-                _resolve(pending, lambda p=pending: worker_error_result(p.job, message))
+                _resolve(pending, lambda p=pending: redact_result(
+                    worker_error_result(p.job, message), self.redactor))
 
     def death_message(self, returncode: int | None) -> str:
         how = (f"was killed by signal {-returncode}" if returncode and returncode < 0
@@ -133,8 +168,13 @@ class _Worker:
 
 
 def _request_line(request_id: int, job: ScriptJob) -> bytes:
-    """One JSON line; values JSON cannot hold (a Path in job_args, say) travel as strings."""
-    return (json.dumps({"id": request_id, "job": job.to_dict()}, default=str) + "\n").encode()
+    """One JSON line; values JSON cannot hold (a Path in job_args, say) travel as strings.
+
+    The tool's values of the variables the job names in ``pass_env`` travel with it (as
+    ``passed_env``): the worker itself never holds credentials."""
+    data = job.to_dict()
+    data["passed_env"] = {name: os.environ[name] for name in job.pass_env if name in os.environ}
+    return (json.dumps({"id": request_id, "job": data}, default=str) + "\n").encode()
 
 
 def _resolve(pending: _Pending, make_result) -> None:
@@ -155,11 +195,17 @@ def _resolve(pending: _Pending, make_result) -> None:
 class WorkerPool:
     """Runs scripts in forked children of one warm worker process; thread-safe."""
 
-    def __init__(self, preimport: Iterable[str] = ()) -> None:
+    def __init__(self, preimport: Iterable[str] = (), python: str | None = None,
+                 preimport_timeout_s: float = DEFAULT_PREIMPORT_TIMEOUT_S) -> None:
+        """``python``: the default interpreter for jobs that name none (default: this one).
+        ``preimport_timeout_s``: a module whose import takes longer is left out of the worker."""
         self._preimport = list(dict.fromkeys(preimport))
+        self._python = python or sys.executable
+        self._preimport_timeout_s = preimport_timeout_s
+        self._redactor = Redactor.from_environ()
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
-        self._worker: _Worker | None = None
+        self._workers: dict[str, _Worker] = {}
         self._closed = False
         self._stop = threading.Event()
         self._watchdog: threading.Thread | None = None
@@ -169,24 +215,40 @@ class WorkerPool:
         return list(self._preimport)
 
     @property
+    def redactor(self) -> Redactor:
+        """Masks the tool's secret values (from its environment when the pool was made)."""
+        return self._redactor
+
+    @property
     def worker_pid(self) -> int | None:
-        """The zygote's pid, or ``None`` before it starts or after it ends."""
-        worker = self._worker
+        """The default interpreter's zygote pid, or ``None`` before it starts or after it ends."""
+        return self.worker_pid_for(None)
+
+    def worker_pid_for(self, python: str | None) -> int | None:
+        worker = self._workers.get(python or self._python)
         return worker.proc.pid if worker is not None and worker.alive else None
 
-    def start(self) -> None:
+    def worker_info(self, python: str | None = None) -> dict[str, Any] | None:
+        """The zygote's ready message: ``imported``, ``failed`` and ``skipped`` preimports."""
+        worker = self._workers.get(python or self._python)
+        return dict(worker.ready) if worker is not None and worker.ready else None
+
+    def start(self, python: str | None = None) -> None:
         """Start the warm worker now (it imports ``preimport`` in its own process, in the background),
         so that work overlaps whatever the caller does before the first :meth:`submit`."""
         with self._lock:
-            self._ensure_worker("start")
+            self._ensure_worker("start", python)
 
-    def _ensure_worker(self, node: str) -> _Worker:
+    def _ensure_worker(self, node: str, python: str | None = None) -> _Worker:
         if self._closed:
             raise WorkerError("the worker pool is closed", where=node, hint="create a new WorkerPool")
-        if self._worker is None or not self._worker.alive:
-            self._worker = _Worker(self._preimport, self._lock)
+        python = python or self._python
+        worker = self._workers.get(python)
+        if worker is None or not worker.alive:
+            worker = self._workers[python] = _Worker(
+                self._preimport, self._lock, python, self._preimport_timeout_s, self._redactor)
             self._start_watchdog()
-        return self._worker
+        return worker
 
     def submit(self, job: ScriptJob) -> Future[ScriptResult]:
         """Start ``job``; the future resolves to its :class:`ScriptResult` (never raises)."""
@@ -194,7 +256,7 @@ class WorkerPool:
         future.set_running_or_notify_cancel()
         deadline = time.monotonic() + guard_deadline_s(job.timeout_s)
         with self._lock:
-            worker, request_id = self._ensure_worker(job.node), next(self._ids)
+            worker, request_id = self._ensure_worker(job.node, job.python), next(self._ids)
             line = _request_line(request_id, job)
             worker.pending[request_id] = _Pending(future, job, deadline)
         worker.send(line)
@@ -210,13 +272,13 @@ class WorkerPool:
             if self._closed:
                 return
             self._closed = True
-            worker = self._worker
-            in_flight = [p.future for p in worker.pending.values()] if worker else []
+            workers = list(self._workers.values())
+            in_flight = [p.future for w in workers for p in w.pending.values()]
         if wait:
             for future in in_flight:
                 future.exception()
         self._stop.set()
-        if worker is not None:
+        for worker in workers:
             worker.stop()
             worker.fail_pending("the worker pool was closed before the script finished.")
 
@@ -238,18 +300,19 @@ class WorkerPool:
         """Fail jobs whose zygote stopped answering long past their timeout; restart it."""
         while not self._stop.wait(_WATCHDOG_INTERVAL_S):
             with self._lock:
-                worker = self._worker
                 now = time.monotonic()
-                overdue = [p for p in (worker.pending.values() if worker else ())
-                           if p.deadline <= now]
-            if not overdue:
-                continue
-            for pending in overdue:
-                _resolve(pending, lambda p=pending: worker_error_result(
-                    p.job, f"the script worker did not report back within "
-                           f"{guard_deadline_s(p.job.timeout_s):g} s although timeout_s was "
-                           f"{p.job.timeout_s:g} s; the worker was restarted."))
-            worker.proc.kill()  # the reader fails the rest; the next submit restarts
+                # a worker still importing has its own per-module deadline; clocks start at ready
+                overdue = [(w, [p for p in w.pending.values() if p.deadline <= now])
+                           for w in self._workers.values() if w.ready is not None]
+            for worker, late in overdue:
+                if not late:
+                    continue
+                for pending in late:
+                    _resolve(pending, lambda p=pending: worker_error_result(
+                        p.job, f"the script worker did not report back within "
+                               f"{guard_deadline_s(p.job.timeout_s):g} s although timeout_s was "
+                               f"{p.job.timeout_s:g} s; the worker was restarted."))
+                worker.proc.kill()  # the reader fails the rest; the next submit restarts
 
 
 _shared_pool: WorkerPool | None = None

@@ -11,16 +11,40 @@ import signal as signal_module
 from pathlib import Path
 from typing import Any
 
-from .models import OutputInventory, ScriptJob, ScriptResult
+from .models import (DEFAULT_MAX_OUTPUT_FILES, DEFAULT_MAX_OUTPUT_MB, OutputInventory, ScriptJob,
+                     ScriptResult, clip)
+from .discovery import discover_imports
+from .redaction import Redactor
 
 STDERR_TAIL_LINES = 40
 STDERR_TAIL_BYTES = 4096
 INVENTORY_SAMPLE = 20
 DETAIL_TAIL_LINES = 20
+ERROR_LIMIT = 30000
 
 
-def build_result(job: ScriptJob, response: dict[str, Any]) -> ScriptResult:
-    """The result for ``job`` from the zygote's response line (see :mod:`.zygote`)."""
+def build_result(job: ScriptJob, response: dict[str, Any], redactor: Redactor | None = None,
+                 skipped_preimports: dict[str, str] | None = None) -> ScriptResult:
+    """The result for ``job`` from the zygote's response line (see :mod:`.zygote`).
+
+    ``redactor`` masks the tool's secrets in every text of the result; ``skipped_preimports``
+    (module -> why the worker left it out) lets a hang or crash name the module behind it.
+    """
+    result = _build(job, response, skipped_preimports or {})
+    return redact_result(result, redactor)
+
+
+def redact_result(result: ScriptResult, redactor: Redactor | None) -> ScriptResult:
+    """Mask secret values in the texts of ``result`` (in place) and cap the error's size."""
+    if redactor:
+        for name in ("error", "exception_message", "traceback", "stderr_tail", "return_value"):
+            setattr(result, name, redactor.redact(getattr(result, name)))
+        result.causes = redactor.redact_any(result.causes)
+    result.error = clip(result.error, ERROR_LIMIT)
+    return result
+
+
+def _build(job: ScriptJob, response: dict[str, Any], skipped: dict[str, str]) -> ScriptResult:
     if "worker_error" in response:
         return worker_error_result(job, response["worker_error"])
     child = response.get("child") or {}
@@ -33,21 +57,62 @@ def build_result(job: ScriptJob, response: dict[str, Any]) -> ScriptResult:
         result.status, result.kind = "failed", "timeout"
         result.error = _with_stderr(
             f"{node}: timed out after {job.timeout_s:g} s; the whole process tree was killed. "
-            "Raise timeout_s if the script needs longer.", result)
+            "Raise timeout_s if the script needs longer." + _skipped_hint(job, skipped), result)
     elif child:
         _apply_child_outcome(result, child, job)
     elif result.signal is not None:
         result.status, result.kind = "failed", "signal"
-        result.error = _with_stderr(_signal_sentence(node, result.signal, job), result)
-    elif response.get("exit_code") == 0:
-        result.status, result.kind, result.exit_code = "passed", None, 0
+        result.error = _with_stderr(_signal_sentence(node, result.signal, job)
+                                    + _skipped_hint(job, skipped), result)
+    elif response.get("exit_code") == 0 and response.get("reported_then_died"):
+        result.status, result.kind, result.exit_code = "failed", "exit", 0
+        result.error = _with_stderr(
+            f"{node}: the process running {script} exited without a valid report from the "
+            "runner (something other than the runner wrote to its result channel), so the run "
+            "is not trusted; see stderr.log.", result)
     else:
+        # No outcome from the child: main() never returned normally, whatever the exit code.
         result.status, result.kind = "failed", "exit"
         result.exit_code = response.get("exit_code")
         result.error = _with_stderr(
             f"{node}: the process running {script} exited with code {result.exit_code} before "
-            "main() returned (os._exit, or a crash in native code). See stderr.log.", result)
+            "main() returned (os._exit, or a crash in native code), so the script did not "
+            "complete; see stderr.log." + _skipped_hint(job, skipped), result)
+    if result.passed:
+        _check_output_caps(result, job)
     return result
+
+
+def _skipped_hint(job: ScriptJob, skipped: dict[str, str]) -> str:
+    """Name a module the worker refused to preimport if this script imports it."""
+    if not skipped:
+        return ""
+    try:
+        imports = discover_imports([job.script_path])
+    except Exception:
+        return ""
+    hits = [name for name in skipped
+            if any(i == name or i.startswith(name + ".") or name.startswith(i + ".")
+                   for i in imports)]
+    return "".join(f" The script imports {name}, which the warm worker left out because "
+                   f"{skipped[name]}; fix or avoid that import." for name in hits)
+
+
+def _check_output_caps(result: ScriptResult, job: ScriptJob) -> None:
+    max_mb = DEFAULT_MAX_OUTPUT_MB if job.max_output_mb is None else job.max_output_mb
+    max_files = DEFAULT_MAX_OUTPUT_FILES if job.max_output_files is None else job.max_output_files
+    files = sum(inv.files for inv in result.outputs.values())
+    size_mb = sum(inv.bytes for inv in result.outputs.values()) / (1024 * 1024)
+    problem = None
+    if max_files and files > max_files:
+        problem = f"wrote more than {max_files} files to its outputs (max_output_files)"
+    elif max_mb and size_mb > max_mb:
+        problem = (f"wrote {size_mb:,.0f} MB to its outputs, more than max_output_mb="
+                   f"{max_mb:g}")
+    if problem:
+        result.status, result.kind = "failed", "output_limit"
+        result.error = (f"{job.node}: the script {problem}; shrink what it writes, or raise "
+                        "the limit for this node (0 = no limit).")
 
 
 def worker_error_result(job: ScriptJob, message: str) -> ScriptResult:
@@ -68,6 +133,10 @@ def _apply_child_outcome(result: ScriptResult, child: dict[str, Any], job: Scrip
     result.location = child.get("location")
     result.exit_code = child.get("exit_code")
     result.return_value = child.get("return_value")
+    result.causes = list(child.get("causes") or [])
+    result.accessed = dict(child.get("accessed") or {})
+    result.assigned = dict(child.get("assigned") or {})
+    result.readonly = child.get("readonly")
     if outcome == "passed":
         result.status, result.kind, result.error = "passed", None, None
         return
@@ -78,7 +147,7 @@ def _apply_child_outcome(result: ScriptResult, child: dict[str, Any], job: Scrip
     node, where = job.node, _where(result.location)
     what = _short(f"{result.exception_type}: {result.exception_message}")
     if outcome == "exception":
-        sentence = (f"{node}: main() raised {what}{where}. "
+        sentence = (f"{node}: main() raised {what}{where}{_then(result.causes)}. "
                     "See the traceback below or stderr.log.")
     elif outcome == "exit":
         sentence = f"{node}: the script called sys.exit({child.get('exit_repr')}){where}."
@@ -88,13 +157,13 @@ def _apply_child_outcome(result: ScriptResult, child: dict[str, Any], job: Scrip
                         f"being imported{where}; main() never ran.")
         else:
             sentence = (f"{node}: importing {Path(job.script_path).name} failed with {what}"
-                        f"{where}. Fix the import (is a package missing, or a preload file "
+                        f"{where}{_then(result.causes)}. Fix the import (is a package missing, or a preload file "
                         "broken?); see the traceback below.")
     elif outcome == "memory":
-        limit = job.memory_limit_mb
+        limit = job.effective_memory_limit_mb
         sentence = (f"{node}: the script ran out of memory (MemoryError){where}"
                     + (f" with memory_limit_mb={limit}" if limit else "")
-                    + ". Raise memory_limit_mb or shrink the data.")
+                    + ". Raise memory_limit_mb (0 = no limit) or shrink the data.")
     elif outcome == "bad_signature":
         sentence = f"{node}: {child.get('detail')}."
     else:
@@ -105,11 +174,18 @@ def _apply_child_outcome(result: ScriptResult, child: dict[str, Any], job: Scrip
         result.error = _with_stderr(sentence, result)
 
 
+def _then(causes: list[dict[str, Any]]) -> str:
+    """", which then caused X: msg (file:line)" for each exception after the root cause."""
+    parts = [f"{c.get('type')}: {_short(str(c.get('message') or ''), 150)}"
+             f"{_where(c.get('location'))}" for c in causes[1:]]
+    return ("; that then caused " + ", then ".join(parts)) if parts else ""
+
+
 def _signal_sentence(node: str, signum: int, job: ScriptJob) -> str:
     name = _signal_name(signum)
     if signum == signal_module.SIGKILL:
         hint = ("if memory was high this is likely the out-of-memory killer, set memory_limit_mb."
-                if not job.memory_limit_mb else
+                if not job.effective_memory_limit_mb else
                 "something outside the script killed it (the out-of-memory killer?).")
         return f"{node}: killed by signal {signum} ({name}); {hint}"
     return (f"{node}: killed by signal {signum} ({name}), often a crash in native code; "

@@ -1,18 +1,31 @@
-"""The warm worker: ``python -m script_testing.worker.zygote MODULE...``.
+"""The warm worker: ``python -c <bootstrap> [--preimport-timeout S] MODULE...``.
 
-It imports the given modules once (failures ignored), then serves JSON lines on stdin:
+Two processes. The *supervisor* (the process the pool started) forks the *server*, which
+imports the given modules and then serves jobs. The supervisor watches the imports: a module
+that hangs longer than the preimport timeout, or kills the process (``os._exit``, a crash in
+native code), is left out and a fresh server is forked without it; its reason is recorded and
+reported. So one bad module cannot break the worker; only a script that imports it meets it,
+in its own child, within its own timeout. When a server is serving, the supervisor just waits
+for it and ends the same way it does (same exit code, or same signal). The server dies with the
+supervisor (``PR_SET_PDEATHSIG``), and each job's child with the server.
+
+The server speaks JSON lines on stdin/stdout:
 
 - request  ``{"id": 7, "job": {...ScriptJob.to_dict()...}}``
 - response ``{"id": 7, "pid": ..., "exit_code": int|null, "signal": int|null,
   "timed_out": bool, "duration_s": float, "maxrss_kb": int, "child": {...}|null}``
-  where ``child`` is the raw outcome the child wrote (see :mod:`.child`), or
-  ``{"id": 7, "worker_error": "..."}`` if the job could not even be started.
+  where ``child`` is the raw outcome the child sent over its result pipe (see :mod:`.child`),
+  or ``{"id": 7, "worker_error": "..."}`` if the job could not even be started.
 
-On startup it sends ``{"ready": true, "pid": ..., "imported": [...], "failed": {...}}``.
-Responses go to a private dup of the original stdout; fd 1 is pointed at fd 2 so stray prints
-(from preimported modules, say) cannot corrupt the protocol. Each job runs in a forked child with
-its own session; several children run concurrently. A child past its deadline has its whole
-process group, and any descendants that left the group, killed. EOF on stdin shuts down.
+On startup it sends ``{"ready": true, "pid": ..., "imported": [...], "failed": {...},
+"skipped": {...}}``. Responses go to a private dup of the original stdout; fd 1 is pointed at
+fd 2 so stray prints (from preimported modules, say) cannot corrupt the protocol, and fd 0 is
+/dev/null while modules import. Each job runs in a forked child with its own session; several
+children run concurrently. The server is a child subreaper: a child past its deadline has its
+whole tree killed, and processes orphaned by a child that died are killed when it is reaped.
+EOF on stdin shuts down.
+
+Standard library only: this runs in the scripts' own interpreter.
 """
 
 from __future__ import annotations
@@ -20,20 +33,20 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import secrets
 import selectors
+import shutil
 import signal
 import sys
 import time
 import traceback
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from . import child as child_module
+from . import procs
 
-try:  # used to find descendants that left the process group; optional
-    import psutil
-except ImportError:  # pragma: no cover - psutil is a declared dependency
-    psutil = None
+DEFAULT_PREIMPORT_TIMEOUT_S = 120.0
 
 
 @dataclass
@@ -41,10 +54,13 @@ class _Running:
     request_id: Any
     pid: int
     pidfd: int
+    result_fd: int
     started: float
     deadline: float
-    result_path: str
+    job: dict[str, Any]
+    nonce: str
     timed_out: bool = False
+    data: bytearray = field(default_factory=bytearray)
 
 
 class Zygote:
@@ -55,6 +71,7 @@ class Zygote:
         self.out_fd = out_fd
         self.selector = selectors.DefaultSelector()
         self.running: dict[int, _Running] = {}  # by pidfd
+        self.by_result_fd: dict[int, _Running] = {}
         self.buffer = b""
         self.stdin_open = True
 
@@ -65,8 +82,14 @@ class Zygote:
             for key, _ in self.selector.select(self._select_timeout()):
                 if key.data == "stdin":
                     self._read_requests()
+                elif key.data == "result":
+                    run = self.by_result_fd.get(key.fd)
+                    if run is not None:
+                        self._read_result(run)
                 else:
-                    self._reap(self.running[key.fd])
+                    run = self.running.get(key.fd)
+                    if run is not None:
+                        self._reap(run)
             self._enforce_deadlines()
         self.selector.close()
 
@@ -98,27 +121,35 @@ class Zygote:
 
     def _start(self, request_id: Any, job: dict[str, Any]) -> None:
         os.makedirs(job["work_dir"], exist_ok=True)
-        result_path = os.path.join(job["work_dir"], child_module.RESULT_FILE)
-        try:
-            os.unlink(result_path)
-        except FileNotFoundError:
-            pass
-        close_in_child = [self.in_fd, self.out_fd, self.selector.fileno(),
-                          *(r.pidfd for r in self.running.values())]
+        read_fd, write_fd = os.pipe2(os.O_CLOEXEC)
+        close_in_child = [self.in_fd, self.out_fd, self.selector.fileno(), read_fd,
+                          *(r.pidfd for r in self.running.values()),
+                          *(r.result_fd for r in self.running.values())]
         started = time.monotonic()
-        pid = os.fork()
+        nonce = secrets.token_hex(16)
+        try:
+            pid = os.fork()
+        except OSError:
+            os.close(read_fd)
+            os.close(write_fd)
+            raise
         if pid == 0:  # pragma: no cover - runs in the child, which never returns
-            child_module.run_job(job, close_in_child)
+            child_module.run_job(job, close_in_child, write_fd, nonce)
+        os.close(write_fd)
         try:
             pidfd = os.pidfd_open(pid)
         except OSError:  # cannot watch it (out of fds?): do not leave it running untracked
-            _kill_group(pid)
+            procs.kill_tree(pid)
             os.waitpid(pid, 0)
+            os.close(read_fd)
             raise
+        os.set_blocking(read_fd, False)
         timeout = float(job.get("timeout_s") or 3600)
-        self.running[pidfd] = _Running(request_id, pid, pidfd, started, started + timeout,
-                                       result_path)
+        run = _Running(request_id, pid, pidfd, read_fd, started, started + timeout, job, nonce)
+        self.running[pidfd] = run
+        self.by_result_fd[read_fd] = run
         self.selector.register(pidfd, selectors.EVENT_READ, "child")
+        self.selector.register(read_fd, selectors.EVENT_READ, "result")
 
     # ----------------------------------------------------------------- children
 
@@ -131,7 +162,24 @@ class Zygote:
         for run in self.running.values():
             if not run.timed_out and now >= run.deadline:
                 run.timed_out = True
-                _kill_tree(run.pid)
+                procs.kill_tree(run.pid)
+
+    def _read_result(self, run: _Running) -> bool:
+        """Read what is in the child's result pipe; False once it is closed or drained."""
+        while True:
+            try:
+                chunk = os.read(run.result_fd, 1 << 16)
+            except BlockingIOError:
+                return True
+            except OSError:
+                chunk = b""
+            if not chunk:
+                self.selector.unregister(run.result_fd)
+                del self.by_result_fd[run.result_fd]
+                os.close(run.result_fd)
+                run.result_fd = -1
+                return False
+            run.data += chunk
 
     def _reap(self, run: _Running) -> None:
         # The child has exited but is not reaped yet, so its pid (= its process group id)
@@ -139,19 +187,45 @@ class Zygote:
         _kill_group(run.pid)
         _, status, rusage = os.wait4(run.pid, 0)
         duration = time.monotonic() - run.started
+        if run.result_fd >= 0:
+            self._read_result(run)  # everything the child wrote is in the pipe by now
+            if run.result_fd >= 0:  # a descendant still holds the write end: stop listening
+                self.selector.unregister(run.result_fd)
+                del self.by_result_fd[run.result_fd]
+                os.close(run.result_fd)
         self.selector.unregister(run.pidfd)
         os.close(run.pidfd)
         del self.running[run.pidfd]
+        self._kill_orphans()
+        exit_code = os.WEXITSTATUS(status) if os.WIFEXITED(status) else None
+        signum = os.WTERMSIG(status) if os.WIFSIGNALED(status) else None
+        # An outcome counts only from a child that then ended the way run_job ends it.
+        child = (_parse_outcome(run.data, run.nonce)
+                 if exit_code == 0 and not run.timed_out else None)
         self._send({
             "id": run.request_id,
             "pid": run.pid,
-            "exit_code": os.WEXITSTATUS(status) if os.WIFEXITED(status) else None,
-            "signal": os.WTERMSIG(status) if os.WIFSIGNALED(status) else None,
+            "exit_code": exit_code,
+            "signal": signum,
             "timed_out": run.timed_out,
             "duration_s": duration,
             "maxrss_kb": rusage.ru_maxrss,
-            "child": _read_json(run.result_path),
+            "child": child,
+            "reported_then_died": bool(run.data) and child is None and not run.timed_out,
         })
+        _clean_work_dir(run.job)
+
+    def _kill_orphans(self) -> None:
+        """Processes reparented to us (we are a subreaper) belong to children that died."""
+        tracked = {r.pid for r in self.running.values()}
+        for pid in procs.children(os.getpid()):
+            if pid in tracked:
+                continue
+            procs.kill_tree(pid)
+            try:
+                os.waitpid(pid, 0)
+            except ChildProcessError:
+                pass
 
     def _shutdown(self) -> None:
         """stdin closed: the parent is gone or done. Kill running jobs; the loop reaps them."""
@@ -159,7 +233,7 @@ class Zygote:
         self.selector.unregister(self.in_fd)
         for run in self.running.values():
             run.timed_out = True
-            _kill_tree(run.pid)
+            procs.kill_tree(run.pid)
 
     def _send(self, message: dict[str, Any]) -> None:
         data = (json.dumps(message, default=str) + "\n").encode()
@@ -170,20 +244,24 @@ class Zygote:
             pass  # the parent went away; stdin EOF will end the loop
 
 
-def _kill_tree(pid: int) -> None:
-    """SIGKILL the job's process group and every descendant, even those that left it."""
-    descendants = []
-    if psutil is not None:
-        try:
-            descendants = psutil.Process(pid).children(recursive=True)
-        except psutil.Error:
-            pass
-    _kill_group(pid)
-    for proc in descendants:
-        try:
-            proc.kill()
-        except psutil.Error:
-            pass
+def _parse_outcome(data: bytes, nonce: str) -> dict[str, Any] | None:
+    """The child's outcome: the last line, carrying this job's nonce (else ``None``)."""
+    lines = bytes(data).strip().splitlines()
+    try:
+        outcome = json.loads(lines[-1]) if lines else None
+    except ValueError:
+        return None
+    if not isinstance(outcome, dict) or outcome.pop("nonce", None) != nonce or len(lines) > 1:
+        return None
+    return outcome
+
+
+def _clean_work_dir(job: dict[str, Any]) -> None:
+    """Remove the script's private cwd and TMPDIR unless the job keeps them."""
+    if job.get("keep_work"):
+        return
+    for name in (child_module.CWD_DIR, child_module.TMP_DIR):
+        shutil.rmtree(os.path.join(job["work_dir"], name), ignore_errors=True)
 
 
 def _kill_group(pgid: int) -> None:
@@ -193,18 +271,16 @@ def _kill_group(pgid: int) -> None:
         pass
 
 
-def _read_json(path: str) -> dict[str, Any] | None:
-    try:
-        with open(path, encoding="utf-8") as handle:
-            return json.load(handle)
-    except (OSError, ValueError):
-        return None
+# --------------------------------------------------------------------------- preimport
 
+def preimport(names: list[str], progress_fd: int | None = None) -> tuple[list[str], dict[str, str]]:
+    """Import each module, ignoring failures; return (imported, {name: error}).
 
-def preimport(names: list[str]) -> tuple[list[str], dict[str, str]]:
-    """Import each module, ignoring failures; return (imported, {name: error})."""
+    With ``progress_fd``, write ``start NAME`` before each import (for the supervisor)."""
     imported, failed = [], {}
     for name in names:
+        if progress_fd is not None:
+            os.write(progress_fd, f"start {name}\n".encode())
         try:
             importlib.import_module(name)
             imported.append(name)
@@ -213,15 +289,26 @@ def preimport(names: list[str]) -> tuple[list[str], dict[str, str]]:
     return imported, failed
 
 
-def main(argv: list[str]) -> int:
-    out_fd = os.dup(1)
-    os.dup2(2, 1)
-    os.set_inheritable(out_fd, False)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C goes to the parent; we follow its EOF
-    imported, failed = preimport(argv)
+def _serve(names: list[str], skipped: dict[str, str], progress_fd: int, out_fd: int) -> int:
+    """The server: import, announce, serve. Runs in the forked server process."""
+    supervisor = os.getppid()
+    procs.die_with_parent()
+    if os.getppid() != supervisor:
+        return 1
+    procs.become_subreaper()
+    os.setpgid(0, 0)  # so a hung import and whatever it started can be killed at once
+    in_fd = os.dup(0)
+    os.set_inheritable(in_fd, False)
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)  # a module that reads stdin at import must not eat our requests
+    os.close(devnull)
+    imported, failed = preimport(names, progress_fd)
     sys.stdout.flush()
-    zygote = Zygote(sys.stdin.fileno(), out_fd)
-    zygote._send({"ready": True, "pid": os.getpid(), "imported": imported, "failed": failed})
+    os.write(progress_fd, b"serving\n")
+    os.close(progress_fd)
+    zygote = Zygote(in_fd, out_fd)
+    zygote._send({"ready": True, "pid": os.getpid(), "supervisor": supervisor,
+                  "imported": imported, "failed": {**failed, **skipped}, "skipped": skipped})
     try:
         zygote.serve()
     except Exception:
@@ -230,5 +317,113 @@ def main(argv: list[str]) -> int:
     return 0
 
 
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+def supervise(names: list[str], timeout_s: float, out_fd: int) -> int:
+    """Fork servers until one gets through its imports; then wait for it and end as it ends."""
+    skipped: dict[str, str] = {}
+    while True:
+        todo = [n for n in names if n not in skipped]
+        read_fd, write_fd = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - the server
+            os.close(read_fd)
+            code = 1
+            try:
+                code = _serve(todo, skipped, write_fd, out_fd)
+            except BaseException:
+                traceback.print_exc()
+            finally:
+                sys.stdout.flush()
+                sys.stderr.flush()
+                os._exit(code)
+        os.close(write_fd)
+        current, serving, hung = _watch_imports(read_fd, pid, timeout_s)
+        os.close(read_fd)
+        if serving:
+            break
+        _, status = os.waitpid(pid, 0)
+        if current is None:  # died before importing anything: nothing to skip, give up
+            return _exit_like(status)
+        skipped[current] = (f"importing it did not finish within {timeout_s:g} s" if hung
+                            else _death_reason(status))
+        print(f"script_testing worker: not preimporting {current}: {skipped[current]}",
+              file=sys.stderr, flush=True)
+    # The server has the protocol fds now; we keep none, so EOF and broken pipes reach it.
+    for fd in (0, out_fd):
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+    while True:
+        try:
+            _, status = os.waitpid(pid, 0)
+            break
+        except InterruptedError:
+            continue
+    return _exit_like(status)
+
+
+def _watch_imports(read_fd: int, pid: int, timeout_s: float) -> tuple[str | None, bool, bool]:
+    """Follow the server's progress; kill it if one import takes longer than ``timeout_s``.
+    Returns (the module being imported when it stopped, whether it is serving, whether it hung)."""
+    current: str | None = None
+    buffer = b""
+    deadline = time.monotonic() + timeout_s
+    selector = selectors.DefaultSelector()
+    selector.register(read_fd, selectors.EVENT_READ)
+    try:
+        while True:
+            if not selector.select(max(0.0, deadline - time.monotonic())):
+                if time.monotonic() >= deadline:
+                    procs.kill_tree(pid)
+                    return current, False, True
+                continue
+            chunk = os.read(read_fd, 4096)
+            if not chunk:
+                return current, False, False
+            buffer += chunk
+            *lines, buffer = buffer.split(b"\n")
+            for line in lines:
+                text = line.decode(errors="replace")
+                if text == "serving":
+                    return None, True, False
+                if text.startswith("start "):
+                    current = text[len("start "):]
+                    deadline = time.monotonic() + timeout_s
+    finally:
+        selector.close()
+
+
+def _death_reason(status: int) -> str:
+    if os.WIFSIGNALED(status):
+        signum = os.WTERMSIG(status)
+        try:
+            name = signal.Signals(signum).name
+        except ValueError:
+            name = str(signum)
+        return f"importing it killed the process with signal {signum} ({name})"
+    return f"importing it ended the process with exit code {os.WEXITSTATUS(status)}"
+
+
+def _exit_like(status: int) -> int:
+    if os.WIFSIGNALED(status):
+        signum = os.WTERMSIG(status)
+        signal.signal(signum, signal.SIG_DFL)
+        os.kill(os.getpid(), signum)
+        return 128 + signum
+    return os.WEXITSTATUS(status)
+
+
+def main(argv: list[str]) -> int:
+    timeout_s = DEFAULT_PREIMPORT_TIMEOUT_S
+    if argv[:1] == ["--preimport-timeout"]:
+        timeout_s, argv = float(argv[1]), argv[2:]
+    out_fd = os.dup(1)
+    os.dup2(2, 1)
+    os.set_inheritable(out_fd, False)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C goes to the parent; we follow its EOF
+    return supervise(argv, timeout_s, out_fd)
+
+
+#: How the pool starts the worker with any interpreter: ``python -c BOOTSTRAP PKG_PARENT ...``.
+BOOTSTRAP = ("import sys; sys.path[0] = sys.argv.pop(1); "
+             "from script_testing.worker.zygote import main; sys.exit(main(sys.argv[1:]))")

@@ -102,7 +102,7 @@ def test_environ_vars_are_in_the_dict_and_in_os_environ(pool, tmp_path):
     result = pool.run(job)
     assert result.passed, result.error
     seen = json.loads(result.stdout_path.read_text())
-    assert seen == {"dict": "label", "os": "label", "cwd": str(job.work_dir)}
+    assert seen == {"dict": "label", "os": "label", "cwd": str(job.work_dir / "work")}
     assert "LABEL_FIELD" not in os.environ  # the caller's environment is untouched
 
 
@@ -121,14 +121,33 @@ def test_job_args_arrive_as_a_namespace_and_argv_is_set(pool, tmp_path):
         "calibration 3 ['--job_type', 'calibration'] /in/data\n"
 
 
-def test_an_extra_logger_parameter_gets_a_printing_callable(pool, tmp_path):
+def test_extra_parameters_keep_their_defaults_as_in_production(pool, tmp_path):
+    # production's __main__ calls main with the four arguments: a logger=None stays None
     script = write_script(tmp_path, """
+        import logging
         def main(input_paths, output_paths, environ_vars, job_args, logger=None, verbose=False):
-            logger("from the logger", verbose)
+            logger = logger or logging.getLogger(__name__)
+            print(type(logger).__name__, verbose)
     """)
     result = pool.run(make_job(tmp_path, script))
     assert result.passed, result.error
-    assert result.stdout_path.read_text() == "from the logger False\n"
+    assert result.stdout_path.read_text() == "Logger False\n"
+
+
+def test_main_kwargs_are_passed_only_when_the_job_asks(pool, tmp_path):
+    script = write_script(tmp_path, """
+        def main(input_paths, output_paths, environ_vars, job_args, *, model_dir, verbose=False):
+            print(model_dir, verbose)
+    """)
+    result = pool.run(make_job(tmp_path, script, main_kwargs={"model_dir": "/m", "verbose": True}))
+    assert result.passed, result.error
+    assert result.stdout_path.read_text() == "/m True\n"
+
+    unknown = pool.run(make_job(tmp_path, script, node="X",
+                                main_kwargs={"model_dir": "/m", "colour": "red"}))
+    assert unknown.kind == "bad_signature"
+    assert unknown.headline.startswith(
+        "X: main() cannot take the keyword argument(s) colour, model_dir given in main_kwargs")
 
 
 @pytest.mark.parametrize("code", ["sys.exit(0)", "sys.exit()", "sys.exit(None)"])
@@ -201,7 +220,7 @@ def test_a_script_killed_by_a_signal_reports_the_signal(pool, tmp_path):
     result = pool.run(make_job(tmp_path, script, node="X"))
     assert result.status == "failed" and result.kind == "signal"
     assert result.signal == 9
-    assert result.headline.startswith("X: killed by signal 9 (SIGKILL); if memory was high")
+    assert result.headline.startswith("X: killed by signal 9 (SIGKILL); something outside")
     assert result.peak_memory_mb is not None  # from wait4's rusage
 
 
@@ -226,13 +245,13 @@ def test_a_timeout_kills_the_whole_process_tree(pool, tmp_path, new_session):
                 f.write(str(child.pid))
             time.sleep(120)
     """)
-    job = make_job(tmp_path, script, node="X", timeout_s=1)
-    result = pool.run(job)     # returns at all only because the 120 s script is killed (pytest timeout guards)
+    job = make_job(tmp_path, script, node="X", timeout_s=1, keep_work=True)
+    result = pool.run(job)
 
     assert result.status == "failed" and result.kind == "timeout"
     assert result.headline == ("X: timed out after 1 s; the whole process tree was killed. "
                                "Raise timeout_s if the script needs longer.")
-    grandchild = int((job.work_dir / "grandchild.pid").read_text())
+    grandchild = int((job.cwd / "grandchild.pid").read_text())
     deadline = time.monotonic() + 5
     while not process_is_gone(grandchild) and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -446,7 +465,7 @@ def test_a_killed_worker_gives_worker_error_and_the_pool_recovers(tmp_path):
     with WorkerPool() as own_pool:
         hang_job = make_job(tmp_path / "hang", hang, node="X")
         future = own_pool.submit(hang_job)
-        script_pid = int(wait_for_file(hang_job.work_dir / "script.pid"))
+        script_pid = int(wait_for_file(hang_job.cwd / "script.pid"))
         first_worker = own_pool.worker_pid
         os.kill(first_worker, signal.SIGKILL)
 
