@@ -85,13 +85,19 @@ CALLS = r'''
 import argparse, importlib, importlib.util, json, os, runpy, sys
 
 _modules = {}
+_sys_path = []
+
+def _ensure_path():
+    # again at call time: Dagster's code loader restores sys.path after importing the definitions file
+    for p in reversed(_sys_path):
+        if p not in sys.path:
+            sys.path.insert(0, p)
 
 def load(spec_path, root):
     text = open(spec_path).read().replace("{root}", root)
     spec = json.loads(text)
-    for p in reversed(spec["sys_path"]):
-        if p not in sys.path:
-            sys.path.insert(0, p)
+    _sys_path[:] = spec["sys_path"]
+    _ensure_path()
     for f in spec["preload"]:
         runpy.run_path(f, run_name="__preload__")
     return spec
@@ -100,6 +106,7 @@ def call(job):
     key = job["module"] or job["script"]
     module = _modules.get(key)
     if module is None:
+        _ensure_path()
         if job["module"]:
             module = importlib.import_module(job["module"])
         else:
@@ -157,7 +164,7 @@ def hop(df):
 
 
 def main(input_paths, output_paths, environ_vars, job_args):
-    df = pd.read_csv(os.path.join(input_paths["data"], "part-00000.csv"))
+    df = pd.read_csv(os.path.join(input_paths["input_data"], "part-00000.csv"))
     df = hop(df)
     os.makedirs(output_paths["data"], exist_ok=True)
     df.to_csv(os.path.join(output_paths["data"], "part-00000.csv"), index=False)
@@ -168,9 +175,14 @@ step_type: Link
 contract:
   entry_point: link.py
   inputs:
-    data: {path: /opt/ml/processing/input/data}
+    input_data: {path: /opt/ml/processing/input/data}
   outputs:
     data: {path: /opt/ml/processing/output/data}
+spec:
+  dependencies:
+    input_data: {type: processing_output}
+  outputs:
+    data: {type: processing_output, aliases: [input_data]}
 '''
 
 KEDRO_PYPROJECT = '''
@@ -263,11 +275,11 @@ def chain_workload(root: Path, n: int) -> Workload:
         {"dag": {"nodes": nodes, "edges": [[a, b] for a, b in zip(nodes, nodes[1:])]}, "metadata": {"name": "chain"}}))
     (proj / "script_testing.yaml").write_text(
         "workspaces: [steps]\npipelines:\n  chain:\n    dag: dags/chain.dag.json\n"
-        f"    sources:\n      {nodes[0]}.data: {{local: {data_in}}}\n")
+        f"    sources:\n      {nodes[0]}.input_data: {{local: {data_in}}}\n")
     jobs = []
     for i, node in enumerate(nodes):
         jobs.append({"node": node, "deps": [nodes[i - 1]] if i else [], "script": str(steps / "link.py"), "module": None,
-                     "input_paths": {"data": str(data_in) if i == 0 else f"{{root}}/{nodes[i - 1]}/data"},
+                     "input_paths": {"input_data": str(data_in) if i == 0 else f"{{root}}/{nodes[i - 1]}/data"},
                      "output_paths": {"data": f"{{root}}/{node}/data"}, "environ_vars": {}, "job_args": {},
                      "argv": [str(steps / "link.py")]})
     spec = work / "spec.json"
@@ -535,7 +547,7 @@ def profile_ours(root: Path, n: int) -> dict:
     cmd, cwd, env = arm_command("ours-checks", wl, None)
     m = run_measured(cmd, cwd, env, cwd / "log.txt")
     if not m["ok"]:
-        return {"error": m["error"]}
+        return {"nodes": n, "error": m["error"]}
     rep = json.loads(next((cwd / "runs").rglob("report.json")).read_text())
     nodes = [rep["nodes"][f"Link_n{i:03d}"] for i in range(n)]
     checks_into = {e["to"]: e.get("duration_s") or 0.0 for e in rep["edges"] if e.get("kind", "edge") == "edge"}
