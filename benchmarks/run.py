@@ -731,6 +731,9 @@ def main(argv: list[str] | None = None) -> None:
                     raw.append(m)
                     log(f"rep {rep + 1}/{args.repeat} {wl.name:<20} {arm:<14} {m['seconds']:6.2f} s "
                         f"{m['peak_mb']:5.0f} MB" + ("" if m["ok"] else "  FAILED"))
+            if args.json:                                   # partial results survive an interrupted run
+                Path(args.json).write_text(json.dumps({"machine": info, "args": vars(args), "notes": notes,
+                                                       "raw": raw, "partial": True}, indent=1, default=str))
         summ = summarize(raw, workloads, arms)
         checks = []
         if not args.no_checks_throughput:
