@@ -24,11 +24,11 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import textwrap
 import threading
 import time
 from dataclasses import dataclass, field
 from importlib import metadata
+from itertools import pairwise
 from pathlib import Path
 
 import psutil
@@ -272,7 +272,7 @@ def chain_workload(root: Path, n: int) -> Workload:
     nodes = [f"Link_n{i:03d}" for i in range(n)]
     (proj / "dags").mkdir()
     (proj / "dags" / "chain.dag.json").write_text(json.dumps(
-        {"dag": {"nodes": nodes, "edges": [[a, b] for a, b in zip(nodes, nodes[1:])]}, "metadata": {"name": "chain"}}))
+        {"dag": {"nodes": nodes, "edges": [[a, b] for a, b in pairwise(nodes)]}, "metadata": {"name": "chain"}}))
     (proj / "script_testing.yaml").write_text(
         "workspaces: [steps]\npipelines:\n  chain:\n    dag: dags/chain.dag.json\n"
         f"    sources:\n      {nodes[0]}.input_data: {{local: {data_in}}}\n")
@@ -296,7 +296,7 @@ def bundled_workload(root: Path, pipeline: str, env: dict) -> Workload:
     write_support(work)
     prep_env = dict(env, SCRIPT_TESTING_RUNS=str(work / "prep"))
     proc = subprocess.run([*ST_CLI, "run", str(EXAMPLES), "-p", pipeline, "--no-checks", "-q", "--no-html"],
-                          cwd=work, env=prep_env, capture_output=True, text=True)
+                          cwd=work, env=prep_env, capture_output=True, text=True, check=False)
     if proc.returncode != 0:
         raise RuntimeError(f"preparation run failed:\n{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}")
     report = json.loads(next((work / "prep").rglob("report.json")).read_text())
@@ -356,7 +356,7 @@ def kedro_env(cache: Path) -> tuple[Path | None, str]:
     t = time.perf_counter()
     for cmd in ([uv, "venv", "-q", "--python", f"{sys.version_info.major}.{sys.version_info.minor}", str(venv)],
                 [uv, "pip", "install", "-q", "--python", str(py), *want.split()]):
-        proc = subprocess.run(cmd, capture_output=True, text=True)
+        proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
         if proc.returncode != 0:
             return None, f"install failed: {' '.join(cmd)}: {proc.stderr.strip()[-500:]}"
     marker.write_text(want)
@@ -364,8 +364,8 @@ def kedro_env(cache: Path) -> tuple[Path | None, str]:
 
 
 def kedro_version(py: Path) -> dict:
-    out = subprocess.run([str(py), "-c", "import json, importlib.metadata as m; print(json.dumps({p: m.version(p) "
-                          "for p in ('kedro', 'kedro-datasets', 'pandas', 'numpy')}))"], capture_output=True, text=True)
+    out = subprocess.run([str(py), "-c", ("import json, importlib.metadata as m; print(json.dumps({p: m.version(p) "
+                                           "for p in ('kedro', 'kedro-datasets', 'pandas', 'numpy')}))")], capture_output=True, text=True, check=False)
     return json.loads(out.stdout) if out.returncode == 0 else {}
 
 
@@ -524,7 +524,7 @@ def checks_throughput(root: Path, rows: int) -> list[dict]:
         size = -(-rows // shards)
         for i in range(shards):
             df.iloc[i * size:(i + 1) * size].to_csv(folder / f"part-{i:05d}.csv", index=False)
-        proc = subprocess.run([sys.executable, __file__, "--child-check", str(folder)], capture_output=True, text=True)
+        proc = subprocess.run([sys.executable, __file__, "--child-check", str(folder)], capture_output=True, text=True, check=False)
         if proc.returncode != 0:
             out.append({"rows": rows, "shards": shards, "error": proc.stderr[-1500:]})
             continue
@@ -589,7 +589,8 @@ def print_profile(p: dict) -> None:
 
 # ============================================================================ summary
 
-def summarize(raw: list[dict], workloads: list[Workload], arms: list[str]) -> dict:
+def summarize(raw: list[dict], workloads: list, arms: list[str]) -> dict:
+    """``workloads``: objects with name, kind, size (Workload, or rebuilt from a JSON file's raw rows)."""
     summary: dict = {}
     for wl in workloads:
         s = summary.setdefault(wl.name, {"kind": wl.kind, "size": wl.size, "arms": {}})
@@ -598,7 +599,7 @@ def summarize(raw: list[dict], workloads: list[Workload], arms: list[str]) -> di
             failed = [r for r in raw if r["workload"] == wl.name and r["arm"] == arm and not r["ok"]]
             if not ok:
                 if failed:
-                    s["arms"][arm] = {"failed": failed[-1].get("error", "")[-300:]}
+                    s["arms"][arm] = {"failed": failed[-1].get("error", "")[-1500:]}
                 continue
             t = [r["seconds"] for r in ok]
             s["arms"][arm] = {"median_s": statistics.median(t), "min_s": min(t), "max_s": max(t), "n": len(t),
@@ -612,7 +613,7 @@ def summarize(raw: list[dict], workloads: list[Workload], arms: list[str]) -> di
         if len(pts) < 2:
             continue
         slopes = [{"from": a[0], "to": b[0], "ms_per_node": 1000 * (b[1] - a[1]) / (b[0] - a[0])}
-                  for a, b in zip(pts, pts[1:])]
+                  for a, b in pairwise(pts)]
         s0 = slopes[0]["ms_per_node"] / 1000
         fits[arm] = {"slopes": slopes, "fixed_s": pts[0][1] - s0 * pts[0][0]}
     return {"workloads": summary, "fits": fits}
@@ -632,7 +633,8 @@ def print_summary(summ: dict, arms: list[str]) -> None:
             if a is None:
                 continue
             if "failed" in a:
-                print(f"{label:<20} {arm:<14} FAILED: {a['failed'].strip().splitlines()[-1][:60] if a['failed'].strip() else ''}")
+                lines = [ln.strip() for ln in a["failed"].splitlines() if "Error" in ln and "resulted in" not in ln]
+                print(f"{label:<20} {arm:<14} FAILED: {(lines or ['see --json'])[-1][:70]}")
                 continue
             rb = f"{a['median_s'] / bare:.2f}" if bare else "-"
             rk = f"{a['median_s'] / kedro:.2f}" if kedro else "-"
@@ -659,9 +661,28 @@ def print_checks(rows: list[dict]) -> None:
 
 # ============================================================================ main
 
+def reprint(path: Path) -> None:
+    from types import SimpleNamespace
+    d = json.loads(path.read_text())
+    raw = d["raw"]
+    wls = {r["workload"]: SimpleNamespace(name=r["workload"], kind=r["kind"], size=r["size"]) for r in raw}
+    arms = [a for a in ALL_ARMS if any(r["arm"] == a for r in raw)]
+    m = d["machine"]
+    reps = sorted({r["rep"] for r in raw})
+    print(f"{path}: {'PARTIAL, ' if d.get('partial') else ''}{len(reps)} repetition(s); {m['cores_logical']} cores, "
+          f"load at start {m['load_start']}, at end {m.get('load_end', '?')}")
+    print_summary(d.get("summary") or summarize(raw, list(wls.values()), arms), arms)
+    if d.get("checks_throughput"):
+        print_checks(d["checks_throughput"])
+    if d.get("profile_ours"):
+        print_profile(d["profile_ours"])
+    for n in d.get("notes", []):
+        print("note:", n)
+
+
 def machine_info() -> dict:
     pk = {p: our_version(p) for p in ("script_testing", "dagster", "pandas", "numpy", "great_expectations", "psutil")}
-    commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO, capture_output=True, text=True).stdout.strip()
+    commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO, capture_output=True, text=True, check=False).stdout.strip()
     return {"cores_logical": os.cpu_count(), "cores_physical": psutil.cpu_count(logical=False),
             "memory_gb": round(psutil.virtual_memory().total / 2**30, 1), "platform": platform.platform(),
             "python": sys.version.split()[0], "packages": pk, "git_commit": commit,
@@ -684,8 +705,12 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--cache-dir", default=os.environ.get("BENCH_CACHE",
                                                           str(Path.home() / ".cache" / "script_testing_bench")))
     ap.add_argument("--keep", action="store_true", help="keep the work folder (printed)")
+    ap.add_argument("--summarize", metavar="JSON", help="only print the tables of an earlier (even partial) --json file")
     ap.add_argument("--child-check", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
+    if args.summarize:
+        reprint(Path(args.summarize))
+        return
     if args.child_check:
         check_child(args.child_check)
         return
@@ -695,7 +720,7 @@ def main(argv: list[str] | None = None) -> None:
             args.profile_ours = 20
     info = machine_info()
     t_start = time.perf_counter()
-    log = lambda msg: print(f"[{time.perf_counter() - t_start:6.0f} s] {msg}", file=sys.stderr, flush=True)  # noqa: E731
+    log = lambda msg: print(f"[{time.perf_counter() - t_start:6.0f} s] {msg}", file=sys.stderr, flush=True)
     arms = list(args.arms)
     notes: list[str] = []
     kedro_py = None
