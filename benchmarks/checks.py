@@ -97,15 +97,13 @@ def child(mode: str, folder: str, measure_memory: bool) -> None:
     """Measure one thing in this fresh process; print one JSON line."""
     from script_testing.checks import EdgeRequirements, validate_edge, warm_up
     from script_testing.data.tabular import describe_files, iter_batches
-    from script_testing.config.project import Expectations
 
     t = time.perf_counter()
     warm_up()
     gx_import_s = time.perf_counter() - t
     tiny = Path(tempfile.mkdtemp())
     make_frame(50).to_csv(tiny / "t.csv", index=False)
-    req = EdgeRequirements(expectations=Expectations.model_validate(EXPECTATIONS),
-                           source="Bench.output", consumer="Bench.input")
+    req = EdgeRequirements.from_expectations(EXPECTATIONS, source="Bench.output", consumer="Bench.input")
     validate_edge(tiny, req)                                   # warm: first-validation costs
     shutil.rmtree(tiny)
     sampler = _PeakRss() if measure_memory else None
