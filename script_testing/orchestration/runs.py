@@ -183,6 +183,26 @@ def pool_for(plan: PipelinePlan):
     return shared_pool(wanted)
 
 
+# What the GX import in the warm-up thread shares with the main thread. ``sqlalchemy.orm`` registers an
+# inspector for every object (``inspection._inspects(object)`` in orm/base.py) while its ``exc`` module is
+# still half-imported: a Dagster storage query in the main thread in that window fails with "partially
+# initialized module 'sqlalchemy.orm.exc'" (5 in 5 under load). Imported in the calling thread first,
+# before the thread starts, nothing shared is half-imported while both threads run.
+SHARED_IMPORTS = ("sqlalchemy.orm", "pandas")
+
+
+def start_checks_warm_up() -> None:
+    """Import what GX shares with Dagster here, then GX itself in the background (once per process)."""
+    import importlib
+    for name in SHARED_IMPORTS:
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            pass
+    from script_testing.execute import warm_up_checks
+    warm_up_checks()
+
+
 _warmed: set[str] = set()
 def warm_up(plan: PipelinePlan, checks: bool = True) -> None:
     """Start the slow, once-per-process work in the background at the first step of a run.
@@ -198,8 +218,7 @@ def warm_up(plan: PipelinePlan, checks: bool = True) -> None:
         first = not _warmed
         _warmed.add(key)
     if first and checks:
-        from script_testing.execute import warm_up_checks
-        warm_up_checks()
+        start_checks_warm_up()
     try:
         pool_for(plan).start()
     except Exception:     # warming up is an optimisation only
