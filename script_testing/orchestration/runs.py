@@ -140,9 +140,10 @@ def _data_path(entry, key: AssetKey, run_id: str, needed_by: str) -> Path:
     meta = {"missing_path": MetadataValue.path(str(path))}
     if host and host != this_host():
         raise Failure(description=f"{needed_by} needs {what}, but the data of run {run_id} is on another "
-                                  f"worker's disk (path {path} on {host}, this is {this_host()}): use an s3:// "
-                                  f"runs root (resources.runner.config.runs_root: s3://bucket/prefix) or a "
-                                  f"folder every worker mounts", metadata=meta, allow_retries=False)
+                                  f"worker's disk (path {path} on {host}, this is {this_host()}): with workers "
+                                  f"that share no disk, set resources.runner.config.runs_root to a folder every "
+                                  f"worker mounts (NFS, EFS; s3:// runs roots are not supported yet), or use the "
+                                  f"in_process executor", metadata=meta, allow_retries=False)
     raise Failure(description=f"{needed_by} needs {what}, but its data from run {run_id} is gone ({path}); "
                               f"materialize it again", metadata=meta, allow_retries=False)
 
