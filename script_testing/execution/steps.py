@@ -10,6 +10,7 @@ from script_testing.pipeline.plan import NodePlan, PipelinePlan
 from script_testing.reports.model import NodeReport, OutputSummary, now_iso
 from script_testing.vocabulary import NodeStatus
 from script_testing.worker import ScriptJob, ScriptResult, WorkerPool, discover_imports, resolve_module
+from script_testing.worker.environments import resolve_environment
 
 
 def build_job(plan: PipelinePlan, node: str, run_dir: Path, input_paths: dict[str, str]) -> ScriptJob:
@@ -31,7 +32,21 @@ def build_job(plan: PipelinePlan, node: str, run_dir: Path, input_paths: dict[st
                      sys_path=[*plan.project.python_path, root], preload=plan.project.preload,
                      input_paths=dict(input_paths), output_paths=outputs, environ_vars=dict(n.environ_vars),
                      job_args=dict(n.job_args), argv=[str(script), *n.argv()], work_dir=work,
-                     timeout_s=n.timeout_s, memory_limit_mb=n.memory_limit_mb)
+                     timeout_s=n.timeout_s, memory_limit_mb=n.memory_limit_mb,
+                     main_kwargs=dict(n.settings.main_kwargs), pass_env=list(n.settings.pass_env),
+                     python=scripts_python(plan, node))
+
+
+def scripts_python(plan: PipelinePlan, node: str) -> str | None:
+    """The interpreter of ``node``'s scripts' own environment (``None``: the tool's own).
+
+    The node's ``environment`` wins over the project's; a ``requirements`` environment is built once
+    with uv and cached by the file's content and the Python version."""
+    spec = plan.nodes[node].settings.environment or plan.project.config.environment
+    if spec is None:
+        return None
+    return resolve_environment(spec, root=plan.project.root,
+                               where=f"{plan.project.file}: environment of {node}")
 
 
 def preimports_for(plan: PipelinePlan) -> list[str]:

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from dagster import Definitions, in_process_executor
+from dagster import Definitions
 
 from script_testing.errors import ConfigError, ScriptTestingError
 from script_testing.config.project import Project
 from script_testing.orchestration.assets import pipeline_assets
 from script_testing.orchestration.checks import pipeline_checks
-from script_testing.orchestration.jobs import pipeline_job, pipeline_schedule
+from script_testing.orchestration.jobs import deployment_executor, pipeline_job, pipeline_schedule
 from script_testing.orchestration.resources import (
     DataSourceResource,
     RunnerSettingsResource,
@@ -25,7 +25,6 @@ from script_testing.orchestration.resources import (
 )
 from script_testing.pipeline.plan import PipelinePlan, load_plan
 from script_testing.pipeline.targets import open_project
-
 __all__ = ["DataSourceResource", "RunnerSettingsResource", "build_definitions", "load_plans"]
 
 
@@ -46,6 +45,7 @@ def load_plans(project: str | Path | Project | None = None) -> list[PipelinePlan
 
 
 def build_definitions(project: str | Path | Project | None = None) -> Definitions:
+    executor = deployment_executor()          # $SCRIPT_TESTING_EXECUTOR, default in-process
     resources = default_resources()
     s3 = "s3" in resources
     assets, checks, jobs, schedules = [], [], [], []
@@ -61,4 +61,4 @@ def build_definitions(project: str | Path | Project | None = None) -> Definition
         if schedule is not None:
             schedules.append(schedule)
     return Definitions(assets=assets, asset_checks=checks, jobs=jobs, schedules=schedules,
-                       resources=resources, executor=in_process_executor)
+                       resources=resources, executor=executor)

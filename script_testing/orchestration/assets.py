@@ -151,14 +151,14 @@ def _run_script(context: AssetExecutionContext, runner: RunnerSettingsResource, 
             lineage[port] = {"asset": key.to_user_string(), "path": inputs[port], "run_id": None,
                              "reused": False, "deep_dive": dive}
             continue
-        path, from_run = runs.latest_data(context.instance, key, needed_by=f"{node}.{port}")
-        inputs[port] = str(input_path_for(plan, node, port, path))
-        lineage[port] = {"asset": key.to_user_string(), "path": inputs[port], "run_id": from_run,
-                         "reused": from_run != context.run_id}
+        data = runs.upstream_data(context.instance, context.run_id, key, needed_by=f"{node}.{port}")
+        inputs[port] = str(input_path_for(plan, node, port, data.path))
+        lineage[port] = {"asset": key.to_user_string(), "path": inputs[port], "run_id": data.run_id,
+                         "reused": data.reused, "input_source": data.source}
     reused = sorted(p for p, v in lineage.items() if v["reused"])
     if reused:
         context.log.info(f"{node}: reusing earlier outputs for {', '.join(reused)}: "
-                         + "; ".join(f"{p} from run {lineage[p]['run_id']}" for p in reused))
+                         + "; ".join(f"{p} from {lineage[p]['input_source']}" for p in reused))
     try:
         rep = run_script_node(runner.plan_for(plan, node), node, run_dir, inputs, runs.pool_for(plan))
     except ScriptTestingError as exc:
@@ -172,6 +172,7 @@ def _run_script(context: AssetExecutionContext, runner: RunnerSettingsResource, 
         context.log.warning(rep.error)
     node_md = md.node_metadata(rep)
     inputs_md = MetadataValue.json(lineage)
+    source_md = MetadataValue.text(_input_source(lineage))
     for key in sorted(context.selected_asset_keys, key=lambda k: n.outputs.index(k.path[-1])):
         out = key.path[-1]
         summary = rep.output_summary.get(out)
@@ -179,7 +180,19 @@ def _run_script(context: AssetExecutionContext, runner: RunnerSettingsResource, 
         meta = md.output_metadata(path, files=summary.files if summary else None,
                                   nbytes=summary.bytes if summary else None)
         yield MaterializeResult(asset_key=key, metadata={**meta, **node_md, "inputs": inputs_md,
-                                                         "run_dir": MetadataValue.path(str(run_dir))})
+                                                         "input_source": source_md,
+                                                         "run_dir": MetadataValue.path(str(run_dir)),
+                                                         runs.HOST_KEY: MetadataValue.text(runs.this_host())})
+
+
+def _input_source(lineage: dict[str, dict[str, Any]]) -> str:
+    """``this run``, ``run <id> (not selected)``..., or per input when they differ."""
+    sources = {v.get("input_source") or f"deep dive {v.get('deep_dive')}" for v in lineage.values()}
+    if not sources:
+        return "no inputs from other assets"
+    if len(sources) == 1:
+        return sources.pop()
+    return "; ".join(f"{port}: {v.get('input_source') or 'deep dive'}" for port, v in lineage.items())
 
 
 # ----------------------------------------------------------------------------- sources
@@ -263,6 +276,7 @@ def _materialize_sources(context: AssetExecutionContext, data_source: DataSource
         meta = md.output_metadata(data.path, files=len(data.files), nbytes=data.bytes, rows=data.rows,
                                   columns=data.columns)
         meta["source"] = MetadataValue.text(data.description)
+        meta[runs.HOST_KEY] = MetadataValue.text(runs.this_host())
         meta["duration_s"] = MetadataValue.float(round(elapsed, 4))
         if f"{node}.{port}" in options.source_overrides:
             meta["overridden_for_this_run"] = MetadataValue.bool(True)

@@ -66,8 +66,9 @@ def edge_check(plan: PipelinePlan, template: EdgeReport):
 def _run_check(context: AssetCheckExecutionContext, runner: RunnerSettingsResource, plan: PipelinePlan,
                template: EdgeReport) -> AssetCheckResult:
     asset_key = keys.input_key(plan, template.to, template.input)
-    path, from_run = runs.latest_data(context.instance, asset_key,
-                                      needed_by=f"check {keys.check_name(template.to, template.input)}")
+    data = runs.upstream_data(context.instance, context.run.run_id, asset_key,
+                              needed_by=f"check {keys.check_name(template.to, template.input)}")
+    path, from_run = data.path, data.run_id
     run_dir = runner.run_dir(plan, context.run.run_id)
     edge = template.model_copy(deep=True)
     if not runner.checks:
@@ -85,6 +86,7 @@ def _run_check(context: AssetCheckExecutionContext, runner: RunnerSettingsResour
         "status": MetadataValue.text(str(edge.status)),
         "data": MetadataValue.path(str(path)),
         "data_run_id": MetadataValue.text(from_run),
+        "input_source": MetadataValue.text(data.source),
     }
     if edge.expectations_evaluated is not None:
         meta["expectations_evaluated"] = MetadataValue.int(int(edge.expectations_evaluated))

@@ -100,6 +100,11 @@ class RunnerSettingsResource(ConfigurableResource):
                              "baselines of the edge checks.")
 
     def run_dir(self, plan: PipelinePlan, run_id: str) -> Path:
+        if self.runs_root and "://" in self.runs_root:
+            from dagster import Failure
+            raise Failure(description=f"resources.runner.config.runs_root {self.runs_root!r} is a URL; runs roots "
+                                      f"must be local folders for now (s3:// is not supported yet): set a folder "
+                                      f"every worker mounts", allow_retries=False)
         root = Path(self.runs_root).expanduser().resolve() if self.runs_root else core_runs_root(plan.project)
         return root / plan.name / run_id
 

@@ -1,14 +1,19 @@
 """What asset bodies and checks share at run time: upstream data lookup, the worker pool, report.json.
 
-An asset body finds each input's data through the latest materialization of the upstream asset
-(its ``path`` metadata), so a run that materializes only some nodes reads the outputs an earlier run
-left. Each Dagster run writes ``<runs root>/<pipeline>/<dagster run id>/report.json`` as the core does,
+An asset body finds each input's data through the upstream asset's materialization (its ``path``
+metadata): the one of this run when this run materializes the upstream (never another run's, so two
+runs at once do not read each other's data), else the latest one (a run of selected nodes reads the
+outputs an earlier run left, and says which run). Each Dagster run writes ``<runs root>/<pipeline>/<dagster run id>/report.json`` as the core does,
 updated after every step.
 """
 
 from __future__ import annotations
 
+import importlib
+
+import socket
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -31,28 +36,129 @@ from script_testing.worker import WorkerPool, shared_pool
 _lock = threading.Lock()
 _preimports: dict[tuple[str, str], list[str]] = {}
 _checkers: dict[tuple[str, str, bool], Any] = {}
+_planned: dict[str, frozenset[AssetKey]] = {}
 
 
-def latest_data(instance, key: AssetKey, *, needed_by: str) -> tuple[Path, str]:
-    """(path of the data, run id that produced it) from ``key``'s latest materialization."""
+THIS_RUN = "this run"
+HOST_KEY = "host"                 # the machine whose disk holds a materialization's data
+
+
+@dataclass(frozen=True)
+class UpstreamData:
+    """Where one input's data is, which run produced it, and why that run (``input_source``)."""
+
+    path: Path
+    run_id: str
+    source: str           # "this run" | "run <id> (not selected)" | "run <id> (re-executed)"
+
+    @property
+    def reused(self) -> bool:
+        return self.source != THIS_RUN
+
+
+def planned_keys(instance, run_id: str) -> frozenset[AssetKey]:
+    """The assets run ``run_id`` materializes: the outputs of the steps it executes (its execution plan
+    snapshot, so whatever the executor, subset or re-execution), within the run's asset selection."""
+    with _lock:
+        if run_id in _planned:
+            return _planned[run_id]
+    run = instance.get_run_by_id(run_id)
+    keys: frozenset[AssetKey] = frozenset()
+    if run is not None and run.execution_plan_snapshot_id:
+        snapshot = instance.get_execution_plan_snapshot(run.execution_plan_snapshot_id)
+        found = set(snapshot.asset_selection)
+        if run.asset_selection:                 # empty for a run of the whole job
+            found &= set(run.asset_selection)
+        keys = frozenset(found)
+    with _lock:
+        _planned[run_id] = keys
+        while len(_planned) > 256:              # a long-lived process: forget old runs
+            _planned.pop(next(iter(_planned)))
+    return keys
+
+
+def _materialization_in_run(instance, run_id: str, key: AssetKey):
+    """The last materialization event of ``key`` recorded by run ``run_id`` (or None)."""
+    from dagster import DagsterEventType
+    records = instance.get_records_for_run(run_id, of_type=DagsterEventType.ASSET_MATERIALIZATION).records
+    found = None
+    for record in records:
+        event = record.event_log_entry.dagster_event
+        if event is not None and event.asset_key == key:
+            found = record.event_log_entry
+    return found
+
+
+def upstream_data(instance, run_id: str, key: AssetKey, *, needed_by: str) -> UpstreamData:
+    """The data of ``key`` that run ``run_id`` must read.
+
+    An upstream this run materializes is read from this run and nowhere else: if this run did not
+    produce it (its step failed, was skipped, or has not run yet under an executor that keeps going),
+    the step fails; data of another run is never used in its place. An upstream the run did not select
+    comes from the run it re-executes (when it is a re-execution that planned it), else from the latest
+    materialization, and ``source`` says which run.
+    """
+    what = key.to_user_string()
+    if key in planned_keys(instance, run_id):
+        entry = _materialization_in_run(instance, run_id, key)
+        if entry is None:
+            raise Failure(
+                description=f"{needed_by} needs {what} from this run, but this run has not materialized it "
+                            f"(its step failed, was skipped or has not finished); data of earlier runs is "
+                            f"not used in its place: fix the upstream step, then re-execute the run",
+                metadata={"missing_asset": MetadataValue.asset(key)}, allow_retries=False)
+        return UpstreamData(_data_path(entry, key, run_id, needed_by), run_id, THIS_RUN)
+    run = instance.get_run_by_id(run_id)
+    parent = run.parent_run_id if run is not None else None
+    while parent:                               # a re-execution reads what the run it re-executes produced
+        if key in planned_keys(instance, parent):
+            entry = _materialization_in_run(instance, parent, key)
+            if entry is None:
+                raise Failure(
+                    description=f"{needed_by} needs {what}, which run {parent} (re-executed by this run) "
+                                f"did not materialize (its step failed or was skipped); data of other runs "
+                                f"is not used in its place: re-execute from failure, or run the whole job",
+                    metadata={"missing_asset": MetadataValue.asset(key)}, allow_retries=False)
+            return UpstreamData(_data_path(entry, key, parent, needed_by), parent, f"run {parent} (re-executed)")
+        parent_run = instance.get_run_by_id(parent)
+        parent = parent_run.parent_run_id if parent_run is not None else None
     event = instance.get_latest_materialization_event(key)
     if event is None or event.asset_materialization is None:
         raise Failure(
-            description=f"{needed_by} needs {key.to_user_string()}, which has never been materialized; "
+            description=f"{needed_by} needs {what}, which has never been materialized; "
                         f"materialize it first (or run the whole job)",
             metadata={"missing_asset": MetadataValue.asset(key)}, allow_retries=False)
-    entry = event.asset_materialization.metadata.get(PATH_KEY)
-    raw = getattr(entry, "value", None) or getattr(entry, "path", None)
+    return UpstreamData(_data_path(event, key, event.run_id, needed_by), event.run_id,
+                        f"run {event.run_id} (not selected)")
+
+
+def this_host() -> str:
+    return socket.gethostname()
+
+
+def _data_path(entry, key: AssetKey, run_id: str, needed_by: str) -> Path:
+    """The ``path`` recorded by a materialization event, checked to be readable here."""
+    metadata = entry.asset_materialization.metadata
+    item = metadata.get(PATH_KEY)
+    raw = getattr(item, "value", None) or getattr(item, "path", None)
+    what = key.to_user_string()
     if not raw:
-        raise Failure(description=f"{needed_by}: the latest materialization of {key.to_user_string()} "
-                                  f"(run {event.run_id}) records no '{PATH_KEY}'; materialize it again",
-                      allow_retries=False)
+        raise Failure(description=f"{needed_by}: the materialization of {what} by run {run_id} records no "
+                                  f"'{PATH_KEY}'; materialize it again", allow_retries=False)
     path = Path(str(raw))
-    if not path.exists():
-        raise Failure(description=f"{needed_by} needs {key.to_user_string()}, but its data from run "
-                                  f"{event.run_id} is gone ({path}); materialize it again",
-                      metadata={"missing_path": MetadataValue.path(str(path))}, allow_retries=False)
-    return path, event.run_id
+    if path.exists():
+        return path
+    host_item = metadata.get(HOST_KEY)
+    host = str(getattr(host_item, "value", "") or "")
+    meta = {"missing_path": MetadataValue.path(str(path))}
+    if host and host != this_host():
+        raise Failure(description=f"{needed_by} needs {what}, but the data of run {run_id} is on another "
+                                  f"worker's disk (path {path} on {host}, this is {this_host()}): with workers "
+                                  f"that share no disk, set resources.runner.config.runs_root to a folder every "
+                                  f"worker mounts (NFS, EFS; s3:// runs roots are not supported yet), or use the "
+                                  f"in_process executor", metadata=meta, allow_retries=False)
+    raise Failure(description=f"{needed_by} needs {what}, but its data from run {run_id} is gone ({path}); "
+                              f"materialize it again", metadata=meta, allow_retries=False)
 
 
 def deep_dive_input(plan: PipelinePlan, node: str, port: str, run_dir: Path, prefix: str,
@@ -85,6 +191,24 @@ def pool_for(plan: PipelinePlan) -> WorkerPool:
     return shared_pool(wanted)
 
 
+# What the GX import in the warm-up thread shares with the main thread. ``sqlalchemy.orm`` registers an
+# inspector for every object (``inspection._inspects(object)`` in orm/base.py) while its ``exc`` module is
+# still half-imported: a Dagster storage query in the main thread in that window fails with "partially
+# initialized module 'sqlalchemy.orm.exc'" (5 in 5 under load). Imported in the calling thread first,
+# before the thread starts, nothing shared is half-imported while both threads run.
+SHARED_IMPORTS = ("sqlalchemy.orm", "pandas")
+
+
+def start_checks_warm_up() -> None:
+    """Import what GX shares with Dagster here, then GX itself in the background (once per process)."""
+    for name in SHARED_IMPORTS:
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            pass
+    warm_up_checks()
+
+
 _warmed: set[str] = set()
 def warm_up(plan: PipelinePlan, checks: bool = True) -> None:
     """Start the slow, once-per-process work in the background at the first step of a run.
@@ -100,7 +224,7 @@ def warm_up(plan: PipelinePlan, checks: bool = True) -> None:
         first = not _warmed
         _warmed.add(key)
     if first and checks:
-        warm_up_checks()
+        start_checks_warm_up()
     try:
         pool_for(plan).start()
     except Exception:     # warming up is an optimisation only
