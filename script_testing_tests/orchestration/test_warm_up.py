@@ -15,7 +15,7 @@ pytestmark = pytest.mark.timeout(400)
 # exc module is half-imported: before the fix, 82-88 of ~28,000 such calls failed in each run).
 HAMMER = textwrap.dedent("""
     import sqlalchemy as sa
-    from script_testing.execution.UNKNOWN import _WARM_UP
+    from script_testing.execution.edges import _WARM_UP
     from script_testing.orchestration import runs
 
     runs.start_checks_warm_up()
