@@ -44,14 +44,16 @@ def make_frame(n: int, seed: int = 7) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     age = rng.integers(18, 91, n).astype(float)
     age[rng.random(n) < 0.05] = np.nan
-    return pd.DataFrame({
-        "id": np.arange(n),
-        "label": rng.integers(0, 2, n),
-        "age": age,
-        "income": rng.normal(50_000, 15_000, n).round(2),
-        "country": np.array(["US", "DE", "JP", "FR"])[rng.integers(0, 4, n)],
-        "note": np.array(["alpha beta", "gamma", "delta epsilon zeta"])[rng.integers(0, 3, n)],
-    })
+    return pd.DataFrame(
+        {
+            "id": np.arange(n),
+            "label": rng.integers(0, 2, n),
+            "age": age,
+            "income": rng.normal(50_000, 15_000, n).round(2),
+            "country": np.array(["US", "DE", "JP", "FR"])[rng.integers(0, 4, n)],
+            "note": np.array(["alpha beta", "gamma", "delta epsilon zeta"])[rng.integers(0, 3, n)],
+        }
+    )
 
 
 def write(df: pd.DataFrame, folder: Path, fmt: str, shards: int) -> None:
@@ -104,7 +106,7 @@ def child(mode: str, folder: str, measure_memory: bool) -> None:
     tiny = Path(tempfile.mkdtemp())
     make_frame(50).to_csv(tiny / "t.csv", index=False)
     req = EdgeRequirements.from_expectations(EXPECTATIONS, source="Bench.output", consumer="Bench.input")
-    validate_edge(tiny, req)                                   # warm: first-validation costs
+    validate_edge(tiny, req)  # warm: first-validation costs
     shutil.rmtree(tiny)
     sampler = _PeakRss() if measure_memory else None
     t = time.perf_counter()
@@ -121,13 +123,26 @@ def child(mode: str, folder: str, measure_memory: bool) -> None:
         status = result.status + (": " + result.summary if result.status != "passed" else "")
     elapsed = time.perf_counter() - t
     peak_mb = sampler.stop() if sampler else None
-    print(json.dumps({"mode": mode, "seconds": elapsed, "peak_mb": peak_mb,
-                      "gx_import_s": gx_import_s, "status": status}))
+    print(
+        json.dumps(
+            {
+                "mode": mode,
+                "seconds": elapsed,
+                "peak_mb": peak_mb,
+                "gx_import_s": gx_import_s,
+                "status": status,
+            }
+        )
+    )
 
 
 def run_child(mode: str, folder: Path, memory: bool = False) -> dict:
-    out = subprocess.run([sys.executable, __file__, "--child", mode, str(folder)] + (["--memory"] if memory else []),
-                         capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", mode, str(folder)] + (["--memory"] if memory else []),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -143,8 +158,10 @@ def main() -> None:
         child(*args.child, measure_memory=args.memory)
         return
     root = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="bench_checks_"))
-    print(f"{'rows':>9} {'fmt':>7} {'shards':>6} | {'read s':>7} {'valid s':>8} {'ratio':>6} | "
-          f"{'frame MB':>8} {'read pk MB':>10} {'valid pk MB':>11} {'pk/frame':>8} | status")
+    print(
+        f"{'rows':>9} {'fmt':>7} {'shards':>6} | {'read s':>7} {'valid s':>8} {'ratio':>6} | "
+        f"{'frame MB':>8} {'read pk MB':>10} {'valid pk MB':>11} {'pk/frame':>8} | status"
+    )
     try:
         for n in args.rows:
             df = make_frame(n)
@@ -158,10 +175,12 @@ def main() -> None:
                     va = run_child("validate", folder)
                     rd_mem = run_child("read", folder, memory=True)["peak_mb"]
                     va_mem = run_child("validate", folder, memory=True)["peak_mb"]
-                    print(f"{n:>9,} {fmt:>7} {shards:>6} | {rd['seconds']:>7.3f} {va['seconds']:>8.3f} "
-                          f"{va['seconds'] / rd['seconds']:>6.1f} | {frame_mb:>8.1f} "
-                          f"{rd_mem:>10.1f} {va_mem:>11.1f} {va_mem / frame_mb:>8.2f} | {va['status']}",
-                          flush=True)
+                    print(
+                        f"{n:>9,} {fmt:>7} {shards:>6} | {rd['seconds']:>7.3f} {va['seconds']:>8.3f} "
+                        f"{va['seconds'] / rd['seconds']:>6.1f} | {frame_mb:>8.1f} "
+                        f"{rd_mem:>10.1f} {va_mem:>11.1f} {va_mem / frame_mb:>8.2f} | {va['status']}",
+                        flush=True,
+                    )
             del df
         print(f"(GX import + context in a fresh process: {va['gx_import_s']:.2f} s, paid once per process)")
     finally:

@@ -45,15 +45,21 @@ def write_project(root: Path, nodes: int, width: int = 10) -> Path:
         folder = steps / step.lower()
         folder.mkdir(parents=True)
         interface = {
-            "step_type": step, "node_type": "internal",
+            "step_type": step,
+            "node_type": "internal",
             "registry": {"sagemaker_step_type": "Processing", "description": f"synthetic step {i}"},
-            "contract": {"entry_point": f"{step.lower()}.py",
-                         "inputs": {"input_data": {"path": "/opt/ml/processing/input/data", "required": True}},
-                         "outputs": {"data": {"path": "/opt/ml/processing/output/data"}},
-                         "job_arguments": [], "env_vars": {"required": [], "optional": {}},
-                         "description": f"Step {i} of the synthetic benchmark project."},
-            "spec": {"dependencies": {"input_data": {"type": "processing_output"}},
-                     "outputs": {"data": {"type": "processing_output", "aliases": ["input_data"]}}},
+            "contract": {
+                "entry_point": f"{step.lower()}.py",
+                "inputs": {"input_data": {"path": "/opt/ml/processing/input/data", "required": True}},
+                "outputs": {"data": {"path": "/opt/ml/processing/output/data"}},
+                "job_arguments": [],
+                "env_vars": {"required": [], "optional": {}},
+                "description": f"Step {i} of the synthetic benchmark project.",
+            },
+            "spec": {
+                "dependencies": {"input_data": {"type": "processing_output"}},
+                "outputs": {"data": {"type": "processing_output", "aliases": ["input_data"]}},
+            },
         }
         (folder / f"{step.lower()}.step.yaml").write_text(yaml.safe_dump(interface, sort_keys=False))
         (folder / f"{step.lower()}.py").write_text(SCRIPT)
@@ -62,13 +68,21 @@ def write_project(root: Path, nodes: int, width: int = 10) -> Path:
         if layer:
             prev = [(layer - 1) * width + pos, (layer - 1) * width + (pos + 1) % width]
             edges += [[names[p], step] for p in dict.fromkeys(prev) if p < len(names) - 1]
-    (root / "big.dag.json").write_text(json.dumps({"dag": {"nodes": names, "edges": edges},
-                                                   "metadata": {"description": f"{nodes} synthetic nodes"}}))
-    sources = {f"{names[i]}.input_data": {"synthetic": "p", "format": "csv"} for i in range(min(width, nodes))}
-    config = {"workspaces": ["steps"],
-              "data_profiles": {"p": {"rows": 10, "columns": [{"name": "id", "kind": "id"},
-                                                              {"name": "label", "kind": "label"}]}},
-              "pipelines": {"big": {"dag": "big.dag.json", "schedule": "0 4 * * *", "sources": sources}}}
+    (root / "big.dag.json").write_text(
+        json.dumps(
+            {"dag": {"nodes": names, "edges": edges}, "metadata": {"description": f"{nodes} synthetic nodes"}}
+        )
+    )
+    sources = {
+        f"{names[i]}.input_data": {"synthetic": "p", "format": "csv"} for i in range(min(width, nodes))
+    }
+    config = {
+        "workspaces": ["steps"],
+        "data_profiles": {
+            "p": {"rows": 10, "columns": [{"name": "id", "kind": "id"}, {"name": "label", "kind": "label"}]}
+        },
+        "pipelines": {"big": {"dag": "big.dag.json", "schedule": "0 4 * * *", "sources": sources}},
+    }
     (root / "script_testing.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
     return root
 
@@ -77,10 +91,12 @@ def time_load(project: Path, repeat: int) -> dict:
     import dagster  # noqa: F401  (import cost is reported separately)
 
     from script_testing.orchestration import build_definitions
+
     times, counts = [], None
     for _ in range(repeat):
         from script_testing.pipeline import plan as plan_module
-        plan_module._CATALOGS = plan_module.CatalogCache()      # no warm catalog between repeats
+
+        plan_module._CATALOGS = plan_module.CatalogCache()  # no warm catalog between repeats
         t0 = time.perf_counter()
         defs = build_definitions(project)
         graph = defs.resolve_asset_graph()
@@ -92,11 +108,16 @@ def time_load(project: Path, repeat: int) -> dict:
     fresh = []
     for _ in range(repeat):
         t0 = time.perf_counter()
-        subprocess.run([sys.executable, "-c", "import script_testing.definitions"], env=env, check=True,
-                       cwd=project)
+        subprocess.run(
+            [sys.executable, "-c", "import script_testing.definitions"], env=env, check=True, cwd=project
+        )
         fresh.append(time.perf_counter() - t0)
-    return {"assets": counts[0], "checks": counts[1], "build_s": statistics.median(times),
-            "fresh_process_import_s": statistics.median(fresh)}
+    return {
+        "assets": counts[0],
+        "checks": counts[1],
+        "build_s": statistics.median(times),
+        "fresh_process_import_s": statistics.median(fresh),
+    }
 
 
 BARE = r"""
@@ -133,10 +154,11 @@ print(json.dumps({"bare_s": time.perf_counter() - t0}))
 def bare_jobs(pipeline: str, root: Path) -> Path:
     """Inputs materialized by the core (not timed), and one bare job per script node in DAG order."""
     from script_testing.api import open_project
-    from script_testing.execution.steps import build_job
-    from script_testing.execution.layout import input_path_for, output_dir, source_input_dir
     from script_testing.execution.inputs import materialize_source, source_for
+    from script_testing.execution.layout import input_path_for, output_dir, source_input_dir
+    from script_testing.execution.steps import build_job
     from script_testing.pipeline.plan import load_plan
+
     plan = load_plan(open_project(None), pipeline)
     data: dict[tuple[str, str], Path] = {}
     jobs = []
@@ -145,7 +167,9 @@ def bare_jobs(pipeline: str, root: Path) -> Path:
         if n.role == "data":
             for out in n.outputs:
                 if source_for(plan, node, out) is not None:
-                    data[(node, out)] = Path(materialize_source(plan, node, out, output_dir(root, node, out)).path)
+                    data[(node, out)] = Path(
+                        materialize_source(plan, node, out, output_dir(root, node, out)).path
+                    )
             continue
         if n.role != "script":
             continue
@@ -181,26 +205,58 @@ def time_run(pipeline: str, repeat: int) -> dict:
         for i in range(repeat):
             spec = bare_jobs(pipeline, tmp / f"bare{i}")
             t0 = time.perf_counter()
-            out = subprocess.run([sys.executable, "-c", BARE, str(spec)], env=env, cwd=tmp, check=True,
-                                 capture_output=True, text=True)
+            out = subprocess.run(
+                [sys.executable, "-c", BARE, str(spec)],
+                env=env,
+                cwd=tmp,
+                check=True,
+                capture_output=True,
+                text=True,
+            )
             bare_s.append(time.perf_counter() - t0)
             t0 = time.perf_counter()
-            res = subprocess.run([str(BIN / "dagster"), "job", "execute", "-m", "script_testing.definitions",
-                                  "-j", pipeline], env=env, cwd=tmp, capture_output=True, text=True)
+            res = subprocess.run(
+                [str(BIN / "dagster"), "job", "execute", "-m", "script_testing.definitions", "-j", pipeline],
+                env=env,
+                cwd=tmp,
+                capture_output=True,
+                text=True,
+            )
             dagster_s.append(time.perf_counter() - t0)
             if res.returncode != 0:
                 raise SystemExit(f"dagster job execute failed:\n{res.stdout[-3000:]}\n{res.stderr[-3000:]}")
             inner = json.loads(out.stdout.strip().splitlines()[-1])["bare_s"]
-            cfg = tmp / "nochecks.yaml"        # the same run with the edge checks' expectations off (no GX)
+            cfg = tmp / "nochecks.yaml"  # the same run with the edge checks' expectations off (no GX)
             cfg.write_text("resources:\n  runner:\n    config:\n      checks: false\n")
             t0 = time.perf_counter()
-            subprocess.run([str(BIN / "dagster"), "job", "execute", "-m", "script_testing.definitions",
-                            "-j", pipeline, "-c", str(cfg)], env=env, cwd=tmp, capture_output=True, check=True)
+            subprocess.run(
+                [
+                    str(BIN / "dagster"),
+                    "job",
+                    "execute",
+                    "-m",
+                    "script_testing.definitions",
+                    "-j",
+                    pipeline,
+                    "-c",
+                    str(cfg),
+                ],
+                env=env,
+                cwd=tmp,
+                capture_output=True,
+                check=True,
+            )
             nochecks_s.append(time.perf_counter() - t0)
     d, b, n = statistics.median(dagster_s), statistics.median(bare_s), statistics.median(nochecks_s)
-    return {"pipeline": pipeline, "dagster_job_execute_s": round(d, 2), "bare_mains_process_s": round(b, 2),
-            "bare_mains_inside_s": round(inner, 2), "ratio": round(d / b, 2),
-            "dagster_job_execute_no_checks_s": round(n, 2), "ratio_no_checks": round(n / b, 2)}
+    return {
+        "pipeline": pipeline,
+        "dagster_job_execute_s": round(d, 2),
+        "bare_mains_process_s": round(b, 2),
+        "bare_mains_inside_s": round(inner, 2),
+        "ratio": round(d / b, 2),
+        "dagster_job_execute_no_checks_s": round(n, 2),
+        "ratio_no_checks": round(n / b, 2),
+    }
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -215,19 +271,24 @@ def main(argv: list[str] | None = None) -> None:
         project = write_project(Path(tmp), args.nodes)
         t0 = time.perf_counter()
         import dagster  # noqa: F401
+
         import_s = time.perf_counter() - t0
         load = time_load(project, args.repeat)
-    print(f"load: {args.nodes} nodes -> {load['assets']} assets, {load['checks']} checks; "
-          f"build_definitions + resolve graph and jobs: {load['build_s']:.2f} s (target < 3 s); "
-          f"fresh `import script_testing.definitions`: {load['fresh_process_import_s']:.2f} s "
-          f"(of which `import dagster` ~{import_s:.2f} s)")
+    print(
+        f"load: {args.nodes} nodes -> {load['assets']} assets, {load['checks']} checks; "
+        f"build_definitions + resolve graph and jobs: {load['build_s']:.2f} s (target < 3 s); "
+        f"fresh `import script_testing.definitions`: {load['fresh_process_import_s']:.2f} s "
+        f"(of which `import dagster` ~{import_s:.2f} s)"
+    )
     if not args.skip_run:
         run = time_run(args.pipeline, args.repeat)
-        print(f"run: {run['pipeline']}: `dagster job execute` {run['dagster_job_execute_s']:.2f} s vs each main() "
-              f"bare in a fresh process {run['bare_mains_process_s']:.2f} s "
-              f"(mains alone {run['bare_mains_inside_s']:.2f} s): ratio {run['ratio']:.2f}x (target <= 1.5x); "
-              f"with runner.checks false (no GX): {run['dagster_job_execute_no_checks_s']:.2f} s, "
-              f"ratio {run['ratio_no_checks']:.2f}x")
+        print(
+            f"run: {run['pipeline']}: `dagster job execute` {run['dagster_job_execute_s']:.2f} s vs each main() "
+            f"bare in a fresh process {run['bare_mains_process_s']:.2f} s "
+            f"(mains alone {run['bare_mains_inside_s']:.2f} s): ratio {run['ratio']:.2f}x (target <= 1.5x); "
+            f"with runner.checks false (no GX): {run['dagster_job_execute_no_checks_s']:.2f} s, "
+            f"ratio {run['ratio_no_checks']:.2f}x"
+        )
         print(json.dumps({"load": load, "run": run}))
     else:
         print(json.dumps({"load": load}))

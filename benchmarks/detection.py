@@ -50,8 +50,12 @@ DEFAULT_PROJECT = REPO / "script_testing" / "examples"
 KINDS = ("data_shape", "contracts", "wiring", "behaviour")
 STAGES = ("validate", "edge_check", "drift", "script_run")
 REQUIRED_FIELDS = ("id", "kind", "category", "file", "old", "new", "expect", "why")
-DRIFT_EXPECTATIONS = {"expect_schema_no_removed_columns", "expect_schema_no_added_columns",
-                      "expect_schema_column_kinds_unchanged", "expect_row_count_within_baseline"}
+DRIFT_EXPECTATIONS = {
+    "expect_schema_no_removed_columns",
+    "expect_schema_no_added_columns",
+    "expect_schema_column_kinds_unchanged",
+    "expect_row_count_within_baseline",
+}
 MAX_JOBS = 2
 # Environment variables that would send a run's state outside the temp copy.
 _SCRUB_ENV = ("SCRIPT_TESTING_RUNS", "SCRIPT_TESTING_PROJECT")
@@ -60,6 +64,7 @@ _SCRUB_ENV = ("SCRIPT_TESTING_RUNS", "SCRIPT_TESTING_PROJECT")
 # ---------------------------------------------------------------------------------------------
 # corpus
 # ---------------------------------------------------------------------------------------------
+
 
 @dataclass
 class Edit:
@@ -107,10 +112,16 @@ def _as_list(v: Any) -> list[str]:
 def corpus_problems(doc: dict[str, Any]) -> list[str]:
     """What is wrong with one mutation document (missing fields, unknown kind or stage)."""
     # 'new' may be empty (a deletion) but must be present
-    problems = [f"missing field '{f}'" for f in REQUIRED_FIELDS
-                if doc.get(f) is None or (f != "new" and not doc.get(f))]
-    problems += [f"field '{f}' must be a string" for f in ("file", "old", "new")
-                 if f in doc and not isinstance(doc[f], str)]
+    problems = [
+        f"missing field '{f}'"
+        for f in REQUIRED_FIELDS
+        if doc.get(f) is None or (f != "new" and not doc.get(f))
+    ]
+    problems += [
+        f"field '{f}' must be a string"
+        for f in ("file", "old", "new")
+        if f in doc and not isinstance(doc[f], str)
+    ]
     if doc.get("kind") and doc["kind"] not in KINDS:
         problems.append(f"kind '{doc['kind']}' not in {KINDS}")
     expect = doc.get("expect") or {}
@@ -136,11 +147,23 @@ def load_corpus(corpus_dir: Path = CORPUS_DIR) -> list[Mutation]:
         if problems:
             raise ValueError(f"{path}: {'; '.join(problems)}")
         setup = [Edit(**e) for e in doc.get("setup") or []]
-        out.append(Mutation(id=doc["id"], kind=doc["kind"], category=doc["category"],
-                            title=doc.get("title", doc["id"]), file=doc["file"], old=doc["old"],
-                            new=doc["new"], expect=doc["expect"], why=doc["why"],
-                            pipeline=doc.get("pipeline", "tabular_calibrated"), setup=setup,
-                            smoke=bool(doc.get("smoke")), path=str(path.relative_to(REPO))))
+        out.append(
+            Mutation(
+                id=doc["id"],
+                kind=doc["kind"],
+                category=doc["category"],
+                title=doc.get("title", doc["id"]),
+                file=doc["file"],
+                old=doc["old"],
+                new=doc["new"],
+                expect=doc["expect"],
+                why=doc["why"],
+                pipeline=doc.get("pipeline", "tabular_calibrated"),
+                setup=setup,
+                smoke=bool(doc.get("smoke")),
+                path=str(path.relative_to(REPO)),
+            )
+        )
     ids = [m.id for m in out]
     dupes = sorted({i for i in ids if ids.count(i) > 1})
     if dupes:
@@ -180,6 +203,7 @@ def fresh_copy(src: Path, dest: Path, baselines: Path | None = None) -> Path:
 # running the CLI
 # ---------------------------------------------------------------------------------------------
 
+
 def default_cli() -> list[str]:
     venv = REPO / ".venv" / "bin" / "script-testing"
     if venv.exists():
@@ -205,9 +229,9 @@ def _sh(cmd: list[str], cwd: Path, timeout: float) -> tuple[int, str, str]:
 
 @dataclass
 class Signal:
-    stage: str                 # validate | edge_check | drift | script_run | validate_warn | edge_warn
+    stage: str  # validate | edge_check | drift | script_run | validate_warn | edge_warn
     blocking: bool
-    where: str                 # node (or node.key) the tool attributes it to
+    where: str  # node (or node.key) the tool attributes it to
     message: str
     order: tuple[int, int] = (0, 0)
 
@@ -218,8 +242,11 @@ class Signal:
 
 def _problem_dict(p: Any, pipeline: str, severity: str) -> dict[str, str]:
     if isinstance(p, dict):
-        return {"severity": str(p.get("severity") or severity), "where": str(p.get("where") or ""),
-                "message": str(p.get("message") or p)}
+        return {
+            "severity": str(p.get("severity") or severity),
+            "where": str(p.get("where") or ""),
+            "message": str(p.get("message") or p),
+        }
     return {"severity": severity, "where": "", "message": str(p)}
 
 
@@ -231,7 +258,7 @@ def validate(cli: list[str], project: Path, timeout: float) -> tuple[list[Signal
     doc = None
     if "no such option" not in err.lower():
         try:
-            doc = json.loads(out[out.index("{"):]) if "{" in out else None
+            doc = json.loads(out[out.index("{") :]) if "{" in out else None
         except ValueError:
             doc = None
     if isinstance(doc, dict) and "pipelines" in doc:
@@ -241,8 +268,14 @@ def validate(cli: list[str], project: Path, timeout: float) -> tuple[list[Signal
             for p in entry.get("problems") or []:
                 d = _problem_dict(p, name, "error")
                 blocking = d["severity"].lower() not in ("warn", "warning", "info")
-                signals.append(Signal("validate" if blocking else "validate_warn", blocking,
-                                      d["where"], f"[{name}] {d['message']}"))
+                signals.append(
+                    Signal(
+                        "validate" if blocking else "validate_warn",
+                        blocking,
+                        d["where"],
+                        f"[{name}] {d['message']}",
+                    )
+                )
             for w in entry.get("warnings") or []:
                 d = _problem_dict(w, name, "warning")
                 signals.append(Signal("validate_warn", False, d["where"], f"[{name}] {d['message']}"))
@@ -255,19 +288,38 @@ def validate(cli: list[str], project: Path, timeout: float) -> tuple[list[Signal
     for line in out.splitlines():
         s = re.sub(r"\x1b\[[0-9;]*m", "", line).strip()
         if s.startswith("problem:"):
-            signals.append(Signal("validate", True, "", s[len("problem:"):].strip()))
+            signals.append(Signal("validate", True, "", s[len("problem:") :].strip()))
         elif s.startswith("warning:"):
-            signals.append(Signal("validate_warn", False, "", s[len("warning:"):].strip()))
+            signals.append(Signal("validate_warn", False, "", s[len("warning:") :].strip()))
     if rc != 0 and not any(s.blocking for s in signals):
         signals.append(Signal("validate", True, "", (err or out).strip()[-500:] or f"exit {rc}"))
     return signals, raw
 
 
-def run(cli: list[str], project: Path, pipeline: str, rows: int, seed: int | None, timeout: float,
-        rebaseline: bool = False) -> tuple[list[Signal], dict[str, Any]]:
+def run(
+    cli: list[str],
+    project: Path,
+    pipeline: str,
+    rows: int,
+    seed: int | None,
+    timeout: float,
+    rebaseline: bool = False,
+) -> tuple[list[Signal], dict[str, Any]]:
     result_path = project / "_detection_result.json"
-    cmd = cli + ["run", str(project), "-p", pipeline, "--rows", str(rows), "--json", str(result_path),
-                 "--no-html", "-q", "--parallelism", "1"]
+    cmd = cli + [
+        "run",
+        str(project),
+        "-p",
+        pipeline,
+        "--rows",
+        str(rows),
+        "--json",
+        str(result_path),
+        "--no-html",
+        "-q",
+        "--parallelism",
+        "1",
+    ]
     if seed is not None:
         cmd += ["--seed", str(seed)]
     if rebaseline:
@@ -284,7 +336,9 @@ def run(cli: list[str], project: Path, pipeline: str, rows: int, seed: int | Non
     runs = (doc or {}).get("runs") or []
     if not runs:
         # fall back to the newest report.json under the copy's run folder
-        reports = sorted(project.glob(".script_testing/runs/*/*/report.json"), key=lambda p: p.stat().st_mtime)
+        reports = sorted(
+            project.glob(".script_testing/runs/*/*/report.json"), key=lambda p: p.stat().st_mtime
+        )
         if reports:
             try:
                 runs = [json.loads(reports[-1].read_text(encoding="utf-8"))]
@@ -310,7 +364,11 @@ def classify_run(r: dict[str, Any]) -> list[Signal]:
         failed = e.get("failed_expectations") or []
         drift_only = bool(failed) and all(f.get("expectation") in DRIFT_EXPECTATIONS for f in failed)
         blocking = status in ("failed", "error")
-        stage = ("drift" if drift_only else "edge_check") if blocking else ("drift_warn" if drift_only else "edge_warn")
+        stage = (
+            ("drift" if drift_only else "edge_check")
+            if blocking
+            else ("drift_warn" if drift_only else "edge_warn")
+        )
         where = f"{e.get('from')}.{e.get('output')}->{e.get('to')}.{e.get('input')}"
         msg = e.get("summary") or "; ".join(f.get("message", "") for f in failed)
         signals.append(Signal(stage, blocking, where, msg, (index.get(e.get("to"), 10**5), 0)))
@@ -332,6 +390,7 @@ def classify_run(r: dict[str, Any]) -> list[Signal]:
 # ---------------------------------------------------------------------------------------------
 # one mutation / one control
 # ---------------------------------------------------------------------------------------------
+
 
 @dataclass
 class Outcome:
@@ -400,7 +459,7 @@ def run_mutation(m: Mutation, args: argparse.Namespace, baselines: Path) -> Outc
             run_signals, out.run = run(args.cli, project, m.pipeline, args.rows, None, args.timeout)
             signals += run_signals
         evaluate(signals, out, m)
-    except Exception as exc:  # noqa: BLE001 - a broken mutation is reported, not fatal
+    except Exception as exc:
         out.error = f"{type(exc).__name__}: {exc}"
     finally:
         out.seconds = round(time.monotonic() - t0, 1)
@@ -409,8 +468,13 @@ def run_mutation(m: Mutation, args: argparse.Namespace, baselines: Path) -> Outc
     return out
 
 
-def run_control(args: argparse.Namespace, pipeline: str, seed: int | None, baselines: Path | None,
-                record_into: Path | None = None) -> Outcome:
+def run_control(
+    args: argparse.Namespace,
+    pipeline: str,
+    seed: int | None,
+    baselines: Path | None,
+    record_into: Path | None = None,
+) -> Outcome:
     cid = f"control:{pipeline}:seed={'profile' if seed is None else seed}"
     out = Outcome(cid, "control", "control", [])
     t0 = time.monotonic()
@@ -425,7 +489,7 @@ def run_control(args: argparse.Namespace, pipeline: str, seed: int | None, basel
             record_into.mkdir(parents=True, exist_ok=True)
             for f in (project / "baselines").glob("*.json"):
                 shutil.copy2(f, record_into / f.name)
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         out.error = f"{type(exc).__name__}: {exc}"
     finally:
         out.seconds = round(time.monotonic() - t0, 1)
@@ -438,6 +502,7 @@ def run_control(args: argparse.Namespace, pipeline: str, seed: int | None, basel
 # report
 # ---------------------------------------------------------------------------------------------
 
+
 def _pct(a: int, b: int) -> str:
     return f"{a}/{b} ({100 * a / b:.0f}%)" if b else "0/0"
 
@@ -447,12 +512,16 @@ def summarize(outcomes: list[Outcome], controls: list[Outcome], seconds: float) 
     per_kind = {}
     for k in sorted({o.kind for o in outcomes}, key=lambda k: KINDS.index(k) if k in KINDS else 99):
         ks = [o for o in outcomes if o.kind == k]
-        per_kind[k] = {"total": len(ks), "caught": sum(o.caught for o in ks),
-                       "at_expected_stage": sum(o.at_expected_stage for o in ks),
-                       "names_cause": sum(o.names_cause for o in ks)}
+        per_kind[k] = {
+            "total": len(ks),
+            "caught": sum(o.caught for o in ks),
+            "at_expected_stage": sum(o.at_expected_stage for o in ks),
+            "names_cause": sum(o.names_cause for o in ks),
+        }
     false_alarms = [c for c in controls if c.caught or c.error]
     return {
-        "mutations": len(outcomes), "caught": len(caught),
+        "mutations": len(outcomes),
+        "caught": len(caught),
         "detection_rate": round(len(caught) / len(outcomes), 3) if outcomes else None,
         "at_expected_stage": sum(o.at_expected_stage for o in outcomes),
         "names_cause": sum(o.names_cause for o in caught),
@@ -461,7 +530,8 @@ def summarize(outcomes: list[Outcome], controls: list[Outcome], seconds: float) 
         "harness_errors": sum(1 for o in outcomes if o.error),
         "per_kind": per_kind,
         "stages": {s: sum(1 for o in caught if o.stage == s) for s in STAGES},
-        "controls": len(controls), "false_alarms": len(false_alarms),
+        "controls": len(controls),
+        "false_alarms": len(false_alarms),
         "control_warnings": sum(len(c.warned) for c in controls),
         "seconds": round(seconds, 1),
     }
@@ -473,24 +543,34 @@ def print_report(outcomes: list[Outcome], controls: list[Outcome], summary: dict
     print("-" * len(head))
     for o in outcomes:
         msg = o.error or o.message or ("(warn) " + o.warned[0] if o.warned else "-")
-        print(f"{o.id:<38} {o.kind:<10} {','.join(o.expected_stages):<20} {'yes' if o.caught else 'NO':<6} "
-              f"{o.stage or '-':<11} {('yes' if o.names_cause else 'no') if o.caught else '-':<5} {msg[:110]}")
+        print(
+            f"{o.id:<38} {o.kind:<10} {','.join(o.expected_stages):<20} {'yes' if o.caught else 'NO':<6} "
+            f"{o.stage or '-':<11} {('yes' if o.names_cause else 'no') if o.caught else '-':<5} {msg[:110]}"
+        )
     print()
     for c in controls:
         state = "FALSE ALARM" if (c.caught or c.error) else "clean"
-        print(f"{c.id:<38} {state:<12} {c.error or c.message or ''}"
-              + (f"  warnings: {len(c.warned)}" if c.warned else ""))
+        print(
+            f"{c.id:<38} {state:<12} {c.error or c.message or ''}"
+            + (f"  warnings: {len(c.warned)}" if c.warned else "")
+        )
     s = summary
     print()
-    print(f"detection rate: {_pct(s['caught'], s['mutations'])}; at the expected stage: "
-          f"{_pct(s['at_expected_stage'], s['mutations'])}; warned only: {s['warned_only']}")
+    print(
+        f"detection rate: {_pct(s['caught'], s['mutations'])}; at the expected stage: "
+        f"{_pct(s['at_expected_stage'], s['mutations'])}; warned only: {s['warned_only']}"
+    )
     for k, v in s["per_kind"].items():
-        print(f"  {k:<11} caught {_pct(v['caught'], v['total'])}, expected stage {v['at_expected_stage']}, "
-              f"names cause {v['names_cause']}")
-    print(f"caught at: " + ", ".join(f"{k} {v}" for k, v in s["stages"].items()))
+        print(
+            f"  {k:<11} caught {_pct(v['caught'], v['total'])}, expected stage {v['at_expected_stage']}, "
+            f"names cause {v['names_cause']}"
+        )
+    print("caught at: " + ", ".join(f"{k} {v}" for k, v in s["stages"].items()))
     print(f"caught messages naming node+key: {_pct(s['names_cause'], s['caught'])}")
-    print(f"false alarms: {s['false_alarms']} of {s['controls']} control runs "
-          f"(control warnings: {s['control_warnings']}); harness errors: {s['harness_errors']}")
+    print(
+        f"false alarms: {s['false_alarms']} of {s['controls']} control runs "
+        f"(control warnings: {s['control_warnings']}); harness errors: {s['harness_errors']}"
+    )
     print(f"wall time: {s['seconds']:.0f}s")
 
 
@@ -498,8 +578,11 @@ def select(corpus: list[Mutation], only: str | None) -> list[Mutation]:
     if not only:
         return corpus
     wanted = {w.strip() for w in only.split(",") if w.strip()}
-    picked = [m for m in corpus if m.id in wanted or m.kind in wanted or m.category in wanted
-              or ("smoke" in wanted and m.smoke)]
+    picked = [
+        m
+        for m in corpus
+        if m.id in wanted or m.kind in wanted or m.category in wanted or ("smoke" in wanted and m.smoke)
+    ]
     if not picked:
         raise SystemExit(f"--only {only}: no mutation matches (ids, kinds {KINDS}, categories, 'smoke')")
     return picked
@@ -511,9 +594,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--jobs", type=int, default=2, help=f"parallel workers (capped at {MAX_JOBS})")
     ap.add_argument("--json", dest="json_path", type=Path, help="write the full results here")
     ap.add_argument("--rows", type=int, default=600, help="synthetic rows per profile (default 600)")
-    ap.add_argument("--control-seeds", default="101,202",
-                    help="extra seeds for unmutated control runs against the baseline ('' for none)")
-    ap.add_argument("--project", type=Path, default=DEFAULT_PROJECT, help="project to mutate (bundled examples)")
+    ap.add_argument(
+        "--control-seeds",
+        default="101,202",
+        help="extra seeds for unmutated control runs against the baseline ('' for none)",
+    )
+    ap.add_argument(
+        "--project", type=Path, default=DEFAULT_PROJECT, help="project to mutate (bundled examples)"
+    )
     ap.add_argument("--cli", help="script-testing executable (default: .venv/bin/script-testing)")
     ap.add_argument("--timeout", type=float, default=900, help="harness timeout per CLI call, seconds")
     ap.add_argument("--always-run", action="store_true", help="run even when validate already blocked")
@@ -540,17 +628,23 @@ def main(argv: list[str] | None = None) -> int:
     try:
         # 1. unmutated first runs: control with the profile seed, recording the drift baselines
         with ThreadPoolExecutor(max_workers=jobs) as pool:
-            controls += list(pool.map(lambda p: run_control(args, p, None, None, record_into=baselines),
-                                      pipelines))
-        print(f"[detection] baselines recorded ({', '.join(pipelines)}) in {time.monotonic() - t0:.0f}s",
-              file=sys.stderr)
+            controls += list(
+                pool.map(lambda p: run_control(args, p, None, None, record_into=baselines), pipelines)
+            )
+        print(
+            f"[detection] baselines recorded ({', '.join(pipelines)}) in {time.monotonic() - t0:.0f}s",
+            file=sys.stderr,
+        )
 
         # 2. mutations and the other control seeds, side by side
         def task(item: Any) -> Outcome:
             if isinstance(item, Mutation):
                 o = run_mutation(item, args, baselines)
-                print(f"[detection] {o.id}: {'caught at ' + str(o.stage) if o.caught else 'NOT caught'}"
-                      f" ({o.seconds:.0f}s)", file=sys.stderr)
+                print(
+                    f"[detection] {o.id}: {'caught at ' + str(o.stage) if o.caught else 'NOT caught'}"
+                    f" ({o.seconds:.0f}s)",
+                    file=sys.stderr,
+                )
                 return o
             pipeline, seed = item
             return run_control(args, pipeline, seed, baselines)
@@ -567,11 +661,23 @@ def main(argv: list[str] | None = None) -> int:
     if args.json_path:
         args.json_path.parent.mkdir(parents=True, exist_ok=True)
         by_id = {m.id: m for m in corpus}
-        doc = {"summary": summary, "rows": args.rows, "control_seeds": seeds,
-               "mutations": [{**o.to_dict(), "title": by_id[o.id].title, "why": by_id[o.id].why,
-                              "file": by_id[o.id].file, "expected_node": by_id[o.id].expected_node,
-                              "expected_key": by_id[o.id].expected_key} for o in outcomes],
-               "controls": [c.to_dict() for c in controls]}
+        doc = {
+            "summary": summary,
+            "rows": args.rows,
+            "control_seeds": seeds,
+            "mutations": [
+                {
+                    **o.to_dict(),
+                    "title": by_id[o.id].title,
+                    "why": by_id[o.id].why,
+                    "file": by_id[o.id].file,
+                    "expected_node": by_id[o.id].expected_node,
+                    "expected_key": by_id[o.id].expected_key,
+                }
+                for o in outcomes
+            ],
+            "controls": [c.to_dict() for c in controls],
+        }
         args.json_path.write_text(json.dumps(doc, indent=2), encoding="utf-8")
     return 0 if summary["false_alarms"] == 0 and summary["harness_errors"] == 0 else 1
 

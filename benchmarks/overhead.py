@@ -36,20 +36,19 @@ if str(_REPO) not in sys.path:
     sys.path.insert(0, str(_REPO))
 
 from script_testing.api import open_project  # noqa: E402
-from script_testing.pipeline.catalog import StepCatalog  # noqa: E402
-from script_testing.execution.options import RunOptions  # noqa: E402
-from script_testing.execution.layout import input_path_for  # noqa: E402
+from script_testing.config.state import BUNDLED_EXAMPLES  # noqa: E402
 from script_testing.execution.inputs import materialize_source, source_for  # noqa: E402
+from script_testing.execution.layout import input_path_for  # noqa: E402
+from script_testing.pipeline.catalog import StepCatalog  # noqa: E402
 from script_testing.pipeline.plan import PipelinePlan, load_plan  # noqa: E402
 from script_testing.worker import resolve_module  # noqa: E402
-from script_testing.config.state import BUNDLED_EXAMPLES  # noqa: E402
 
 _ENTRY = Path(sys.executable).parent / "script-testing"
 CLI = [str(_ENTRY)] if _ENTRY.exists() else [sys.executable, "-m", "script_testing.cli"]
 
 # ----------------------------------------------------------------------------- the bare baseline
 
-BARE = r'''
+BARE = r"""
 import argparse, importlib, importlib.util, json, os, runpy, sys
 spec = json.load(open(sys.argv[1]))
 for p in reversed(spec["sys_path"]):
@@ -71,7 +70,7 @@ for i, job in enumerate(spec["jobs"]):
     os.environ.update(job["environ_vars"])
     sys.argv = job["argv"]
     module.main(job["input_paths"], job["output_paths"], job["environ_vars"], argparse.Namespace(**job["job_args"]))
-'''
+"""
 
 
 def bare_spec(plan: PipelinePlan, root: Path) -> dict:
@@ -100,16 +99,28 @@ def bare_spec(plan: PipelinePlan, root: Path) -> dict:
         script = n.resolved.script_path
         pkg_root, module = resolve_module(script, plan.project.python_path)
         sys_path.append(str(pkg_root))
-        jobs.append({"node": node, "script": str(script), "module": module, "input_paths": inputs,
-                     "output_paths": outputs, "environ_vars": dict(n.environ_vars), "job_args": dict(n.job_args),
-                     "argv": [str(script), *n.argv()]})
-    return {"sys_path": list(dict.fromkeys(sys_path)), "preload": [str(p) for p in plan.project.preload],
-            "jobs": jobs}
+        jobs.append(
+            {
+                "node": node,
+                "script": str(script),
+                "module": module,
+                "input_paths": inputs,
+                "output_paths": outputs,
+                "environ_vars": dict(n.environ_vars),
+                "job_args": dict(n.job_args),
+                "argv": [str(script), *n.argv()],
+            }
+        )
+    return {
+        "sys_path": list(dict.fromkeys(sys_path)),
+        "preload": [str(p) for p in plan.project.preload],
+        "jobs": jobs,
+    }
 
 
 # ----------------------------------------------------------------------------- the chain project
 
-LINK = '''
+LINK = """
 import json, os
 
 def main(input_paths, output_paths, environ_vars, job_args):
@@ -120,9 +131,9 @@ def main(input_paths, output_paths, environ_vars, job_args):
     os.makedirs(output_paths["data"], exist_ok=True)
     with open(os.path.join(output_paths["data"], "value.json"), "w") as fh:
         json.dump({"n": n + 1}, fh)
-'''
+"""
 
-LINK_INTERFACE = '''
+LINK_INTERFACE = """
 step_type: Link
 contract:
   entry_point: link.py
@@ -130,7 +141,7 @@ contract:
     data: {path: /opt/ml/processing/input/data, required: false}
   outputs:
     data: {path: /opt/ml/processing/output/data}
-'''
+"""
 
 
 def chain_project(root: Path, n: int) -> Path:
@@ -139,11 +150,15 @@ def chain_project(root: Path, n: int) -> Path:
     (steps / "link.step.yaml").write_text(textwrap.dedent(LINK_INTERFACE).lstrip())
     (steps / "link.py").write_text(textwrap.dedent(LINK).lstrip())
     nodes = [f"Link_n{i:03d}" for i in range(n)]
-    dag = {"dag": {"nodes": nodes, "edges": [[a, b] for a, b in zip(nodes, nodes[1:])]}, "metadata": {"name": "chain"}}
+    dag = {
+        "dag": {"nodes": nodes, "edges": [[a, b] for a, b in zip(nodes, nodes[1:])]},
+        "metadata": {"name": "chain"},
+    }
     (root / "dags").mkdir()
     (root / "dags" / "chain.dag.json").write_text(json.dumps(dag))
     (root / "script_testing.yaml").write_text(
-        "workspaces: [steps]\npipelines:\n  chain:\n    dag: dags/chain.dag.json\n")
+        "workspaces: [steps]\npipelines:\n  chain:\n    dag: dags/chain.dag.json\n"
+    )
     return root
 
 
@@ -155,7 +170,9 @@ def timed(cmd: list[str], cwd: Path, env: dict[str, str], expect_ok: bool = True
     proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True)
     elapsed = time.perf_counter() - t0
     if expect_ok and proc.returncode != 0:
-        sys.exit(f"command failed ({proc.returncode}): {' '.join(cmd)}\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
+        sys.exit(
+            f"command failed ({proc.returncode}): {' '.join(cmd)}\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
+        )
     return elapsed
 
 
@@ -177,7 +194,7 @@ def measure(label: str, project: Path, pipeline: str, work: Path, repeat: int) -
     for _ in range(repeat):
         if bare_root.exists():
             shutil.rmtree(bare_root)
-        spec_path.write_text(json.dumps(bare_spec(plan, bare_root)))   # sources materialized, not timed
+        spec_path.write_text(json.dumps(bare_spec(plan, bare_root)))  # sources materialized, not timed
         times["bare"].append(timed([sys.executable, str(bare_file), str(spec_path)], work, env))
         for key, cmd in commands.items():
             times[key].append(timed(cmd, work, env))
@@ -187,8 +204,10 @@ def measure(label: str, project: Path, pipeline: str, work: Path, repeat: int) -
 
 def print_table(rows: list[dict], repeat: int) -> None:
     print(f"\nmedian of {repeat} runs, each timed as a whole subprocess (interpreter start-up included)\n")
-    head = (f"{'workload':<24} {'nodes':>5} {'scripts':>7} {'bare s':>8} | {'no-checks s':>11} {'ratio':>6} "
-            f"{'ms/node':>8} | {'checks s':>9} {'ratio':>6} {'ms/node':>8}")
+    head = (
+        f"{'workload':<24} {'nodes':>5} {'scripts':>7} {'bare s':>8} | {'no-checks s':>11} {'ratio':>6} "
+        f"{'ms/node':>8} | {'checks s':>9} {'ratio':>6} {'ms/node':>8}"
+    )
     print(head)
     print("-" * len(head))
     for r in rows:
@@ -201,15 +220,21 @@ def print_table(rows: list[dict], repeat: int) -> None:
         print(" | ".join(cells))
     print("\nratio = run / bare; ms/node = (run - bare) / script nodes")
     chains = [r for r in rows if r["label"].startswith("chain")]
-    if len(chains) >= 2:   # the per-node cost without the fixed start-up: slope between two chain sizes
+    if len(chains) >= 2:  # the per-node cost without the fixed start-up: slope between two chain sizes
         a, b = chains[0], chains[-1]
         dn = b["scripts"] - a["scripts"]
-        slope = {k: ((b["median"][k] - b["median"]["bare"]) - (a["median"][k] - a["median"]["bare"])) * 1000 / dn
-                 for k in ("no-checks", "checks")}
-        print(f"marginal overhead per extra node (chain {a['scripts']} -> {b['scripts']}): "
-              f"no-checks {slope['no-checks']:.1f} ms, checks {slope['checks']:.1f} ms")
-    print("raw seconds:", json.dumps({r["label"]: {k: [round(x, 2) for x in v] for k, v in r["all"].items()}
-                                      for r in rows}))
+        slope = {
+            k: ((b["median"][k] - b["median"]["bare"]) - (a["median"][k] - a["median"]["bare"])) * 1000 / dn
+            for k in ("no-checks", "checks")
+        }
+        print(
+            f"marginal overhead per extra node (chain {a['scripts']} -> {b['scripts']}): "
+            f"no-checks {slope['no-checks']:.1f} ms, checks {slope['checks']:.1f} ms"
+        )
+    print(
+        "raw seconds:",
+        json.dumps({r["label"]: {k: [round(x, 2) for x in v] for k, v in r["all"].items()} for r in rows}),
+    )
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -232,11 +257,15 @@ def main(argv: list[str] | None = None) -> None:
         if not args.skip_examples:
             work = tmp / "examples"
             work.mkdir()
-            rows.append(measure("tabular_calibrated", BUNDLED_EXAMPLES, "tabular_calibrated", work, args.repeat))
+            rows.append(
+                measure("tabular_calibrated", BUNDLED_EXAMPLES, "tabular_calibrated", work, args.repeat)
+            )
             print(f"  measured tabular_calibrated ({time.perf_counter() - t0:.0f} s so far)", file=sys.stderr)
     print_table(rows, args.repeat)
-    print(f"\ntotal benchmark time {time.perf_counter() - t0:.0f} s; machine: {os.cpu_count()} CPUs, "
-          f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    print(
+        f"\ntotal benchmark time {time.perf_counter() - t0:.0f} s; machine: {os.cpu_count()} CPUs, "
+        f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}"
+    )
 
 
 if __name__ == "__main__":

@@ -35,7 +35,11 @@ import psutil
 
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
-ST_CLI = [str(BIN / "script-testing")] if (BIN / "script-testing").exists() else [sys.executable, "-m", "script_testing.cli"]
+ST_CLI = (
+    [str(BIN / "script-testing")]
+    if (BIN / "script-testing").exists()
+    else [sys.executable, "-m", "script_testing.cli"]
+)
 DAGSTER = [str(BIN / "dagster")] if (BIN / "dagster").exists() else [sys.executable, "-m", "dagster"]
 EXAMPLES = REPO / "script_testing" / "examples"
 ALL_ARMS = ["bare", "kedro", "dagster", "ours-nochecks", "ours-checks", "ours-dagster"]
@@ -44,6 +48,7 @@ CHAIN_ROWS = 1000
 
 # ============================================================================ adapters (the only
 # places that import script_testing; fix the paths here after the restructure)
+
 
 def plan_calls(project_dir: Path, pipeline: str) -> dict:
     """How each script node of a bundled pipeline is called: script, module, env, job args, argv."""
@@ -59,11 +64,20 @@ def plan_calls(project_dir: Path, pipeline: str) -> dict:
             continue
         script = n.resolved.script_path
         pkg_root, module = resolve_module(script, plan.project.python_path)
-        nodes[name] = {"script": str(script), "module": module, "pkg_root": str(pkg_root),
-                       "environ_vars": dict(n.environ_vars), "job_args": dict(n.job_args),
-                       "argv": [str(script), *n.argv()]}
-    return {"order": list(plan.order), "sys_path": py_path, "preload": [str(p) for p in plan.project.preload],
-            "nodes": nodes}
+        nodes[name] = {
+            "script": str(script),
+            "module": module,
+            "pkg_root": str(pkg_root),
+            "environ_vars": dict(n.environ_vars),
+            "job_args": dict(n.job_args),
+            "argv": [str(script), *n.argv()],
+        }
+    return {
+        "order": list(plan.order),
+        "sys_path": py_path,
+        "preload": [str(p) for p in plan.project.preload],
+        "nodes": nodes,
+    }
 
 
 def edge_check_adapter():
@@ -81,7 +95,7 @@ def edge_check_adapter():
 # ============================================================================ code written into the work dir
 
 # Shared by the bare, plain-Dagster and Kedro (bundled) arms: load a call spec, call one main().
-CALLS = r'''
+CALLS = r"""
 import argparse, importlib, importlib.util, json, os, runpy, sys
 
 _modules = {}
@@ -122,16 +136,16 @@ def call(job):
     sys.argv = list(job["argv"])
     module.main(dict(job["input_paths"]), dict(job["output_paths"]), dict(job["environ_vars"]),
                 argparse.Namespace(**job["job_args"]))
-'''
+"""
 
-BARE = r'''
+BARE = r"""
 import os, sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bench_calls
 spec = bench_calls.load(sys.argv[1], sys.argv[2])
 for job in spec["jobs"]:          # already in topological order
     bench_calls.call(job)
-'''
+"""
 
 PLAIN_DAGSTER = r'''
 """Plain Dagster assets, one per script node, each calling main() (no script_testing)."""
@@ -153,7 +167,7 @@ defs = dg.Definitions(assets=[_asset(j) for j in spec["jobs"]],
 '''
 
 # The chain hop: the same body in every arm (Kedro gets it as a node function on frames).
-LINK = '''
+LINK = """
 import os
 import pandas as pd
 
@@ -168,9 +182,9 @@ def main(input_paths, output_paths, environ_vars, job_args):
     df = hop(df)
     os.makedirs(output_paths["data"], exist_ok=True)
     df.to_csv(os.path.join(output_paths["data"], "part-00000.csv"), index=False)
-'''
+"""
 
-LINK_INTERFACE = '''
+LINK_INTERFACE = """
 step_type: Link
 contract:
   entry_point: link.py
@@ -183,17 +197,17 @@ spec:
     input_data: {type: processing_output}
   outputs:
     data: {type: processing_output, aliases: [input_data]}
-'''
+"""
 
-KEDRO_PYPROJECT = '''
+KEDRO_PYPROJECT = """
 [tool.kedro]
 package_name = "benchpipe"
 project_name = "benchpipe"
 kedro_init_version = "{version}"
 source_dir = "src"
-'''
+"""
 
-KEDRO_REGISTRY_CHAIN = '''
+KEDRO_REGISTRY_CHAIN = """
 import json, os
 from kedro.pipeline import Pipeline, node
 from benchpipe.link import hop
@@ -203,9 +217,9 @@ def register_pipelines():
     n = json.load(open(os.path.join(os.path.dirname(__file__), "shape.json")))["n"]
     nodes = [node(hop, inputs=f"d{i:03d}", outputs=f"d{i + 1:03d}", name=f"Link_n{i:03d}") for i in range(n)]
     return {"__default__": Pipeline(nodes)}
-'''
+"""
 
-KEDRO_REGISTRY_CALLS = '''
+KEDRO_REGISTRY_CALLS = """
 import os, sys
 from kedro.pipeline import Pipeline, node
 sys.path.insert(0, os.environ["BENCH_WORK"])
@@ -224,20 +238,21 @@ def register_pipelines():
     nodes = [node(_fn(j), inputs=[f"t_{d}" for d in j["deps"]] or None, outputs=f"t_{j['node']}", name=j["node"])
              for j in spec["jobs"]]
     return {"__default__": Pipeline(nodes)}
-'''
+"""
 
 
 # ============================================================================ workloads
 
+
 @dataclass
 class Workload:
     name: str
-    kind: str                      # "chain" | "bundled"
-    size: int                      # script nodes
-    project: Path                  # the testing project (ours)
+    kind: str  # "chain" | "bundled"
+    size: int  # script nodes
+    project: Path  # the testing project (ours)
     pipeline: str
     work: Path
-    spec: Path                     # call spec (bare / dagster / kedro-bundled)
+    spec: Path  # call spec (bare / dagster / kedro-bundled)
     kedro_project: Path | None = None
     notes: list[str] = field(default_factory=list)
 
@@ -251,11 +266,17 @@ def write_support(work: Path) -> None:
 def make_input_csv(folder: Path, rows: int = CHAIN_ROWS) -> Path:
     import numpy as np
     import pandas as pd
+
     rng = np.random.default_rng(7)
     folder.mkdir(parents=True, exist_ok=True)
-    pd.DataFrame({"id": np.arange(rows), "label": rng.integers(0, 2, rows),
-                  "x": rng.normal(size=rows).round(4), "country": rng.choice(["US", "DE", "JP"], rows)}
-                 ).to_csv(folder / "part-00000.csv", index=False)
+    pd.DataFrame(
+        {
+            "id": np.arange(rows),
+            "label": rng.integers(0, 2, rows),
+            "x": rng.normal(size=rows).round(4),
+            "country": rng.choice(["US", "DE", "JP"], rows),
+        }
+    ).to_csv(folder / "part-00000.csv", index=False)
     return folder
 
 
@@ -271,17 +292,33 @@ def chain_workload(root: Path, n: int) -> Workload:
     (steps / "link.py").write_text(LINK.lstrip())
     nodes = [f"Link_n{i:03d}" for i in range(n)]
     (proj / "dags").mkdir()
-    (proj / "dags" / "chain.dag.json").write_text(json.dumps(
-        {"dag": {"nodes": nodes, "edges": [[a, b] for a, b in pairwise(nodes)]}, "metadata": {"name": "chain"}}))
+    (proj / "dags" / "chain.dag.json").write_text(
+        json.dumps(
+            {
+                "dag": {"nodes": nodes, "edges": [[a, b] for a, b in pairwise(nodes)]},
+                "metadata": {"name": "chain"},
+            }
+        )
+    )
     (proj / "script_testing.yaml").write_text(
         "workspaces: [steps]\npipelines:\n  chain:\n    dag: dags/chain.dag.json\n"
-        f"    sources:\n      {nodes[0]}.input_data: {{local: {data_in}}}\n")
+        f"    sources:\n      {nodes[0]}.input_data: {{local: {data_in}}}\n"
+    )
     jobs = []
     for i, node in enumerate(nodes):
-        jobs.append({"node": node, "deps": [nodes[i - 1]] if i else [], "script": str(steps / "link.py"), "module": None,
-                     "input_paths": {"input_data": str(data_in) if i == 0 else f"{{root}}/{nodes[i - 1]}/data"},
-                     "output_paths": {"data": f"{{root}}/{node}/data"}, "environ_vars": {}, "job_args": {},
-                     "argv": [str(steps / "link.py")]})
+        jobs.append(
+            {
+                "node": node,
+                "deps": [nodes[i - 1]] if i else [],
+                "script": str(steps / "link.py"),
+                "module": None,
+                "input_paths": {"input_data": str(data_in) if i == 0 else f"{{root}}/{nodes[i - 1]}/data"},
+                "output_paths": {"data": f"{{root}}/{node}/data"},
+                "environ_vars": {},
+                "job_args": {},
+                "argv": [str(steps / "link.py")],
+            }
+        )
     spec = work / "spec.json"
     spec.write_text(json.dumps({"sys_path": [], "preload": [], "jobs": jobs}))
     wl = Workload(f"chain {n}", "chain", n, proj, "chain", work, spec)
@@ -295,13 +332,19 @@ def bundled_workload(root: Path, pipeline: str, env: dict) -> Workload:
     work.mkdir(parents=True)
     write_support(work)
     prep_env = dict(env, SCRIPT_TESTING_RUNS=str(work / "prep"))
-    proc = subprocess.run([*ST_CLI, "run", str(EXAMPLES), "-p", pipeline, "--no-checks", "-q", "--no-html"],
-                          cwd=work, env=prep_env, capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        [*ST_CLI, "run", str(EXAMPLES), "-p", pipeline, "--no-checks", "-q", "--no-html"],
+        cwd=work,
+        env=prep_env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if proc.returncode != 0:
         raise RuntimeError(f"preparation run failed:\n{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}")
     report = json.loads(next((work / "prep").rglob("report.json")).read_text())
     calls = plan_calls(EXAMPLES, pipeline)
-    outs: dict[str, str] = {}                   # prep output path -> {root} path (script outputs only)
+    outs: dict[str, str] = {}  # prep output path -> {root} path (script outputs only)
     for name in calls["nodes"]:
         for out, p in report["nodes"][name]["outputs"].items():
             outs[p] = f"{{root}}/{name}/{out}"
@@ -309,8 +352,8 @@ def bundled_workload(root: Path, pipeline: str, env: dict) -> Workload:
     def remap(p: str) -> str:
         for old, new in outs.items():
             if p == old or p.startswith(old + "/"):
-                return new + p[len(old):]
-        return p                                # a source: read from the preparation run
+                return new + p[len(old) :]
+        return p  # a source: read from the preparation run
 
     jobs, sys_path = [], list(calls["sys_path"])
     for name in calls["order"]:
@@ -318,20 +361,34 @@ def bundled_workload(root: Path, pipeline: str, env: dict) -> Workload:
         if c is None:
             continue
         r = report["nodes"][name]
-        deps = sorted({e["from"] for e in report["edges"] if e.get("to") == name and e["from"] in calls["nodes"]})
+        deps = sorted(
+            {e["from"] for e in report["edges"] if e.get("to") == name and e["from"] in calls["nodes"]}
+        )
         sys_path.append(c["pkg_root"])
-        jobs.append({"node": name, "deps": deps, "script": c["script"], "module": c["module"],
-                     "input_paths": {k: remap(v) for k, v in r["inputs"].items()},
-                     "output_paths": {k: outs[v] for k, v in r["outputs"].items()},
-                     "environ_vars": c["environ_vars"], "job_args": c["job_args"], "argv": c["argv"]})
+        jobs.append(
+            {
+                "node": name,
+                "deps": deps,
+                "script": c["script"],
+                "module": c["module"],
+                "input_paths": {k: remap(v) for k, v in r["inputs"].items()},
+                "output_paths": {k: outs[v] for k, v in r["outputs"].items()},
+                "environ_vars": c["environ_vars"],
+                "job_args": c["job_args"],
+                "argv": c["argv"],
+            }
+        )
     spec = work / "spec.json"
-    spec.write_text(json.dumps({"sys_path": list(dict.fromkeys(sys_path)), "preload": calls["preload"], "jobs": jobs}))
+    spec.write_text(
+        json.dumps({"sys_path": list(dict.fromkeys(sys_path)), "preload": calls["preload"], "jobs": jobs})
+    )
     wl = Workload(pipeline, "bundled", len(jobs), EXAMPLES, pipeline, work, spec)
     wl.kedro_project = work / "kedro"
     return wl
 
 
 # ============================================================================ Kedro in its own venv
+
 
 def our_version(pkg: str) -> str | None:
     try:
@@ -354,8 +411,10 @@ def kedro_env(cache: Path) -> tuple[Path | None, str]:
     if not uv:
         return None, "uv not found on PATH"
     t = time.perf_counter()
-    for cmd in ([uv, "venv", "-q", "--python", f"{sys.version_info.major}.{sys.version_info.minor}", str(venv)],
-                [uv, "pip", "install", "-q", "--python", str(py), *want.split()]):
+    for cmd in (
+        [uv, "venv", "-q", "--python", f"{sys.version_info.major}.{sys.version_info.minor}", str(venv)],
+        [uv, "pip", "install", "-q", "--python", str(py), *want.split()],
+    ):
         proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
         if proc.returncode != 0:
             return None, f"install failed: {' '.join(cmd)}: {proc.stderr.strip()[-500:]}"
@@ -364,8 +423,19 @@ def kedro_env(cache: Path) -> tuple[Path | None, str]:
 
 
 def kedro_version(py: Path) -> dict:
-    out = subprocess.run([str(py), "-c", ("import json, importlib.metadata as m; print(json.dumps({p: m.version(p) "
-                                           "for p in ('kedro', 'kedro-datasets', 'pandas', 'numpy')}))")], capture_output=True, text=True, check=False)
+    out = subprocess.run(
+        [
+            str(py),
+            "-c",
+            (
+                "import json, importlib.metadata as m; print(json.dumps({p: m.version(p) "
+                "for p in ('kedro', 'kedro-datasets', 'pandas', 'numpy')}))"
+            ),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     return json.loads(out.stdout) if out.returncode == 0 else {}
 
 
@@ -385,9 +455,12 @@ def write_kedro_project(wl: Workload, kver: str) -> None:
         out = wl.work / "out-kedro"
         cat = {"d000": {"type": "pandas.CSVDataset", "filepath": str(wl.work / "input" / "part-00000.csv")}}
         for i in range(1, wl.size + 1):
-            cat[f"d{i:03d}"] = {"type": "pandas.CSVDataset", "filepath": str(out / f"Link_n{i - 1:03d}" / "part-00000.csv"),
-                                "save_args": {"index": False}}
-        (kp / "conf" / "base" / "catalog.yml").write_text(json.dumps(cat, indent=1))   # JSON is YAML
+            cat[f"d{i:03d}"] = {
+                "type": "pandas.CSVDataset",
+                "filepath": str(out / f"Link_n{i - 1:03d}" / "part-00000.csv"),
+                "save_args": {"index": False},
+            }
+        (kp / "conf" / "base" / "catalog.yml").write_text(json.dumps(cat, indent=1))  # JSON is YAML
     else:
         (pkg / "pipeline_registry.py").write_text(KEDRO_REGISTRY_CALLS.lstrip())
         (kp / "conf" / "base" / "catalog.yml").write_text("{}\n")
@@ -395,9 +468,13 @@ def write_kedro_project(wl: Workload, kver: str) -> None:
 
 # ============================================================================ measuring one subprocess
 
+
 def clean_env() -> dict:
-    return {k: v for k, v in os.environ.items()
-            if not k.startswith(("SCRIPT_TESTING_", "DAGSTER_", "BENCH_", "VIRTUAL_ENV"))}
+    return {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("SCRIPT_TESTING_", "DAGSTER_", "BENCH_", "VIRTUAL_ENV"))
+    }
 
 
 def run_measured(cmd: list[str], cwd: Path, env: dict, log: Path) -> dict:
@@ -472,18 +549,24 @@ def arm_command(arm: str, wl: Workload, kedro_py: Path | None) -> tuple[list[str
 
 # ============================================================================ checks throughput
 
+
 def make_frame(n: int, seed: int = 7):
     import numpy as np
     import pandas as pd
+
     rng = np.random.default_rng(seed)
     age = rng.integers(18, 91, n).astype(float)
     age[rng.random(n) < 0.05] = np.nan
-    return pd.DataFrame({
-        "id": np.arange(n), "label": rng.integers(0, 2, n), "age": age,
-        "income": rng.normal(50_000, 15_000, n).round(2),
-        "country": np.array(["US", "DE", "JP", "FR"])[rng.integers(0, 4, n)],
-        "note": np.array(["alpha beta", "gamma", "delta epsilon zeta"])[rng.integers(0, 3, n)],
-    })
+    return pd.DataFrame(
+        {
+            "id": np.arange(n),
+            "label": rng.integers(0, 2, n),
+            "age": age,
+            "income": rng.normal(50_000, 15_000, n).round(2),
+            "country": np.array(["US", "DE", "JP", "FR"])[rng.integers(0, 4, n)],
+            "note": np.array(["alpha beta", "gamma", "delta epsilon zeta"])[rng.integers(0, 3, n)],
+        }
+    )
 
 
 CHECK_EXPECTATIONS = {
@@ -498,10 +581,11 @@ CHECK_EXPECTATIONS = {
 def check_child(folder: str) -> None:
     """In a fresh process: warm GX, then time pandas.read_csv of every shard vs our edge check."""
     import pandas as pd
+
     check = edge_check_adapter()
     tiny = Path(tempfile.mkdtemp())
     make_frame(50).to_csv(tiny / "t.csv", index=False)
-    check(tiny, CHECK_EXPECTATIONS)                       # GX import + first-validation costs, not timed
+    check(tiny, CHECK_EXPECTATIONS)  # GX import + first-validation costs, not timed
     shutil.rmtree(tiny)
     files = sorted(Path(folder).glob("*.csv"))
     reads = []
@@ -512,7 +596,9 @@ def check_child(folder: str) -> None:
     t = time.perf_counter()
     status, summary = check(Path(folder), CHECK_EXPECTATIONS)
     val = time.perf_counter() - t
-    print(json.dumps({"rows": rows, "read_s": min(reads), "check_s": val, "status": status, "summary": summary}))
+    print(
+        json.dumps({"rows": rows, "read_s": min(reads), "check_s": val, "status": status, "summary": summary})
+    )
 
 
 def checks_throughput(root: Path, rows: int) -> list[dict]:
@@ -523,21 +609,30 @@ def checks_throughput(root: Path, rows: int) -> list[dict]:
         folder.mkdir(parents=True)
         size = -(-rows // shards)
         for i in range(shards):
-            df.iloc[i * size:(i + 1) * size].to_csv(folder / f"part-{i:05d}.csv", index=False)
-        proc = subprocess.run([sys.executable, __file__, "--child-check", str(folder)], capture_output=True, text=True, check=False)
+            df.iloc[i * size : (i + 1) * size].to_csv(folder / f"part-{i:05d}.csv", index=False)
+        proc = subprocess.run(
+            [sys.executable, __file__, "--child-check", str(folder)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         if proc.returncode != 0:
             out.append({"rows": rows, "shards": shards, "error": proc.stderr[-1500:]})
             continue
         r = json.loads(proc.stdout.strip().splitlines()[-1])
-        r.update(shards=shards, read_rows_per_s=r["rows"] / r["read_s"], check_rows_per_s=r["rows"] / r["check_s"])
+        r.update(
+            shards=shards, read_rows_per_s=r["rows"] / r["read_s"], check_rows_per_s=r["rows"] / r["check_s"]
+        )
         out.append(r)
     return out
 
 
 # ============================================================================ where our time goes
 
+
 def _ts(s: str) -> float:
     from datetime import datetime
+
     return datetime.fromisoformat(s).timestamp()
 
 
@@ -550,7 +645,9 @@ def profile_ours(root: Path, n: int) -> dict:
         return {"nodes": n, "error": m["error"]}
     rep = json.loads(next((cwd / "runs").rglob("report.json")).read_text())
     nodes = [rep["nodes"][f"Link_n{i:03d}"] for i in range(n)]
-    checks_into = {e["to"]: e.get("duration_s") or 0.0 for e in rep["edges"] if e.get("kind", "edge") == "edge"}
+    checks_into = {
+        e["to"]: e.get("duration_s") or 0.0 for e in rep["edges"] if e.get("kind", "edge") == "edge"
+    }
     script = [nd["duration_s"] for nd in nodes]
     gaps, check, sched = [], [], []
     for i in range(1, n):
@@ -560,12 +657,24 @@ def profile_ours(root: Path, n: int) -> dict:
     run_s = rep["duration_s"]
     first = _ts(nodes[0]["started_at"]) - _ts(rep["started_at"])
     after = _ts(rep["finished_at"]) - _ts(nodes[-1]["finished_at"])
-    return {"nodes": n, "process_s": m["seconds"], "peak_mb": m["peak_mb"], "run_s": run_s,
-            "before_run_s": m["seconds"] - run_s, "run_start_to_first_node_s": first, "after_last_node_s": after,
-            "script_s": sum(script), "gap_s": sum(gaps), "check_s": sum(check), "scheduler_s": sum(sched),
-            "per_node_ms": {"script": 1000 * statistics.median(script),
-                            "check": 1000 * statistics.median(check) if check else 0.0,
-                            "scheduler": 1000 * statistics.median(sched) if sched else 0.0}}
+    return {
+        "nodes": n,
+        "process_s": m["seconds"],
+        "peak_mb": m["peak_mb"],
+        "run_s": run_s,
+        "before_run_s": m["seconds"] - run_s,
+        "run_start_to_first_node_s": first,
+        "after_last_node_s": after,
+        "script_s": sum(script),
+        "gap_s": sum(gaps),
+        "check_s": sum(check),
+        "scheduler_s": sum(sched),
+        "per_node_ms": {
+            "script": 1000 * statistics.median(script),
+            "check": 1000 * statistics.median(check) if check else 0.0,
+            "scheduler": 1000 * statistics.median(sched) if sched else 0.0,
+        },
+    }
 
 
 def print_profile(p: dict) -> None:
@@ -573,21 +682,28 @@ def print_profile(p: dict) -> None:
     if "error" in p:
         print("  failed:", p["error"][-800:])
         return
-    print(f"  whole process {p['process_s']:.2f} s (peak tree RSS {p['peak_mb']:.0f} MB); report.json run {p['run_s']:.2f} s")
-    rows = [("interpreter + imports + planning before the run clock", p["before_run_s"]),
-            ("run start -> first script starts (sources, worker start)", p["run_start_to_first_node_s"]),
-            ("scripts (sum of node durations)", p["script_s"]),
-            ("edge checks between nodes (sum of edge durations)", p["check_s"]),
-            ("scheduler: gaps between nodes minus their check", p["scheduler_s"]),
-            ("after the last node (final checks, report)", p["after_last_node_s"])]
+    print(
+        f"  whole process {p['process_s']:.2f} s (peak tree RSS {p['peak_mb']:.0f} MB); report.json run {p['run_s']:.2f} s"
+    )
+    rows = [
+        ("interpreter + imports + planning before the run clock", p["before_run_s"]),
+        ("run start -> first script starts (sources, worker start)", p["run_start_to_first_node_s"]),
+        ("scripts (sum of node durations)", p["script_s"]),
+        ("edge checks between nodes (sum of edge durations)", p["check_s"]),
+        ("scheduler: gaps between nodes minus their check", p["scheduler_s"]),
+        ("after the last node (final checks, report)", p["after_last_node_s"]),
+    ]
     for label, v in rows:
         print(f"  {label:<58} {v:>7.2f} s  {100 * v / p['process_s']:>5.1f} %")
     pn = p["per_node_ms"]
-    print(f"  per node (median): script {pn['script']:.1f} ms, check {pn['check']:.1f} ms, "
-          f"scheduler gap {pn['scheduler']:.1f} ms")
+    print(
+        f"  per node (median): script {pn['script']:.1f} ms, check {pn['check']:.1f} ms, "
+        f"scheduler gap {pn['scheduler']:.1f} ms"
+    )
 
 
 # ============================================================================ summary
+
 
 def summarize(raw: list[dict], workloads: list, arms: list[str]) -> dict:
     """``workloads``: objects with name, kind, size (Workload, or rebuilt from a JSON file's raw rows)."""
@@ -602,8 +718,14 @@ def summarize(raw: list[dict], workloads: list, arms: list[str]) -> dict:
                     s["arms"][arm] = {"failed": failed[-1].get("error", "")[-1500:]}
                 continue
             t = [r["seconds"] for r in ok]
-            s["arms"][arm] = {"median_s": statistics.median(t), "min_s": min(t), "max_s": max(t), "n": len(t),
-                              "peak_mb": statistics.median(r["peak_mb"] for r in ok), "failures": len(failed)}
+            s["arms"][arm] = {
+                "median_s": statistics.median(t),
+                "min_s": min(t),
+                "max_s": max(t),
+                "n": len(t),
+                "peak_mb": statistics.median(r["peak_mb"] for r in ok),
+                "failures": len(failed),
+            }
     # slope/intercept over the chain sizes, per arm
     chains = sorted((wl for wl in workloads if wl.kind == "chain"), key=lambda w: w.size)
     fits = {}
@@ -612,8 +734,10 @@ def summarize(raw: list[dict], workloads: list, arms: list[str]) -> dict:
         pts = [(n, t) for n, t in pts if t is not None]
         if len(pts) < 2:
             continue
-        slopes = [{"from": a[0], "to": b[0], "ms_per_node": 1000 * (b[1] - a[1]) / (b[0] - a[0])}
-                  for a, b in pairwise(pts)]
+        slopes = [
+            {"from": a[0], "to": b[0], "ms_per_node": 1000 * (b[1] - a[1]) / (b[0] - a[0])}
+            for a, b in pairwise(pts)
+        ]
         s0 = slopes[0]["ms_per_node"] / 1000
         fits[arm] = {"slopes": slopes, "fixed_s": pts[0][1] - s0 * pts[0][0]}
     return {"workloads": summary, "fits": fits}
@@ -633,13 +757,17 @@ def print_summary(summ: dict, arms: list[str]) -> None:
             if a is None:
                 continue
             if "failed" in a:
-                lines = [ln.strip() for ln in a["failed"].splitlines() if "Error" in ln and "resulted in" not in ln]
+                lines = [
+                    ln.strip() for ln in a["failed"].splitlines() if "Error" in ln and "resulted in" not in ln
+                ]
                 print(f"{label:<20} {arm:<14} FAILED: {(lines or ['see --json'])[-1][:70]}")
                 continue
             rb = f"{a['median_s'] / bare:.2f}" if bare else "-"
             rk = f"{a['median_s'] / kedro:.2f}" if kedro else "-"
-            print(f"{label:<20} {arm:<14} {a['median_s']:>9.2f} {a['min_s']:>6.2f}-{a['max_s']:<6.2f} {rb:>7} {rk:>8} "
-                  f"{a['peak_mb']:>8.0f}" + (f"  ({a['failures']} failed runs)" if a["failures"] else ""))
+            print(
+                f"{label:<20} {arm:<14} {a['median_s']:>9.2f} {a['min_s']:>6.2f}-{a['max_s']:<6.2f} {rb:>7} {rk:>8} "
+                f"{a['peak_mb']:>8.0f}" + (f"  ({a['failures']} failed runs)" if a["failures"] else "")
+            )
         print()
     if summ["fits"]:
         print("== chains: per-node slope (ms per extra node, between consecutive sizes) and fixed cost ==")
@@ -649,28 +777,36 @@ def print_summary(summ: dict, arms: list[str]) -> None:
 
 
 def print_checks(rows: list[dict]) -> None:
-    print("\n== checks throughput: our edge check vs pandas.read_csv of the same CSV (warm GX, fresh process) ==")
+    print(
+        "\n== checks throughput: our edge check vs pandas.read_csv of the same CSV (warm GX, fresh process) =="
+    )
     for r in rows:
         if "error" in r:
             print(f"  {r['rows']:,} rows, {r['shards']} shard(s): FAILED {r['error'][-300:]}")
             continue
-        print(f"  {r['rows']:>9,} rows {r['shards']} shard(s): read_csv {r['read_s']:.2f} s ({r['read_rows_per_s']:,.0f} rows/s)"
-              f" | check {r['check_s']:.2f} s ({r['check_rows_per_s']:,.0f} rows/s) | check/read "
-              f"{r['check_s'] / r['read_s']:.1f}x | {r['status']}")
+        print(
+            f"  {r['rows']:>9,} rows {r['shards']} shard(s): read_csv {r['read_s']:.2f} s ({r['read_rows_per_s']:,.0f} rows/s)"
+            f" | check {r['check_s']:.2f} s ({r['check_rows_per_s']:,.0f} rows/s) | check/read "
+            f"{r['check_s'] / r['read_s']:.1f}x | {r['status']}"
+        )
 
 
 # ============================================================================ main
 
+
 def reprint(path: Path) -> None:
     from types import SimpleNamespace
+
     d = json.loads(path.read_text())
     raw = d["raw"]
     wls = {r["workload"]: SimpleNamespace(name=r["workload"], kind=r["kind"], size=r["size"]) for r in raw}
     arms = [a for a in ALL_ARMS if any(r["arm"] == a for r in raw)]
     m = d["machine"]
     reps = sorted({r["rep"] for r in raw})
-    print(f"{path}: {'PARTIAL, ' if d.get('partial') else ''}{len(reps)} repetition(s); {m['cores_logical']} cores, "
-          f"load at start {m['load_start']}, at end {m.get('load_end', '?')}")
+    print(
+        f"{path}: {'PARTIAL, ' if d.get('partial') else ''}{len(reps)} repetition(s); {m['cores_logical']} cores, "
+        f"load at start {m['load_start']}, at end {m.get('load_end', '?')}"
+    )
     print_summary(d.get("summary") or summarize(raw, list(wls.values()), arms), arms)
     if d.get("checks_throughput"):
         print_checks(d["checks_throughput"])
@@ -681,31 +817,57 @@ def reprint(path: Path) -> None:
 
 
 def machine_info() -> dict:
-    pk = {p: our_version(p) for p in ("script_testing", "dagster", "pandas", "numpy", "great_expectations", "psutil")}
-    commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO, capture_output=True, text=True, check=False).stdout.strip()
-    return {"cores_logical": os.cpu_count(), "cores_physical": psutil.cpu_count(logical=False),
-            "memory_gb": round(psutil.virtual_memory().total / 2**30, 1), "platform": platform.platform(),
-            "python": sys.version.split()[0], "packages": pk, "git_commit": commit,
-            "load_start": os.getloadavg()}
+    pk = {
+        p: our_version(p)
+        for p in ("script_testing", "dagster", "pandas", "numpy", "great_expectations", "psutil")
+    }
+    commit = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=REPO, capture_output=True, text=True, check=False
+    ).stdout.strip()
+    return {
+        "cores_logical": os.cpu_count(),
+        "cores_physical": psutil.cpu_count(logical=False),
+        "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
+        "platform": platform.platform(),
+        "python": sys.version.split()[0],
+        "packages": pk,
+        "git_commit": commit,
+        "load_start": os.getloadavg(),
+    }
 
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", type=int, nargs="*", default=[20, 100, 500], help="chain lengths")
-    ap.add_argument("--pipelines", nargs="*", default=["tabular_simple", "tabular_calibrated"],
-                    help="bundled pipelines (none: skip)")
+    ap.add_argument(
+        "--pipelines",
+        nargs="*",
+        default=["tabular_simple", "tabular_calibrated"],
+        help="bundled pipelines (none: skip)",
+    )
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--arms", nargs="*", default=ALL_ARMS, choices=ALL_ARMS)
     ap.add_argument("--quick", action="store_true", help="sizes 5 20, repeat 1, small checks throughput")
     ap.add_argument("--json", help="write raw timings, summary and machine info here")
-    ap.add_argument("--profile-ours", type=int, nargs="?", const=100, default=None, metavar="N",
-                    help="also break down our CLI's time per node on a chain of N (default 100)")
+    ap.add_argument(
+        "--profile-ours",
+        type=int,
+        nargs="?",
+        const=100,
+        default=None,
+        metavar="N",
+        help="also break down our CLI's time per node on a chain of N (default 100)",
+    )
     ap.add_argument("--check-rows", type=int, default=1_000_000)
     ap.add_argument("--no-checks-throughput", action="store_true")
-    ap.add_argument("--cache-dir", default=os.environ.get("BENCH_CACHE",
-                                                          str(Path.home() / ".cache" / "script_testing_bench")))
+    ap.add_argument(
+        "--cache-dir",
+        default=os.environ.get("BENCH_CACHE", str(Path.home() / ".cache" / "script_testing_bench")),
+    )
     ap.add_argument("--keep", action="store_true", help="keep the work folder (printed)")
-    ap.add_argument("--summarize", metavar="JSON", help="only print the tables of an earlier (even partial) --json file")
+    ap.add_argument(
+        "--summarize", metavar="JSON", help="only print the tables of an earlier (even partial) --json file"
+    )
     ap.add_argument("--child-check", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.summarize:
@@ -747,18 +909,25 @@ def main(argv: list[str] | None = None) -> None:
                 write_kedro_project(wl, info["kedro_venv"].get("kedro", "1.0.0"))
         log(f"workloads ready in {root}: {', '.join(w.name for w in workloads)}; arms {', '.join(arms)}")
         for rep in range(args.repeat):
-            order = arms[rep % len(arms):] + arms[:rep % len(arms)]      # rotate the arm order per repetition
+            order = arms[rep % len(arms) :] + arms[: rep % len(arms)]  # rotate the arm order per repetition
             for wl in workloads:
                 for arm in order:
                     cmd, cwd, env_ = arm_command(arm, wl, kedro_py)
                     m = run_measured(cmd, cwd, env_, wl.work / "logs" / f"{arm}-{rep}.txt")
                     m.update(workload=wl.name, kind=wl.kind, size=wl.size, arm=arm, rep=rep, cmd=cmd)
                     raw.append(m)
-                    log(f"rep {rep + 1}/{args.repeat} {wl.name:<20} {arm:<14} {m['seconds']:6.2f} s "
-                        f"{m['peak_mb']:5.0f} MB" + ("" if m["ok"] else "  FAILED"))
-            if args.json:                                   # partial results survive an interrupted run
-                Path(args.json).write_text(json.dumps({"machine": info, "args": vars(args), "notes": notes,
-                                                       "raw": raw, "partial": True}, indent=1, default=str))
+                    log(
+                        f"rep {rep + 1}/{args.repeat} {wl.name:<20} {arm:<14} {m['seconds']:6.2f} s "
+                        f"{m['peak_mb']:5.0f} MB" + ("" if m["ok"] else "  FAILED")
+                    )
+            if args.json:  # partial results survive an interrupted run
+                Path(args.json).write_text(
+                    json.dumps(
+                        {"machine": info, "args": vars(args), "notes": notes, "raw": raw, "partial": True},
+                        indent=1,
+                        default=str,
+                    )
+                )
         summ = summarize(raw, workloads, arms)
         checks = []
         if not args.no_checks_throughput:
@@ -769,11 +938,15 @@ def main(argv: list[str] | None = None) -> None:
             log(f"profiling our CLI on a chain of {args.profile_ours}")
             prof = profile_ours(root, args.profile_ours)
         info["load_end"] = os.getloadavg()
-        print(f"\nmachine: {info['cores_logical']} cores, load {' '.join(f'{x:.1f}' for x in info['load_start'])}"
-              f" at start, {' '.join(f'{x:.1f}' for x in info['load_end'])} at end; Python {info['python']}; "
-              + ", ".join(f"{k} {v}" for k, v in info["packages"].items() if v)
-              + (f"; kedro venv: {info['kedro_venv']}" if "kedro_venv" in info else ""))
-        print(f"repeat {args.repeat}, interleaved (arm order rotated per repetition); total {time.perf_counter() - t_start:.0f} s")
+        print(
+            f"\nmachine: {info['cores_logical']} cores, load {' '.join(f'{x:.1f}' for x in info['load_start'])}"
+            f" at start, {' '.join(f'{x:.1f}' for x in info['load_end'])} at end; Python {info['python']}; "
+            + ", ".join(f"{k} {v}" for k, v in info["packages"].items() if v)
+            + (f"; kedro venv: {info['kedro_venv']}" if "kedro_venv" in info else "")
+        )
+        print(
+            f"repeat {args.repeat}, interleaved (arm order rotated per repetition); total {time.perf_counter() - t_start:.0f} s"
+        )
         print_summary(summ, arms)
         if checks:
             print_checks(checks)
@@ -782,9 +955,21 @@ def main(argv: list[str] | None = None) -> None:
         for n in notes:
             print("note:", n)
         if args.json:
-            Path(args.json).write_text(json.dumps({"machine": info, "args": vars(args), "notes": notes, "raw": raw,
-                                                   "summary": summ, "checks_throughput": checks,
-                                                   "profile_ours": prof}, indent=1, default=str))
+            Path(args.json).write_text(
+                json.dumps(
+                    {
+                        "machine": info,
+                        "args": vars(args),
+                        "notes": notes,
+                        "raw": raw,
+                        "summary": summ,
+                        "checks_throughput": checks,
+                        "profile_ours": prof,
+                    },
+                    indent=1,
+                    default=str,
+                )
+            )
             print(f"raw timings and summary: {args.json}")
     finally:
         if args.keep:

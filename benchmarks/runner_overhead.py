@@ -20,14 +20,14 @@ from pathlib import Path
 
 from script_testing.worker import ScriptJob, WorkerPool
 
-SCRIPT = '''
+SCRIPT = """
 import json, os
 def main(input_paths, output_paths, environ_vars, job_args):
     os.makedirs(output_paths["out"], exist_ok=True)
     with open(os.path.join(output_paths["out"], "result.json"), "w") as handle:
         json.dump({"n": {n}, "job_type": job_args.job_type}, handle)
     return {n}
-'''
+"""
 
 
 def make_jobs(root: Path, count: int, tag: str) -> list[ScriptJob]:
@@ -37,9 +37,16 @@ def make_jobs(root: Path, count: int, tag: str) -> list[ScriptJob]:
         folder.mkdir(parents=True)
         script = folder / f"step_{n:03d}.py"
         script.write_text(SCRIPT.replace("{n}", str(n)))
-        jobs.append(ScriptJob(node=f"Step{n}", script_path=script, input_paths={},
-                              output_paths={"out": str(folder / "out")},
-                              work_dir=folder / "work", job_args={"job_type": "training"}))
+        jobs.append(
+            ScriptJob(
+                node=f"Step{n}",
+                script_path=script,
+                input_paths={},
+                output_paths={"out": str(folder / "out")},
+                work_dir=folder / "work",
+                job_args={"job_type": "training"},
+            )
+        )
     return jobs
 
 
@@ -47,8 +54,9 @@ def run_direct(job: ScriptJob) -> object:
     spec = importlib.util.spec_from_file_location(f"bench_{job.node}", job.script_path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    return module.main(job.input_paths, job.output_paths, job.environ_vars,
-                       argparse.Namespace(**job.job_args))
+    return module.main(
+        job.input_paths, job.output_paths, job.environ_vars, argparse.Namespace(**job.job_args)
+    )
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -90,8 +98,10 @@ def main(argv: list[str] | None = None) -> None:
     print(f"scripts: {n}; preimport: {' '.join(args.preimport) or '(none)'}")
     print(f"worker start-up (once, incl. preimport): {startup_s * 1000:.0f} ms")
     print(f"direct main():  {direct_s * 1000 / n:7.2f} ms per script")
-    print(f"through pool:   {pool_s * 1000 / n:7.2f} ms per script "
-          f"(median {statistics.median(per_job) * 1000:.2f}, max {max(per_job) * 1000:.2f})")
+    print(
+        f"through pool:   {pool_s * 1000 / n:7.2f} ms per script "
+        f"(median {statistics.median(per_job) * 1000:.2f}, max {max(per_job) * 1000:.2f})"
+    )
     print(f"overhead:       {(pool_s - direct_s) * 1000 / n:7.2f} ms per script")
 
 

@@ -18,9 +18,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from script_testing.config.project import DataProfile, SourceSpec  # noqa: E402
-from script_testing.sources import SourceContext, materialize  # noqa: E402
-from script_testing.sources.synthetic import generate_frame  # noqa: E402
+from script_testing.config.project import DataProfile, SourceSpec
+from script_testing.sources import SourceContext, materialize
+from script_testing.sources.synthetic import generate_frame
 
 PROFILE = {
     "seed": 7,
@@ -56,8 +56,10 @@ def main() -> None:
     profile = DataProfile.model_validate({**PROFILE, "rows": rows})
 
     gen_s, frame = best(lambda: generate_frame(profile), args.repeat)
-    print(f"generate  {rows:>9,} rows × {frame.shape[1]} columns: {gen_s:6.2f} s  "
-          f"{rows / gen_s:>12,.0f} rows/s  ({frame.memory_usage(deep=True).sum() / 2**20:.0f} MiB in memory)")
+    print(
+        f"generate  {rows:>9,} rows × {frame.shape[1]} columns: {gen_s:6.2f} s  "
+        f"{rows / gen_s:>12,.0f} rows/s  ({frame.memory_usage(deep=True).sum() / 2**20:.0f} MiB in memory)"
+    )
 
     cases = [("csv", None), ("parquet", None)]
     if args.all_formats:
@@ -71,15 +73,22 @@ def main() -> None:
 
             def run():
                 dest = tmp / f"{label}-{next(counter)}"
-                data = materialize(SourceSpec.model_validate(
-                    {"synthetic": "bench", "format": fmt, "compression": compression}), dest, ctx)
+                data = materialize(
+                    SourceSpec.model_validate(
+                        {"synthetic": "bench", "format": fmt, "compression": compression}
+                    ),
+                    dest,
+                    ctx,
+                )
                 return data
 
             total_s, data = best(run, args.repeat)
             write_s = max(total_s - gen_s, 1e-9)
-            print(f"{label:<9} generate+write: {total_s:6.2f} s  {rows / total_s:>12,.0f} rows/s   "
-                  f"write only ≈ {write_s:5.2f} s  {rows / write_s:>12,.0f} rows/s   "
-                  f"{data.bytes / 2**20:7.1f} MiB")
+            print(
+                f"{label:<9} generate+write: {total_s:6.2f} s  {rows / total_s:>12,.0f} rows/s   "
+                f"write only ≈ {write_s:5.2f} s  {rows / write_s:>12,.0f} rows/s   "
+                f"{data.bytes / 2**20:7.1f} MiB"
+            )
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

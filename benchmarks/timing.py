@@ -26,8 +26,14 @@ def main(input_paths, output_paths, environ_vars, job_args):
 def _job(root: Path, name: str, seconds: float, timeout_s: float) -> ScriptJob:
     script = root / f"{name}.py"
     script.write_text(SLEEP.format(seconds=seconds))
-    return ScriptJob(node=name, script_path=script, input_paths={}, output_paths={"out": str(root / name / "out")},
-                     work_dir=root / name / "work", timeout_s=timeout_s)
+    return ScriptJob(
+        node=name,
+        script_path=script,
+        input_paths={},
+        output_paths={"out": str(root / name / "out")},
+        work_dir=root / name / "work",
+        timeout_s=timeout_s,
+    )
 
 
 def main() -> None:
@@ -41,7 +47,9 @@ def main() -> None:
         futures = [pool.submit(_job(root, f"Sleep{i}", 1.5, 30)) for i in range(2)]
         for f in futures:
             f.result(timeout=60)
-        print(f"two 1.5 s scripts submitted together: {time.perf_counter() - t0:.2f} s wall (3.0 s if serial)")
+        print(
+            f"two 1.5 s scripts submitted together: {time.perf_counter() - t0:.2f} s wall (3.0 s if serial)"
+        )
 
 
 if __name__ == "__main__":

@@ -18,8 +18,16 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:  # pragma: no cover - the same names, imported lazily by __getattr__ at run time
-    from script_testing.api import (TestResult, load_result, open_project, plan_pipeline, run, test_compatibility,
-                                    test_pipeline, test_script)
+    from script_testing.api import (
+        TestResult,
+        load_result,
+        open_project,
+        plan_pipeline,
+        run,
+        test_compatibility,
+        test_pipeline,
+        test_script,
+    )
     from script_testing.configurator import InteractiveRuntimeTestingFactory
     from script_testing.errors import ScriptTestingError
     from script_testing.execution.options import RunOptions

@@ -24,8 +24,17 @@ from script_testing.reports.model import REPORT_FILE, EdgeReport, NodeReport, Ru
 from script_testing.reports.text import edge_line, node_line, summary_text
 from script_testing.vocabulary import EdgeStatus, NodeStatus
 
-__all__ = ["open_project", "resolve_target", "plan_pipeline", "run", "test_pipeline", "test_script",
-           "test_compatibility", "load_result", "TestResult"]
+__all__ = [
+    "TestResult",
+    "load_result",
+    "open_project",
+    "plan_pipeline",
+    "resolve_target",
+    "run",
+    "test_compatibility",
+    "test_pipeline",
+    "test_script",
+]
 
 
 def plan_pipeline(target: str | Path, project: str | Path | Project | None = None) -> PipelinePlan:
@@ -40,8 +49,12 @@ def plan_pipeline(target: str | Path, project: str | Path | Project | None = Non
     return load_plan(proj, name)
 
 
-def run(target: str | Path, project: str | Path | Project | None = None,
-        options: RunOptions | None = None, pool=None) -> RunReport:
+def run(
+    target: str | Path,
+    project: str | Path | Project | None = None,
+    options: RunOptions | None = None,
+    pool=None,
+) -> RunReport:
     """Run a pipeline and return its :class:`RunReport` (no HTML report is written).
 
     Example::
@@ -99,8 +112,13 @@ class TestResult:
         return summary_html(self.report)
 
 
-def _run(target: Any, project: Any, options: RunOptions, nodes: list[str] | None = None,
-         reuse_run: str | Path | None = None) -> TestResult:
+def _run(
+    target: Any,
+    project: Any,
+    options: RunOptions,
+    nodes: list[str] | None = None,
+    reuse_run: str | Path | None = None,
+) -> TestResult:
     plan = plan_pipeline(target, project)
     notes: list[str] = []
     if nodes is not None:
@@ -112,9 +130,16 @@ def _run(target: Any, project: Any, options: RunOptions, nodes: list[str] | None
     return TestResult(report, notes)
 
 
-def test_pipeline(pipeline: str | Path, project: str | Path | Project | None = None, *, rows: int | None = None,
-                  seed: int | None = None, checks: bool = True, parallelism: int | None = None,
-                  rebaseline: bool = False) -> TestResult:
+def test_pipeline(
+    pipeline: str | Path,
+    project: str | Path | Project | None = None,
+    *,
+    rows: int | None = None,
+    seed: int | None = None,
+    checks: bool = True,
+    parallelism: int | None = None,
+    rebaseline: bool = False,
+) -> TestResult:
     """Run a whole pipeline: a name of the project, a ``*.dag.json`` path, or a project folder.
 
     Example::
@@ -122,15 +147,31 @@ def test_pipeline(pipeline: str | Path, project: str | Path | Project | None = N
         result = test_pipeline("tabular_simple", rows=100)
         assert result.success, result
     """
-    return _run(pipeline, project, RunOptions(rows_override=rows, seed_override=seed, checks=checks,
-                                              parallelism=parallelism, rebaseline=rebaseline))
+    return _run(
+        pipeline,
+        project,
+        RunOptions(
+            rows_override=rows,
+            seed_override=seed,
+            checks=checks,
+            parallelism=parallelism,
+            rebaseline=rebaseline,
+        ),
+    )
 
 
 test_pipeline.__test__ = False  # type: ignore[attr-defined]  # a user's `from script_testing import test_pipeline` is no pytest test
 
 
-def test_script(node: str, pipeline: str | Path | None = None, project: str | Path | Project | None = None, *,
-                reuse_run: str | Path | None = None, rows: int | None = None, checks: bool = True) -> TestResult:
+def test_script(
+    node: str,
+    pipeline: str | Path | None = None,
+    project: str | Path | Project | None = None,
+    *,
+    reuse_run: str | Path | None = None,
+    rows: int | None = None,
+    checks: bool = True,
+) -> TestResult:
     """Run one node alone. Its inputs come from sources, an earlier run's outputs, or are synthesized
     from what the node declares it needs (expectations, column env vars).
 
@@ -146,9 +187,15 @@ def test_script(node: str, pipeline: str | Path | None = None, project: str | Pa
 test_script.__test__ = False  # type: ignore[attr-defined]
 
 
-def test_compatibility(upstream: str, downstream: str, pipeline: str | Path | None = None,
-                       project: str | Path | Project | None = None, *, reuse_run: str | Path | None = None,
-                       rows: int | None = None) -> TestResult:
+def test_compatibility(
+    upstream: str,
+    downstream: str,
+    pipeline: str | Path | None = None,
+    project: str | Path | Project | None = None,
+    *,
+    reuse_run: str | Path | None = None,
+    rows: int | None = None,
+) -> TestResult:
     """Run ``upstream``, check the data on the edge, then run ``downstream`` on its outputs.
 
     Example::
@@ -159,9 +206,11 @@ def test_compatibility(upstream: str, downstream: str, pipeline: str | Path | No
     target = pipeline if pipeline is not None else pipeline_of(upstream, project, also=downstream)
     plan = plan_pipeline(target, project)
     if upstream not in plan.dag.predecessors.get(downstream, []):
-        raise ScriptTestingError(f"{upstream} does not feed {downstream} in pipeline {plan.name}",
-                                 hint=f"{downstream}'s upstream nodes: "
-                                      f"{', '.join(plan.dag.predecessors.get(downstream, [])) or 'none'}")
+        raise ScriptTestingError(
+            f"{upstream} does not feed {downstream} in pipeline {plan.name}",
+            hint=f"{downstream}'s upstream nodes: "
+            f"{', '.join(plan.dag.predecessors.get(downstream, [])) or 'none'}",
+        )
     return _run(target, project, RunOptions(rows_override=rows), [upstream, downstream], reuse_run)
 
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import sys
 
-from script_testing.errors import ScriptTestingError
 from script_testing.config.state import default_project_dir
+from script_testing.errors import ScriptTestingError
 from script_testing.orchestration import build_definitions
 
 
@@ -23,8 +23,10 @@ def _load():
     try:
         return build_definitions()
     except ScriptTestingError as exc:
-        message = (f"script_testing could not load the testing project {default_project_dir()} "
-                   f"(set SCRIPT_TESTING_PROJECT to choose another):\n{exc.message}")
+        message = (
+            f"script_testing could not load the testing project {default_project_dir()} "
+            f"(set SCRIPT_TESTING_PROJECT to choose another):\n{exc.message}"
+        )
         print(f"error: {message}", file=sys.stderr)
         raise ProjectLoadError(message) from None
 

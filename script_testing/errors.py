@@ -10,8 +10,9 @@ from __future__ import annotations
 class ScriptTestingError(Exception):
     """Base class: ``what`` happened, ``where`` (a file, node or URI) and ``hint`` (what to do)."""
 
-    def __init__(self, what: str, *, where: str | None = None, hint: str | None = None,
-                 details: str | None = None) -> None:
+    def __init__(
+        self, what: str, *, where: str | None = None, hint: str | None = None, details: str | None = None
+    ) -> None:
         self.what = what
         self.where = where
         self.hint = hint
@@ -22,7 +23,7 @@ class ScriptTestingError(Exception):
     def message(self) -> str:
         head = f"{self.where}: {self.what}" if self.where else self.what
         parts = [head.rstrip(".")]
-        if self.hint:    # "what happened; what to do."
+        if self.hint:  # "what happened; what to do."
             parts.append(self.hint.rstrip("."))
         text = "; ".join(parts)
         text += "" if text.endswith(("?", "!")) else "."

@@ -16,9 +16,10 @@ import json
 import os
 import shutil
 import uuid
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 
 def temp_path_for(path: Path, suffix: str = ".tmp") -> Path:

@@ -15,7 +15,7 @@ class NodeStatus(StrEnum):
     PASSED = "passed"
     FAILED = "failed"
     SKIPPED = "skipped"
-    SOURCE = "source"        # a data node whose sources were materialized
+    SOURCE = "source"  # a data node whose sources were materialized
 
 
 class EdgeStatus(StrEnum):
@@ -30,16 +30,16 @@ class RunStatus(StrEnum):
     RUNNING = "running"
     PASSED = "passed"
     FAILED = "failed"
-    ERROR = "error"          # stopped before any script ran (e.g. source problems)
+    ERROR = "error"  # stopped before any script ran (e.g. source problems)
 
 
 class WireKind(StrEnum):
     """How an input of a node gets its data (see :mod:`script_testing.pipeline.wiring`)."""
 
-    EDGE = "edge"            # an upstream node's output
-    BINDING = "binding"      # an upstream output bound explicitly in the project
-    SOURCE = "source"        # a configured source
-    UNWIRED = "unwired"      # nothing feeds it (an error when the input is required)
+    EDGE = "edge"  # an upstream node's output
+    BINDING = "binding"  # an upstream output bound explicitly in the project
+    SOURCE = "source"  # a configured source
+    UNWIRED = "unwired"  # nothing feeds it (an error when the input is required)
 
     @property
     def from_upstream(self) -> bool:
@@ -50,14 +50,14 @@ UPSTREAM_KINDS = (WireKind.EDGE, WireKind.BINDING)
 
 
 class EdgeKind(StrEnum):
-    EDGE = "edge"            # an upstream output feeding an input
-    SOURCE = "source"        # a configured source feeding an input
+    EDGE = "edge"  # an upstream output feeding an input
+    SOURCE = "source"  # a configured source feeding an input
 
 
 class NodeRole(StrEnum):
     SCRIPT = "script"
-    DATA = "data"            # no script; its outputs come from sources
-    SINK = "sink"            # no script, nothing to produce
+    DATA = "data"  # no script; its outputs come from sources
+    SINK = "sink"  # no script, nothing to produce
 
 
 class Severity(StrEnum):

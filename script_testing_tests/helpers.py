@@ -19,17 +19,28 @@ import yaml
 DATA_DIR = Path(__file__).resolve().parent / "data"
 SAMPLES_DIR = DATA_DIR / "samples"
 FORMATS_DOC = DATA_DIR / "testing-project.md"
-SAMPLE_INTERFACES = ("cradle_data_loading.step.yaml", "tabular_preprocessing.step.yaml",
-                     "xgboost_training.step.yaml")
+SAMPLE_INTERFACES = (
+    "cradle_data_loading.step.yaml",
+    "tabular_preprocessing.step.yaml",
+    "xgboost_training.step.yaml",
+)
 SAMPLE_DAG = "xgboost_simple.dag.json"
-SAMPLE_NODES = ["CradleDataLoading_training", "TabularPreprocessing_training", "XGBoostTraining",
-                "CradleDataLoading_calibration", "TabularPreprocessing_calibration"]
+SAMPLE_NODES = [
+    "CradleDataLoading_training",
+    "TabularPreprocessing_training",
+    "XGBoostTraining",
+    "CradleDataLoading_calibration",
+    "TabularPreprocessing_calibration",
+]
 
 SCRIPT_BODY = "def main(input_paths, output_paths, environ_vars, job_args):\n    return None\n"
 
 # a minimal profile, enough for sources to validate
-PROFILE = {"rows": 10, "seed": 1,
-           "columns": [{"name": "id", "kind": "id"}, {"name": "label", "kind": "label", "classes": [0, 1]}]}
+PROFILE = {
+    "rows": 10,
+    "seed": 1,
+    "columns": [{"name": "id", "kind": "id"}, {"name": "label", "kind": "label", "classes": [0, 1]}],
+}
 
 
 def require_samples() -> Path:
@@ -57,37 +68,65 @@ def write_script(path: Path) -> Path:
     return write(path, SCRIPT_BODY)
 
 
-def interface(step_type: str, *, entry_point: str | None = None, inputs: dict | None = None,
-              outputs: dict | None = None, dependencies: dict | None = None, spec_outputs: dict | None = None,
-              job_arguments: list | None = None, env_required: list | None = None,
-              env_optional: dict | None = None, variants: dict | None = None, **extra: Any) -> dict:
+def interface(
+    step_type: str,
+    *,
+    entry_point: str | None = None,
+    inputs: dict | None = None,
+    outputs: dict | None = None,
+    dependencies: dict | None = None,
+    spec_outputs: dict | None = None,
+    job_arguments: list | None = None,
+    env_required: list | None = None,
+    env_optional: dict | None = None,
+    variants: dict | None = None,
+    **extra: Any,
+) -> dict:
     """A step interface document (what a ``*.step.yaml`` holds).
 
     ``inputs``/``outputs`` map a port to its contract entry; a bool for an input means ``required``.
     """
-    ins = {k: ({"path": f"/opt/ml/processing/input/{k}", "required": v} if isinstance(v, bool) else v)
-           for k, v in (inputs or {}).items()}
-    outs = {k: (v if isinstance(v, dict) else {"path": f"/opt/ml/processing/output/{k}"})
-            for k, v in (outputs or {}).items()}
-    doc: dict[str, Any] = {"step_type": step_type, "node_type": "internal",
-                           "contract": {"entry_point": entry_point, "inputs": ins, "outputs": outs,
-                                        "job_arguments": job_arguments or [],
-                                        "env_vars": {"required": env_required or [],
-                                                     "optional": env_optional or {}}},
-                           # ports not declared under spec get production's defaults (wiring.md 2.3)
-                           "spec": {"dependencies": dependencies if dependencies is not None else
-                                    {k: {"required": v if isinstance(v, bool) else v.get("required", True)}
-                                     for k, v in (inputs or {}).items()},
-                                    "outputs": spec_outputs if spec_outputs is not None else
-                                    {k: {} for k in (outputs or {})}}}
+    ins = {
+        k: ({"path": f"/opt/ml/processing/input/{k}", "required": v} if isinstance(v, bool) else v)
+        for k, v in (inputs or {}).items()
+    }
+    outs = {
+        k: (v if isinstance(v, dict) else {"path": f"/opt/ml/processing/output/{k}"})
+        for k, v in (outputs or {}).items()
+    }
+    doc: dict[str, Any] = {
+        "step_type": step_type,
+        "node_type": "internal",
+        "contract": {
+            "entry_point": entry_point,
+            "inputs": ins,
+            "outputs": outs,
+            "job_arguments": job_arguments or [],
+            "env_vars": {"required": env_required or [], "optional": env_optional or {}},
+        },
+        # ports not declared under spec get production's defaults (wiring.md 2.3)
+        "spec": {
+            "dependencies": dependencies
+            if dependencies is not None
+            else {
+                k: {"required": v if isinstance(v, bool) else v.get("required", True)}
+                for k, v in (inputs or {}).items()
+            },
+            "outputs": spec_outputs if spec_outputs is not None else {k: {} for k in (outputs or {})},
+        },
+    }
     if variants:
         doc["variants"] = variants
     doc.update(extra)
     return doc
 
 
-def copy_samples(dest: Path, *, scripts: tuple[str, ...] = ("tabular_preprocessing.py", "xgboost_training.py"),
-                 dag: bool = True) -> Path:
+def copy_samples(
+    dest: Path,
+    *,
+    scripts: tuple[str, ...] = ("tabular_preprocessing.py", "xgboost_training.py"),
+    dag: bool = True,
+) -> Path:
     """Copy the sample interfaces (and DAG) into ``dest``; create the named (trivial) scripts beside them.
 
     By default no script exists for CradleDataLoading, as for a user whose data loading runs as a service.
@@ -114,8 +153,15 @@ def sample_sources(profile: str = "tabular_binary") -> dict[str, dict]:
     }
 
 
-def sample_project(root: Path, pipeline: dict | None = None, *, name: str = "p", sources: bool = True,
-                   extra: dict | None = None, **copy_kwargs: Any):
+def sample_project(
+    root: Path,
+    pipeline: dict | None = None,
+    *,
+    name: str = "p",
+    sources: bool = True,
+    extra: dict | None = None,
+    **copy_kwargs: Any,
+):
     """A testing project in ``root``: the samples under ``steps/``, the DAG under ``dags/``.
 
     ``pipeline`` is merged into ``pipelines.<name>`` (its ``sources`` are added to the default ones
@@ -131,7 +177,11 @@ def sample_project(root: Path, pipeline: dict | None = None, *, name: str = "p",
     pipeline = dict(pipeline or {})
     pipe["sources"] = {**(sample_sources() if sources else {}), **pipeline.pop("sources", {})}
     pipe.update(pipeline)
-    config = {"workspaces": ["steps"], "data_profiles": {"tabular_binary": PROFILE}, "pipelines": {name: pipe}}
+    config = {
+        "workspaces": ["steps"],
+        "data_profiles": {"tabular_binary": PROFILE},
+        "pipelines": {name: pipe},
+    }
     config.update(extra or {})
     write_yaml(root / "script_testing.yaml", config)
     return load_project(root)

@@ -18,8 +18,9 @@ from __future__ import annotations
 import contextlib
 import threading
 import urllib.request
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any
 from urllib.parse import parse_qs
 
 import pytest
@@ -48,7 +49,7 @@ def classify(method: str, path: str, query: str, headers: dict[str, str]) -> str
     parts = path.lstrip("/").split("/", 1)
     has_key = len(parts) == 2 and parts[1] != ""
     if not parts[0]:
-        return "Other"                      # service-level (IAM, ListBuckets ...)
+        return "Other"  # service-level (IAM, ListBuckets ...)
     if method == "HEAD":
         return "HeadObject" if has_key else "HeadBucket"
     if method == "GET":
@@ -81,8 +82,12 @@ class CountingMiddleware:
 
     def __call__(self, environ: dict, start_response: Any) -> Any:
         headers = {k[5:].lower().replace("_", "-"): v for k, v in environ.items() if k.startswith("HTTP_")}
-        req = Request(environ.get("REQUEST_METHOD", ""), environ.get("PATH_INFO", ""),
-                      environ.get("QUERY_STRING", ""), "")
+        req = Request(
+            environ.get("REQUEST_METHOD", ""),
+            environ.get("PATH_INFO", ""),
+            environ.get("QUERY_STRING", ""),
+            "",
+        )
         op = classify(req.method, req.path, req.query, headers)
         with self._lock:
             self.requests.append(Request(req.method, req.path, req.query, op))
@@ -97,14 +102,14 @@ class MotoS3:
 
         from moto.server import ThreadedMotoServer
 
-        logging.getLogger("werkzeug").setLevel(logging.ERROR)   # no access log line per request
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no access log line per request
         self.server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
         self.server.start()
         host, port = self.server.get_host_and_port()
         self.port = port
         self.endpoint_url = f"http://{host}:{port}"
         # Count what the server serves: wrap the WSGI app werkzeug dispatches to.
-        wsgi_server = self.server._server  # noqa: SLF001 - moto exposes no hook; werkzeug reads .app per request
+        wsgi_server = self.server._server
         self.counter = CountingMiddleware(wsgi_server.app)
         wsgi_server.app = self.counter
 
@@ -125,20 +130,24 @@ class MotoS3:
         return list(self.counter.requests)
 
     def reset_counts(self) -> None:
-        with self.counter._lock:  # noqa: SLF001
+        with self.counter._lock:
             self.counter.requests.clear()
 
     def count(self, operation: str | None = None, *, path_contains: str | None = None) -> int:
-        return sum(1 for r in self.requests
-                   if (operation is None or r.operation == operation)
-                   and (path_contains is None or path_contains in r.path)
-                   and r.operation != "moto-api")
+        return sum(
+            1
+            for r in self.requests
+            if (operation is None or r.operation == operation)
+            and (path_contains is None or path_contains in r.path)
+            and r.operation != "moto-api"
+        )
 
     # -- moto control --------------------------------------------------------------------------
     def _post(self, path: str, data: bytes = b"") -> bytes:
-        req = urllib.request.Request(self.endpoint_url + path, data=data, method="POST",
-                                     headers={"Content-Type": "text/plain"})   # not a form: moto reads the raw body
-        with urllib.request.urlopen(req, timeout=10) as resp:  # noqa: S310 - loopback
+        req = urllib.request.Request(
+            self.endpoint_url + path, data=data, method="POST", headers={"Content-Type": "text/plain"}
+        )  # not a form: moto reads the raw body
+        with urllib.request.urlopen(req, timeout=10) as resp:
             return resp.read()
 
     def reset(self) -> None:
@@ -183,9 +192,19 @@ def unresponsive_endpoint() -> Iterator[str]:
 
 
 def _isolated_env(mp: pytest.MonkeyPatch, endpoint_url: str, cache_dir: str) -> None:
-    for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ENDPOINT_URL", "AWS_REGION", "AWS_ROLE_ARN",
-                 "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
-                 "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_MAX_ATTEMPTS", "AWS_RETRY_MODE", "AWS_SECURITY_TOKEN"):
+    for name in (
+        "AWS_PROFILE",
+        "AWS_DEFAULT_PROFILE",
+        "AWS_ENDPOINT_URL",
+        "AWS_REGION",
+        "AWS_ROLE_ARN",
+        "AWS_WEB_IDENTITY_TOKEN_FILE",
+        "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+        "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+        "AWS_MAX_ATTEMPTS",
+        "AWS_RETRY_MODE",
+        "AWS_SECURITY_TOKEN",
+    ):
         mp.delenv(name, raising=False)
     mp.setenv("AWS_ACCESS_KEY_ID", FAKE_ACCESS_KEY_ID)
     mp.setenv("AWS_SECRET_ACCESS_KEY", FAKE_SECRET_ACCESS_KEY)

@@ -19,8 +19,9 @@ def test_walkthrough_notebook_executes(tmp_path, monkeypatch):
     monkeypatch.setenv("SCRIPT_TESTING_RUNS", str(tmp_path / "runs"))
     monkeypatch.delenv("SCRIPT_TESTING_PROJECT", raising=False)
     nb = nbformat.read(NOTEBOOK, as_version=4)
-    NotebookClient(nb, timeout=240, kernel_name="python3",
-                   resources={"metadata": {"path": str(tmp_path)}}).execute()
+    NotebookClient(
+        nb, timeout=240, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
+    ).execute()
     outputs = [o for cell in nb.cells if cell.cell_type == "code" for o in cell.get("outputs", [])]
     errors = [o for o in outputs if o.get("output_type") == "error"]
     assert not errors, errors[0].get("evalue")
@@ -33,16 +34,23 @@ def test_walkthrough_notebook_executes(tmp_path, monkeypatch):
 
 def test_importing_our_test_functions_does_not_make_pytest_collect_them(tmp_path):
     user_test = tmp_path / "test_my_pipeline.py"
-    user_test.write_text(textwrap.dedent("""
+    user_test.write_text(
+        textwrap.dedent("""
         from script_testing import test_compatibility, test_pipeline, test_script
         from script_testing.api import TestResult
 
 
         def test_users_own():
             assert callable(test_pipeline) and callable(test_script) and callable(test_compatibility)
-    """))
-    proc = subprocess.run([sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider",
-                           str(user_test)], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    """)
+    )
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider", str(user_test)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     collected = [line for line in proc.stdout.splitlines() if "::" in line]
     assert collected == [f"{user_test.name}::test_users_own"], proc.stdout

@@ -20,7 +20,7 @@ def _modules() -> dict[str, Path]:
     for path in sorted(PACKAGE.rglob("*.py")):
         rel = path.relative_to(PACKAGE.parent).with_suffix("")
         if "examples" in rel.parts or rel.name == "__main__":
-            continue    # user-style example scripts, and entry points that run on import
+            continue  # user-style example scripts, and entry points that run on import
         name = ".".join(rel.parts)
         out[name.removesuffix(".__init__")] = path
     return out
@@ -33,10 +33,18 @@ def _imports(name: str, path: Path) -> list[tuple[str, int, bool]]:
     """(imported script_testing module, line, inside a function) for every import of ``path``,
     leaving out ``if TYPE_CHECKING:`` blocks (type checkers only)."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
-    type_only = {id(n) for block in ast.walk(tree) if isinstance(block, ast.If)
-                 and "TYPE_CHECKING" in ast.unparse(block.test) for n in ast.walk(block)}
-    local = {id(n) for fn in ast.walk(tree) if isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef))
-             for n in ast.walk(fn)}
+    type_only = {
+        id(n)
+        for block in ast.walk(tree)
+        if isinstance(block, ast.If) and "TYPE_CHECKING" in ast.unparse(block.test)
+        for n in ast.walk(block)
+    }
+    local = {
+        id(n)
+        for fn in ast.walk(tree)
+        if isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef))
+        for n in ast.walk(fn)
+    }
     found = []
     for node in ast.walk(tree):
         if id(node) in type_only or not isinstance(node, (ast.Import, ast.ImportFrom)):
@@ -100,8 +108,9 @@ for name in {sorted(MODULES)!r}:
         failed[name] = traceback.format_exc(limit=3)
 print(json.dumps(failed))
 """
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
-                          cwd=PACKAGE.parent)
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=300, cwd=PACKAGE.parent
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     failed = json.loads(proc.stdout.strip().splitlines()[-1])
     assert not failed, "\n\n".join(f"{k}:\n{v}" for k, v in failed.items())

@@ -24,7 +24,9 @@ HEADER = (
     "# Regenerate with: ./scripts/typecheck.sh --update\n"
 )
 # path:line[:column]: error: message  [code]
-ERROR_RE = re.compile(r"^(?P<path>[^:\n]+?):(?P<line>\d+)(?::\d+)?: error: (?P<msg>.*?)(?:  \[(?P<code>[\w-]+)\])?$")
+ERROR_RE = re.compile(
+    r"^(?P<path>[^:\n]+?):(?P<line>\d+)(?::\d+)?: error: (?P<msg>.*?)(?:  \[(?P<code>[\w-]+)\])?$"
+)
 LINE_REF_RE = re.compile(r"\bline \d+\b")
 MAX_SHOWN = 60
 
@@ -53,7 +55,9 @@ def run_mypy(extra: list[str]) -> tuple[Counter[str], dict[str, list[str]], int,
 
 def read_baseline(path: Path) -> Counter[str]:
     return Counter(
-        line for line in path.read_text(encoding="utf-8").splitlines() if line.strip() and not line.startswith("#")
+        line
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.startswith("#")
     )
 
 

@@ -31,12 +31,21 @@ Expectation names in results: GX names (``expect_column_to_exist``,
 
 from script_testing.checks.baseline import DriftItem, SchemaBaseline
 from script_testing.checks.edge import DocsBatch, validate_edge
+from script_testing.checks.gx_engine import gx_context
 from script_testing.checks.requirements import EdgeRequirements, Rule
 from script_testing.checks.result import EdgeCheckResult, FailedExpectation
-from script_testing.checks.gx_engine import gx_context
 
-__all__ = ["DocsBatch", "DriftItem", "EdgeCheckResult", "EdgeRequirements", "FailedExpectation", "Rule",
-           "SchemaBaseline", "validate_edge", "warm_up"]
+__all__ = [
+    "DocsBatch",
+    "DriftItem",
+    "EdgeCheckResult",
+    "EdgeRequirements",
+    "FailedExpectation",
+    "Rule",
+    "SchemaBaseline",
+    "validate_edge",
+    "warm_up",
+]
 
 
 def warm_up() -> None:

@@ -19,9 +19,10 @@ from __future__ import annotations
 import contextlib
 import datetime as _dt
 import json
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Iterator, Literal
+from typing import Any, Literal
 
 from script_testing import files
 from script_testing.errors import ConfigError
@@ -40,10 +41,12 @@ class DriftItem:
 
     @property
     def expectation(self) -> str:
-        return {"added": "expect_schema_no_added_columns",
-                "removed": "expect_schema_no_removed_columns",
-                "retyped": "expect_schema_column_kinds_unchanged",
-                "rows": "expect_row_count_within_baseline"}[self.drift]
+        return {
+            "added": "expect_schema_no_added_columns",
+            "removed": "expect_schema_no_removed_columns",
+            "retyped": "expect_schema_column_kinds_unchanged",
+            "rows": "expect_row_count_within_baseline",
+        }[self.drift]
 
     @property
     def severity(self) -> str:
@@ -78,8 +81,11 @@ class SchemaBaseline:
         except FileNotFoundError:
             return {"version": VERSION, "edges": {}}
         except (OSError, json.JSONDecodeError) as exc:
-            raise ConfigError(f"the schema baseline is not valid JSON ({exc})", where=str(self.path),
-                              hint="fix it, or delete the file to record a new baseline") from None
+            raise ConfigError(
+                f"the schema baseline is not valid JSON ({exc})",
+                where=str(self.path),
+                hint="fix it, or delete the file to record a new baseline",
+            ) from None
         if not isinstance(data, dict) or not isinstance(data.get("edges"), dict):
             data = {"version": VERSION, "edges": {}}
         return data
@@ -128,9 +134,11 @@ class SchemaBaseline:
             edges = data["edges"]
             entry = edges.get(edge_id)
             if entry is None or replace:
-                edges[edge_id] = {"columns": columns,
-                                  "rows": {"min": rows, "max": rows},
-                                  "recorded_at": _now()}
+                edges[edge_id] = {
+                    "columns": columns,
+                    "rows": {"min": rows, "max": rows},
+                    "recorded_at": _now(),
+                }
             elif rows is not None:
                 rng = entry.setdefault("rows", {"min": rows, "max": rows})
                 rng["min"] = rows if rng.get("min") is None else min(rng["min"], rows)
@@ -150,9 +158,10 @@ class SchemaBaseline:
         lock_path = self.path.with_name("." + self.path.name + ".lock")
         with open(lock_path, "a+") as lock:
             try:
-                import fcntl    # here: POSIX only; the ImportError below is the fallback
+                import fcntl  # here: POSIX only; the ImportError below is the fallback
+
                 fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
-            except (ImportError, OSError):   # no flock (Windows, some network mounts): best effort
+            except (ImportError, OSError):  # no flock (Windows, some network mounts): best effort
                 pass
             data = self._load()
             data["version"] = VERSION
@@ -168,4 +177,4 @@ def _kind_changed(old: str, new: str) -> bool:
 
 
 def _now() -> str:
-    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+    return _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")

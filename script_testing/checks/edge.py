@@ -33,23 +33,26 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from script_testing.checks import gx_engine
 from script_testing.checks.baseline import SchemaBaseline
+from script_testing.checks.gx_engine import build_docs, build_docs_many
 from script_testing.checks.kinds import dtype_name, kind_of, matches, merge_kinds
-from script_testing.data.tabular import DataFile, UnreadableFile, describe_files, iter_batches
 from script_testing.checks.requirements import EdgeRequirements, Rule
 from script_testing.checks.result import EdgeCheckResult, FailedExpectation
-from script_testing.checks import gx_engine
-from script_testing.checks.gx_engine import build_docs
-from script_testing.checks.gx_engine import build_docs_many
+from script_testing.data.tabular import DataFile, UnreadableFile, describe_files, iter_batches
 
 DEFAULT_BATCH_ROWS = 1_000_000
 
 
-def validate_edge(path: str | Path, requirements: EdgeRequirements | None = None, *,
-                  baseline: SchemaBaseline | str | Path | None = None,
-                  docs_dir: str | Path | None = None,
-                  batch_rows: int | None = DEFAULT_BATCH_ROWS,
-                  docs: "DocsBatch | None" = None) -> EdgeCheckResult:
+def validate_edge(
+    path: str | Path,
+    requirements: EdgeRequirements | None = None,
+    *,
+    baseline: SchemaBaseline | str | Path | None = None,
+    docs_dir: str | Path | None = None,
+    batch_rows: int | None = DEFAULT_BATCH_ROWS,
+    docs: DocsBatch | None = None,
+) -> EdgeCheckResult:
     """Check that the data at ``path`` (an upstream output folder, or one file) fits ``requirements``.
 
     ``baseline``: a :class:`SchemaBaseline` (or its JSON path) to compare the schema with; the edge's
@@ -100,6 +103,7 @@ class DocsBatch:
 
 # ---- one run -------------------------------------------------------------------------------------
 
+
 @dataclass
 class _Agg:
     """A GX expectation's counts summed over shards."""
@@ -110,7 +114,7 @@ class _Agg:
     unexpected_count: int = 0
     missing_count: int = 0
     samples: list[Any] = field(default_factory=list)
-    files: list[str] = field(default_factory=list)        # shards where it failed
+    files: list[str] = field(default_factory=list)  # shards where it failed
     exceptions: list[str] = field(default_factory=list)
     evaluated: bool = False
 
@@ -130,8 +134,9 @@ class _Agg:
 
 
 class _EdgeRun:
-    def __init__(self, path: Path, req: EdgeRequirements, batch_rows: int | None,
-                 keep_gx_results: bool = False) -> None:
+    def __init__(
+        self, path: Path, req: EdgeRequirements, batch_rows: int | None, keep_gx_results: bool = False
+    ) -> None:
         self.keep_gx_results = keep_gx_results
         self.path = path
         self.req = req
@@ -143,7 +148,7 @@ class _EdgeRun:
         self.files: list[DataFile] = []
         self.file_rows: dict[str, int] = {}
         self.file_columns: dict[str, list[str]] = {}
-        self.columns: dict[str, str] = {}            # schema: name -> kind (merged over shards)
+        self.columns: dict[str, str] = {}  # schema: name -> kind (merged over shards)
         self.rows: int | None = None
         self.channel_rows: dict[str, int] = {}
         self.gx_results: list[tuple[str, Any]] = []
@@ -164,13 +169,30 @@ class _EdgeRun:
             return f"{self.req.consumer_node} needs {what} ({reason})"
         return f"{what} required by {reason}" if what != "it" else f"required by {reason}"
 
-    def fail(self, expectation: str, message: str, *, column: str | None = None, observed: str = "",
-             percent: float | None = None, files: list[str] | None = None, structural: bool = False,
-             severity: str | None = None) -> None:
+    def fail(
+        self,
+        expectation: str,
+        message: str,
+        *,
+        column: str | None = None,
+        observed: str = "",
+        percent: float | None = None,
+        files: list[str] | None = None,
+        structural: bool = False,
+        severity: str | None = None,
+    ) -> None:
         sev = "block" if structural else (severity or self.severity)
-        self.failures.append(FailedExpectation(expectation=expectation, column=column, observed=observed,
-                                               message=message, unexpected_percent=percent,
-                                               severity=sev, files=list(files or [])[:10]))
+        self.failures.append(
+            FailedExpectation(
+                expectation=expectation,
+                column=column,
+                observed=observed,
+                message=message,
+                unexpected_percent=percent,
+                severity=sev,
+                files=list(files or [])[:10],
+            )
+        )
 
     def files_text(self, rels: list[str], of_total: int | None = None) -> str:
         if of_total and len(rels) == of_total and of_total > 3:
@@ -185,18 +207,24 @@ class _EdgeRun:
         self.evaluated.add("expect_path_to_exist")
         if not self.path.exists():
             where = f"; {req.consumer_node} expects its data there" if req.consumer else ""
-            self.fail("expect_path_to_exist", f"{self.src} does not exist ({self.path}){where}",
-                      observed="missing", structural=True)
+            self.fail(
+                "expect_path_to_exist",
+                f"{self.src} does not exist ({self.path}){where}",
+                observed="missing",
+                structural=True,
+            )
             return
         self.files = describe_files(self.path)
         self.evaluated.add("expect_output_not_empty")
         if not self.files or all(f.size == 0 for f in self.files):
             what = "has no data files" if not self.files else "holds only empty files"
-            self.fail("expect_output_not_empty",
-                      f"{self.src} is empty: {self.path} {what}" + (
-                          f"; {req.consumer_node} needs data" if req.consumer else ""),
-                      observed="0 files" if not self.files else f"{len(self.files)} empty files",
-                      structural=True)
+            self.fail(
+                "expect_output_not_empty",
+                f"{self.src} is empty: {self.path} {what}"
+                + (f"; {req.consumer_node} needs data" if req.consumer else ""),
+                observed="0 files" if not self.files else f"{len(self.files)} empty files",
+                structural=True,
+            )
         self.check_channels()
         if not self.files or all(f.size == 0 for f in self.files):
             return
@@ -206,18 +234,24 @@ class _EdgeRun:
             found = self.files_text(others)
             if req.needs_tabular:
                 self.evaluated.add("expect_tabular_data")
-                self.fail("expect_tabular_data",
-                          f"no tabular file was found in {self.src} (found {found}); "
-                          f"{req.consumer_node} needs a table ({req.tabular_needs_text()})",
-                          observed=f"{len(others)} non-tabular files", files=others, structural=True)
+                self.fail(
+                    "expect_tabular_data",
+                    f"no tabular file was found in {self.src} (found {found}); "
+                    f"{req.consumer_node} needs a table ({req.tabular_needs_text()})",
+                    observed=f"{len(others)} non-tabular files",
+                    files=others,
+                    structural=True,
+                )
             else:
-                self.notes.append(f"no tabular file in {self.src} (found {found}): "
-                                  "tabular expectations skipped, structural checks only")
+                self.notes.append(
+                    f"no tabular file in {self.src} (found {found}): "
+                    "tabular expectations skipped, structural checks only"
+                )
             return
         if others:
             self.notes.append(f"non-tabular files not validated as tables: {self.files_text(others)}")
         empty = [f.rel for f in tabular if f.size == 0]
-        if empty:       # a writer's empty partition: no header, no rows; nothing to check
+        if empty:  # a writer's empty partition: no header, no rows; nothing to check
             self.notes.append(f"empty (0-byte) files skipped: {self.files_text(empty)}")
             tabular = [f for f in tabular if f.size > 0]
         self.tabular = True
@@ -236,15 +270,24 @@ class _EdgeRun:
             p = self.path / ch
             expected = ", ".join(self.req.channels or [])
             if not p.exists():
-                self.fail("expect_channel_to_exist",
-                          f"channel '{ch}' is missing from {self.src} ({p}); "
-                          f"{self.req.consumer_node} expects sub-folders {expected}",
-                          column=None, observed="missing", structural=True, files=[ch])
-            elif not any(f.rel.startswith(ch.rstrip('/') + "/") and f.size > 0 for f in self.files):
-                self.fail("expect_channel_to_exist",
-                          f"channel '{ch}' of {self.src} is empty ({p}); "
-                          f"{self.req.consumer_node} expects data in sub-folders {expected}",
-                          observed="empty", structural=True, files=[ch])
+                self.fail(
+                    "expect_channel_to_exist",
+                    f"channel '{ch}' is missing from {self.src} ({p}); "
+                    f"{self.req.consumer_node} expects sub-folders {expected}",
+                    column=None,
+                    observed="missing",
+                    structural=True,
+                    files=[ch],
+                )
+            elif not any(f.rel.startswith(ch.rstrip("/") + "/") and f.size > 0 for f in self.files):
+                self.fail(
+                    "expect_channel_to_exist",
+                    f"channel '{ch}' of {self.src} is empty ({p}); "
+                    f"{self.req.consumer_node} expects data in sub-folders {expected}",
+                    observed="empty",
+                    structural=True,
+                    files=[ch],
+                )
 
     def check_file(self, f: DataFile, rules: list[Rule]) -> None:
 
@@ -263,23 +306,30 @@ class _EdgeRun:
                     suite = gx_engine.build_suite(gx_engine.safe_name(self.req.key), gx_rules)
                     try:
                         result = gx_engine.validate_frame(df, suite)
-                    except Exception as exc:    # GX itself failed on this data: say so, keep going
-                        self.fail("gx_validation_error",
-                                  f"GX could not validate file '{f.rel}' of {self.src}: "
-                                  f"{type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}",
-                                  observed="error", files=[f.rel])
+                    except Exception as exc:  # GX itself failed on this data: say so, keep going
+                        self.fail(
+                            "gx_validation_error",
+                            f"GX could not validate file '{f.rel}' of {self.src}: "
+                            f"{type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}",
+                            observed="error",
+                            files=[f.rel],
+                        )
                         continue
                     for row in gx_engine.result_rows(result):
                         agg = self.aggs.get(row["key"])
                         if agg is not None:
                             agg.add(row, f.rel)
-                    if self.keep_gx_results:     # for Data Docs only: small (SUMMARY format)
+                    if self.keep_gx_results:  # for Data Docs only: small (SUMMARY format)
                         self.gx_results.append((f.rel if i == 0 else f"{f.rel}#batch{i}", result))
                 del df
         except UnreadableFile as exc:
-            self.fail("expect_file_readable",
-                      f"file '{f.rel}' of {self.src} cannot be read as {exc.fmt}: {exc.reason}",
-                      observed=f"unreadable {exc.fmt}", files=[f.rel], structural=True)
+            self.fail(
+                "expect_file_readable",
+                f"file '{f.rel}' of {self.src} cannot be read as {exc.fmt}: {exc.reason}",
+                observed=f"unreadable {exc.fmt}",
+                files=[f.rel],
+                structural=True,
+            )
             self.file_columns.pop(f.rel, None)
             return
         self.file_rows[f.rel] = rows
@@ -314,7 +364,7 @@ class _EdgeRun:
                 values = df[r.column].dropna()
                 try:
                     hashed = pd.util.hash_pandas_object(values, index=False).to_numpy()
-                except TypeError:        # unhashable cells (lists, dicts from JSON): hash their text
+                except TypeError:  # unhashable cells (lists, dicts from JSON): hash their text
                     hashed = pd.util.hash_pandas_object(values.astype(str), index=False).to_numpy()
                 self.hashes.setdefault(r.key, []).append(hashed)
             self.aggs.setdefault(r.key, _Agg(r))
@@ -347,10 +397,13 @@ class _EdgeRun:
             if diffs:
                 first = "; ".join(f"{rel} {d}" for rel, d in diffs[:3])
                 more = f" (and {len(diffs) - 3} more files)" if len(diffs) > 3 else ""
-                self.fail("expect_shards_to_share_columns",
-                          f"shards of {self.src} disagree on their columns: {first}, compared with {ref}{more}",
-                          observed=f"{len(diffs)} of {len(rels)} files differ",
-                          files=[ref] + [r for r, _ in diffs], structural=True)
+                self.fail(
+                    "expect_shards_to_share_columns",
+                    f"shards of {self.src} disagree on their columns: {first}, compared with {ref}{more}",
+                    observed=f"{len(diffs)} of {len(rels)} files differ",
+                    files=[ref] + [r for r, _ in diffs],
+                    structural=True,
+                )
 
     def finish_rules(self, rules: list[Rule], tabular: list[DataFile]) -> None:
         readable = [f.rel for f in tabular if f.rel in self.file_columns]
@@ -359,19 +412,27 @@ class _EdgeRun:
                 slot = self.type_fail.get(r.key)
                 if slot:
                     observed = ", ".join(sorted(slot["observed"]))
-                    self.fail("expect_column_kind",
-                              f"column '{r.column}' of {self.src} is {observed}, but "
-                              f"{self.req.consumer_node if self.req.consumer else 'the consumer'} expects "
-                              f"{r.params['type']} ({r.reason}) [{self.files_text(slot['files'], len(readable))}]",
-                              column=r.column, observed=observed, files=slot["files"])
+                    self.fail(
+                        "expect_column_kind",
+                        f"column '{r.column}' of {self.src} is {observed}, but "
+                        f"{self.req.consumer_node if self.req.consumer else 'the consumer'} expects "
+                        f"{r.params['type']} ({r.reason}) [{self.files_text(slot['files'], len(readable))}]",
+                        column=r.column,
+                        observed=observed,
+                        files=slot["files"],
+                    )
                 continue
             if r.check == "range" and r.key in self.range_not_numeric:
                 slot = self.range_not_numeric[r.key]
-                self.fail("expect_column_values_to_be_between",
-                          f"column '{r.column}' of {self.src} is {slot['kind']}, not numeric, so the range "
-                          f"{_range_text(r)} ({r.reason}) cannot be checked "
-                          f"[{self.files_text(slot['files'], len(readable))}]",
-                          column=r.column, observed=f"{slot['kind']} values", files=slot["files"])
+                self.fail(
+                    "expect_column_values_to_be_between",
+                    f"column '{r.column}' of {self.src} is {slot['kind']}, not numeric, so the range "
+                    f"{_range_text(r)} ({r.reason}) cannot be checked "
+                    f"[{self.files_text(slot['files'], len(readable))}]",
+                    column=r.column,
+                    observed=f"{slot['kind']} values",
+                    files=slot["files"],
+                )
                 if r.key not in self.aggs:
                     continue
             agg = self.aggs.get(r.key)
@@ -380,60 +441,90 @@ class _EdgeRun:
             self.evaluated.add(r.key)
             gx_type = agg.gx_type or r.check
             if agg.exceptions:
-                self.fail(gx_type, f"column '{r.column}' of {self.src}: {r.check} check could not be "
-                          f"evaluated ({agg.exceptions[0]})", column=r.column, observed="error",
-                          files=agg.files)
+                self.fail(
+                    gx_type,
+                    f"column '{r.column}' of {self.src}: {r.check} check could not be "
+                    f"evaluated ({agg.exceptions[0]})",
+                    column=r.column,
+                    observed="error",
+                    files=agg.files,
+                )
                 continue
             if r.check == "exists":
                 if agg.files:
-                    self.fail(gx_type,
-                              f"column '{r.column}' is missing from {self.src} "
-                              f"({self.files_text(agg.files, len(readable))}); {self.needs(r.reason)}",
-                              column=r.column, observed="missing", files=agg.files,
-                              percent=100.0 * len(agg.files) / max(1, len(readable)))
+                    self.fail(
+                        gx_type,
+                        f"column '{r.column}' is missing from {self.src} "
+                        f"({self.files_text(agg.files, len(readable))}); {self.needs(r.reason)}",
+                        column=r.column,
+                        observed="missing",
+                        files=agg.files,
+                        percent=100.0 * len(agg.files) / max(1, len(readable)),
+                    )
             elif r.check == "not_null":
                 if agg.unexpected_count:
                     pct = 100.0 * agg.unexpected_count / max(1, agg.element_count)
-                    self.fail(gx_type,
-                              f"column '{r.column}' of {self.src} has {agg.unexpected_count:,} null values "
-                              f"of {agg.element_count:,} ({pct:.2f}%); {self.needs(r.reason, 'no nulls')}",
-                              column=r.column, observed=f"{agg.unexpected_count:,} nulls", percent=pct,
-                              files=agg.files)
+                    self.fail(
+                        gx_type,
+                        f"column '{r.column}' of {self.src} has {agg.unexpected_count:,} null values "
+                        f"of {agg.element_count:,} ({pct:.2f}%); {self.needs(r.reason, 'no nulls')}",
+                        column=r.column,
+                        observed=f"{agg.unexpected_count:,} nulls",
+                        percent=pct,
+                        files=agg.files,
+                    )
             elif r.check == "null_rate":
                 rate = agg.unexpected_count / agg.element_count if agg.element_count else 0.0
                 if rate > r.params["max_rate"] + 1e-12:
-                    self.fail(gx_type,
-                              f"column '{r.column}' of {self.src} is {100 * rate:.2f}% null, more than "
-                              f"{100 * r.params['max_rate']:.2f}% (profile rate "
-                              f"{100 * r.params['profile_rate']:.2f}% + tolerance; {r.reason})",
-                              column=r.column, observed=f"{100 * rate:.2f}% null", percent=100 * rate,
-                              files=agg.files)
+                    self.fail(
+                        gx_type,
+                        f"column '{r.column}' of {self.src} is {100 * rate:.2f}% null, more than "
+                        f"{100 * r.params['max_rate']:.2f}% (profile rate "
+                        f"{100 * r.params['profile_rate']:.2f}% + tolerance; {r.reason})",
+                        column=r.column,
+                        observed=f"{100 * rate:.2f}% null",
+                        percent=100 * rate,
+                        files=agg.files,
+                    )
             elif r.check in ("range", "in_set"):
                 if agg.unexpected_count:
                     denom = max(1, agg.element_count - agg.missing_count)
                     pct = 100.0 * agg.unexpected_count / denom
                     eg = ", ".join(_value_text(v) for v in agg.samples[:3])
-                    what = f"outside {_range_text(r)}" if r.check == "range" else \
-                        f"not in the allowed set {_set_text(r.params['values'])}"
-                    self.fail(gx_type,
-                              f"column '{r.column}' of {self.src} has {agg.unexpected_count:,} of {denom:,} "
-                              f"values ({pct:.2f}%) {what}, e.g. {eg} ({r.reason})",
-                              column=r.column, observed=f"{agg.unexpected_count:,} values, e.g. {eg}",
-                              percent=pct, files=agg.files)
+                    what = (
+                        f"outside {_range_text(r)}"
+                        if r.check == "range"
+                        else f"not in the allowed set {_set_text(r.params['values'])}"
+                    )
+                    self.fail(
+                        gx_type,
+                        f"column '{r.column}' of {self.src} has {agg.unexpected_count:,} of {denom:,} "
+                        f"values ({pct:.2f}%) {what}, e.g. {eg} ({r.reason})",
+                        column=r.column,
+                        observed=f"{agg.unexpected_count:,} values, e.g. {eg}",
+                        percent=pct,
+                        files=agg.files,
+                    )
             elif r.check == "unique":
                 import numpy as np
+
                 parts = self.hashes.get(r.key) or []
                 hashes = np.concatenate(parts) if parts else np.empty(0, dtype="uint64")
-                hashes.sort()                    # sort + neighbours: ~8x faster than np.unique here
+                hashes.sort()  # sort + neighbours: ~8x faster than np.unique here
                 dupes = int(np.count_nonzero(hashes[1:] == hashes[:-1])) if len(hashes) > 1 else 0
                 if dupes:
                     pct = 100.0 * dupes / max(1, len(hashes))
                     across = "" if agg.files else " across shards"
                     eg = f", e.g. {', '.join(_value_text(v) for v in agg.samples[:3])}" if agg.samples else ""
-                    self.fail(gx_type,
-                              f"column '{r.column}' of {self.src} has {dupes:,} repeated values{across}{eg}; "
-                              f"{self.needs(r.reason, 'unique values')}", column=r.column,
-                              observed=f"{dupes:,} duplicates", percent=pct, files=agg.files)
+                    self.fail(
+                        gx_type,
+                        f"column '{r.column}' of {self.src} has {dupes:,} repeated values{across}{eg}; "
+                        f"{self.needs(r.reason, 'unique values')}",
+                        column=r.column,
+                        observed=f"{dupes:,} duplicates",
+                        percent=pct,
+                        files=agg.files,
+                    )
                 self.hashes.pop(r.key, None)
 
     def check_rows(self, tabular: list[DataFile]) -> None:
@@ -447,13 +538,19 @@ class _EdgeRun:
         self.evaluated.add("expect_table_row_count_to_be_between")
         n = self.rows
         if e.min_rows is not None and n < e.min_rows:
-            self.fail("expect_table_row_count_to_be_between",
-                      f"{self.src} has {n:,} rows; {self.req.consumer_node} needs at least {e.min_rows:,} "
-                      f"(expectations: min_rows)", observed=f"{n:,} rows")
+            self.fail(
+                "expect_table_row_count_to_be_between",
+                f"{self.src} has {n:,} rows; {self.req.consumer_node} needs at least {e.min_rows:,} "
+                f"(expectations: min_rows)",
+                observed=f"{n:,} rows",
+            )
         if e.max_rows is not None and n > e.max_rows:
-            self.fail("expect_table_row_count_to_be_between",
-                      f"{self.src} has {n:,} rows; {self.req.consumer_node} accepts at most {e.max_rows:,} "
-                      f"(expectations: max_rows)", observed=f"{n:,} rows")
+            self.fail(
+                "expect_table_row_count_to_be_between",
+                f"{self.src} has {n:,} rows; {self.req.consumer_node} accepts at most {e.max_rows:,} "
+                f"(expectations: max_rows)",
+                observed=f"{n:,} rows",
+            )
 
     # -- drift --
 
@@ -475,17 +572,23 @@ class _EdgeRun:
                 baseline.record(key, schema)
                 self.notes.append(f"schema baseline recorded for {key} in {baseline.path}")
             return
-        for name in ("expect_schema_no_removed_columns", "expect_schema_no_added_columns",
-                     "expect_schema_column_kinds_unchanged", "expect_row_count_within_baseline"):
+        for name in (
+            "expect_schema_no_removed_columns",
+            "expect_schema_no_added_columns",
+            "expect_schema_column_kinds_unchanged",
+            "expect_row_count_within_baseline",
+        ):
             self.evaluated.add(name)
         for item in baseline.compare(key, schema):
             sev = "warn" if item.drift == "rows" else None
-            self.fail(item.expectation,
-                      f"{self.src} drifted from its schema baseline: {item.describe()} "
-                      f"(baseline {baseline.path.name}; run with rebaseline if intended)",
-                      column=item.column,
-                      observed=_drift_observed(item),
-                      severity=sev)
+            self.fail(
+                item.expectation,
+                f"{self.src} drifted from its schema baseline: {item.describe()} "
+                f"(baseline {baseline.path.name}; run with rebaseline if intended)",
+                column=item.column,
+                observed=_drift_observed(item),
+                severity=sev,
+            )
 
     # -- result --
 
@@ -494,24 +597,45 @@ class _EdgeRun:
         status = "failed" if blocking else ("warn" if self.failures else "passed")
         n_eval = len(self.evaluated)
         rows = self.rows if self.tabular else None
-        shape = (f"{rows:,} rows, {len(self.columns)} columns, " if rows is not None else "")
+        shape = f"{rows:,} rows, {len(self.columns)} columns, " if rows is not None else ""
         files_n = len(self.files)
         head = f"{self.src}" + (f" -> {self.req.consumer}" if self.req.consumer else "")
         if status == "passed":
-            summary = (f"{head}: {n_eval} expectations passed ({shape}{files_n} file"
-                       f"{'s' if files_n != 1 else ''}).")
+            summary = (
+                f"{head}: {n_eval} expectations passed ({shape}{files_n} file{'s' if files_n != 1 else ''})."
+            )
         else:
             n_fail = len(self.failures)
             more = f" (and {n_fail - 1} more)" if n_fail > 1 else ""
             tag = "" if status == "failed" else " [severity warn]"
-            summary = f"{head}: {n_fail} of {max(n_eval, n_fail)} expectations failed{tag}: " \
-                      f"{self.failures[0].message}{more}."
-        files = [{"path": f.rel, "format": f.fmt, "tabular": f.tabular,
-                  "rows": self.file_rows.get(f.rel), "bytes": f.size} for f in self.files]
-        return EdgeCheckResult(edge_id=self.req.key, path=str(self.path), status=status,
-                               failed_expectations=list(self.failures), expectations_evaluated=n_eval,
-                               schema=self.schema(), files=files, duration_s=duration, summary=summary,
-                               docs_path=docs_path, notes=list(self.notes), severity=self.severity)
+            summary = (
+                f"{head}: {n_fail} of {max(n_eval, n_fail)} expectations failed{tag}: "
+                f"{self.failures[0].message}{more}."
+            )
+        files = [
+            {
+                "path": f.rel,
+                "format": f.fmt,
+                "tabular": f.tabular,
+                "rows": self.file_rows.get(f.rel),
+                "bytes": f.size,
+            }
+            for f in self.files
+        ]
+        return EdgeCheckResult(
+            edge_id=self.req.key,
+            path=str(self.path),
+            status=status,
+            failed_expectations=list(self.failures),
+            expectations_evaluated=n_eval,
+            schema=self.schema(),
+            files=files,
+            duration_s=duration,
+            summary=summary,
+            docs_path=docs_path,
+            notes=list(self.notes),
+            severity=self.severity,
+        )
 
 
 def _drift_observed(item: Any) -> str:

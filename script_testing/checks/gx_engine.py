@@ -52,7 +52,9 @@ def gx_context() -> Any:
             pass
         _skip_batch_fingerprint()
         source = context.data_sources.add_pandas(DATASOURCE)
-        batch_definition = source.add_dataframe_asset(ASSET).add_batch_definition_whole_dataframe(BATCH_DEFINITION)
+        batch_definition = source.add_dataframe_asset(ASSET).add_batch_definition_whole_dataframe(
+            BATCH_DEFINITION
+        )
         _STATE.update(context=context, batch_definition=batch_definition, gx=gx)
         return context
 
@@ -87,10 +89,13 @@ def build_suite(name: str, rules: list[Rule]) -> Any:
             # null_rate: the rate is aggregated across shards by us; GX reports per shard counts
             exp = gxe.ExpectColumnValuesToNotBeNull(column=r.column, meta=meta)
         elif r.check == "range":
-            exp = gxe.ExpectColumnValuesToBeBetween(column=r.column, min_value=r.params.get("min"),
-                                                    max_value=r.params.get("max"), meta=meta)
+            exp = gxe.ExpectColumnValuesToBeBetween(
+                column=r.column, min_value=r.params.get("min"), max_value=r.params.get("max"), meta=meta
+            )
         elif r.check == "in_set":
-            exp = gxe.ExpectColumnValuesToBeInSet(column=r.column, value_set=list(r.params["values"]), meta=meta)
+            exp = gxe.ExpectColumnValuesToBeInSet(
+                column=r.column, value_set=list(r.params["values"]), meta=meta
+            )
         elif r.check == "unique":
             exp = gxe.ExpectColumnValuesToBeUnique(column=r.column, meta=meta)
         else:
@@ -114,18 +119,20 @@ def result_rows(suite_result: Any) -> list[dict[str, Any]]:
         cfg = r.expectation_config
         res = r.result or {}
         exc = _exception_text(r.exception_info)
-        rows.append({
-            "key": (cfg.meta or {}).get("st_key"),
-            "type": cfg.type,
-            "column": cfg.kwargs.get("column"),
-            "success": bool(r.success),
-            "element_count": res.get("element_count"),
-            "unexpected_count": res.get("unexpected_count"),
-            "missing_count": res.get("missing_count"),
-            "partial": list(res.get("partial_unexpected_list") or []),
-            "observed_value": res.get("observed_value"),
-            "exception": exc,
-        })
+        rows.append(
+            {
+                "key": (cfg.meta or {}).get("st_key"),
+                "type": cfg.type,
+                "column": cfg.kwargs.get("column"),
+                "success": bool(r.success),
+                "element_count": res.get("element_count"),
+                "unexpected_count": res.get("unexpected_count"),
+                "missing_count": res.get("missing_count"),
+                "partial": list(res.get("partial_unexpected_list") or []),
+                "observed_value": res.get("observed_value"),
+                "exception": exc,
+            }
+        )
     return rows
 
 
@@ -135,7 +142,7 @@ def _exception_text(info: Any) -> str | None:
     if isinstance(info, dict):
         if "raised_exception" in info:
             return (info.get("exception_message") or "error") if info.get("raised_exception") else None
-        for v in info.values():      # keyed by metric configuration
+        for v in info.values():  # keyed by metric configuration
             text = _exception_text(v)
             if text:
                 return text
@@ -177,7 +184,9 @@ class DocsSites:
         gx_context()  # import GX under the lock first: a warm-up thread may be importing it right now
         from great_expectations.core.run_identifier import RunIdentifier
         from great_expectations.data_context.types.resource_identifiers import (
-            ExpectationSuiteIdentifier, ValidationResultIdentifier)
+            ExpectationSuiteIdentifier,
+            ValidationResultIdentifier,
+        )
 
         docs_dir = Path(docs_dir).resolve()
         docs_dir.mkdir(parents=True, exist_ok=True)
@@ -185,25 +194,33 @@ class DocsSites:
         with _LOCK:
             context = gx_context()
             if site not in (context.list_data_docs_sites() or {}):
-                context.add_data_docs_site(site, {
-                    "class_name": "SiteBuilder",
-                    "show_how_to_buttons": False,
-                    "store_backend": {"class_name": "TupleFilesystemStoreBackend",
-                                      "base_directory": str(docs_dir)},
-                    "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
-                })
+                context.add_data_docs_site(
+                    site,
+                    {
+                        "class_name": "SiteBuilder",
+                        "show_how_to_buttons": False,
+                        "store_backend": {
+                            "class_name": "TupleFilesystemStoreBackend",
+                            "base_directory": str(docs_dir),
+                        },
+                        "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+                    },
+                )
             entries = self._sites.setdefault(str(docs_dir), [])
             self._sites.move_to_end(str(docs_dir))
             while len(self._sites) > self.max_sites:
                 self._sites.popitem(last=False)
             new_keys = []
             for suite_name, shard_results in items:
-                run_time = _dt.datetime.now(_dt.timezone.utc)
+                run_time = _dt.datetime.now(_dt.UTC)
                 run_id = RunIdentifier(run_name=safe_name(suite_name), run_time=run_time)
                 suite_id = ExpectationSuiteIdentifier(name=safe_name(suite_name))
                 for label, result in shard_results:
-                    key = ValidationResultIdentifier(expectation_suite_identifier=suite_id, run_id=run_id,
-                                                     batch_identifier=safe_name(label))
+                    key = ValidationResultIdentifier(
+                        expectation_suite_identifier=suite_id,
+                        run_id=run_id,
+                        batch_identifier=safe_name(label),
+                    )
                     result.meta["run_id"] = run_id
                     result.meta["validation_time"] = run_time
                     entries.append((key, result))
@@ -221,7 +238,7 @@ class DocsSites:
         index = docs_dir / "index.html"
         url = urls.get(site, "")
         if not index.exists() and url.startswith("file://"):
-            index = Path(url[len("file://"):])
+            index = Path(url[len("file://") :])
         return str(index)
 
 

@@ -21,8 +21,8 @@ Matching an expected type (the project's ``types`` vocabulary) against a batch:
 
 from __future__ import annotations
 
-from typing import Any
 import warnings
+from typing import Any
 
 KINDS = ("integer", "float", "boolean", "datetime", "string", "null", "other")
 
@@ -42,7 +42,7 @@ def kind_of(series: Any) -> str:
     if pt.is_datetime64_any_dtype(dtype):
         return "datetime"
     if isinstance(dtype, pd.StringDtype) or pt.is_string_dtype(dtype):
-        if series.isna().all():          # also no rows at all: a header-only CSV says nothing
+        if series.isna().all():  # also no rows at all: a header-only CSV says nothing
             return "null"
         if dtype == object:
             sample = series.dropna().head(100)

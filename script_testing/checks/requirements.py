@@ -22,8 +22,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from script_testing.text import env_value
 from script_testing.config.project import DataProfile, Expectations
+from script_testing.text import env_value
 
 TypeName = Literal["integer", "float", "numeric", "string", "boolean", "datetime"]
 
@@ -34,7 +34,7 @@ class Rule:
 
     check: Literal["exists", "not_null", "null_rate", "type", "range", "in_set", "unique"]
     column: str
-    reason: str                                  # why the consumer needs it, shown in messages
+    reason: str  # why the consumer needs it, shown in messages
     params: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -62,11 +62,11 @@ class EdgeRequirements(BaseModel):
     profile_name: str | None = None
     null_tolerance: float = Field(0.05, ge=0.0, le=1.0)
     channels: list[str] | None = None
-    require_tabular: bool = False              # the consumer reads a table even with no other rule
+    require_tabular: bool = False  # the consumer reads a table even with no other rule
     # who is involved, for messages and the baseline key
-    source: str | None = None                  # "Node.output" upstream, e.g. "TabularPreprocessing_training.processed_data"
-    consumer: str | None = None                # "Node.input" downstream, e.g. "XGBoostTraining.input_path"
-    edge_id: str | None = None                 # baseline key; default "<source>-><consumer>"
+    source: str | None = None  # "Node.output" upstream, e.g. "TabularPreprocessing_training.processed_data"
+    consumer: str | None = None  # "Node.input" downstream, e.g. "XGBoostTraining.input_path"
+    edge_id: str | None = None  # baseline key; default "<source>-><consumer>"
 
     @field_validator("env_columns", mode="before")
     @classmethod
@@ -76,7 +76,9 @@ class EdgeRequirements(BaseModel):
         return value
 
     @classmethod
-    def from_expectations(cls, expectations: Expectations | dict | None = None, **kwargs: Any) -> "EdgeRequirements":
+    def from_expectations(
+        cls, expectations: Expectations | dict | None = None, **kwargs: Any
+    ) -> EdgeRequirements:
         if isinstance(expectations, dict):
             expectations = Expectations.model_validate(expectations)
         return cls(expectations=expectations or Expectations(), **kwargs)
@@ -106,9 +108,19 @@ class EdgeRequirements(BaseModel):
     @property
     def needs_tabular(self) -> bool:
         e = self.expectations
-        return bool(self.require_tabular or self.profile is not None or self.active_env_columns
-                    or e.columns or e.not_null or e.types or e.ranges or e.allowed_values or e.unique
-                    or e.min_rows is not None or e.max_rows is not None)
+        return bool(
+            self.require_tabular
+            or self.profile is not None
+            or self.active_env_columns
+            or e.columns
+            or e.not_null
+            or e.types
+            or e.ranges
+            or e.allowed_values
+            or e.unique
+            or e.min_rows is not None
+            or e.max_rows is not None
+        )
 
     def tabular_needs_text(self) -> str:
         """Short description of why the consumer needs a table, for the 'no tabular file' message."""
@@ -145,8 +157,9 @@ class EdgeRequirements(BaseModel):
             rules.append(Rule("type", col, f"{exp}: types", {"type": t}))
         for col, bounds in e.ranges.items():
             rules.append(Rule("exists", col, f"{exp}: ranges"))
-            rules.append(Rule("range", col, f"{exp}: ranges",
-                              {"min": bounds.get("min"), "max": bounds.get("max")}))
+            rules.append(
+                Rule("range", col, f"{exp}: ranges", {"min": bounds.get("min"), "max": bounds.get("max")})
+            )
         for col, values in e.allowed_values.items():
             rules.append(Rule("exists", col, f"{exp}: allowed_values"))
             rules.append(Rule("in_set", col, f"{exp}: allowed_values", {"values": list(values)}))
@@ -178,8 +191,14 @@ class EdgeRequirements(BaseModel):
                 rules.append(Rule("in_set", c.name, why, {"values": list(c.values)}))
             if c.kind == "label" and c.classes:
                 rules.append(Rule("in_set", c.name, why, {"values": list(c.classes)}))
-            rules.append(Rule("null_rate", c.name, why,
-                              {"max_rate": min(1.0, c.nulls + self.null_tolerance), "profile_rate": c.nulls}))
+            rules.append(
+                Rule(
+                    "null_rate",
+                    c.name,
+                    why,
+                    {"max_rate": min(1.0, c.nulls + self.null_tolerance), "profile_rate": c.nulls},
+                )
+            )
         return rules
 
 

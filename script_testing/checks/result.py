@@ -12,13 +12,13 @@ Status = Literal["passed", "failed", "warn"]
 class FailedExpectation:
     """One expectation that did not hold; ``message`` is the sentence a user reads."""
 
-    expectation: str                 # GX expectation type, or one of ours (see checks/__init__.py)
+    expectation: str  # GX expectation type, or one of ours (see checks/__init__.py)
     column: str | None
-    observed: str                    # short: "missing", "dtype str (string)", "5 rows"
+    observed: str  # short: "missing", "dtype str (string)", "5 rows"
     message: str
     unexpected_percent: float | None = None
     severity: Literal["block", "warn"] = "block"
-    files: list[str] = field(default_factory=list)   # files involved (relative to the output), first few
+    files: list[str] = field(default_factory=list)  # files involved (relative to the output), first few
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -36,8 +36,8 @@ class EdgeCheckResult:
     status: Status
     failed_expectations: list[FailedExpectation]
     expectations_evaluated: int
-    schema: dict[str, Any]           # {"columns": {name: kind}, "rows": int | None}
-    files: list[dict[str, Any]]      # [{"path", "format", "tabular", "rows", "bytes"}]
+    schema: dict[str, Any]  # {"columns": {name: kind}, "rows": int | None}
+    files: list[dict[str, Any]]  # [{"path", "format", "tabular", "rows", "bytes"}]
     duration_s: float
     summary: str
     docs_path: str | None = None

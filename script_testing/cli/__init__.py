@@ -14,7 +14,7 @@ from script_testing.cli import results, run
 from script_testing.cli.configure import configure
 from script_testing.errors import ScriptTestingError
 
-__all__ = ["cli", "main", "fail"]
+__all__ = ["cli", "fail", "main"]
 
 
 def fail(exc: ScriptTestingError) -> None:
@@ -46,8 +46,18 @@ def cli() -> None:
     """
 
 
-for _command in (run.run, run.validate, run.test_script_cmd, run.test_compatibility_cmd, results.list_results,
-                 results.show, results.report, results.clean_workspace, results.ui, configure):
+for _command in (
+    run.run,
+    run.validate,
+    run.test_script_cmd,
+    run.test_compatibility_cmd,
+    results.list_results,
+    results.show,
+    results.report,
+    results.clean_workspace,
+    results.ui,
+    configure,
+):
     cli.add_command(_command)
 
 

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import click
 
-from script_testing.errors import ScriptTestingError
 from script_testing.api import open_project
 from script_testing.cli.options import output_format, project_arg
 from script_testing.config.state import runs_root
+from script_testing.errors import ScriptTestingError
 from script_testing.reports.export import export
 from script_testing.reports.model import REPORT_FILE, RunReport
 from script_testing.reports.text import edge_line, node_line, summary_text
@@ -46,10 +46,14 @@ def find_run(root: Path, run: str) -> Path:
     if len(matches) == 1:
         return matches[0]
     if not matches:
-        raise ScriptTestingError(f"no run '{run}' under {root}",
-                                 hint="list runs with 'script-testing list-results', or pass a run folder")
-    raise ScriptTestingError(f"'{run}' matches {len(matches)} runs",
-                             hint="give more of the run id: " + ", ".join(m.name for m in matches[:5]))
+        raise ScriptTestingError(
+            f"no run '{run}' under {root}",
+            hint="list runs with 'script-testing list-results', or pass a run folder",
+        )
+    raise ScriptTestingError(
+        f"'{run}' matches {len(matches)} runs",
+        hint="give more of the run id: " + ", ".join(m.name for m in matches[:5]),
+    )
 
 
 @click.command("list-results")
@@ -70,11 +74,28 @@ def list_results(project_dir, pipeline, limit, output_format) -> None:
         try:
             r = RunReport.read(run)
         except ScriptTestingError as exc:
-            rows.append({"run_id": run.name, "pipeline": run.parent.name, "status": "unreadable",
-                         "path": str(run), "error": exc.message})
+            rows.append(
+                {
+                    "run_id": run.name,
+                    "pipeline": run.parent.name,
+                    "status": "unreadable",
+                    "path": str(run),
+                    "error": exc.message,
+                }
+            )
             continue
-        rows.append({"run_id": r.run_id, "pipeline": r.pipeline, "status": r.status, "success": r.success,
-                     "started_at": r.started_at, "duration_s": r.duration_s, "counts": r.counts(), "path": str(run)})
+        rows.append(
+            {
+                "run_id": r.run_id,
+                "pipeline": r.pipeline,
+                "status": r.status,
+                "success": r.success,
+                "started_at": r.started_at,
+                "duration_s": r.duration_s,
+                "counts": r.counts(),
+                "path": str(run),
+            }
+        )
     if output_format == "json":
         click.echo(json.dumps(rows, indent=2))
         return
@@ -118,8 +139,12 @@ def show(run, project_dir, output_format) -> None:
 @click.command()
 @click.argument("run")
 @project_arg
-@click.option("--format", "fmt", type=click.Choice(["html", "json", "csv"]), default="html", show_default=True)
-@click.option("-o", "--output", type=click.Path(path_type=Path), help="Where to write (default: in the run folder).")
+@click.option(
+    "--format", "fmt", type=click.Choice(["html", "json", "csv"]), default="html", show_default=True
+)
+@click.option(
+    "-o", "--output", type=click.Path(path_type=Path), help="Where to write (default: in the run folder)."
+)
 def report(run, project_dir, fmt, output) -> None:
     """Write a run's report as one self-contained HTML file, JSON or CSV.
 
@@ -134,7 +159,9 @@ def report(run, project_dir, fmt, output) -> None:
 @click.command("clean-workspace")
 @project_arg
 @click.option("-p", "--pipeline", help="Only this pipeline's runs.")
-@click.option("--keep", type=int, default=0, show_default=True, help="Keep the newest N runs of each pipeline.")
+@click.option(
+    "--keep", type=int, default=0, show_default=True, help="Keep the newest N runs of each pipeline."
+)
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 def clean_workspace(project_dir, pipeline, keep, yes) -> None:
     """Delete past run folders (never anything outside the runs root).
@@ -145,10 +172,17 @@ def clean_workspace(project_dir, pipeline, keep, yes) -> None:
     """
     root = _runs_root(project_dir).resolve()
     victims: list[Path] = []
-    pipelines = [root / pipeline] if pipeline else ([p for p in root.iterdir() if p.is_dir()] if root.is_dir() else [])
+    pipelines = (
+        [root / pipeline]
+        if pipeline
+        else ([p for p in root.iterdir() if p.is_dir()] if root.is_dir() else [])
+    )
     for pdir in pipelines:
-        runs = sorted((r for r in pdir.iterdir() if r.is_dir()) if pdir.is_dir() else [],
-                      key=lambda r: r.stat().st_mtime, reverse=True)
+        runs = sorted(
+            (r for r in pdir.iterdir() if r.is_dir()) if pdir.is_dir() else [],
+            key=lambda r: r.stat().st_mtime,
+            reverse=True,
+        )
         victims += runs[keep:]
     victims = [v.resolve() for v in victims if root in v.resolve().parents and not v.is_symlink()]
     if not victims:
@@ -184,7 +218,15 @@ def ui(project_dir, port, host) -> None:
         shutil.copy(repo_yaml, home / "dagster.yaml")
     env["DAGSTER_HOME"] = str(home)
     dagster = Path(sys.executable).with_name("dagster")
-    cmd = [str(dagster) if dagster.exists() else "dagster", "dev", "-m", "script_testing.definitions",
-           "-h", host, "-p", str(port)]
+    cmd = [
+        str(dagster) if dagster.exists() else "dagster",
+        "dev",
+        "-m",
+        "script_testing.definitions",
+        "-h",
+        host,
+        "-p",
+        str(port),
+    ]
     click.echo(f"DAGSTER_HOME={home} {' '.join(cmd)}")
     sys.exit(subprocess.call(cmd, env=env))

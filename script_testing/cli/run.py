@@ -39,24 +39,60 @@ def _progress(event: str, data: dict) -> None:
 
 @click.command()
 @click.argument("project_dir", required=False, type=click.Path(path_type=Path))
-@click.option("-p", "--pipeline", "pipelines", multiple=True, help="Pipeline to run (repeatable); default: all.")
-@click.option("--json", "json_path", type=click.Path(path_type=Path), help="Also write the combined result here.")
+@click.option(
+    "-p", "--pipeline", "pipelines", multiple=True, help="Pipeline to run (repeatable); default: all."
+)
+@click.option(
+    "--json", "json_path", type=click.Path(path_type=Path), help="Also write the combined result here."
+)
 @click.option("--rows", type=int, help="Override every synthetic profile's row count.")
 @click.option("--seed", type=int, help="Override every synthetic profile's seed.")
 @click.option("--no-checks", is_flag=True, help="Skip the data checks on edges.")
 @click.option("--rebaseline", is_flag=True, help="Record this run's edge schemas as the new drift baseline.")
-@click.option("--parallelism", type=int, help="Scripts run side by side (default: the project's runner setting).")
+@click.option(
+    "--parallelism", type=int, help="Scripts run side by side (default: the project's runner setting)."
+)
 @click.option("--quiet", "-q", is_flag=True, help="Only the final summary lines.")
-@click.option("--select", "select_nodes", multiple=True,
-              help="Run only these nodes (repeatable); other inputs from --deep-dive or an earlier run.")
-@click.option("--deep-dive", "deep_dive_prefix", metavar="S3_PREFIX",
-              help="Feed the selected nodes' inputs from a production execution's outputs under this S3 prefix.")
-@click.option("--layout", default=None, metavar="TEMPLATE",
-              help="Where the execution keeps outputs (default '{prefix}/{node}/{output}/').")
-@click.option("--upload", metavar="S3_URI", help="Copy each run's folder (report and outputs) to S3 afterwards.")
-@click.option("--html/--no-html", default=True, show_default=True, help="Write report.html into each run folder.")
-def run(project_dir, pipelines, json_path, rows, seed, no_checks, rebaseline, parallelism, quiet, select_nodes,
-        deep_dive_prefix, layout, upload, html) -> None:
+@click.option(
+    "--select",
+    "select_nodes",
+    multiple=True,
+    help="Run only these nodes (repeatable); other inputs from --deep-dive or an earlier run.",
+)
+@click.option(
+    "--deep-dive",
+    "deep_dive_prefix",
+    metavar="S3_PREFIX",
+    help="Feed the selected nodes' inputs from a production execution's outputs under this S3 prefix.",
+)
+@click.option(
+    "--layout",
+    default=None,
+    metavar="TEMPLATE",
+    help="Where the execution keeps outputs (default '{prefix}/{node}/{output}/').",
+)
+@click.option(
+    "--upload", metavar="S3_URI", help="Copy each run's folder (report and outputs) to S3 afterwards."
+)
+@click.option(
+    "--html/--no-html", default=True, show_default=True, help="Write report.html into each run folder."
+)
+def run(
+    project_dir,
+    pipelines,
+    json_path,
+    rows,
+    seed,
+    no_checks,
+    rebaseline,
+    parallelism,
+    quiet,
+    select_nodes,
+    deep_dive_prefix,
+    layout,
+    upload,
+    html,
+) -> None:
     """Run pipelines of a testing project; exit 0 only when everything passed.
 
     PROJECT_DIR defaults to $SCRIPT_TESTING_PROJECT, else the bundled examples.
@@ -70,12 +106,14 @@ def run(project_dir, pipelines, json_path, rows, seed, no_checks, rebaseline, pa
     project = open_project(project_dir)
     names = list(pipelines) or list(project.config.pipelines)
     if not names:
-        raise ScriptTestingError("the project defines no pipelines", where=str(project.file),
-                                 hint="add one under 'pipelines:'")
-    plans = [load_plan(project, n) for n in names]      # every config problem before anything runs
+        raise ScriptTestingError(
+            "the project defines no pipelines", where=str(project.file), hint="add one under 'pipelines:'"
+        )
+    plans = [load_plan(project, n) for n in names]  # every config problem before anything runs
     if (select_nodes or deep_dive_prefix) and len(plans) != 1:
-        raise ScriptTestingError("--select and --deep-dive need exactly one --pipeline",
-                                 hint=f"pipelines: {', '.join(names)}")
+        raise ScriptTestingError(
+            "--select and --deep-dive need exactly one --pipeline", hint=f"pipelines: {', '.join(names)}"
+        )
     if deep_dive_prefix and not select_nodes:
         raise ScriptTestingError("--deep-dive needs the nodes to run", hint="add --select NODE (repeatable)")
     reports = []
@@ -95,8 +133,10 @@ def run(project_dir, pipelines, json_path, rows, seed, no_checks, rebaseline, pa
             if upload:
                 _upload(project, report, upload)
     if json_path:
-        combined = {"success": all(r.success for r in reports),
-                    "runs": [json.loads(r.model_dump_json(by_alias=True)) for r in reports]}
+        combined = {
+            "success": all(r.success for r in reports),
+            "runs": [json.loads(r.model_dump_json(by_alias=True)) for r in reports],
+        }
         json_path.parent.mkdir(parents=True, exist_ok=True)
         json_path.write_text(json.dumps(combined, indent=2) + "\n")
     sys.exit(0 if all(r.success for r in reports) else 1)
@@ -193,8 +233,9 @@ def test_compatibility_cmd(upstream, downstream, pipeline, project_dir, reuse_ru
     Example:
       script-testing test-compatibility TabularPreprocessing_training ModelTraining
     """
-    _print_result(test_compatibility(upstream, downstream, pipeline, project_dir, reuse_run=reuse_run),
-                  output_format)
+    _print_result(
+        test_compatibility(upstream, downstream, pipeline, project_dir, reuse_run=reuse_run), output_format
+    )
 
 
 def _print_result(result, output_format: str) -> None:

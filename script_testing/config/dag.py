@@ -9,8 +9,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from script_testing.errors import DagError
 from script_testing.config.loading import load_model
+from script_testing.errors import DagError
 
 
 class _DagBody(BaseModel):
@@ -28,27 +28,37 @@ class DagFile(BaseModel):
 class PipelineDag:
     """A validated DAG: unique nodes, edges between known nodes, no cycle."""
 
-    def __init__(self, nodes: list[str], edges: list[tuple[str, str]], *,
-                 metadata: dict[str, Any] | None = None, source: str = "<dag>") -> None:
+    def __init__(
+        self,
+        nodes: list[str],
+        edges: list[tuple[str, str]],
+        *,
+        metadata: dict[str, Any] | None = None,
+        source: str = "<dag>",
+    ) -> None:
         self.source = source
         self.metadata = dict(metadata or {})
         seen: set[str] = set()
         for n in nodes:
             if n in seen:
-                raise DagError(f"node '{n}' is listed twice in dag.nodes", where=source,
-                               hint="remove the duplicate")
+                raise DagError(
+                    f"node '{n}' is listed twice in dag.nodes", where=source, hint="remove the duplicate"
+                )
             seen.add(n)
         for i, (a, b) in enumerate(edges):
             for end in (a, b):
                 if end not in seen:
-                    raise DagError(f"edge {i} [{a!r}, {b!r}] names unknown node '{end}'", where=source,
-                                   hint="add the node to dag.nodes or fix the edge")
+                    raise DagError(
+                        f"edge {i} [{a!r}, {b!r}] names unknown node '{end}'",
+                        where=source,
+                        hint="add the node to dag.nodes or fix the edge",
+                    )
         self.nodes = list(nodes)
         self.edges = list(dict.fromkeys((a, b) for a, b in edges))
         self.order = self._topological_order()
 
     @classmethod
-    def load(cls, path: Path) -> "PipelineDag":
+    def load(cls, path: Path) -> PipelineDag:
         model = load_model(DagFile, path)
         return cls(model.dag.nodes, model.dag.edges, metadata=model.metadata, source=str(path))
 
@@ -96,7 +106,7 @@ class PipelineDag:
 
     def _topological_order(self) -> list[str]:
         """Kahn's algorithm, stable in the order nodes are listed; a cycle is reported by name."""
-        indeg = {n: 0 for n in self.nodes}
+        indeg = dict.fromkeys(self.nodes, 0)
         succ: dict[str, list[str]] = defaultdict(list)
         for a, b in self.edges:
             indeg[b] += 1
@@ -114,8 +124,11 @@ class PipelineDag:
                     ready.append(m)
         if len(order) != len(self.nodes):
             cycle = self._find_cycle({n for n in self.nodes if indeg[n] > 0})
-            raise DagError(f"the DAG has a cycle: {' -> '.join(cycle)}", where=self.source,
-                           hint="remove one of these edges")
+            raise DagError(
+                f"the DAG has a cycle: {' -> '.join(cycle)}",
+                where=self.source,
+                hint="remove one of these edges",
+            )
         return order
 
     def _find_cycle(self, remaining: set[str]) -> list[str]:
@@ -130,7 +143,7 @@ class PipelineDag:
             index[node] = len(path)
             path.append(node)
             node = next(p for p in self.predecessors[node] if p in remaining)
-        cycle = path[index[node]:][::-1]
+        cycle = path[index[node] :][::-1]
         first = min(range(len(cycle)), key=lambda i: position[cycle[i]])
         cycle = cycle[first:] + cycle[:first]
         return cycle + [cycle[0]]

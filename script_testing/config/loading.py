@@ -20,8 +20,11 @@ def read_document(path: Path) -> Any:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ConfigError("file not found", where=str(path),
-                          hint="check the path, relative paths are relative to the file that names it") from None
+        raise ConfigError(
+            "file not found",
+            where=str(path),
+            hint="check the path, relative paths are relative to the file that names it",
+        ) from None
     except OSError as exc:
         raise ConfigError(f"cannot read the file ({exc.strerror})", where=str(path)) from None
     if path.suffix in (".yaml", ".yml"):
@@ -31,13 +34,17 @@ def read_document(path: Path) -> Any:
             mark = getattr(exc, "problem_mark", None)
             loc = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
             problem = getattr(exc, "problem", None) or str(exc)
-            raise ConfigError(f"invalid YAML ({problem})", where=loc,
-                              hint="fix the YAML syntax at that line") from None
+            raise ConfigError(
+                f"invalid YAML ({problem})", where=loc, hint="fix the YAML syntax at that line"
+            ) from None
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        raise ConfigError(f"invalid JSON ({exc.msg})", where=f"{path}:{exc.lineno}:{exc.colno}",
-                          hint="fix the JSON syntax at that line") from None
+        raise ConfigError(
+            f"invalid JSON ({exc.msg})",
+            where=f"{path}:{exc.lineno}:{exc.colno}",
+            hint="fix the JSON syntax at that line",
+        ) from None
 
 
 def key_path(loc: tuple[Any, ...]) -> str:
@@ -69,15 +76,19 @@ def validation_error(path: Path | str, exc: ValidationError, prefix: tuple[Any, 
             if len(shown) > 60:
                 shown = shown[:57] + "..."
             text = f"'{key_path(loc)}': {(msg[:1].lower() + msg[1:]).rstrip('.')}"
-            if loc:   # a model-level problem names its own keys; the whole document is no help
+            if loc:  # a model-level problem names its own keys; the whole document is no help
                 text += f" (got {shown})"
             else:
                 text = (msg[:1].lower() + msg[1:]).rstrip(".").removeprefix("value error, ")
         problems.append(text)
     first = problems[0]
     more = "" if len(problems) == 1 else f" (and {len(problems) - 1} more problem(s))"
-    return ConfigError(first + more, where=str(path), hint="fix the key as described",
-                       details="\n".join(f"  - {p}" for p in problems) if len(problems) > 1 else None)
+    return ConfigError(
+        first + more,
+        where=str(path),
+        hint="fix the key as described",
+        details="\n".join(f"  - {p}" for p in problems) if len(problems) > 1 else None,
+    )
 
 
 def load_model(model: type[M], path: Path, data: Any = None, *, context: dict | None = None) -> M:

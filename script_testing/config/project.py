@@ -11,9 +11,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from script_testing.text import did_you_mean, env_strings
-from script_testing.errors import ConfigError
 from script_testing.config.loading import load_model, read_document
+from script_testing.errors import ConfigError
+from script_testing.text import did_you_mean, env_strings
 
 PROJECT_FILE = "script_testing.yaml"
 
@@ -30,20 +30,20 @@ class ColumnSpec(_Model):
 
     name: str
     kind: ColumnKind
-    classes: list[Any] | None = None          # label: class values
-    weights: list[float] | None = None        # label/categorical: class probabilities
-    values: list[Any] | None = None           # categorical: allowed values
-    min: float | None = None                  # numeric: range
+    classes: list[Any] | None = None  # label: class values
+    weights: list[float] | None = None  # label/categorical: class probabilities
+    values: list[Any] | None = None  # categorical: allowed values
+    min: float | None = None  # numeric: range
     max: float | None = None
     dtype: Literal["int", "float"] | None = None
     nulls: float = Field(0.0, ge=0.0, le=1.0)  # fraction of nulls
-    start: str | None = None                  # datetime range (ISO dates)
+    start: str | None = None  # datetime range (ISO dates)
     end: str | None = None
-    words: int | None = Field(None, ge=1)      # text: words per value
-    prefix: str | None = None                 # id: string ids "<prefix>000123" instead of integers
+    words: int | None = Field(None, ge=1)  # text: words per value
+    prefix: str | None = None  # id: string ids "<prefix>000123" instead of integers
 
     @model_validator(mode="after")
-    def _check_kind(self) -> "ColumnSpec":
+    def _check_kind(self) -> ColumnSpec:
         if self.kind == "label" and self.classes is not None and len(self.classes) < 1:
             raise ValueError("a label column needs at least one class in 'classes'")
         if self.kind == "categorical" and not self.values:
@@ -89,10 +89,10 @@ class SourceSpec(_Model):
     local: str | None = None
     s3: str | None = None
     format: DataFormat | None = None
-    file: str | None = None                 # file name, or pattern with {shard}, e.g. part-{shard:05d}.csv
+    file: str | None = None  # file name, or pattern with {shard}, e.g. part-{shard:05d}.csv
     shards: int = Field(1, ge=1)
-    rows: int | None = Field(None, ge=0)    # overrides the profile's row count
-    seed: int | None = None                 # overrides the profile's seed
+    rows: int | None = Field(None, ge=0)  # overrides the profile's row count
+    seed: int | None = None  # overrides the profile's seed
     compression: Literal["gzip"] | None = None
 
     @model_validator(mode="before")
@@ -132,7 +132,7 @@ class EnvironmentSpec(_Model):
     requirements: str | None = None
 
     @model_validator(mode="after")
-    def _one(self) -> "EnvironmentSpec":
+    def _one(self) -> EnvironmentSpec:
         if not self.python and not self.requirements:
             raise ValueError("an environment needs 'python' or 'requirements'")
         return self
@@ -144,7 +144,7 @@ class NodeSettings(_Model):
     environ_vars: dict[str, str] = Field(default_factory=dict)
     job_args: dict[str, Any] = Field(default_factory=dict)
     timeout_s: float | None = Field(None, gt=0)
-    memory_limit_mb: int | None = Field(None, ge=0)   # 0 = no limit; unset = the default
+    memory_limit_mb: int | None = Field(None, ge=0)  # 0 = no limit; unset = the default
     main_kwargs: dict[str, Any] = Field(default_factory=dict)  # extra keyword args for main()
     pass_env: list[str] = Field(default_factory=list)  # tool variables (credentials) passed on
     environment: EnvironmentSpec | None = None
@@ -158,10 +158,11 @@ class NodeSettings(_Model):
 class Expectations(_Model):
     """Extra data checks on what reaches an input (or leaves a script-less node's output)."""
 
-    columns: list[str] = Field(default_factory=list)          # must exist
+    columns: list[str] = Field(default_factory=list)  # must exist
     not_null: list[str] = Field(default_factory=list)
-    types: dict[str, Literal["integer", "float", "numeric", "string", "boolean", "datetime"]] = \
-        Field(default_factory=dict)
+    types: dict[str, Literal["integer", "float", "numeric", "string", "boolean", "datetime"]] = Field(
+        default_factory=dict
+    )
     ranges: dict[str, dict[Literal["min", "max"], float]] = Field(default_factory=dict)
     allowed_values: dict[str, list[Any]] = Field(default_factory=dict)
     unique: list[str] = Field(default_factory=list)
@@ -212,7 +213,7 @@ class RunnerSettings(_Model):
     timeout_s: float = Field(3600.0, gt=0)
     parallelism: int = Field(2, ge=1)
     memory_limit_mb: int | None = Field(None, ge=0)
-    preimport: list[str] | None = None    # modules the warm worker imports; default: scripts' own imports
+    preimport: list[str] | None = None  # modules the warm worker imports; default: scripts' own imports
 
 
 class ProjectConfig(_Model):
@@ -223,10 +224,10 @@ class ProjectConfig(_Model):
     preload: list[str] = Field(default_factory=list)
     runs_root: str | None = None
     runner: RunnerSettings = Field(default_factory=RunnerSettings)
-    environment: EnvironmentSpec | None = None   # the scripts' Python (default: the tool's)
+    environment: EnvironmentSpec | None = None  # the scripts' Python (default: the tool's)
     data_profiles: dict[str, DataProfile] = Field(default_factory=dict)
     pipelines: dict[str, PipelineConfig] = Field(default_factory=dict)
-    s3: dict[str, Any] = Field(default_factory=dict)      # S3 client settings (never credentials)
+    s3: dict[str, Any] = Field(default_factory=dict)  # S3 client settings (never credentials)
 
     @field_validator("workspaces", "python_path", "preload", mode="before")
     @classmethod
@@ -234,14 +235,15 @@ class ProjectConfig(_Model):
         return [value] if isinstance(value, str) else value
 
     @model_validator(mode="after")
-    def _profiles_exist(self) -> "ProjectConfig":
+    def _profiles_exist(self) -> ProjectConfig:
         for pname, pipe in self.pipelines.items():
             for key, src in pipe.sources.items():
                 profile = src.synthetic or src.signature
                 if profile is not None and profile not in self.data_profiles:
                     known = ", ".join(sorted(self.data_profiles)) or "none defined"
                     raise ValueError(
-                        f"pipelines.{pname}.sources.{key}: unknown data profile '{profile}' (known: {known})")
+                        f"pipelines.{pname}.sources.{key}: unknown data profile '{profile}' (known: {known})"
+                    )
         return self
 
 
@@ -286,8 +288,10 @@ class Project(BaseModel):
         try:
             return self.config.pipelines[name]
         except KeyError:
-            hint = did_you_mean(name, self.config.pipelines) or \
-                f"known pipelines: {', '.join(sorted(self.config.pipelines)) or 'none'}"
+            hint = (
+                did_you_mean(name, self.config.pipelines)
+                or f"known pipelines: {', '.join(sorted(self.config.pipelines)) or 'none'}"
+            )
             raise ConfigError(f"no pipeline named '{name}'", where=str(self.file), hint=hint) from None
 
 
@@ -296,20 +300,28 @@ def load_project(path: str | Path) -> Project:
     path = Path(path).expanduser().resolve()
     file = path / PROJECT_FILE if path.is_dir() else path
     if not file.exists():
-        raise ConfigError("no testing project here", where=str(file),
-                          hint=f"create {PROJECT_FILE} (see README) or point SCRIPT_TESTING_PROJECT at a folder with one")
+        raise ConfigError(
+            "no testing project here",
+            where=str(file),
+            hint=f"create {PROJECT_FILE} (see README) or point SCRIPT_TESTING_PROJECT at a folder with one",
+        )
     data = read_document(file)
     if data is not None and not isinstance(data, dict):
         raise ConfigError(f"expected a mapping at the top level, got {type(data).__name__}", where=str(file))
     config = load_model(ProjectConfig, file, data or {})
     for problem in _missing_paths(file.parent, config):
-        raise ConfigError(problem, where=str(file), hint="fix the path; relative paths are relative to this file")
+        raise ConfigError(
+            problem, where=str(file), hint="fix the path; relative paths are relative to this file"
+        )
     return Project(root=file.parent, file=file, config=config)
 
 
 def _missing_paths(root: Path, config: ProjectConfig):
-    for key, values in (("workspaces", config.workspaces), ("python_path", config.python_path),
-                        ("preload", config.preload)):
+    for key, values in (
+        ("workspaces", config.workspaces),
+        ("python_path", config.python_path),
+        ("preload", config.preload),
+    ):
         for i, v in enumerate(values):
             p = Path(v).expanduser()
             p = p if p.is_absolute() else root / p

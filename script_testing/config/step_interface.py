@@ -15,9 +15,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from script_testing.text import env_strings
 from script_testing.config.loading import load_model, read_document, validation_error
 from script_testing.errors import ConfigError
+from script_testing.text import env_strings
 
 
 class _Loose(BaseModel):
@@ -94,7 +94,8 @@ class Dependency(_Loose):
     logical_name: str | None = None
 
     _lists = field_validator("compatible_sources", "semantic_keywords", mode="before")(
-        classmethod(lambda cls, v: _none_to_list(v)))
+        classmethod(lambda cls, v: _none_to_list(v))
+    )
 
 
 class OutputSpec(_Loose):
@@ -105,7 +106,8 @@ class OutputSpec(_Loose):
     logical_name: str | None = None
 
     _lists = field_validator("aliases", "semantic_keywords", mode="before")(
-        classmethod(lambda cls, v: _none_to_list(v)))
+        classmethod(lambda cls, v: _none_to_list(v))
+    )
 
 
 class Spec(_Loose):
@@ -188,10 +190,12 @@ class InterfaceFile:
         self._variants: dict[str | None, StepInterface] = {None: self.base}
 
     @classmethod
-    def load(cls, path: Path) -> "InterfaceFile":
+    def load(cls, path: Path) -> InterfaceFile:
         raw = read_document(path)
         if not isinstance(raw, dict):
-            raise ConfigError(f"expected a mapping at the top level, got {type(raw).__name__}", where=str(path))
+            raise ConfigError(
+                f"expected a mapping at the top level, got {type(raw).__name__}", where=str(path)
+            )
         return cls(path, raw)
 
     @property
@@ -212,16 +216,19 @@ class InterfaceFile:
                 if not isinstance(override, dict):
                     raise ConfigError(f"'variants.{job_type}' must be a mapping", where=str(self.path))
                 merged = {k: v for k, v in self.raw.items() if k != "variants"}
-                for section in VARIANT_SECTIONS:   # only these, each when a non-empty mapping
+                for section in VARIANT_SECTIONS:  # only these, each when a non-empty mapping
                     value = override.get(section)
                     if isinstance(value, dict) and value:
                         base = merged.get(section)
-                        merged[section] = deep_merge(base, value) if isinstance(base, dict) else copy.deepcopy(value)
+                        merged[section] = (
+                            deep_merge(base, value) if isinstance(base, dict) else copy.deepcopy(value)
+                        )
                 ignored = [k for k in override if k not in VARIANT_SECTIONS]
                 if ignored:
                     self.warnings.append(
                         f"{self.path}: variants.{job_type}: {', '.join(ignored)} ignored (production merges only "
-                        f"{', '.join(VARIANT_SECTIONS)} from a variant)")
+                        f"{', '.join(VARIANT_SECTIONS)} from a variant)"
+                    )
                 self._variants[job_type] = self._validate(merged, ("variants", job_type))
         return self._variants[job_type]
 
@@ -232,4 +239,4 @@ class InterfaceFile:
             raise validation_error(self.path, exc, prefix) from None
 
 
-__all__ = ["StepInterface", "InterfaceFile", "deep_merge", "JobArgument", "load_model"]
+__all__ = ["InterfaceFile", "JobArgument", "StepInterface", "deep_merge", "load_model"]

@@ -12,5 +12,13 @@ from script_testing.configurator.pending import NodeConfigurationResult, Pending
 from script_testing.configurator.session import InteractiveRuntimeTestingFactory
 from script_testing.configurator.suggestions import Reused, suggested_value
 
-__all__ = ["InteractiveRuntimeTestingFactory", "NodeConfigurationResult", "PendingItem", "Reused",
-           "SOURCE_ANSWER_FORMS", "parse_source_answer", "require_answer", "suggested_value"]
+__all__ = [
+    "SOURCE_ANSWER_FORMS",
+    "InteractiveRuntimeTestingFactory",
+    "NodeConfigurationResult",
+    "PendingItem",
+    "Reused",
+    "parse_source_answer",
+    "require_answer",
+    "suggested_value",
+]

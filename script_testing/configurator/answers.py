@@ -8,36 +8,45 @@ check that a required question got an answer at all. Nothing here records anythi
 from __future__ import annotations
 
 import difflib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 import yaml
 from pydantic import ValidationError
 
-from script_testing.pipeline.catalog import ResolvedNode
-from script_testing.errors import ConfigError, ScriptTestingError
+from script_testing import sources
 from script_testing.config.loading import validation_error
 from script_testing.config.project import Expectations, NodeSettings, Project, SourceSpec
+from script_testing.errors import ConfigError, ScriptTestingError
+from script_testing.pipeline.catalog import ResolvedNode
+from script_testing.s3.uri import S3Uri
 from script_testing.sources.base import SourceContext
 from script_testing.sources.local import resolve_local
-from script_testing.s3.uri import S3Uri
-from script_testing import sources
 
-SOURCE_ANSWER_FORMS = ("synthetic:PROFILE", "signature:PROFILE", "local:PATH", "json:{...}", "s3:s3://bucket/key",
-                       "{synthetic: PROFILE, format: csv, ...}")
+SOURCE_ANSWER_FORMS = (
+    "synthetic:PROFILE",
+    "signature:PROFILE",
+    "local:PATH",
+    "json:{...}",
+    "s3:s3://bucket/key",
+    "{synthetic: PROFILE, format: csv, ...}",
+)
 _FORMS_HINT = "answer one of: " + ", ".join(SOURCE_ANSWER_FORMS)
 
 
-MERGED_SETTINGS = ("environ_vars", "job_args")    # node settings whose answers add keys, not replace
+MERGED_SETTINGS = ("environ_vars", "job_args")  # node settings whose answers add keys, not replace
 
 
 @dataclass
 class Answers:
     """Validated configuration values, as recorded by a session (and written by a save)."""
 
-    sources: dict[str, SourceSpec] = field(default_factory=dict)            # "Node.port" -> source
-    settings: dict[str, dict[str, Any]] = field(default_factory=dict)       # node -> environ_vars/job_args/timeout_s
-    expectations: dict[str, Expectations] = field(default_factory=dict)     # "Node.port" -> checks
+    sources: dict[str, SourceSpec] = field(default_factory=dict)  # "Node.port" -> source
+    settings: dict[str, dict[str, Any]] = field(
+        default_factory=dict
+    )  # node -> environ_vars/job_args/timeout_s
+    expectations: dict[str, Expectations] = field(default_factory=dict)  # "Node.port" -> checks
 
     def add(self, other: Answers) -> None:
         self.sources.update(other.sources)
@@ -51,9 +60,17 @@ class Answers:
         return bool(self.sources or self.settings or self.expectations)
 
 
-def node_answers(project: Project, pipeline: str, r: ResolvedNode, *, sources: Mapping[str, Any] | None,
-                 environ_vars: Mapping[str, Any] | None, job_args: Mapping[str, Any] | None,
-                 timeout_s: float | None, expectations: Mapping[str, Any] | None) -> Answers:
+def node_answers(
+    project: Project,
+    pipeline: str,
+    r: ResolvedNode,
+    *,
+    sources: Mapping[str, Any] | None,
+    environ_vars: Mapping[str, Any] | None,
+    job_args: Mapping[str, Any] | None,
+    timeout_s: float | None,
+    expectations: Mapping[str, Any] | None,
+) -> Answers:
     """One ``configure_script_testing`` call's values, every one validated (first problem raised)."""
     prefix, where = ("pipelines", pipeline), str(project.file)
     out = Answers()
@@ -63,7 +80,9 @@ def node_answers(project: Project, pipeline: str, r: ResolvedNode, *, sources: M
         spec = source_spec(key, value, where, prefix)
         check_source(project, pipeline, key, spec)
         out.sources[key] = spec
-    update = settings_update(r, where, prefix, environ_vars=environ_vars, job_args=job_args, timeout_s=timeout_s)
+    update = settings_update(
+        r, where, prefix, environ_vars=environ_vars, job_args=job_args, timeout_s=timeout_s
+    )
     if update:
         out.settings[r.name] = update
     for port, value in (expectations or {}).items():
@@ -112,8 +131,10 @@ def parse_source_answer(answer: Any) -> dict[str, Any]:
         try:
             value = yaml.safe_load(text)
         except yaml.YAMLError as exc:
-            raise ConfigError(f"'{text}' is not a valid YAML mapping ({_yaml_problem(exc)})",
-                              hint="write it like {synthetic: tabular_binary, format: csv}") from None
+            raise ConfigError(
+                f"'{text}' is not a valid YAML mapping ({_yaml_problem(exc)})",
+                hint="write it like {synthetic: tabular_binary, format: csv}",
+            ) from None
         if not isinstance(value, dict):
             raise ConfigError(f"'{text}' is not a mapping", hint="write it like {synthetic: tabular_binary}")
         return value
@@ -129,15 +150,20 @@ def parse_source_answer(answer: Any) -> dict[str, Any]:
         try:
             return {"json": yaml.safe_load(rest)}
         except yaml.YAMLError as exc:
-            raise ConfigError(f"not a valid JSON document: {_yaml_problem(exc)} in '{rest}'",
-                              hint="write it like json:{label_name: label} or json:{\"label_name\": \"label\"}") from None
+            raise ConfigError(
+                f"not a valid JSON document: {_yaml_problem(exc)} in '{rest}'",
+                hint='write it like json:{label_name: label} or json:{"label_name": "label"}',
+            ) from None
     return {kind: rest}
 
 
-def check_node(name: str, nodes: Mapping[str, ResolvedNode], pipeline: str, where: str, order: list[str]) -> None:
+def check_node(
+    name: str, nodes: Mapping[str, ResolvedNode], pipeline: str, where: str, order: list[str]
+) -> None:
     if name not in nodes:
-        raise ConfigError(f"'{name}' is not a node of pipeline '{pipeline}'", where=where,
-                          hint=close_matches(name, order))
+        raise ConfigError(
+            f"'{name}' is not a node of pipeline '{pipeline}'", where=where, hint=close_matches(name, order)
+        )
 
 
 def check_port(r: ResolvedNode, port: str, section: str) -> None:
@@ -147,13 +173,18 @@ def check_port(r: ResolvedNode, port: str, section: str) -> None:
     if section == "sources":
         if r.has_script:
             if port in r.interface.output_names and port not in r.interface.input_names:
-                raise ConfigError(f"'{port}' is an output of {node}, which has a script; sources feed inputs",
-                                  where=node, hint=f"inputs: {', '.join(r.interface.input_names) or 'none'}")
+                raise ConfigError(
+                    f"'{port}' is an output of {node}, which has a script; sources feed inputs",
+                    where=node,
+                    hint=f"inputs: {', '.join(r.interface.input_names) or 'none'}",
+                )
             known, what = r.interface.input_names, "an input"
         else:
             known, what = r.interface.output_names, "an output (the node has no script)"
     else:
-        known = list(dict.fromkeys((r.interface.input_names if r.has_script else []) + r.interface.output_names))
+        known = list(
+            dict.fromkeys((r.interface.input_names if r.has_script else []) + r.interface.output_names)
+        )
         what = "a port"
     if port not in known:
         raise ConfigError(f"'{port}' is not {what} of {node}", where=node, hint=close_matches(port, known))
@@ -179,13 +210,19 @@ def check_source(project: Project, pipeline: str, key: str, spec: SourceSpec) ->
     if kind in ("synthetic", "signature"):
         name = spec.synthetic if kind == "synthetic" else spec.signature
         if name not in profiles:
-            raise ConfigError(f"{key}: data profile '{name}' is not defined", where=str(project.file),
-                              hint=f"define it under data_profiles or use one of them; {close_matches(name, list(profiles))}")
+            raise ConfigError(
+                f"{key}: data profile '{name}' is not defined",
+                where=str(project.file),
+                hint=f"define it under data_profiles or use one of them; {close_matches(name, list(profiles))}",
+            )
     elif kind == "local":
         path = resolve_local(spec, SourceContext(project_root=project.root))
         if not path.exists():
-            raise ConfigError(f"{key}: the local path '{spec.local}' does not exist ({path})", where=str(project.file),
-                              hint=f"relative paths are relative to the project folder {project.root}")
+            raise ConfigError(
+                f"{key}: the local path '{spec.local}' does not exist ({path})",
+                where=str(project.file),
+                hint=f"relative paths are relative to the project folder {project.root}",
+            )
     elif kind == "s3":
         try:
             S3Uri.parse(spec.s3 or "")
@@ -194,8 +231,11 @@ def check_source(project: Project, pipeline: str, key: str, spec: SourceSpec) ->
     if kind != "s3":  # the same cheap checks a run does first (no network)
         problems = sources.check(spec, SourceContext(project_root=project.root, profiles=profiles))
         if problems:
-            raise ConfigError(f"{key}: {problems[0]}", where=str(project.file),
-                              details="\n".join(f"  - {p}" for p in problems[1:]) or None)
+            raise ConfigError(
+                f"{key}: {problems[0]}",
+                where=str(project.file),
+                details="\n".join(f"  - {p}" for p in problems[1:]) or None,
+            )
 
 
 def environ_values(r: ResolvedNode, values: Mapping[str, Any]) -> dict[str, str]:
@@ -205,18 +245,31 @@ def environ_values(r: ResolvedNode, values: Mapping[str, Any]) -> dict[str, str]
     for var, value in values.items():
         var = str(var)
         if not var or var != var.strip() or "=" in var:
-            raise ConfigError(f"'{var}' is not a valid environment variable name", where=r.name,
-                              hint="use a plain name such as LABEL_FIELD")
+            raise ConfigError(
+                f"'{var}' is not a valid environment variable name",
+                where=r.name,
+                hint="use a plain name such as LABEL_FIELD",
+            )
         text = "" if value is None else (str(value).lower() if isinstance(value, bool) else str(value))
         if var in required and not text.strip():
-            raise ConfigError(f"required environment variable {var} of {r.name} is set to an empty value",
-                              where=r.name, hint=f"give {var} a non-empty value")
+            raise ConfigError(
+                f"required environment variable {var} of {r.name} is set to an empty value",
+                where=r.name,
+                hint=f"give {var} a non-empty value",
+            )
         env[var] = text
     return env
 
 
-def settings_update(r: ResolvedNode, where: str, prefix: tuple[str, ...], *, environ_vars: Mapping[str, Any] | None,
-                    job_args: Mapping[str, Any] | None, timeout_s: float | None) -> dict[str, Any]:
+def settings_update(
+    r: ResolvedNode,
+    where: str,
+    prefix: tuple[str, ...],
+    *,
+    environ_vars: Mapping[str, Any] | None,
+    job_args: Mapping[str, Any] | None,
+    timeout_s: float | None,
+) -> dict[str, Any]:
     """The node-settings part of one ``configure_script_testing`` call, validated."""
     update: dict[str, Any] = {}
     if environ_vars:

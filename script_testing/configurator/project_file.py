@@ -24,11 +24,20 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from script_testing import files
-from script_testing.errors import ConfigError
 from script_testing.config.project import Expectations, SourceSpec
+from script_testing.errors import ConfigError
 
-PIPELINE_KEY_ORDER = ("dag", "description", "schedule", "sources", "nodes", "bindings", "expectations", "execution")
-_FLOW_WIDTH = 100           # a new value shorter than this is written as one flow mapping
+PIPELINE_KEY_ORDER = (
+    "dag",
+    "description",
+    "schedule",
+    "sources",
+    "nodes",
+    "bindings",
+    "expectations",
+    "execution",
+)
+_FLOW_WIDTH = 100  # a new value shorter than this is written as one flow mapping
 _COPY_IGNORE = ("__pycache__", ".script_testing", ".specs", ".dagster_home", "*.pyc", ".ipynb_checkpoints")
 
 
@@ -37,9 +46,11 @@ class ProjectChanges:
     """What one save changes in a pipeline's entry."""
 
     pipeline: str
-    dag: str | None = None                                              # write ``dag:`` (new pipeline, copy)
+    dag: str | None = None  # write ``dag:`` (new pipeline, copy)
     sources: dict[str, SourceSpec] = field(default_factory=dict)
-    settings: dict[str, dict[str, Any]] = field(default_factory=dict)   # node -> environ_vars/job_args/timeout_s
+    settings: dict[str, dict[str, Any]] = field(
+        default_factory=dict
+    )  # node -> environ_vars/job_args/timeout_s
     expectations: dict[str, Expectations] = field(default_factory=dict)
 
 
@@ -66,15 +77,21 @@ def updated_text(original: str, changes: ProjectChanges) -> str:
     modified = _dump(rt, doc)
     merged = "".join(_merge(original.splitlines(True), baseline.splitlines(True), modified.splitlines(True)))
     # a safety net, not a code path: the merge must mean exactly what ruamel wrote
-    if yaml.safe_load(merged) != yaml.safe_load(modified):     # pragma: no cover
+    if yaml.safe_load(merged) != yaml.safe_load(modified):  # pragma: no cover
         return modified
     return merged
 
 
 def unified_diff(old: str, new: str, path: Path) -> str:
     """The change as ``diff -u`` shows it ('' when nothing changes)."""
-    return "".join(difflib.unified_diff(old.splitlines(True), new.splitlines(True),
-                                        fromfile=f"{path} (now)", tofile=f"{path} (after configure)"))
+    return "".join(
+        difflib.unified_diff(
+            old.splitlines(True),
+            new.splitlines(True),
+            fromfile=f"{path} (now)",
+            tofile=f"{path} (after configure)",
+        )
+    )
 
 
 def write_project_file(target: Path, text: str) -> None:
@@ -87,11 +104,17 @@ def write_project_file(target: Path, text: str) -> None:
 def copy_project(root: Path, dest: Path, project_file: str) -> None:
     """Copy a project folder (without run state) into ``dest``, which must not hold a project yet."""
     if (dest / project_file).exists():
-        raise ConfigError("that folder already holds another testing project; not overwritten", where=str(dest),
-                          hint="save into an empty folder, or open that project and configure it there")
+        raise ConfigError(
+            "that folder already holds another testing project; not overwritten",
+            where=str(dest),
+            hint="save into an empty folder, or open that project and configure it there",
+        )
     if root.resolve() == dest.resolve() or root.resolve() in dest.resolve().parents:
-        raise ConfigError("cannot copy the project into a folder inside itself", where=str(dest),
-                          hint="choose a folder outside the project")
+        raise ConfigError(
+            "cannot copy the project into a folder inside itself",
+            where=str(dest),
+            hint="choose a folder outside the project",
+        )
     shutil.copytree(root, dest, dirs_exist_ok=True, ignore=shutil.ignore_patterns(*_COPY_IGNORE))
 
 
@@ -101,7 +124,7 @@ def copy_project(root: Path, dest: Path, project_file: str) -> None:
 def _round_trip(text: str) -> YAML:
     rt = YAML()
     rt.preserve_quotes = True
-    rt.width = 4096                      # never re-wrap a long line
+    rt.width = 4096  # never re-wrap a long line
     mapping, sequence, offset = _guess_indent(text)
     rt.indent(mapping=mapping, sequence=sequence, offset=offset)
     return rt
@@ -159,7 +182,9 @@ def _styled(value: Any, *, top_flow: bool | None = None) -> Any:
     return value
 
 
-def _child(parent: CommentedMap, key: str, order: tuple[str, ...] = (), *, flow: bool = False) -> CommentedMap:
+def _child(
+    parent: CommentedMap, key: str, order: tuple[str, ...] = (), *, flow: bool = False
+) -> CommentedMap:
     """``parent[key]`` as a mapping, created at its natural place (by ``order``) when missing."""
     child = parent.get(key)
     if isinstance(child, dict):
@@ -187,9 +212,10 @@ def _set(parent: CommentedMap, key: str, value: Any, *, same=None) -> None:
 
 def _same_source(existing: Any, new: Any) -> bool:
     try:
-        return SourceSpec.model_validate(_plain(existing)).model_dump(mode="json", by_alias=True) == \
-            SourceSpec.model_validate(new).model_dump(mode="json", by_alias=True)
-    except Exception:  # noqa: BLE001 - an invalid existing value is simply replaced
+        return SourceSpec.model_validate(_plain(existing)).model_dump(
+            mode="json", by_alias=True
+        ) == SourceSpec.model_validate(new).model_dump(mode="json", by_alias=True)
+    except Exception:
         return False
 
 
@@ -206,7 +232,12 @@ def _apply(doc: CommentedMap, changes: ProjectChanges) -> None:
     if changes.sources:
         sources = _child(entry, "sources", PIPELINE_KEY_ORDER)
         for key, spec in changes.sources.items():
-            _set(sources, key, spec.model_dump(mode="json", by_alias=True, exclude_unset=True), same=_same_source)
+            _set(
+                sources,
+                key,
+                spec.model_dump(mode="json", by_alias=True, exclude_unset=True),
+                same=_same_source,
+            )
     if changes.settings:
         nodes = _child(entry, "nodes", PIPELINE_KEY_ORDER)
         for node, update in changes.settings.items():
@@ -239,7 +270,9 @@ def _merge(original: list[str], baseline: list[str], modified: list[str]) -> lis
     touched = [False] * len(baseline)
     replacement: dict[int, list[str]] = {}
     inserted: dict[int, list[str]] = {}
-    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, baseline, modified, autojunk=False).get_opcodes():
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(
+        None, baseline, modified, autojunk=False
+    ).get_opcodes():
         if tag == "equal":
             continue
         if i1 == i2:
@@ -260,21 +293,26 @@ def _merge(original: list[str], baseline: list[str], modified: list[str]) -> lis
             return
         depth = _indent(block[0])
         tail = 0
-        while tail < len(out) and (not out[-1 - tail].strip()
-                                   or out[-1 - tail].lstrip().startswith("#") and _indent(out[-1 - tail]) < depth):
+        while tail < len(out) and (
+            not out[-1 - tail].strip()
+            or (out[-1 - tail].lstrip().startswith("#")
+            and _indent(out[-1 - tail]) < depth)
+        ):
             tail += 1
         if tail and block[0].strip() and depth > (_indent(following) if following else 0):
-            out[len(out) - tail:len(out) - tail] = block
+            out[len(out) - tail : len(out) - tail] = block
         else:
             out.extend(block)
 
-    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, baseline, original, autojunk=False).get_opcodes():
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(
+        None, baseline, original, autojunk=False
+    ).get_opcodes():
         if tag == "equal":
             for k in range(i2 - i1):
                 insert_at(i1 + k, original[j1 + k])
                 if not touched[i1 + k]:
                     out.append(original[j1 + k])
-                elif len(replacement[i1 + k]) == 1:           # a changed value keeps its comment's column
+                elif len(replacement[i1 + k]) == 1:  # a changed value keeps its comment's column
                     out.append(_keep_comment_gap(original[j1 + k], replacement[i1 + k][0]))
                 else:
                     out.extend(replacement[i1 + k])
@@ -298,7 +336,7 @@ def _keep_comment_gap(old: str, new: str) -> str:
     m_old, m_new = _COMMENT.search(old.rstrip("\n")), _COMMENT.search(new.rstrip("\n"))
     if not (m_old and m_new and m_old.group(2) == m_new.group(2)):
         return new
-    return new[:m_new.start()] + m_old.group(1) + m_new.group(2) + ("\n" if new.endswith("\n") else "")
+    return new[: m_new.start()] + m_old.group(1) + m_new.group(2) + ("\n" if new.endswith("\n") else "")
 
 
 def _indent(line: str) -> int:

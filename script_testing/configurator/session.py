@@ -17,30 +17,41 @@ The ``configure`` CLI command (``script_testing.cli.configure``) drives the same
 from __future__ import annotations
 
 import copy
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import yaml
 
-from script_testing.pipeline.catalog import ResolvedNode, StepCatalog
-from script_testing.configurator import display, project_file
-from script_testing.configurator.answers import MERGED_SETTINGS, Answers, check_node, node_answers
-from script_testing.configurator.pending import NodeConfigurationResult, PendingItem, collect_pending, lenient_wiring
-from script_testing.configurator.suggestions import Counterparts, Reused, as_answers, find_reuse
-from script_testing.configurator.requirements import advisories, node_requirements
-from script_testing.configurator.targets import dag_reference, resolve_configure_target, target_file
-from script_testing.errors import ConfigError, ScriptTestingError
+from script_testing import api
 from script_testing.config.dag import PipelineDag
 from script_testing.config.loading import load_model
-from script_testing.config.project import (PROJECT_FILE, Expectations, NodeSettings, PipelineConfig, Project,
-                                            ProjectConfig, SourceSpec, load_project)
-from script_testing.pipeline.plan import resolve_job_args
-from script_testing.pipeline.plan import load_plan
+from script_testing.config.project import (
+    PROJECT_FILE,
+    Expectations,
+    NodeSettings,
+    PipelineConfig,
+    Project,
+    ProjectConfig,
+    SourceSpec,
+    load_project,
+)
 from script_testing.config.state import is_bundled
-from script_testing import api
+from script_testing.configurator import display, project_file
+from script_testing.configurator.answers import MERGED_SETTINGS, Answers, check_node, node_answers
+from script_testing.configurator.pending import (
+    NodeConfigurationResult,
+    PendingItem,
+    collect_pending,
+    lenient_wiring,
+)
+from script_testing.configurator.requirements import advisories, node_requirements
+from script_testing.configurator.suggestions import Counterparts, Reused, as_answers, find_reuse
+from script_testing.configurator.targets import dag_reference, resolve_configure_target, target_file
+from script_testing.errors import ConfigError, ScriptTestingError
 from script_testing.execution.options import RunOptions
-from script_testing.pipeline.plan import forget_catalog
-
+from script_testing.pipeline.catalog import ResolvedNode, StepCatalog
+from script_testing.pipeline.plan import forget_catalog, load_plan, resolve_job_args
 
 
 class InteractiveRuntimeTestingFactory:
@@ -54,8 +65,9 @@ class InteractiveRuntimeTestingFactory:
     same step type has in another pipeline of the project for every node that needs something.
     """
 
-    def __init__(self, dag_or_pipeline: str | Path, project: str | Path | Project | None = None, *,
-                 reuse: bool = True) -> None:
+    def __init__(
+        self, dag_or_pipeline: str | Path, project: str | Path | Project | None = None, *, reuse: bool = True
+    ) -> None:
         target = resolve_configure_target(dag_or_pipeline, project)
         self.project, self.pipeline, self.is_new_pipeline = target.project, target.pipeline, target.is_new
         self._base_config: PipelineConfig = target.config
@@ -69,13 +81,19 @@ class InteractiveRuntimeTestingFactory:
         self.reused: list[Reused] = []
         self._dirty = self.is_new_pipeline
         self._analyse()
-        if reuse:    # what a node of the same step type has in another pipeline, for nodes that need something
-            found = find_reuse(Counterparts(self.project, self.catalog, self.pipeline, self.dag), list(self.dag.order),
-                               self.nodes, self._pending_by_node, self._config, self._job_args)
+        if reuse:  # what a node of the same step type has in another pipeline, for nodes that need something
+            found = find_reuse(
+                Counterparts(self.project, self.catalog, self.pipeline, self.dag),
+                list(self.dag.order),
+                self.nodes,
+                self._pending_by_node,
+                self._config,
+                self._job_args,
+            )
             try:
                 if found:
                     self._record(as_answers(found), reused=found)
-            except ScriptTestingError:   # never let reuse break a session: configure by hand instead
+            except ScriptTestingError:  # never let reuse break a session: configure by hand instead
                 pass
         self._initially_ready = {n for n in self.dag.order if not self._pending_by_node.get(n)}
 
@@ -103,7 +121,9 @@ class InteractiveRuntimeTestingFactory:
         """Wire with what is configured; collect what is pending instead of failing."""
         config = self._effective_config()
         profiles = list(self.project.config.data_profiles)
-        wiring = lenient_wiring(self.pipeline, self.dag, self.nodes, config, profiles, where=str(self.project.file))
+        wiring = lenient_wiring(
+            self.pipeline, self.dag, self.nodes, config, profiles, where=str(self.project.file)
+        )
         self._config, self._wiring = config, wiring
         self._pending = collect_pending(self.dag, self.nodes, wiring, profiles, self._environ)
         self._pending_by_node: dict[str, list[PendingItem]] = {}
@@ -147,8 +167,11 @@ class InteractiveRuntimeTestingFactory:
         """Nodes that needed nothing from the user: every required input is provided by an edge, a
         source the project already configures or one reused from another pipeline, and every
         required env var is set."""
-        return [n for n in self.dag.order if n in self._initially_ready and n not in self._configured
-                and not self._pending_by_node.get(n)]
+        return [
+            n
+            for n in self.dag.order
+            if n in self._initially_ready and n not in self._configured and not self._pending_by_node.get(n)
+        ]
 
     def get_configured_scripts(self) -> list[str]:
         """Nodes configured in this session with nothing left pending."""
@@ -167,9 +190,16 @@ class InteractiveRuntimeTestingFactory:
         outputs of a script-less node, env vars (required / optional defaults / missing), job args,
         and what was reused for it from another pipeline."""
         self._check_node(node)
-        return node_requirements(self.nodes[node], self._wiring, self._config, self._environ(node),
-                                 self._job_args(node), self._pending_by_node.get(node, []),
-                                 [x for x in self.reused if x.node == node], list(self.project.config.data_profiles))
+        return node_requirements(
+            self.nodes[node],
+            self._wiring,
+            self._config,
+            self._environ(node),
+            self._job_args(node),
+            self._pending_by_node.get(node, []),
+            [x for x in self.reused if x.node == node],
+            list(self.project.config.data_profiles),
+        )
 
     def _advisories(self, node: str) -> list[str]:
         return advisories(self.nodes[node], self._job_args(node))
@@ -178,14 +208,20 @@ class InteractiveRuntimeTestingFactory:
         auto, configured = self.get_auto_configured_scripts(), self.get_configured_scripts()
         pending = [n for n in self.dag.order if self._pending_by_node.get(n)]
         return {
-            "pipeline": self.pipeline, "project": str(self.project.file), "dag": str(self.dag_path),
-            "new_pipeline": self.is_new_pipeline, "nodes": len(self.dag.order),
+            "pipeline": self.pipeline,
+            "project": str(self.project.file),
+            "dag": str(self.dag_path),
+            "new_pipeline": self.is_new_pipeline,
+            "nodes": len(self.dag.order),
             "counts": {"auto_configured": len(auto), "configured": len(configured), "pending": len(pending)},
-            "auto_configured": auto, "configured": configured, "pending": pending,
+            "auto_configured": auto,
+            "configured": configured,
+            "pending": pending,
             "pending_items": [p.describe() for p in self._pending],
             "reused": [x.describe() for x in self.reused],
             "advisories": [f"{n}: {a}" for n in self.dag.order for a in self._advisories(n)],
-            "ready": self.is_ready, "unsaved_changes": self._dirty,
+            "ready": self.is_ready,
+            "unsaved_changes": self._dirty,
         }
 
     def summary_text(self) -> str:
@@ -199,11 +235,16 @@ class InteractiveRuntimeTestingFactory:
 
     # ------------------------------------------------------------------ configuring
 
-    def configure_script_testing(self, node: str, *, sources: Mapping[str, SourceSpec | Mapping | str] | None = None,
-                                 environ_vars: Mapping[str, Any] | None = None,
-                                 job_args: Mapping[str, Any] | None = None, timeout_s: float | None = None,
-                                 expectations: Mapping[str, Expectations | Mapping] | None = None
-                                 ) -> NodeConfigurationResult:
+    def configure_script_testing(
+        self,
+        node: str,
+        *,
+        sources: Mapping[str, SourceSpec | Mapping | str] | None = None,
+        environ_vars: Mapping[str, Any] | None = None,
+        job_args: Mapping[str, Any] | None = None,
+        timeout_s: float | None = None,
+        expectations: Mapping[str, Expectations | Mapping] | None = None,
+    ) -> NodeConfigurationResult:
         """Validate and record one node's configuration; raise :class:`ConfigError` on the first problem.
 
         ``sources`` keys are the node's input names (or, for a node without a script, its output
@@ -211,15 +252,26 @@ class InteractiveRuntimeTestingFactory:
         Nothing is recorded when anything is wrong. Returns what is still pending for the node.
         """
         self._check_node(node)
-        self._record(node_answers(self.project, self.pipeline, self.nodes[node], sources=sources,
-                                  environ_vars=environ_vars, job_args=job_args, timeout_s=timeout_s,
-                                  expectations=expectations), configured=node)
+        self._record(
+            node_answers(
+                self.project,
+                self.pipeline,
+                self.nodes[node],
+                sources=sources,
+                environ_vars=environ_vars,
+                job_args=job_args,
+                timeout_s=timeout_s,
+                expectations=expectations,
+            ),
+            configured=node,
+        )
         return self.node_status(node)
 
     def node_status(self, node: str) -> NodeConfigurationResult:
         self._check_node(node)
-        return NodeConfigurationResult(node, [p.describe() for p in self._pending_by_node.get(node, [])],
-                                       self._advisories(node))
+        return NodeConfigurationResult(
+            node, [p.describe() for p in self._pending_by_node.get(node, [])], self._advisories(node)
+        )
 
     def _check_node(self, node: str) -> None:
         check_node(node, self.nodes, self.pipeline, str(self.dag_path), list(self.dag.order))
@@ -228,19 +280,31 @@ class InteractiveRuntimeTestingFactory:
 
     def _refuse_pending(self, verb: str) -> None:
         if self._pending:
-            raise ConfigError(f"pipeline '{self.pipeline}' still has {len(self._pending)} pending item(s); {verb}",
-                              where=str(self.project.file),
-                              hint="configure them with configure_script_testing (or save(allow_pending=True))",
-                              details="\n".join(f"  - {p.describe()}" for p in self._pending))
+            raise ConfigError(
+                f"pipeline '{self.pipeline}' still has {len(self._pending)} pending item(s); {verb}",
+                where=str(self.project.file),
+                hint="configure them with configure_script_testing (or save(allow_pending=True))",
+                details="\n".join(f"  - {p.describe()}" for p in self._pending),
+            )
 
     def _new_text(self, target: Path) -> tuple[str, str]:
         """(the project file's text now, its text with this session's configuration)."""
         copied = target.parent.resolve() != self.project.root.resolve()
-        env = {n: {k: ({kk: str(vv) for kk, vv in v.items()} if k == "environ_vars" else v) for k, v in u.items()}
-               for n, u in self._answers.settings.items()}
+        env = {
+            n: {
+                k: ({kk: str(vv) for kk, vv in v.items()} if k == "environ_vars" else v) for k, v in u.items()
+            }
+            for n, u in self._answers.settings.items()
+        }
         changes = project_file.ProjectChanges(
-            self.pipeline, dag_reference(self.dag_path, self.project.root, target.parent) if self.is_new_pipeline or copied else None,
-            dict(self._answers.sources), env, dict(self._answers.expectations))
+            self.pipeline,
+            dag_reference(self.dag_path, self.project.root, target.parent)
+            if self.is_new_pipeline or copied
+            else None,
+            dict(self._answers.sources),
+            env,
+            dict(self._answers.expectations),
+        )
         old = project_file.read_text(self.project.file)
         return old, project_file.updated_text(old, changes)
 
@@ -270,12 +334,14 @@ class InteractiveRuntimeTestingFactory:
         target = target_file(self.project.file, path)
         copied = target.parent.resolve() != self.project.root.resolve()
         if not copied and not self._dirty:
-            return target                   # nothing to write: keep the file untouched
+            return target  # nothing to write: keep the file untouched
         if not copied and is_bundled(self.project):
-            raise ConfigError("the bundled examples live inside the installed package and are not saved in place",
-                              where=str(self.project.file),
-                              hint="pass save(path=DIR) (CLI: --save-to DIR) with a writable folder: the project is "
-                                   "copied there and the configuration saved in the copy")
+            raise ConfigError(
+                "the bundled examples live inside the installed package and are not saved in place",
+                where=str(self.project.file),
+                hint="pass save(path=DIR) (CLI: --save-to DIR) with a writable folder: the project is "
+                "copied there and the configuration saved in the copy",
+            )
         _, text = self._new_text(target)
         if copied:
             project_file.copy_project(self.project.root, target.parent, PROJECT_FILE)
@@ -302,17 +368,21 @@ class InteractiveRuntimeTestingFactory:
         """
 
         if self._pending:
-            raise ConfigError(f"pipeline '{self.pipeline}' cannot run yet: {len(self._pending)} required item(s) "
-                              f"are pending", where=str(self.project.file),
-                              hint="configure them with configure_script_testing (see get_pending_script_configurations())",
-                              details="\n".join(f"  - {p.describe()}" for p in self._pending))
+            raise ConfigError(
+                f"pipeline '{self.pipeline}' cannot run yet: {len(self._pending)} required item(s) "
+                f"are pending",
+                where=str(self.project.file),
+                hint="configure them with configure_script_testing (see get_pending_script_configurations())",
+                details="\n".join(f"  - {p.describe()}" for p in self._pending),
+            )
         try:
             options = RunOptions(**run_kwargs)
         except TypeError as exc:
-            raise ConfigError(f"unknown run option ({exc})",
-                              hint="pass RunOptions fields such as rows_override, select, parallelism") from None
+            raise ConfigError(
+                f"unknown run option ({exc})",
+                hint="pass RunOptions fields such as rows_override, select, parallelism",
+            ) from None
         if self._dirty or save_to is not None:
             self.save(save_to)
-        forget_catalog(self.project)    # load_plan caches a catalog per workspace set; see new step types
+        forget_catalog(self.project)  # load_plan caches a catalog per workspace set; see new step types
         return api.run(self.pipeline, self.project, options, pool=pool)
-

@@ -13,18 +13,18 @@ Two sources of suggestions, best first:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import yaml
 
-from script_testing.pipeline.catalog import ResolvedNode, StepCatalog
-from script_testing.errors import ScriptTestingError
 from script_testing.config.dag import PipelineDag
 from script_testing.config.project import NodeSettings, PipelineConfig, Project, SourceSpec
-
 from script_testing.configurator.answers import Answers
 from script_testing.configurator.pending import PendingItem
+from script_testing.errors import ScriptTestingError
+from script_testing.pipeline.catalog import ResolvedNode, StepCatalog
 
 
 def suggested_value(suggestion: str | None) -> str | None:
@@ -48,11 +48,11 @@ def suggested_spec(suggestion: str | None) -> dict[str, Any] | None:
 class Reused:
     """One value taken over from a node of the same step type in another pipeline."""
 
-    node: str               # the node of this pipeline
-    section: str            # "sources", "environ_vars", "job_args", "timeout_s" or "expectations"
-    name: str               # port, variable or argument name ("" for timeout_s)
-    value: Any              # SourceSpec, str, Any, float or Expectations
-    pipeline: str           # where it came from
+    node: str  # the node of this pipeline
+    section: str  # "sources", "environ_vars", "job_args", "timeout_s" or "expectations"
+    name: str  # port, variable or argument name ("" for timeout_s)
+    value: Any  # SourceSpec, str, Any, float or Expectations
+    pipeline: str  # where it came from
     origin_node: str
 
     @property
@@ -80,7 +80,7 @@ class _Counterpart:
     node: str
     job_type: str | None
     config: PipelineConfig
-    similarity: float       # how alike the two DAGs' node names are (0..1)
+    similarity: float  # how alike the two DAGs' node names are (0..1)
 
     @property
     def settings(self) -> NodeSettings:
@@ -98,7 +98,7 @@ class Counterparts:
                 continue
             try:
                 other = PipelineDag.load(project.resolve(cfg.dag))
-            except ScriptTestingError:          # a broken pipeline elsewhere has nothing to offer
+            except ScriptTestingError:  # a broken pipeline elsewhere has nothing to offer
                 continue
             theirs = set(other.nodes)
             similarity = len(ours & theirs) / len(ours | theirs)
@@ -107,7 +107,9 @@ class Counterparts:
                     step_type, job_type = catalog.split_node_name(node)
                 except ScriptTestingError:
                     continue
-                self._by_type.setdefault(step_type, []).append(_Counterpart(name, node, job_type, cfg, similarity))
+                self._by_type.setdefault(step_type, []).append(
+                    _Counterpart(name, node, job_type, cfg, similarity)
+                )
 
     def of(self, r: ResolvedNode) -> list[_Counterpart]:
         """Same step type, best first: the same node name, then the same job type, then any; among
@@ -121,7 +123,9 @@ def _map_job_type(value: Any, old: str | None, new: str | None) -> Any:
     if not old or not new or old == new:
         return value
     if isinstance(value, dict):
-        return {k: (new if k == "job_type" and v == old else _map_job_type(v, old, new)) for k, v in value.items()}
+        return {
+            k: (new if k == "job_type" and v == old else _map_job_type(v, old, new)) for k, v in value.items()
+        }
     if isinstance(value, list):
         return [_map_job_type(v, old, new) for v in value]
     return value
@@ -132,8 +136,13 @@ def _mapped_spec(spec: SourceSpec, old: str | None, new: str | None) -> SourceSp
     return SourceSpec.model_validate(_map_job_type(data, old, new))
 
 
-def reuse_for(r: ResolvedNode, pending: list[PendingItem], settings: NodeSettings | None,
-              expectation_ports: set[str], counterparts: list[_Counterpart]) -> list[Reused]:
+def reuse_for(
+    r: ResolvedNode,
+    pending: list[PendingItem],
+    settings: NodeSettings | None,
+    expectation_ports: set[str],
+    counterparts: list[_Counterpart],
+) -> list[Reused]:
     """What the node can take over from its counterparts: every pending item one of them has, then
     the first counterpart's other settings and expectations that the node does not set itself."""
     if not counterparts:
@@ -149,8 +158,16 @@ def reuse_for(r: ResolvedNode, pending: list[PendingItem], settings: NodeSetting
             else:
                 spec = c.config.sources.get(f"{c.node}.{item.name}")
                 if spec is not None:
-                    out.append(Reused(r.name, "sources", item.name, _mapped_spec(spec, c.job_type, r.job_type),
-                                      c.pipeline, c.node))
+                    out.append(
+                        Reused(
+                            r.name,
+                            "sources",
+                            item.name,
+                            _mapped_spec(spec, c.job_type, r.job_type),
+                            c.pipeline,
+                            c.node,
+                        )
+                    )
                     break
     best = counterparts[0]
     own = settings or NodeSettings()
@@ -172,9 +189,14 @@ def reuse_for(r: ResolvedNode, pending: list[PendingItem], settings: NodeSetting
     return out
 
 
-def find_reuse(counterparts: Counterparts, order: list[str], nodes: dict[str, ResolvedNode],
-               pending: dict[str, list[PendingItem]], config: PipelineConfig,
-               job_args: Callable[[str], dict[str, Any]]) -> list[Reused]:
+def find_reuse(
+    counterparts: Counterparts,
+    order: list[str],
+    nodes: dict[str, ResolvedNode],
+    pending: dict[str, list[PendingItem]],
+    config: PipelineConfig,
+    job_args: Callable[[str], dict[str, Any]],
+) -> list[Reused]:
     """For every node that needs something (a pending item, or a job argument nothing sets), what its
     counterparts in other pipelines have; nodes that need nothing are left as they are."""
     found: list[Reused] = []

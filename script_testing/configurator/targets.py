@@ -12,9 +12,9 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from script_testing.errors import ConfigError
 from script_testing.config.dag import PipelineDag
 from script_testing.config.project import PROJECT_FILE, PipelineConfig, Project, load_project
+from script_testing.errors import ConfigError
 from script_testing.pipeline.targets import open_project, resolve_target
 
 
@@ -23,10 +23,12 @@ class ConfigureTarget:
     project: Project
     pipeline: str
     is_new: bool
-    config: PipelineConfig       # the pipeline's configuration (only ``dag`` for a new one)
+    config: PipelineConfig  # the pipeline's configuration (only ``dag`` for a new one)
 
 
-def resolve_configure_target(target: str | Path, project: str | Path | Project | None = None) -> ConfigureTarget:
+def resolve_configure_target(
+    target: str | Path, project: str | Path | Project | None = None
+) -> ConfigureTarget:
     """A pipeline name, a ``*.dag.json`` path (new or not) or a project folder/file holding one pipeline."""
 
     path = Path(str(target)).expanduser()
@@ -40,16 +42,23 @@ def resolve_configure_target(target: str | Path, project: str | Path | Project |
         for name, cfg in proj.config.pipelines.items():
             if proj.resolve(cfg.dag) == dag_abs:
                 return ConfigureTarget(proj, name, False, cfg)
-        dag = PipelineDag.load(dag_abs)          # a broken DAG is reported now, with its path
+        dag = PipelineDag.load(dag_abs)  # a broken DAG is reported now, with its path
         try:
             rel = Path(os.path.relpath(dag_abs, proj.root)).as_posix()
-        except ValueError:                        # another drive (Windows)
+        except ValueError:  # another drive (Windows)
             rel = str(dag_abs)
         return ConfigureTarget(proj, new_pipeline_name(dag, dag_abs, proj), True, PipelineConfig(dag=rel))
-    if path.is_dir() and (path / PROJECT_FILE).exists() and project is not None \
-            and open_project(project).file.resolve() != (path / PROJECT_FILE).resolve():
-        raise ConfigError("two different projects were given", where=str(path),
-                          hint="pass a pipeline name or a DAG path as the first argument")
+    if (
+        path.is_dir()
+        and (path / PROJECT_FILE).exists()
+        and project is not None
+        and open_project(project).file.resolve() != (path / PROJECT_FILE).resolve()
+    ):
+        raise ConfigError(
+            "two different projects were given",
+            where=str(path),
+            hint="pass a pipeline name or a DAG path as the first argument",
+        )
     proj, name = resolve_target(target, project)
     return ConfigureTarget(proj, name, False, proj.config.pipelines[name])
 
@@ -87,9 +96,9 @@ def dag_reference(dag_path: Path, project_root: Path, dest_root: Path) -> str:
     dag_abs = dag_path.resolve()
     try:
         dag_abs = dest_root.resolve() / dag_abs.relative_to(project_root.resolve())
-    except ValueError:                    # outside the project: the copy keeps pointing at it
+    except ValueError:  # outside the project: the copy keeps pointing at it
         pass
     try:
         return Path(os.path.relpath(dag_abs, dest_root.resolve())).as_posix()
-    except ValueError:                    # another drive (Windows)
+    except ValueError:  # another drive (Windows)
         return str(dag_abs)

@@ -30,12 +30,13 @@ import io
 import json
 import os
 import zlib
-from pathlib import Path
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from script_testing.files import atomic_path
 from script_testing.errors import SourceError
+from script_testing.files import atomic_path
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -65,6 +66,7 @@ _DELIMITERS = {"csv": ",", "tsv": "\t"}
 # ---------------------------------------------------------------------------------------------
 # finding and identifying files
 # ---------------------------------------------------------------------------------------------
+
 
 def _split_compression(name: str) -> tuple[str, bool]:
     low = name.lower()
@@ -124,8 +126,11 @@ def list_data_files(path: str | Path) -> list[Path]:
     if path.is_file():
         return [path]
     if not path.exists():
-        raise SourceError("no such file or folder", where=str(path),
-                          hint="check the path; the step that should write it may have failed")
+        raise SourceError(
+            "no such file or folder",
+            where=str(path),
+            hint="check the path; the step that should write it may have failed",
+        )
     found: list[tuple[str, Path]] = []
     for root, dirs, files in os.walk(path, followlinks=True):
         dirs[:] = [d for d in dirs if not is_marker(d)]
@@ -175,8 +180,9 @@ def detect_format(path: str | Path) -> str:
     if not path.exists():
         raise SourceError("no such file", where=str(path), hint="check the path")
     if path.is_dir():
-        raise SourceError("is a folder, not a data file", where=str(path),
-                          hint="list its data files with list_data_files()")
+        raise SourceError(
+            "is a folder, not a data file", where=str(path), hint="list its data files with list_data_files()"
+        )
     head = _head(path)
     if head[:4] == PARQUET_MAGIC:
         return "parquet"
@@ -196,6 +202,7 @@ def detect_format(path: str | Path) -> str:
 # detection for the checks: which files of an output are tables
 # ---------------------------------------------------------------------------------------------
 
+
 class UnreadableFile(Exception):
     """A file whose name promises a tabular format that its bytes do not keep."""
 
@@ -211,8 +218,8 @@ class DataFile:
     """One file of an output: where it is, how it is named relative to the output, its format."""
 
     path: Path
-    rel: str                      # relative to the output folder, posix style ("train/part-0.csv")
-    fmt: str | None               # one of DATA_FORMATS, or None when not tabular
+    rel: str  # relative to the output folder, posix style ("train/part-0.csv")
+    fmt: str | None  # one of DATA_FORMATS, or None when not tabular
     compressed: bool
     size: int
 
@@ -233,7 +240,7 @@ def _sniff_json(path: Path, compressed: bool) -> str | None:
             head = fh.read(1 << 16)
             stripped = head.lstrip()
             if not stripped:
-                return "jsonl"            # empty: a table of zero rows; the emptiness check speaks
+                return "jsonl"  # empty: a table of zero rows; the emptiness check speaks
             if stripped[0] == "[":
                 return "json"
             if stripped[0] != "{":
@@ -245,9 +252,9 @@ def _sniff_json(path: Path, compressed: bool) -> str | None:
             except json.JSONDecodeError:
                 first_is_object = False
             if first_is_object and rest.strip():
-                return "jsonl"            # one object per line
+                return "jsonl"  # one object per line
             if first_is_object and len(head) < (1 << 16) and not rest.strip():
-                return None               # exactly one object on one line: a config document
+                return None  # exactly one object on one line: a config document
             # one (multi-line) object: parse it whole to tell a config from garbage
         with _open_text(path, compressed) as fh:
             json.load(fh)
@@ -275,7 +282,7 @@ def sniff_format(path: str | Path) -> tuple[str | None, bool]:
         try:
             with open(path, "rb") as fh:
                 if fh.read(4) == PARQUET_MAGIC:
-                    return "parquet", False     # extension-less Spark/Arrow part file
+                    return "parquet", False  # extension-less Spark/Arrow part file
         except OSError:
             pass
     return None, compressed
@@ -304,7 +311,7 @@ def holds_tables(path: str | Path) -> bool:
     return any(f.tabular for f in describe_files(path))
 
 
-def iter_batches(file: DataFile, batch_rows: int | None = 1_000_000) -> Iterator["pd.DataFrame"]:
+def iter_batches(file: DataFile, batch_rows: int | None = 1_000_000) -> Iterator[pd.DataFrame]:
     """Yield the rows of one tabular file as pandas frames of at most ``batch_rows`` rows.
 
     CSV/TSV/JSON lines by chunks, Parquet by record batches, so memory is bounded by one batch; a
@@ -321,8 +328,13 @@ def iter_batches(file: DataFile, batch_rows: int | None = 1_000_000) -> Iterator
         if fmt in ("csv", "tsv"):
             if file.size == 0:
                 raise UnreadableFile(path, fmt, "the file is empty (0 bytes, not even a header)")
-            kwargs = dict(sep=_DELIMITERS[fmt], compression=comp, encoding="utf-8", encoding_errors="strict",
-                          low_memory=False)
+            kwargs = dict(
+                sep=_DELIMITERS[fmt],
+                compression=comp,
+                encoding="utf-8",
+                encoding_errors="strict",
+                low_memory=False,
+            )
             if batch_rows:
                 with pd.read_csv(path, chunksize=batch_rows, **kwargs) as reader:
                     first = True
@@ -337,7 +349,7 @@ def iter_batches(file: DataFile, batch_rows: int | None = 1_000_000) -> Iterator
             import pyarrow.parquet as pq
 
             source: Any = path
-            if file.compressed:      # a whole-file gzipped parquet (.parquet.gz)
+            if file.compressed:  # a whole-file gzipped parquet (.parquet.gz)
                 with gzip.open(path, "rb") as gz:
                     source = io.BytesIO(gz.read())
             pf = pq.ParquetFile(source)
@@ -362,9 +374,9 @@ def iter_batches(file: DataFile, batch_rows: int | None = 1_000_000) -> Iterator
         raise
     except UnicodeDecodeError as exc:
         raise UnreadableFile(path, fmt, f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-    except (ValueError, OSError, EOFError, zlib.error) as exc:   # pandas ParserError is a ValueError
+    except (ValueError, OSError, EOFError, zlib.error) as exc:  # pandas ParserError is a ValueError
         raise UnreadableFile(path, fmt, _first_line(exc)[:240]) from None
-    except Exception as exc:   # pyarrow.ArrowInvalid and friends
+    except Exception as exc:  # pyarrow.ArrowInvalid and friends
         if type(exc).__module__.startswith(("pyarrow", "pandas")):
             raise UnreadableFile(path, fmt, _first_line(exc)[:240]) from None
         raise
@@ -374,7 +386,8 @@ def iter_batches(file: DataFile, batch_rows: int | None = 1_000_000) -> Iterator
 # reading
 # ---------------------------------------------------------------------------------------------
 
-def read_frame(path: str | Path, nrows: int | None = None, *, format: str | None = None) -> "pd.DataFrame":
+
+def read_frame(path: str | Path, nrows: int | None = None, *, format: str | None = None) -> pd.DataFrame:
     """Read one data file into a DataFrame (the first ``nrows`` rows when given).
 
     ``format`` overrides :func:`detect_format`. JSON files are read as JSON lines first, then as
@@ -382,15 +395,22 @@ def read_frame(path: str | Path, nrows: int | None = None, *, format: str | None
     """
     path = Path(path)
     if path.is_dir():
-        raise SourceError("is a folder; read_frame reads one file", where=str(path),
-                          hint="use read_dataset() or list_data_files() for a folder")
+        raise SourceError(
+            "is a folder; read_frame reads one file",
+            where=str(path),
+            hint="use read_dataset() or list_data_files() for a folder",
+        )
     if not path.exists():
-        raise SourceError("no such file", where=str(path),
-                          hint="check the path; the step that should write it may have failed")
+        raise SourceError(
+            "no such file",
+            where=str(path),
+            hint="check the path; the step that should write it may have failed",
+        )
     fmt = format or detect_format(path)
     if fmt not in DATA_FORMATS:
-        raise SourceError(f"unknown data format '{fmt}'", where=str(path),
-                          hint=f"use one of {', '.join(DATA_FORMATS)}")
+        raise SourceError(
+            f"unknown data format '{fmt}'", where=str(path), hint=f"use one of {', '.join(DATA_FORMATS)}"
+        )
     compression = "gzip" if is_compressed(path) else None
     try:
         if fmt in ("csv", "tsv"):
@@ -401,38 +421,58 @@ def read_frame(path: str | Path, nrows: int | None = None, *, format: str | None
     except SourceError:
         raise
     except (gzip.BadGzipFile, EOFError, zlib.error) as exc:
-        raise SourceError(f"not a valid gzip file ({exc})", where=str(path),
-                          hint="the file is truncated or not gzip-compressed despite its name") from None
+        raise SourceError(
+            f"not a valid gzip file ({exc})",
+            where=str(path),
+            hint="the file is truncated or not gzip-compressed despite its name",
+        ) from None
     except UnicodeDecodeError as exc:
-        raise SourceError(f"not UTF-8 text (byte {exc.start}: {exc.reason})", where=str(path),
-                          hint=f"write the {fmt} file as UTF-8, or check it is really {fmt}") from None
+        raise SourceError(
+            f"not UTF-8 text (byte {exc.start}: {exc.reason})",
+            where=str(path),
+            hint=f"write the {fmt} file as UTF-8, or check it is really {fmt}",
+        ) from None
     except MemoryError:
-        raise SourceError("the file does not fit in memory", where=str(path),
-                          hint="read fewer rows (nrows=...) or use smaller shards") from None
+        raise SourceError(
+            "the file does not fit in memory",
+            where=str(path),
+            hint="read fewer rows (nrows=...) or use smaller shards",
+        ) from None
     except OSError as exc:
-        raise SourceError(f"cannot read the file ({exc.strerror or exc})", where=str(path),
-                          hint="check the file's permissions") from None
+        raise SourceError(
+            f"cannot read the file ({exc.strerror or exc})",
+            where=str(path),
+            hint="check the file's permissions",
+        ) from None
 
 
-def _read_delimited(path: Path, fmt: str, nrows: int | None, compression: str | None) -> "pd.DataFrame":
+def _read_delimited(path: Path, fmt: str, nrows: int | None, compression: str | None) -> pd.DataFrame:
     import pandas as pd
 
     if path.stat().st_size == 0:
-        raise SourceError(f"the {fmt} file is empty (not even a header row)", where=str(path),
-                          hint="the step that wrote it produced no data; check its log")
+        raise SourceError(
+            f"the {fmt} file is empty (not even a header row)",
+            where=str(path),
+            hint="the step that wrote it produced no data; check its log",
+        )
     try:
-        return pd.read_csv(path, sep=_DELIMITERS[fmt], nrows=nrows, compression=compression,
-                           low_memory=False)
+        return pd.read_csv(path, sep=_DELIMITERS[fmt], nrows=nrows, compression=compression, low_memory=False)
     except pd.errors.EmptyDataError:
-        raise SourceError(f"the {fmt} file is empty (not even a header row)", where=str(path),
-                          hint="the step that wrote it produced no data; check its log") from None
+        raise SourceError(
+            f"the {fmt} file is empty (not even a header row)",
+            where=str(path),
+            hint="the step that wrote it produced no data; check its log",
+        ) from None
     except pd.errors.ParserError as exc:
         detail = str(exc).strip().splitlines()[-1] if str(exc).strip() else "parse error"
-        raise SourceError(f"not valid {fmt.upper()} ({detail})", where=str(path),
-                          hint="every row needs the same number of fields as the header") from None
+        raise SourceError(
+            f"not valid {fmt.upper()} ({detail})",
+            where=str(path),
+            hint="every row needs the same number of fields as the header",
+        ) from None
 
 
-def _read_parquet(path: Path, nrows: int | None, compression: str | None) -> "pd.DataFrame":
+def _read_parquet(path: Path, nrows: int | None, compression: str | None) -> pd.DataFrame:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -454,12 +494,15 @@ def _read_parquet(path: Path, nrows: int | None, compression: str | None) -> "pd
                         break
             table = pa.Table.from_batches(batches, schema=pf.schema_arrow).slice(0, nrows)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError) as exc:
-        raise SourceError(f"not a valid Parquet file ({_first_line(exc)})", where=str(path),
-                          hint="the file is truncated, still being written, or not Parquet despite its name") from None
+        raise SourceError(
+            f"not a valid Parquet file ({_first_line(exc)})",
+            where=str(path),
+            hint="the file is truncated, still being written, or not Parquet despite its name",
+        ) from None
     return table.to_pandas()
 
 
-def _read_json(path: Path, nrows: int | None, compression: str | None) -> "pd.DataFrame":
+def _read_json(path: Path, nrows: int | None, compression: str | None) -> pd.DataFrame:
     import pandas as pd
 
     head = _head(path, 4096).decode("utf-8", errors="replace").lstrip("\ufeff \t\r\n")
@@ -468,8 +511,14 @@ def _read_json(path: Path, nrows: int | None, compression: str | None) -> "pd.Da
     lines_error: Exception | None = None
     if head.startswith("{"):
         try:
-            return pd.read_json(path, lines=True, nrows=nrows, compression=compression,
-                                convert_dates=False, keep_default_dates=False)
+            return pd.read_json(
+                path,
+                lines=True,
+                nrows=nrows,
+                compression=compression,
+                convert_dates=False,
+                keep_default_dates=False,
+            )
         except ValueError as exc:  # not JSON lines: maybe one pretty-printed document
             lines_error = exc
     opener = gzip.open if compression == "gzip" else open
@@ -480,37 +529,49 @@ def _read_json(path: Path, nrows: int | None, compression: str | None) -> "pd.Da
         why = f"line {exc.lineno} column {exc.colno}: {exc.msg}"
         if lines_error is not None:
             why = f"{_first_line(lines_error)}"
-        raise SourceError(f"not valid JSON lines nor a JSON document ({why})", where=str(path),
-                          hint="write one JSON object per line, or one JSON array of objects") from None
+        raise SourceError(
+            f"not valid JSON lines nor a JSON document ({why})",
+            where=str(path),
+            hint="write one JSON object per line, or one JSON array of objects",
+        ) from None
     frame = _frame_from_document(doc, path)
     return frame if nrows is None else frame.head(nrows)
 
 
-def _frame_from_document(doc: Any, path: Path) -> "pd.DataFrame":
+def _frame_from_document(doc: Any, path: Path) -> pd.DataFrame:
     import pandas as pd
 
     if isinstance(doc, list):
         if doc and not all(isinstance(r, dict) for r in doc):
-            raise SourceError("a JSON array of non-objects is not a table", where=str(path),
-                              hint="write an array of objects, one per row: [{\"col\": 1}, ...]")
+            raise SourceError(
+                "a JSON array of non-objects is not a table",
+                where=str(path),
+                hint='write an array of objects, one per row: [{"col": 1}, ...]',
+            )
         return pd.DataFrame.from_records(doc)
     if isinstance(doc, dict):
         values = list(doc.values())
         if values and all(isinstance(v, list) for v in values) and len({len(v) for v in values}) == 1:
             return pd.DataFrame(doc)  # a mapping of columns
         return pd.DataFrame.from_records([doc])  # one record
-    raise SourceError(f"a JSON {type(doc).__name__} is not a table", where=str(path),
-                      hint="write JSON lines, an array of objects, or a mapping of columns")
+    raise SourceError(
+        f"a JSON {type(doc).__name__} is not a table",
+        where=str(path),
+        hint="write JSON lines, an array of objects, or a mapping of columns",
+    )
 
 
-def read_dataset(path: str | Path, nrows: int | None = None) -> "pd.DataFrame":
+def read_dataset(path: str | Path, nrows: int | None = None) -> pd.DataFrame:
     """Read a file, or every data file under a folder concatenated in order (first ``nrows`` rows)."""
     import pandas as pd
 
     files = list_data_files(path)
     if not files:
-        raise SourceError("no data files in the folder", where=str(path),
-                          hint=f"expected files ending in {', '.join(sorted(EXTENSIONS))} (optionally .gz)")
+        raise SourceError(
+            "no data files in the folder",
+            where=str(path),
+            hint=f"expected files ending in {', '.join(sorted(EXTENSIONS))} (optionally .gz)",
+        )
     frames = []
     remaining = nrows
     for f in files:
@@ -527,8 +588,15 @@ def read_dataset(path: str | Path, nrows: int | None = None) -> "pd.DataFrame":
 # writing
 # ---------------------------------------------------------------------------------------------
 
-def write_frame(df: "pd.DataFrame", path: str | Path, format: str | None = None,
-                compression: str | None = None, *, date_unit: str = "ms") -> int:
+
+def write_frame(
+    df: pd.DataFrame,
+    path: str | Path,
+    format: str | None = None,
+    compression: str | None = None,
+    *,
+    date_unit: str = "ms",
+) -> int:
     """Write ``df`` to ``path`` atomically (a hidden temp file, then a rename); returns the size.
 
     ``format`` defaults to the one the extension names. ``compression='gzip'`` gzips the text
@@ -539,10 +607,15 @@ def write_frame(df: "pd.DataFrame", path: str | Path, format: str | None = None,
     path = Path(path)
     fmt = format or format_from_name(path)[0]
     if fmt not in DATA_FORMATS:
-        raise SourceError(f"cannot tell which format to write (got {format or path.suffix or 'no extension'})",
-                          where=str(path), hint=f"use one of {', '.join(DATA_FORMATS)}")
+        raise SourceError(
+            f"cannot tell which format to write (got {format or path.suffix or 'no extension'})",
+            where=str(path),
+            hint=f"use one of {', '.join(DATA_FORMATS)}",
+        )
     if compression not in (None, "gzip"):
-        raise SourceError(f"unsupported compression '{compression}'", where=str(path), hint="use gzip or none")
+        raise SourceError(
+            f"unsupported compression '{compression}'", where=str(path), hint="use gzip or none"
+        )
     try:
         with atomic_path(path) as tmp:
             if fmt in ("csv", "tsv"):
@@ -550,14 +623,25 @@ def write_frame(df: "pd.DataFrame", path: str | Path, format: str | None = None,
             elif fmt == "parquet":
                 _write_parquet(df, tmp, compression, path)
             else:
-                df.to_json(tmp, orient="records", lines=True, date_format="iso", date_unit=date_unit,
-                           double_precision=15, force_ascii=False,
-                           compression={"method": "gzip", "compresslevel": GZIP_LEVEL, "mtime": 0}
-                           if compression else None)
+                df.to_json(
+                    tmp,
+                    orient="records",
+                    lines=True,
+                    date_format="iso",
+                    date_unit=date_unit,
+                    double_precision=15,
+                    force_ascii=False,
+                    compression={"method": "gzip", "compresslevel": GZIP_LEVEL, "mtime": 0}
+                    if compression
+                    else None,
+                )
         return path.stat().st_size
     except OSError as exc:
-        raise SourceError(f"could not write the file ({exc.strerror or exc})", where=str(path),
-                          hint="check free disk space and the folder's permissions") from None
+        raise SourceError(
+            f"could not write the file ({exc.strerror or exc})",
+            where=str(path),
+            hint="check free disk space and the folder's permissions",
+        ) from None
 
 
 def _open_out(tmp: Path, gz: bool):
@@ -568,7 +652,7 @@ def _open_out(tmp: Path, gz: bool):
     return gzip.GzipFile(filename="", mode="wb", fileobj=raw, compresslevel=GZIP_LEVEL, mtime=0), raw
 
 
-def _write_delimited(df: "pd.DataFrame", tmp: Path, sep: str, gz: bool) -> None:
+def _write_delimited(df: pd.DataFrame, tmp: Path, sep: str, gz: bool) -> None:
     import pyarrow as pa
     import pyarrow.csv as pcsv
 
@@ -582,16 +666,25 @@ def _write_delimited(df: "pd.DataFrame", tmp: Path, sep: str, gz: bool) -> None:
             out, raw = _open_out(tmp, gz)
             try:
                 with raw, out:
-                    pcsv.write_csv(table, out, write_options=pcsv.WriteOptions(
-                        delimiter=sep, quoting_style=style, quoting_header=style, batch_size=65536))
+                    pcsv.write_csv(
+                        table,
+                        out,
+                        write_options=pcsv.WriteOptions(
+                            delimiter=sep, quoting_style=style, quoting_header=style, batch_size=65536
+                        ),
+                    )
                 return
             except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
                 continue
-    df.to_csv(tmp, sep=sep, index=False,
-              compression={"method": "gzip", "compresslevel": GZIP_LEVEL, "mtime": 0} if gz else None)
+    df.to_csv(
+        tmp,
+        sep=sep,
+        index=False,
+        compression={"method": "gzip", "compresslevel": GZIP_LEVEL, "mtime": 0} if gz else None,
+    )
 
 
-def _seconds_timestamps(table: "Any") -> "Any":
+def _seconds_timestamps(table: Any) -> Any:
     """Timestamps holding whole seconds are written as ``2024-01-01 00:00:00`` (no fraction)."""
     import pyarrow as pa
 
@@ -605,15 +698,18 @@ def _seconds_timestamps(table: "Any") -> "Any":
     return table
 
 
-def _write_parquet(df: "pd.DataFrame", tmp: Path, compression: str | None, path: Path) -> None:
+def _write_parquet(df: pd.DataFrame, tmp: Path, compression: str | None, path: Path) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     try:
         table = pa.Table.from_pandas(df, preserve_index=False)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError) as exc:
-        raise SourceError(f"the data cannot be stored as Parquet ({_first_line(exc)})", where=str(path),
-                          hint="give each column a single type, or write csv/json instead") from None
+        raise SourceError(
+            f"the data cannot be stored as Parquet ({_first_line(exc)})",
+            where=str(path),
+            hint="give each column a single type, or write csv/json instead",
+        ) from None
     pq.write_table(table, tmp, compression="gzip" if compression == "gzip" else "snappy")
 
 

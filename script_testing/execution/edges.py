@@ -53,11 +53,26 @@ def edge_reports(plan: PipelinePlan) -> list[EdgeReport]:
     out = []
     for w in all_wires(plan):
         if w.kind in UPSTREAM_KINDS:
-            out.append(EdgeReport(**{"from": w.upstream}, output=w.output, to=w.node, input=w.input,
-                                  severity=_severity(plan, w)))
+            out.append(
+                EdgeReport(
+                    **{"from": w.upstream},
+                    output=w.output,
+                    to=w.node,
+                    input=w.input,
+                    severity=_severity(plan, w),
+                )
+            )
         elif w.kind == WireKind.SOURCE:
-            out.append(EdgeReport(**{"from": "sources"}, output=f"{w.node}.{w.input}", to=w.node, input=w.input,
-                                  severity=_severity(plan, w), kind=EdgeKind.SOURCE))
+            out.append(
+                EdgeReport(
+                    **{"from": "sources"},
+                    output=f"{w.node}.{w.input}",
+                    to=w.node,
+                    input=w.input,
+                    severity=_severity(plan, w),
+                    kind=EdgeKind.SOURCE,
+                )
+            )
     return out
 
 
@@ -69,8 +84,15 @@ def _severity(plan: PipelinePlan, wire: InputWire) -> Severity:
 class EdgeChecker:
     """Validates the edges of one run of ``plan``; Data Docs go under ``<run dir>/data_docs``."""
 
-    def __init__(self, plan: PipelinePlan, run_dir: Path, *, rebaseline: bool = False, docs: bool = True,
-                 baseline: bool = True) -> None:
+    def __init__(
+        self,
+        plan: PipelinePlan,
+        run_dir: Path,
+        *,
+        rebaseline: bool = False,
+        docs: bool = True,
+        baseline: bool = True,
+    ) -> None:
         self.plan = plan
         self.run_dir = Path(run_dir)
         self.docs = DocsBatch(self.run_dir / "data_docs") if docs else None
@@ -89,9 +111,12 @@ class EdgeChecker:
             profile=plan.project.config.data_profiles.get(profile_name) if profile_name else None,
             profile_name=profile_name,
             channels=list(contract.channels) if contract is not None and contract.channels else None,
-            source=f"{edge.from_}.{edge.output}" if edge.kind == EdgeKind.EDGE
+            source=f"{edge.from_}.{edge.output}"
+            if edge.kind == EdgeKind.EDGE
             else f"source of {edge.to}.{edge.input}",
-            consumer=f"{edge.to}.{edge.input}", edge_id=edge.id)
+            consumer=f"{edge.to}.{edge.input}",
+            edge_id=edge.id,
+        )
 
     def _profile_name(self, edge: EdgeReport) -> str | None:
         if edge.kind == EdgeKind.SOURCE:
@@ -108,12 +133,17 @@ class EdgeChecker:
         ``synthesized`` data (made up for a partial run) is never compared with, nor recorded as,
         the drift baseline.
         """
-        result = validate_edge(path, self.requirements(edge, path),
-                               baseline=None if synthesized else self.baseline, docs=self.docs)
+        result = validate_edge(
+            path,
+            self.requirements(edge, path),
+            baseline=None if synthesized else self.baseline,
+            docs=self.docs,
+        )
         edge.status = result.status
         edge.summary = result.summary
-        edge.failed_expectations = [f.to_dict() if hasattr(f, "to_dict") else dict(f.__dict__)
-                                    for f in result.failed_expectations]
+        edge.failed_expectations = [
+            f.to_dict() if hasattr(f, "to_dict") else dict(f.__dict__) for f in result.failed_expectations
+        ]
         edge.expectations_evaluated = result.expectations_evaluated
         edge.duration_s = round(result.duration_s, 4)
         edge.docs_path = result.docs_path
@@ -135,9 +165,10 @@ def warm_up_checks() -> None:
 
     def _warm() -> None:
         try:
-            warm_up()          # imports great_expectations and builds its context
+            warm_up()  # imports great_expectations and builds its context
         except Exception:  # the first real check reports any problem clearly
             pass
+
     thread = threading.Thread(target=_warm, name="gx-warm-up", daemon=True)
     _WARM_UP.append(thread)
     thread.start()

@@ -23,12 +23,18 @@ def all_wires(plan: PipelinePlan) -> list[InputWire]:
 
 def source_context(plan: PipelinePlan, options: RunOptions | None = None) -> SourceContext:
     options = options or RunOptions()
-    return SourceContext(project_root=plan.project.root, profiles=plan.project.config.data_profiles,
-                         rows_override=options.rows_override, seed_override=options.seed_override,
-                         options={"s3": plan.project.config.s3, **options.source_options})
+    return SourceContext(
+        project_root=plan.project.root,
+        profiles=plan.project.config.data_profiles,
+        rows_override=options.rows_override,
+        seed_override=options.seed_override,
+        options={"s3": plan.project.config.s3, **options.source_options},
+    )
 
 
-def source_for(plan: PipelinePlan, node: str, port: str, options: RunOptions | None = None) -> SourceSpec | None:
+def source_for(
+    plan: PipelinePlan, node: str, port: str, options: RunOptions | None = None
+) -> SourceSpec | None:
     """The source feeding ``node.port`` (an input of a script, an output of a data node), if any."""
     key = f"{node}.{port}"
     if options and key in options.source_overrides:
@@ -67,24 +73,30 @@ def check_sources(plan: PipelinePlan, options: RunOptions | None = None) -> list
     return problems
 
 
-def materialize_source(plan: PipelinePlan, node: str, port: str, dest: Path,
-                       options: RunOptions | None = None) -> MaterializedData:
+def materialize_source(
+    plan: PipelinePlan, node: str, port: str, dest: Path, options: RunOptions | None = None
+) -> MaterializedData:
     """Materialize the source of ``node.port`` into ``dest`` (emptied first)."""
     spec = source_for(plan, node, port, options)
     if spec is None:
-        raise SourceError(f"no source configured for {node}.{port}", where=str(plan.project.file),
-                          hint=f"add it under pipelines.{plan.name}.sources")
+        raise SourceError(
+            f"no source configured for {node}.{port}",
+            where=str(plan.project.file),
+            hint=f"add it under pipelines.{plan.name}.sources",
+        )
     if dest.exists():
         shutil.rmtree(dest)
     dest.mkdir(parents=True)
-    default_file = input_file_name(plan.nodes[node].resolved, port) \
-        if plan.nodes[node].role == NodeRole.SCRIPT else None
+    default_file = (
+        input_file_name(plan.nodes[node].resolved, port) if plan.nodes[node].role == NodeRole.SCRIPT else None
+    )
     return sources.materialize(spec, dest, source_context(plan, options), default_file=default_file)
 
 
 def write_synthesized(item: SynthesizedInput, dest: Path) -> Path:
     """Write the synthesized table into ``dest`` (one csv per channel when the input has channels)."""
-    from script_testing.sources.synthetic import generate_frame   # lazy: numpy/pandas, only for partial runs
+    from script_testing.sources.synthetic import generate_frame  # lazy: numpy/pandas, only for partial runs
+
     frame = generate_frame(item.profile)
     for channel in item.channels or [None]:
         folder = dest / channel if channel else dest

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from script_testing.config.project import DataProfile, SourceSpec
 
@@ -34,11 +35,11 @@ class RunOptions:
     parallelism: int | None = None
     rows_override: int | None = None
     seed_override: int | None = None
-    select: list[str] | None = None            # run only these nodes; upstream data from reuse_run / sources
-    reuse_run: Path | None = None              # a previous run folder whose outputs feed unselected upstreams
+    select: list[str] | None = None  # run only these nodes; upstream data from reuse_run / sources
+    reuse_run: Path | None = None  # a previous run folder whose outputs feed unselected upstreams
     source_overrides: dict[str, SourceSpec] = field(default_factory=dict)
     source_options: dict[str, Any] = field(default_factory=dict)
-    synthesized: dict[str, SynthesizedInput] = field(default_factory=dict)   # "Node.input" -> made-up data
+    synthesized: dict[str, SynthesizedInput] = field(default_factory=dict)  # "Node.input" -> made-up data
     checks: bool = True
     rebaseline: bool = False
     on_event: EventHandler | None = None

@@ -14,7 +14,11 @@ from script_testing.vocabulary import EdgeStatus, NodeStatus, RunStatus, Severit
 def node_ok(rep: NodeReport) -> bool:
     if rep.status in (NodeStatus.PASSED, NodeStatus.SOURCE):
         return True
-    return rep.status == NodeStatus.SKIPPED and rep.skip_reason is not None and SkipReason(rep.skip_reason).harmless
+    return (
+        rep.status == NodeStatus.SKIPPED
+        and rep.skip_reason is not None
+        and SkipReason(rep.skip_reason).harmless
+    )
 
 
 def blocking_failures(report: RunReport) -> list[str]:

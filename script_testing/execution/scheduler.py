@@ -18,38 +18,57 @@ from script_testing.config.state import state_root
 from script_testing.errors import ScriptTestingError
 from script_testing.execution.edges import EdgeChecker, edge_reports, warm_up_checks
 from script_testing.execution.inputs import check_sources, materialize_source, source_for, write_synthesized
-from script_testing.execution.layout import (input_path_for, output_dir, reused_path, run_dir_for,
-                                             source_input_dir)
+from script_testing.execution.layout import (
+    input_path_for,
+    output_dir,
+    reused_path,
+    run_dir_for,
+    source_input_dir,
+)
 from script_testing.execution.options import RunOptions
 from script_testing.execution.outcome import finalize, skip
-from script_testing.execution.steps import base_node_report, build_job, node_report_from_result, preimports_for
+from script_testing.execution.steps import (
+    base_node_report,
+    build_job,
+    node_report_from_result,
+    preimports_for,
+)
 from script_testing.pipeline.plan import PipelinePlan
 from script_testing.pipeline.specs import SpecStore
 from script_testing.pipeline.wiring import InputWire
 from script_testing.reports.model import EdgeReport, NodeReport, OutputSummary, RunReport, now_iso
-from script_testing.vocabulary import (UPSTREAM_KINDS, EdgeStatus, NodeRole, NodeStatus, RunStatus, Severity,
-                                       SkipReason)
+from script_testing.vocabulary import (
+    UPSTREAM_KINDS,
+    EdgeStatus,
+    NodeRole,
+    NodeStatus,
+    RunStatus,
+    Severity,
+    SkipReason,
+)
 from script_testing.worker import WorkerPool
 
-_Started = tuple[cf.Future, dict[str, str], str]     # (future of the script, its inputs, started at)
+_Started = tuple[cf.Future, dict[str, str], str]  # (future of the script, its inputs, started at)
 
 
 class PipelineExecution:
     """Runs a whole plan (or a selection of it) and writes ``report.json`` after every step."""
 
-    def __init__(self, plan: PipelinePlan, options: RunOptions | None = None,
-                 pool: WorkerPool | None = None) -> None:
+    def __init__(
+        self, plan: PipelinePlan, options: RunOptions | None = None, pool: WorkerPool | None = None
+    ) -> None:
         self.plan = plan
         self.options = options or RunOptions()
         self.run_id, default_dir = run_dir_for(plan, self.options.run_id)
         self.run_dir = Path(self.options.run_dir or default_dir)
         self._pool = pool
         self._own_pool = pool is None
-        self.report = RunReport(pipeline=plan.name, run_id=self.run_id, project=str(plan.project.root),
-                                run_dir=str(self.run_dir))
+        self.report = RunReport(
+            pipeline=plan.name, run_id=self.run_id, project=str(plan.project.root), run_dir=str(self.run_dir)
+        )
         self.report.edges = edge_reports(plan)
         self._edge_by_input = {(e.to, e.input): e for e in self.report.edges}
-        self._data: dict[tuple[str, str], Path] = {}     # (node, output) -> path of the data in this run
+        self._data: dict[tuple[str, str], Path] = {}  # (node, output) -> path of the data in this run
         self._checker: EdgeChecker | None = None
         self.selected = self._selection()
 
@@ -66,9 +85,11 @@ class PipelineExecution:
             return set(self.plan.order)
         unknown = [n for n in self.options.select if n not in self.plan.nodes]
         if unknown:
-            raise ScriptTestingError(f"unknown node(s) in the selection: {', '.join(unknown)}",
-                                     where=f"pipeline {self.plan.name}",
-                                     hint=f"nodes are: {', '.join(self.plan.order)}")
+            raise ScriptTestingError(
+                f"unknown node(s) in the selection: {', '.join(unknown)}",
+                where=f"pipeline {self.plan.name}",
+                hint=f"nodes are: {', '.join(self.plan.order)}",
+            )
         return set(self.options.select)
 
     def _pool_get(self) -> WorkerPool:
@@ -85,7 +106,7 @@ class PipelineExecution:
         if self.options.checks and self.report.edges:
             warm_up_checks()
         if any(n.role == NodeRole.SCRIPT for n in self.plan.nodes.values()):
-            self._pool_get().start()     # the worker's imports overlap planning and source generation
+            self._pool_get().start()  # the worker's imports overlap planning and source generation
         self.run_dir.mkdir(parents=True, exist_ok=True)
         self.report.warnings = [w for n in self.plan.nodes.values() for w in n.warnings]
         for n in self.plan.order:
@@ -96,8 +117,10 @@ class PipelineExecution:
             problems = self._preflight()
             if problems:
                 self.report.status = RunStatus.ERROR
-                self.report.error = (f"{len(problems)} data source problem(s) found before running any script:\n"
-                                     + "\n".join(f"  - {p}" for p in problems))
+                self.report.error = (
+                    f"{len(problems)} data source problem(s) found before running any script:\n"
+                    + "\n".join(f"  - {p}" for p in problems)
+                )
                 for rep in self.report.nodes.values():
                     skip(rep, SkipReason.SOURCE_PROBLEMS, "source problems found before the run")
                 return self.report
@@ -106,7 +129,9 @@ class PipelineExecution:
                 try:
                     self._checker.build_docs()
                 except Exception as exc:  # Data Docs are a convenience; the checks' results stand
-                    self.report.warnings.append(f"could not build the Data Docs site ({type(exc).__name__}: {exc})")
+                    self.report.warnings.append(
+                        f"could not build the Data Docs site ({type(exc).__name__}: {exc})"
+                    )
         finally:
             finalize(self.report)
             self.report.duration_s = round(time.perf_counter() - t0, 3)
@@ -128,9 +153,12 @@ class PipelineExecution:
             paths[node] = (ins, outs)
         spec = self.plan.testing_spec(paths)
         store = SpecStore(state_root(self.plan.project))
-        for node, s in spec.scripts.items():   # user notes survive regeneration
-            old = store.load_script_spec(self.plan.name, s.script_name) \
-                if self.plan.nodes[node].role == NodeRole.SCRIPT else None
+        for node, s in spec.scripts.items():  # user notes survive regeneration
+            old = (
+                store.load_script_spec(self.plan.name, s.script_name)
+                if self.plan.nodes[node].role == NodeRole.SCRIPT
+                else None
+            )
             if old is not None:
                 s.user_notes, s.pinned = old.user_notes, old.pinned
         try:
@@ -154,14 +182,23 @@ class PipelineExecution:
         problems = []
         for node in self.selected:
             for port, w in self.plan.nodes[node].inputs.items():
-                if w.kind in UPSTREAM_KINDS and w.upstream not in self.selected \
-                        and source_for(self.plan, node, port, self.options) is None \
-                        and f"{node}.{port}" not in self.options.synthesized:
+                if (
+                    w.kind in UPSTREAM_KINDS
+                    and w.upstream not in self.selected
+                    and source_for(self.plan, node, port, self.options) is None
+                    and f"{node}.{port}" not in self.options.synthesized
+                ):
                     if reused_path(self.options.reuse_run, w.upstream, w.output) is None:
-                        where = f"run {self.options.reuse_run}" if self.options.reuse_run else "no earlier run given"
-                        problems.append(f"{node}.{port} needs {w.upstream}.{w.output}, which is not selected and "
-                                        f"has no earlier output ({where}); select {w.upstream} too or pass a run "
-                                        f"whose outputs to reuse")
+                        where = (
+                            f"run {self.options.reuse_run}"
+                            if self.options.reuse_run
+                            else "no earlier run given"
+                        )
+                        problems.append(
+                            f"{node}.{port} needs {w.upstream}.{w.output}, which is not selected and "
+                            f"has no earlier output ({where}); select {w.upstream} too or pass a run "
+                            f"whose outputs to reuse"
+                        )
         return problems
 
     def _schedule(self) -> None:
@@ -185,7 +222,7 @@ class PipelineExecution:
                 else:
                     running[started[0]] = (node, started[1], started[2])
                 continue
-            if not running:   # pragma: no cover - impossible for a DAG
+            if not running:  # pragma: no cover - impossible for a DAG
                 raise ScriptTestingError(f"internal scheduling stall on {ready}")
             finished, _ = cf.wait(list(running), return_when=cf.FIRST_COMPLETED)
             for f in finished:
@@ -212,12 +249,18 @@ class PipelineExecution:
         if node not in self.selected:
             self._finish(node, skip(rep, SkipReason.NOT_SELECTED, "not selected"), done)
             return None
-        bad = [d for d in plan.dependencies[node] if d in self.selected
-               and done.get(d) in (NodeStatus.FAILED, NodeStatus.SKIPPED)]
+        bad = [
+            d
+            for d in plan.dependencies[node]
+            if d in self.selected and done.get(d) in (NodeStatus.FAILED, NodeStatus.SKIPPED)
+        ]
         if bad:
             failed = done.get(bad[0]) == NodeStatus.FAILED
-            skip(rep, SkipReason.UPSTREAM_FAILED if failed else SkipReason.UPSTREAM_NOT_RUN,
-                 f"upstream {', '.join(bad)} {'failed' if failed else 'did not run'}")
+            skip(
+                rep,
+                SkipReason.UPSTREAM_FAILED if failed else SkipReason.UPSTREAM_NOT_RUN,
+                f"upstream {', '.join(bad)} {'failed' if failed else 'did not run'}",
+            )
             self._skip_edges_into(node, rep.skipped_because or "")
             self._finish(node, rep, done)
             return None
@@ -258,15 +301,20 @@ class PipelineExecution:
             try:
                 data = materialize_source(self.plan, node, port, dest, self.options)
             except ScriptTestingError as exc:
-                rep.status, rep.error, rep.error_kind = NodeStatus.FAILED, f"{node}.{port}: {exc.message}", "source"
+                rep.status, rep.error, rep.error_kind = (
+                    NodeStatus.FAILED,
+                    f"{node}.{port}: {exc.message}",
+                    "source",
+                )
                 return None
             return Path(data.path)
         synthesized = self.options.synthesized.get(f"{node}.{port}")
         if synthesized is not None:
             return write_synthesized(synthesized, source_input_dir(self.run_dir, node, port))
         if w.kind in UPSTREAM_KINDS:
-            return self._data.get((w.upstream, w.output)) or reused_path(self.options.reuse_run, w.upstream,
-                                                                         w.output)
+            return self._data.get((w.upstream, w.output)) or reused_path(
+                self.options.reuse_run, w.upstream, w.output
+            )
         return None
 
     def _run_data_node(self, node: str, rep: NodeReport, done: dict[str, NodeStatus]) -> None:
@@ -281,13 +329,20 @@ class PipelineExecution:
             if source_for(self.plan, node, out, self.options) is None:
                 continue
             try:
-                data = materialize_source(self.plan, node, out, output_dir(self.run_dir, node, out), self.options)
+                data = materialize_source(
+                    self.plan, node, out, output_dir(self.run_dir, node, out), self.options
+                )
             except ScriptTestingError as exc:
-                rep.status, rep.error, rep.error_kind = NodeStatus.FAILED, f"{node}.{out}: {exc.message}", "source"
+                rep.status, rep.error, rep.error_kind = (
+                    NodeStatus.FAILED,
+                    f"{node}.{out}: {exc.message}",
+                    "source",
+                )
                 break
             rep.outputs[out] = str(data.path)
-            rep.output_summary[out] = OutputSummary(path=str(data.path), files=len(data.files), bytes=data.bytes,
-                                                    rows=data.rows)
+            rep.output_summary[out] = OutputSummary(
+                path=str(data.path), files=len(data.files), bytes=data.bytes, rows=data.rows
+            )
             descriptions.append(f"{out}: {data.description}")
         else:
             rep.status = NodeStatus.SOURCE
@@ -311,14 +366,17 @@ class PipelineExecution:
             self._checker.check(edge, path, synthesized=f"{edge.to}.{edge.input}" in self.options.synthesized)
         except Exception as exc:  # a bug in a check must cost one edge, not the run
             edge.status = EdgeStatus.FAILED
-            edge.summary = (f"{edge.id}: the check itself failed ({type(exc).__name__}: {exc}); "
-                            f"the data was not validated. Re-run with --no-checks to continue, and report this")
+            edge.summary = (
+                f"{edge.id}: the check itself failed ({type(exc).__name__}: {exc}); "
+                f"the data was not validated. Re-run with --no-checks to continue, and report this"
+            )
         self._save()
         self._emit("edge_checked", edge=edge)
 
 
-def run_pipeline(plan: PipelinePlan, options: RunOptions | None = None,
-                 pool: WorkerPool | None = None) -> RunReport:
+def run_pipeline(
+    plan: PipelinePlan, options: RunOptions | None = None, pool: WorkerPool | None = None
+) -> RunReport:
     """Run ``plan`` and return its report (also written to ``<run dir>/report.json``).
 
     Example::

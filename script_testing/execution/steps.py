@@ -28,13 +28,24 @@ def build_job(plan: PipelinePlan, node: str, run_dir: Path, input_paths: dict[st
         outputs[out] = str(d)
     work = logs_dir(run_dir, node)
     work.mkdir(parents=True, exist_ok=True)
-    return ScriptJob(node=node, script_path=script, module=module,
-                     sys_path=[*plan.project.python_path, root], preload=plan.project.preload,
-                     input_paths=dict(input_paths), output_paths=outputs, environ_vars=dict(n.environ_vars),
-                     job_args=dict(n.job_args), argv=[str(script), *n.argv()], work_dir=work,
-                     timeout_s=n.timeout_s, memory_limit_mb=n.memory_limit_mb,
-                     main_kwargs=dict(n.settings.main_kwargs), pass_env=list(n.settings.pass_env),
-                     python=scripts_python(plan, node))
+    return ScriptJob(
+        node=node,
+        script_path=script,
+        module=module,
+        sys_path=[*plan.project.python_path, root],
+        preload=plan.project.preload,
+        input_paths=dict(input_paths),
+        output_paths=outputs,
+        environ_vars=dict(n.environ_vars),
+        job_args=dict(n.job_args),
+        argv=[str(script), *n.argv()],
+        work_dir=work,
+        timeout_s=n.timeout_s,
+        memory_limit_mb=n.memory_limit_mb,
+        main_kwargs=dict(n.settings.main_kwargs),
+        pass_env=list(n.settings.pass_env),
+        python=scripts_python(plan, node),
+    )
 
 
 def scripts_python(plan: PipelinePlan, node: str) -> str | None:
@@ -45,8 +56,9 @@ def scripts_python(plan: PipelinePlan, node: str) -> str | None:
     spec = plan.nodes[node].settings.environment or plan.project.config.environment
     if spec is None:
         return None
-    return resolve_environment(spec, root=plan.project.root,
-                               where=f"{plan.project.file}: environment of {node}")
+    return resolve_environment(
+        spec, root=plan.project.root, where=f"{plan.project.file}: environment of {node}"
+    )
 
 
 def preimports_for(plan: PipelinePlan) -> list[str]:
@@ -60,21 +72,29 @@ def preimports_for(plan: PipelinePlan) -> list[str]:
 
 def base_node_report(n: NodePlan) -> NodeReport:
     r = n.resolved
-    return NodeReport(role=n.role, step_type=r.step_type, job_type=r.job_type,
-                      script=str(r.script_path) if r.script_path else None)
+    return NodeReport(
+        role=n.role,
+        step_type=r.step_type,
+        job_type=r.job_type,
+        script=str(r.script_path) if r.script_path else None,
+    )
 
 
-def node_report_from_result(plan: PipelinePlan, node: str, result: ScriptResult,
-                            input_paths: dict[str, str]) -> NodeReport:
+def node_report_from_result(
+    plan: PipelinePlan, node: str, result: ScriptResult, input_paths: dict[str, str]
+) -> NodeReport:
     rep = base_node_report(plan.nodes[node])
     rep.status = NodeStatus.PASSED if result.status == NodeStatus.PASSED else NodeStatus.FAILED
     rep.duration_s = round(result.duration_s, 4)
     rep.peak_memory_mb = round(result.peak_memory_mb, 1) if result.peak_memory_mb is not None else None
     rep.inputs = dict(input_paths)
     rep.outputs = {k: str(v.path) for k, v in result.outputs.items()}
-    rep.output_summary = {k: OutputSummary(path=str(v.path), exists=v.exists, files=v.files, bytes=v.bytes,
-                                           sample_files=list(v.sample))
-                          for k, v in result.outputs.items()}
+    rep.output_summary = {
+        k: OutputSummary(
+            path=str(v.path), exists=v.exists, files=v.files, bytes=v.bytes, sample_files=list(v.sample)
+        )
+        for k, v in result.outputs.items()
+    }
     rep.stdout_path, rep.stderr_path = str(result.stdout_path), str(result.stderr_path)
     rep.stderr_tail = result.stderr_tail or None
     rep.exit_code, rep.signal = result.exit_code, result.signal
@@ -85,13 +105,16 @@ def node_report_from_result(plan: PipelinePlan, node: str, result: ScriptResult,
     else:
         missing = [k for k, v in result.outputs.items() if not v.exists or v.files == 0]
         if missing:
-            rep.error = (f"{node}: main() returned but wrote nothing to output(s) {', '.join(missing)}; "
-                         f"check the output keys the script uses against the contract")
+            rep.error = (
+                f"{node}: main() returned but wrote nothing to output(s) {', '.join(missing)}; "
+                f"check the output keys the script uses against the contract"
+            )
     return rep
 
 
-def run_script_node(plan: PipelinePlan, node: str, run_dir: Path, input_paths: dict[str, str],
-                    pool: WorkerPool) -> NodeReport:
+def run_script_node(
+    plan: PipelinePlan, node: str, run_dir: Path, input_paths: dict[str, str], pool: WorkerPool
+) -> NodeReport:
     """Run one node's script in the worker pool and report it (never raises for a script failure)."""
     job = build_job(plan, node, run_dir, input_paths)
     started = now_iso()

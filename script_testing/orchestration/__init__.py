@@ -13,8 +13,8 @@ from pathlib import Path
 
 from dagster import Definitions
 
-from script_testing.errors import ConfigError, ScriptTestingError
 from script_testing.config.project import Project
+from script_testing.errors import ConfigError, ScriptTestingError
 from script_testing.orchestration.assets import pipeline_assets
 from script_testing.orchestration.checks import pipeline_checks
 from script_testing.orchestration.jobs import deployment_executor, pipeline_job, pipeline_schedule
@@ -25,6 +25,7 @@ from script_testing.orchestration.resources import (
 )
 from script_testing.pipeline.plan import PipelinePlan, load_plan
 from script_testing.pipeline.targets import open_project
+
 __all__ = ["DataSourceResource", "RunnerSettingsResource", "build_definitions", "load_plans"]
 
 
@@ -38,14 +39,17 @@ def load_plans(project: str | Path | Project | None = None) -> list[PipelinePlan
         except ScriptTestingError as exc:
             problems.append(f"pipeline {name}: {exc.message}")
     if problems:
-        raise ConfigError(f"{len(problems)} of {len(proj.config.pipelines)} pipeline(s) cannot be planned",
-                          where=str(proj.file), hint="fix them, then reload the code location",
-                          details="\n".join(problems))
+        raise ConfigError(
+            f"{len(problems)} of {len(proj.config.pipelines)} pipeline(s) cannot be planned",
+            where=str(proj.file),
+            hint="fix them, then reload the code location",
+            details="\n".join(problems),
+        )
     return plans
 
 
 def build_definitions(project: str | Path | Project | None = None) -> Definitions:
-    executor = deployment_executor()          # $SCRIPT_TESTING_EXECUTOR, default in-process
+    executor = deployment_executor()  # $SCRIPT_TESTING_EXECUTOR, default in-process
     resources = default_resources()
     s3 = "s3" in resources
     assets, checks, jobs, schedules = [], [], [], []
@@ -60,5 +64,11 @@ def build_definitions(project: str | Path | Project | None = None) -> Definition
         schedule = pipeline_schedule(plan, job)
         if schedule is not None:
             schedules.append(schedule)
-    return Definitions(assets=assets, asset_checks=checks, jobs=jobs, schedules=schedules,
-                       resources=resources, executor=executor)
+    return Definitions(
+        assets=assets,
+        asset_checks=checks,
+        jobs=jobs,
+        schedules=schedules,
+        resources=resources,
+        executor=executor,
+    )

@@ -5,17 +5,17 @@ the data landed; no data passes through an IO manager. Sinks (nodes with neither
 get no asset: there is nothing to run or materialize, and their inputs are already assets.
 """
 
-
 import re
 import time
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from dagster import (
     AssetExecutionContext,
-    BetaWarning,
     AssetSpec,
+    BetaWarning,
     CodeReferencesMetadataValue,
     Failure,
     LocalFileCodeReference,
@@ -25,15 +25,13 @@ from dagster import (
 )
 
 from script_testing.errors import ScriptTestingError
-from script_testing.orchestration import keys, metadata as md, runs
+from script_testing.execution.inputs import materialize_source, source_for
+from script_testing.execution.layout import input_path_for, output_dir, source_input_dir
+from script_testing.execution.steps import base_node_report, run_script_node
+from script_testing.orchestration import keys, runs
+from script_testing.orchestration import metadata as md
 from script_testing.orchestration.resources import DataSourceResource, RunnerSettingsResource
 from script_testing.pipeline.plan import PipelinePlan
-from script_testing.execution.inputs import materialize_source
-from script_testing.execution.inputs import source_for
-from script_testing.execution.layout import input_path_for
-from script_testing.execution.layout import output_dir, source_input_dir
-from script_testing.execution.steps import base_node_report
-from script_testing.execution.steps import run_script_node
 from script_testing.vocabulary import UPSTREAM_KINDS, NodeRole, NodeStatus, WireKind
 
 _MAIN = re.compile(r"^def main\s*\(", re.M)
@@ -51,7 +49,9 @@ def _refs(*items: tuple[str, int | None, str]) -> dict[str, Any]:
     """``dagster/code_references`` metadata (the classes are beta in 1.13: their warning is silenced)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", BetaWarning)
-        refs = [LocalFileCodeReference(file_path=f, line_number=line, label=label) for f, line, label in items]
+        refs = [
+            LocalFileCodeReference(file_path=f, line_number=line, label=label) for f, line, label in items
+        ]
         return {"dagster/code_references": CodeReferencesMetadataValue(code_references=refs)}
 
 
@@ -116,22 +116,42 @@ def script_node_asset(plan: PipelinePlan, node: str):
             meta["contract_path"] = MetadataValue.text(contract.path)
         if spec_out is not None and spec_out.type:
             meta["output_type"] = MetadataValue.text(spec_out.type)
-        specs.append(AssetSpec(keys.output_key(plan.name, node, out), deps=deps, description="\n\n".join(text),
-                               group_name=group, kinds=kinds, tags=tags, metadata=meta, skippable=True))
+        specs.append(
+            AssetSpec(
+                keys.output_key(plan.name, node, out),
+                deps=deps,
+                description="\n\n".join(text),
+                group_name=group,
+                kinds=kinds,
+                tags=tags,
+                metadata=meta,
+                skippable=True,
+            )
+        )
 
-    @multi_asset(name=keys.node_op_name(plan.name, node), specs=specs, can_subset=True,
-                 description=f"Runs {r.script_path.name if r.script_path else node}'s main() for {node} "
-                             f"in an isolated worker. {_pipeline_line(plan)}",
-                 op_tags={"script_testing/node": keys.tag_value(node)})
-    def _run_node(context: AssetExecutionContext, runner: RunnerSettingsResource,
-                  data_source: DataSourceResource) -> Iterator[MaterializeResult]:
+    @multi_asset(
+        name=keys.node_op_name(plan.name, node),
+        specs=specs,
+        can_subset=True,
+        description=f"Runs {r.script_path.name if r.script_path else node}'s main() for {node} "
+        f"in an isolated worker. {_pipeline_line(plan)}",
+        op_tags={"script_testing/node": keys.tag_value(node)},
+    )
+    def _run_node(
+        context: AssetExecutionContext, runner: RunnerSettingsResource, data_source: DataSourceResource
+    ) -> Iterator[MaterializeResult]:
         yield from _run_script(context, runner, plan, node, data_source)
 
     return _run_node
 
 
-def _run_script(context: AssetExecutionContext, runner: RunnerSettingsResource, plan: PipelinePlan,
-                node: str, data_source: DataSourceResource | None = None) -> Iterator[MaterializeResult]:
+def _run_script(
+    context: AssetExecutionContext,
+    runner: RunnerSettingsResource,
+    plan: PipelinePlan,
+    node: str,
+    data_source: DataSourceResource | None = None,
+) -> Iterator[MaterializeResult]:
     runs.warm_up(plan, checks=runner.checks)
     n = plan.nodes[node]
     run_dir = runner.run_dir(plan, context.run_id)
@@ -148,26 +168,44 @@ def _run_script(context: AssetExecutionContext, runner: RunnerSettingsResource, 
         if dive and selected is not None and key not in selected and wire.kind in UPSTREAM_KINDS:
             path = runs.deep_dive_input(plan, node, port, run_dir, dive, data_source.deep_dive_layout)
             inputs[port] = str(input_path_for(plan, node, port, path))
-            lineage[port] = {"asset": key.to_user_string(), "path": inputs[port], "run_id": None,
-                             "reused": False, "deep_dive": dive}
+            lineage[port] = {
+                "asset": key.to_user_string(),
+                "path": inputs[port],
+                "run_id": None,
+                "reused": False,
+                "deep_dive": dive,
+            }
             continue
         data = runs.upstream_data(context.instance, context.run_id, key, needed_by=f"{node}.{port}")
         inputs[port] = str(input_path_for(plan, node, port, data.path))
-        lineage[port] = {"asset": key.to_user_string(), "path": inputs[port], "run_id": data.run_id,
-                         "reused": data.reused, "input_source": data.source}
+        lineage[port] = {
+            "asset": key.to_user_string(),
+            "path": inputs[port],
+            "run_id": data.run_id,
+            "reused": data.reused,
+            "input_source": data.source,
+        }
     reused = sorted(p for p, v in lineage.items() if v["reused"])
     if reused:
-        context.log.info(f"{node}: reusing earlier outputs for {', '.join(reused)}: "
-                         + "; ".join(f"{p} from {lineage[p]['input_source']}" for p in reused))
+        context.log.info(
+            f"{node}: reusing earlier outputs for {', '.join(reused)}: "
+            + "; ".join(f"{p} from {lineage[p]['input_source']}" for p in reused)
+        )
     try:
         rep = run_script_node(runner.plan_for(plan, node), node, run_dir, inputs, runs.pool_for(plan))
     except ScriptTestingError as exc:
-        raise Failure(description=md.headline(exc.message, f"{node} could not start"),
-                      metadata={"error": MetadataValue.text(exc.message)}, allow_retries=False) from None
+        raise Failure(
+            description=md.headline(exc.message, f"{node} could not start"),
+            metadata={"error": MetadataValue.text(exc.message)},
+            allow_retries=False,
+        ) from None
     runs.record(plan, run_dir, context.run_id, node=node, report=rep)
     if rep.status != NodeStatus.PASSED:
-        raise Failure(description=md.headline(rep.error, f"{node} failed"), metadata=md.failure_metadata(rep),
-                      allow_retries=False)
+        raise Failure(
+            description=md.headline(rep.error, f"{node} failed"),
+            metadata=md.failure_metadata(rep),
+            allow_retries=False,
+        )
     if rep.error:
         context.log.warning(rep.error)
     node_md = md.node_metadata(rep)
@@ -177,12 +215,20 @@ def _run_script(context: AssetExecutionContext, runner: RunnerSettingsResource, 
         out = key.path[-1]
         summary = rep.output_summary.get(out)
         path = rep.outputs.get(out) or str(Path(run_dir) / node / out)
-        meta = md.output_metadata(path, files=summary.files if summary else None,
-                                  nbytes=summary.bytes if summary else None)
-        yield MaterializeResult(asset_key=key, metadata={**meta, **node_md, "inputs": inputs_md,
-                                                         "input_source": source_md,
-                                                         "run_dir": MetadataValue.path(str(run_dir)),
-                                                         runs.HOST_KEY: MetadataValue.text(runs.this_host())})
+        meta = md.output_metadata(
+            path, files=summary.files if summary else None, nbytes=summary.bytes if summary else None
+        )
+        yield MaterializeResult(
+            asset_key=key,
+            metadata={
+                **meta,
+                **node_md,
+                "inputs": inputs_md,
+                "input_source": source_md,
+                "run_dir": MetadataValue.path(str(run_dir)),
+                runs.HOST_KEY: MetadataValue.text(runs.this_host()),
+            },
+        )
 
 
 def _input_source(lineage: dict[str, dict[str, Any]]) -> str:
@@ -213,8 +259,10 @@ def sources_asset(plan: PipelinePlan, node: str, *, s3: bool = False):
     r = n.resolved
     group = keys.dagster_name(plan.name)
     tags = {**_node_tags(plan, node), "role": "source"}
-    refs = _refs((str(plan.project.file), None, "testing project (sources)"),
-                 (str(r.interface_path), None, "step interface"))
+    refs = _refs(
+        (str(plan.project.file), None, "testing project (sources)"),
+        (str(r.interface_path), None, "step interface"),
+    )
     specs = []
     for port in source_ports(plan, node):
         spec = source_for(plan, node, port)
@@ -224,57 +272,93 @@ def sources_asset(plan: PipelinePlan, node: str, *, s3: bool = False):
         if n.role == NodeRole.DATA and r.interface.description:
             text.append(f"In production: {r.interface.description.strip()}")
         text.append(_pipeline_line(plan))
-        specs.append(AssetSpec(keys.source_key(plan.name, node, port), description="\n\n".join(text),
-                               group_name=group, kinds=kinds, tags={**tags, "source_kind": spec.kind},
-                               metadata={**refs, "source": MetadataValue.text(spec.describe())}, skippable=True))
+        specs.append(
+            AssetSpec(
+                keys.source_key(plan.name, node, port),
+                description="\n\n".join(text),
+                group_name=group,
+                kinds=kinds,
+                tags={**tags, "source_kind": spec.kind},
+                metadata={**refs, "source": MetadataValue.text(spec.describe())},
+                skippable=True,
+            )
+        )
     if not specs:
         return None
 
-    @multi_asset(name=keys.sources_op_name(plan.name, node), specs=specs, can_subset=True,
-                 description=f"Materializes the configured sources of {node} through the data_source resource. "
-                             f"{_pipeline_line(plan)}",
-                 required_resource_keys={"s3"} if s3 else None,
-                 op_tags={"script_testing/node": keys.tag_value(node)})
-    def _sources(context: AssetExecutionContext, data_source: DataSourceResource,
-                 runner: RunnerSettingsResource) -> Iterator[MaterializeResult]:
+    @multi_asset(
+        name=keys.sources_op_name(plan.name, node),
+        specs=specs,
+        can_subset=True,
+        description=f"Materializes the configured sources of {node} through the data_source resource. "
+        f"{_pipeline_line(plan)}",
+        required_resource_keys={"s3"} if s3 else None,
+        op_tags={"script_testing/node": keys.tag_value(node)},
+    )
+    def _sources(
+        context: AssetExecutionContext, data_source: DataSourceResource, runner: RunnerSettingsResource
+    ) -> Iterator[MaterializeResult]:
         yield from _materialize_sources(context, data_source, runner, plan, node, s3)
 
     return _sources
 
 
-def _materialize_sources(context: AssetExecutionContext, data_source: DataSourceResource,
-                         runner: RunnerSettingsResource, plan: PipelinePlan, node: str,
-                         s3: bool) -> Iterator[MaterializeResult]:
+def _materialize_sources(
+    context: AssetExecutionContext,
+    data_source: DataSourceResource,
+    runner: RunnerSettingsResource,
+    plan: PipelinePlan,
+    node: str,
+    s3: bool,
+) -> Iterator[MaterializeResult]:
     runs.warm_up(plan, checks=runner.checks)
     n = plan.nodes[node]
     s3_client = context.resources.s3.get_client if s3 else None
     try:
         options = data_source.run_options(plan, s3_client=s3_client)
     except ScriptTestingError as exc:
-        raise Failure(description=md.headline(exc.message, "invalid data_source configuration"),
-                      metadata={"error": MetadataValue.text(exc.message)}, allow_retries=False) from None
+        raise Failure(
+            description=md.headline(exc.message, "invalid data_source configuration"),
+            metadata={"error": MetadataValue.text(exc.message)},
+            allow_retries=False,
+        ) from None
     ports = set(source_ports(plan, node))
-    unknown = [k for k in options.source_overrides if k.partition(".")[0] == node
-               and k.partition(".")[2] not in ports]
+    unknown = [
+        k
+        for k in options.source_overrides
+        if k.partition(".")[0] == node and k.partition(".")[2] not in ports
+    ]
     if unknown:
-        raise Failure(description=f"data_source overrides {', '.join(unknown)} name no source of {node} "
-                                  f"(its sources: {', '.join(sorted(ports)) or 'none'}); an override can only "
-                                  f"replace an existing source asset", allow_retries=False)
+        raise Failure(
+            description=f"data_source overrides {', '.join(unknown)} name no source of {node} "
+            f"(its sources: {', '.join(sorted(ports)) or 'none'}); an override can only "
+            f"replace an existing source asset",
+            allow_retries=False,
+        )
     run_dir = runner.run_dir(plan, context.run_id)
     for key in sorted(context.selected_asset_keys, key=lambda k: k.path[-1]):
         port = key.path[-1]
-        dest = output_dir(run_dir, node, port) if n.role == NodeRole.DATA else source_input_dir(run_dir, node, port)
+        dest = (
+            output_dir(run_dir, node, port)
+            if n.role == NodeRole.DATA
+            else source_input_dir(run_dir, node, port)
+        )
         t0 = time.perf_counter()
         try:
             data = materialize_source(plan, node, port, dest, options)
         except ScriptTestingError as exc:
-            raise Failure(description=md.headline(exc.message, f"source {node}.{port} failed"),
-                          metadata={"error": MetadataValue.text(exc.message),
-                                    "source": MetadataValue.text(_describe(plan, node, port, options))},
-                          allow_retries=False) from None
+            raise Failure(
+                description=md.headline(exc.message, f"source {node}.{port} failed"),
+                metadata={
+                    "error": MetadataValue.text(exc.message),
+                    "source": MetadataValue.text(_describe(plan, node, port, options)),
+                },
+                allow_retries=False,
+            ) from None
         elapsed = time.perf_counter() - t0
-        meta = md.output_metadata(data.path, files=len(data.files), nbytes=data.bytes, rows=data.rows,
-                                  columns=data.columns)
+        meta = md.output_metadata(
+            data.path, files=len(data.files), nbytes=data.bytes, rows=data.rows, columns=data.columns
+        )
         meta["source"] = MetadataValue.text(data.description)
         meta[runs.HOST_KEY] = MetadataValue.text(runs.this_host())
         meta["duration_s"] = MetadataValue.float(round(elapsed, 4))

@@ -7,7 +7,6 @@ edge ``severity: warn``. Dagster blocks on the checked *asset*, so a failed bloc
 consumer of that asset, not only the consumer it is named after.
 """
 
-
 from pathlib import Path
 from typing import Any
 
@@ -19,19 +18,22 @@ from dagster import (
     asset_check,
 )
 
-from script_testing.orchestration import keys, metadata as md, runs
+from script_testing.execution.edges import edge_reports
+from script_testing.orchestration import keys, runs
+from script_testing.orchestration import metadata as md
 from script_testing.orchestration.resources import RunnerSettingsResource
 from script_testing.pipeline.plan import PipelinePlan
 from script_testing.reports.model import EdgeReport
-from script_testing.execution.edges import edge_reports
 from script_testing.vocabulary import EdgeKind, EdgeStatus, NodeRole, Severity
 
 
 def _describe(plan: PipelinePlan, edge: EdgeReport) -> str:
     exp = plan.expectations_for(edge.to, edge.input)
     where = "a configured source" if edge.kind == EdgeKind.SOURCE else f"{edge.from_}.{edge.output}"
-    text = [f"Checks that the data from {where} is what {edge.to}.{edge.input} expects "
-            f"(inferred requirements, schema baseline"]
+    text = [
+        f"Checks that the data from {where} is what {edge.to}.{edge.input} expects "
+        f"(inferred requirements, schema baseline"
+    ]
     if exp is not None:
         parts = []
         if exp.columns:
@@ -42,8 +44,11 @@ def _describe(plan: PipelinePlan, edge: EdgeReport) -> str:
             parts.append(f"at least {exp.min_rows} rows")
         if exp.ranges:
             parts.append("ranges of " + ", ".join(exp.ranges))
-        text.append(", and the project's expectations: " + "; ".join(parts) if parts else
-                    ", and the project's expectations")
+        text.append(
+            ", and the project's expectations: " + "; ".join(parts)
+            if parts
+            else ", and the project's expectations"
+        )
     text.append(f"). Severity: {edge.severity}.")
     if edge.severity == Severity.BLOCK:
         text.append(" Blocking: a failure stops every consumer of this asset.")
@@ -54,31 +59,49 @@ def edge_check(plan: PipelinePlan, template: EdgeReport):
     asset_key = keys.input_key(plan, template.to, template.input)
     blocking = template.severity == Severity.BLOCK
 
-    @asset_check(asset=asset_key, name=keys.check_name(template.to, template.input), blocking=blocking,
-                 description=_describe(plan, template),
-                 metadata={"consumer": template.to, "input": template.input, "severity": str(template.severity)})
+    @asset_check(
+        asset=asset_key,
+        name=keys.check_name(template.to, template.input),
+        blocking=blocking,
+        description=_describe(plan, template),
+        metadata={"consumer": template.to, "input": template.input, "severity": str(template.severity)},
+    )
     def _check(context: AssetCheckExecutionContext, runner: RunnerSettingsResource) -> AssetCheckResult:
         return _run_check(context, runner, plan, template)
 
     return _check
 
 
-def _run_check(context: AssetCheckExecutionContext, runner: RunnerSettingsResource, plan: PipelinePlan,
-               template: EdgeReport) -> AssetCheckResult:
+def _run_check(
+    context: AssetCheckExecutionContext,
+    runner: RunnerSettingsResource,
+    plan: PipelinePlan,
+    template: EdgeReport,
+) -> AssetCheckResult:
     asset_key = keys.input_key(plan, template.to, template.input)
-    data = runs.upstream_data(context.instance, context.run.run_id, asset_key,
-                              needed_by=f"check {keys.check_name(template.to, template.input)}")
+    data = runs.upstream_data(
+        context.instance,
+        context.run.run_id,
+        asset_key,
+        needed_by=f"check {keys.check_name(template.to, template.input)}",
+    )
     path, from_run = data.path, data.run_id
     run_dir = runner.run_dir(plan, context.run.run_id)
     edge = template.model_copy(deep=True)
     if not runner.checks:
-        edge.status, edge.summary = EdgeStatus.SKIPPED, "checks turned off for this run (runner.checks: false)"
+        edge.status, edge.summary = (
+            EdgeStatus.SKIPPED,
+            "checks turned off for this run (runner.checks: false)",
+        )
     else:
         runs.edge_checker(plan, run_dir, runner.rebaseline).check(edge, Path(path))
     runs.record(plan, run_dir, context.run.run_id, edge=edge)
     passed = edge.status in (EdgeStatus.PASSED, EdgeStatus.SKIPPED)
-    severity = AssetCheckSeverity.WARN if edge.severity == Severity.WARN or edge.status == EdgeStatus.WARN \
+    severity = (
+        AssetCheckSeverity.WARN
+        if edge.severity == Severity.WARN or edge.status == EdgeStatus.WARN
         else AssetCheckSeverity.ERROR
+    )
     meta: dict[str, Any] = {
         "failed_expectations": md.expectations_table(list(edge.failed_expectations)),
         "summary": MetadataValue.text(edge.summary or str(edge.status)),
@@ -94,8 +117,11 @@ def _run_check(context: AssetCheckExecutionContext, runner: RunnerSettingsResour
         meta["duration_s"] = MetadataValue.float(float(edge.duration_s))
     if edge.docs_path:
         docs = str(edge.docs_path)
-        meta["data_docs"] = MetadataValue.url(docs) if docs.startswith(("http://", "https://", "s3://")) \
+        meta["data_docs"] = (
+            MetadataValue.url(docs)
+            if docs.startswith(("http://", "https://", "s3://"))
             else MetadataValue.path(docs)
+        )
     return AssetCheckResult(passed=passed, severity=severity, description=edge.summary, metadata=meta)
 
 
@@ -104,7 +130,7 @@ def pipeline_checks(plan: PipelinePlan) -> list:
     out = []
     for template in edge_reports(plan):
         if plan.nodes[template.to].role != NodeRole.SCRIPT:
-            continue                      # sinks run nothing, so nothing consumes the data here
+            continue  # sinks run nothing, so nothing consumes the data here
         if keys.input_key(plan, template.to, template.input) is None:
             continue
         out.append(edge_check(plan, template))

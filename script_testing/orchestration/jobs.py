@@ -42,14 +42,17 @@ def deployment_executor() -> ExecutorDefinition:
         try:
             from dagster_celery import celery_executor
         except ImportError:
-            raise ConfigError(f"{EXECUTOR_ENV}=celery needs dagster-celery, which is not installed",
-                              where=f"the environment variable {EXECUTOR_ENV}",
-                              hint="install the distributed extra: pip install 'script_testing[distributed]'") \
-                from None
+            raise ConfigError(
+                f"{EXECUTOR_ENV}=celery needs dagster-celery, which is not installed",
+                where=f"the environment variable {EXECUTOR_ENV}",
+                hint="install the distributed extra: pip install 'script_testing[distributed]'",
+            ) from None
         return celery_executor
-    raise ConfigError(f"{EXECUTOR_ENV}={os.environ.get(EXECUTOR_ENV)!r} names no executor",
-                      where=f"the environment variable {EXECUTOR_ENV}",
-                      hint=f"use one of {', '.join(EXECUTORS)} (or unset it for in_process)")
+    raise ConfigError(
+        f"{EXECUTOR_ENV}={os.environ.get(EXECUTOR_ENV)!r} names no executor",
+        where=f"the environment variable {EXECUTOR_ENV}",
+        hint=f"use one of {', '.join(EXECUTORS)} (or unset it for in_process)",
+    )
 
 
 def pipeline_job(plan: PipelinePlan):

@@ -22,7 +22,7 @@ from dagster import (
 from script_testing.data.tabular import describe_files, iter_batches
 from script_testing.reports.model import NodeReport
 
-PATH_KEY = "path"                 # the key downstream assets read to find an upstream's data
+PATH_KEY = "path"  # the key downstream assets read to find an upstream's data
 SMALL_BYTES = 16 * 1024 * 1024
 HEAD_ROWS = 1000
 STDERR_TAIL_CHARS = 4000
@@ -42,14 +42,15 @@ def _tabular_summary(path: Path) -> tuple[int | None, list[tuple[str, str]] | No
     for f in found:
         try:
             if f.fmt == "parquet" and not f.compressed:
-                import pyarrow.parquet as pq         # lazy: pyarrow is heavy; only outputs with parquet need it
-                pf = pq.ParquetFile(f.path)          # the footer only
+                import pyarrow.parquet as pq  # lazy: pyarrow is heavy; only outputs with parquet need it
+
+                pf = pq.ParquetFile(f.path)  # the footer only
                 if rows is not None:
                     rows += pf.metadata.num_rows
                 if schema is None:
                     schema = [(field.name, str(field.type)) for field in pf.schema_arrow]
                 continue
-            if not small and f.fmt == "json":        # a JSON array cannot be read in part
+            if not small and f.fmt == "json":  # a JSON array cannot be read in part
                 rows = None
                 continue
             batches = iter_batches(f, None if small else HEAD_ROWS)
@@ -59,12 +60,18 @@ def _tabular_summary(path: Path) -> tuple[int | None, list[tuple[str, str]] | No
             if rows is not None:
                 rows = rows + len(first) + sum(len(b) for b in batches) if small else None
         except Exception:
-            rows = None                      # unreadable: leave it to the edge checks to say why
+            rows = None  # unreadable: leave it to the edge checks to say why
     return rows, schema, len(found)
 
 
-def output_metadata(path: str | Path, *, files: int | None = None, nbytes: int | None = None,
-                    rows: int | None = None, columns: list[str] | None = None) -> dict[str, Any]:
+def output_metadata(
+    path: str | Path,
+    *,
+    files: int | None = None,
+    nbytes: int | None = None,
+    rows: int | None = None,
+    columns: list[str] | None = None,
+) -> dict[str, Any]:
     """Metadata of one output folder (or file)."""
     p = Path(path)
     if files is None or nbytes is None:
@@ -87,7 +94,8 @@ def output_metadata(path: str | Path, *, files: int | None = None, nbytes: int |
         md["dagster/row_count"] = MetadataValue.int(int(rows))
     if schema:
         md["dagster/column_schema"] = MetadataValue.table_schema(
-            TableSchema(columns=[TableColumn(name=n, type=t) for n, t in schema]))
+            TableSchema(columns=[TableColumn(name=n, type=t) for n, t in schema])
+        )
     if n_tabular:
         md["tabular_files"] = MetadataValue.int(n_tabular)
     return md

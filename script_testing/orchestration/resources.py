@@ -22,39 +22,47 @@ from __future__ import annotations
 import os
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
-from dagster import ConfigurableResource, EnvVar
-from pydantic import Field
-
-from script_testing.errors import ConfigError
-from script_testing.pipeline.plan import PipelinePlan
-from script_testing.config.state import runs_root as core_runs_root
-from pydantic import ValidationError
-from script_testing.config.project import SourceSpec
-from script_testing.execution.options import RunOptions
 import yaml
+from dagster import ConfigurableResource, EnvVar
+from pydantic import Field, ValidationError
+
+from script_testing.config.project import SourceSpec
+from script_testing.config.state import runs_root as core_runs_root
+from script_testing.errors import ConfigError
+from script_testing.execution.options import RunOptions
+from script_testing.pipeline.plan import PipelinePlan
 
 
 class DataSourceResource(ConfigurableResource):
     """Produces every source asset: synthetic data, signatures, JSON literals, local copies, S3 downloads."""
 
-    seed: Optional[int] = Field(default=None, description="Seed for every synthetic profile in this run "
-                                "(default: each profile's own).")
-    rows: Optional[int] = Field(default=None, description="Row count for every synthetic profile in this run "
-                                "(default: each profile's own).")
+    seed: int | None = Field(
+        default=None,
+        description="Seed for every synthetic profile in this run (default: each profile's own).",
+    )
+    rows: int | None = Field(
+        default=None,
+        description="Row count for every synthetic profile in this run (default: each profile's own).",
+    )
     overrides: dict[str, str] = Field(
         default_factory=dict,
         description="Per-run source kinds: 'Node.port' -> a source in the YAML of script_testing.yaml's "
-                    "'sources', e.g. \"{s3: 's3://bucket/exec/Node/DATA/'}\" or \"{local: /data/x.csv}\". "
-                    "Keys must be sources of the pipeline (assets under <pipeline>/sources).")
+        "'sources', e.g. \"{s3: 's3://bucket/exec/Node/DATA/'}\" or \"{local: /data/x.csv}\". "
+        "Keys must be sources of the pipeline (assets under <pipeline>/sources).",
+    )
 
-    deep_dive_prefix: Optional[str] = Field(
-        default=None, description="Deep dive: the S3 prefix where a production execution stored its step "
+    deep_dive_prefix: str | None = Field(
+        default=None,
+        description="Deep dive: the S3 prefix where a production execution stored its step "
         "outputs. In a run of selected assets, every input whose upstream asset is not selected is read "
-        "from there (and checked) instead of from the latest materialization.")
-    deep_dive_layout: Optional[str] = Field(
-        default=None, description="Where the execution keeps each output (default '{prefix}/{node}/{output}/').")
+        "from there (and checked) instead of from the latest materialization.",
+    )
+    deep_dive_layout: str | None = Field(
+        default=None,
+        description="Where the execution keeps each output (default '{prefix}/{node}/{output}/').",
+    )
 
     def source_overrides(self, plan: PipelinePlan) -> dict[str, Any]:
         """``overrides`` parsed into source specs, for the ports of ``plan`` only."""
@@ -63,21 +71,24 @@ class DataSourceResource(ConfigurableResource):
         for key, text in self.overrides.items():
             node, _, port = key.partition(".")
             if node not in plan.nodes:
-                continue                       # an override for another pipeline of the project
+                continue  # an override for another pipeline of the project
             try:
                 data = yaml.safe_load(text) if isinstance(text, str) else text
                 out[key] = SourceSpec.model_validate(data)
             except (yaml.YAMLError, ValidationError, ValueError) as exc:
                 first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-                raise ConfigError(f"the source override for {key} is invalid ({first})",
-                                  where="resources.data_source.config.overrides",
-                                  hint="write it like an entry of 'sources' in script_testing.yaml, "
-                                       "e.g. \"{local: /path/to/data}\"") from None
+                raise ConfigError(
+                    f"the source override for {key} is invalid ({first})",
+                    where="resources.data_source.config.overrides",
+                    hint="write it like an entry of 'sources' in script_testing.yaml, "
+                    'e.g. "{local: /path/to/data}"',
+                ) from None
         return out
 
     def run_options(self, plan: PipelinePlan, s3_client: Any = None):
-        options = RunOptions(rows_override=self.rows, seed_override=self.seed,
-                             source_overrides=self.source_overrides(plan))
+        options = RunOptions(
+            rows_override=self.rows, seed_override=self.seed, source_overrides=self.source_overrides(plan)
+        )
         if s3_client is not None:
             options.source_options["s3_client"] = s3_client
         return options
@@ -86,25 +97,42 @@ class DataSourceResource(ConfigurableResource):
 class RunnerSettingsResource(ConfigurableResource):
     """How scripts run: where run folders go, timeouts, edge checks."""
 
-    runs_root: Optional[str] = Field(default=None, description="Folder of run folders "
-                                     "(default: $SCRIPT_TESTING_RUNS, the project's runs_root, .script_testing/runs).")
-    timeout_s: Optional[float] = Field(default=None, description="Timeout of nodes that set none themselves "
-                                       "(default: runner.timeout_s of the project).")
-    parallelism: Optional[int] = Field(default=None, description="Scripts the worker pool may run at once "
-                                       "(default: runner.parallelism). With the in-process executor Dagster "
-                                       "starts one step at a time, so this matters for the core scheduler "
-                                       "and for executors that run steps side by side.")
-    checks: bool = Field(default=True, description="Run the edge checks' expectations; false records them "
-                         "as skipped (passed) without reading the data.")
-    rebaseline: bool = Field(default=False, description="Accept the schemas seen in this run as the new "
-                             "baselines of the edge checks.")
+    runs_root: str | None = Field(
+        default=None,
+        description="Folder of run folders "
+        "(default: $SCRIPT_TESTING_RUNS, the project's runs_root, .script_testing/runs).",
+    )
+    timeout_s: float | None = Field(
+        default=None,
+        description="Timeout of nodes that set none themselves (default: runner.timeout_s of the project).",
+    )
+    parallelism: int | None = Field(
+        default=None,
+        description="Scripts the worker pool may run at once "
+        "(default: runner.parallelism). With the in-process executor Dagster "
+        "starts one step at a time, so this matters for the core scheduler "
+        "and for executors that run steps side by side.",
+    )
+    checks: bool = Field(
+        default=True,
+        description="Run the edge checks' expectations; false records them "
+        "as skipped (passed) without reading the data.",
+    )
+    rebaseline: bool = Field(
+        default=False,
+        description="Accept the schemas seen in this run as the new baselines of the edge checks.",
+    )
 
     def run_dir(self, plan: PipelinePlan, run_id: str) -> Path:
         if self.runs_root and "://" in self.runs_root:
             from dagster import Failure
-            raise Failure(description=f"resources.runner.config.runs_root {self.runs_root!r} is a URL; runs roots "
-                                      f"must be local folders for now (s3:// is not supported yet): set a folder "
-                                      f"every worker mounts", allow_retries=False)
+
+            raise Failure(
+                description=f"resources.runner.config.runs_root {self.runs_root!r} is a URL; runs roots "
+                f"must be local folders for now (s3:// is not supported yet): set a folder "
+                f"every worker mounts",
+                allow_retries=False,
+            )
         root = Path(self.runs_root).expanduser().resolve() if self.runs_root else core_runs_root(plan.project)
         return root / plan.name / run_id
 
@@ -128,6 +156,7 @@ def s3_resources() -> dict[str, Any]:
     if not endpoint and not os.environ.get("AWS_ACCESS_KEY_ID"):
         return {}
     from dagster_aws.s3 import S3Resource
+
     kwargs: dict[str, Any] = {}
     if endpoint:
         kwargs["endpoint_url"] = endpoint

@@ -10,7 +10,6 @@ updated after every step.
 from __future__ import annotations
 
 import importlib
-
 import socket
 import threading
 from dataclasses import dataclass
@@ -40,7 +39,7 @@ _planned: dict[str, frozenset[AssetKey]] = {}
 
 
 THIS_RUN = "this run"
-HOST_KEY = "host"                 # the machine whose disk holds a materialization's data
+HOST_KEY = "host"  # the machine whose disk holds a materialization's data
 
 
 @dataclass(frozen=True)
@@ -49,7 +48,7 @@ class UpstreamData:
 
     path: Path
     run_id: str
-    source: str           # "this run" | "run <id> (not selected)" | "run <id> (re-executed)"
+    source: str  # "this run" | "run <id> (not selected)" | "run <id> (re-executed)"
 
     @property
     def reused(self) -> bool:
@@ -67,12 +66,12 @@ def planned_keys(instance, run_id: str) -> frozenset[AssetKey]:
     if run is not None and run.execution_plan_snapshot_id:
         snapshot = instance.get_execution_plan_snapshot(run.execution_plan_snapshot_id)
         found = set(snapshot.asset_selection)
-        if run.asset_selection:                 # empty for a run of the whole job
+        if run.asset_selection:  # empty for a run of the whole job
             found &= set(run.asset_selection)
         keys = frozenset(found)
     with _lock:
         _planned[run_id] = keys
-        while len(_planned) > 256:              # a long-lived process: forget old runs
+        while len(_planned) > 256:  # a long-lived process: forget old runs
             _planned.pop(next(iter(_planned)))
     return keys
 
@@ -80,6 +79,7 @@ def planned_keys(instance, run_id: str) -> frozenset[AssetKey]:
 def _materialization_in_run(instance, run_id: str, key: AssetKey):
     """The last materialization event of ``key`` recorded by run ``run_id`` (or None)."""
     from dagster import DagsterEventType
+
     records = instance.get_records_for_run(run_id, of_type=DagsterEventType.ASSET_MATERIALIZATION).records
     found = None
     for record in records:
@@ -104,32 +104,41 @@ def upstream_data(instance, run_id: str, key: AssetKey, *, needed_by: str) -> Up
         if entry is None:
             raise Failure(
                 description=f"{needed_by} needs {what} from this run, but this run has not materialized it "
-                            f"(its step failed, was skipped or has not finished); data of earlier runs is "
-                            f"not used in its place: fix the upstream step, then re-execute the run",
-                metadata={"missing_asset": MetadataValue.asset(key)}, allow_retries=False)
+                f"(its step failed, was skipped or has not finished); data of earlier runs is "
+                f"not used in its place: fix the upstream step, then re-execute the run",
+                metadata={"missing_asset": MetadataValue.asset(key)},
+                allow_retries=False,
+            )
         return UpstreamData(_data_path(entry, key, run_id, needed_by), run_id, THIS_RUN)
     run = instance.get_run_by_id(run_id)
     parent = run.parent_run_id if run is not None else None
-    while parent:                               # a re-execution reads what the run it re-executes produced
+    while parent:  # a re-execution reads what the run it re-executes produced
         if key in planned_keys(instance, parent):
             entry = _materialization_in_run(instance, parent, key)
             if entry is None:
                 raise Failure(
                     description=f"{needed_by} needs {what}, which run {parent} (re-executed by this run) "
-                                f"did not materialize (its step failed or was skipped); data of other runs "
-                                f"is not used in its place: re-execute from failure, or run the whole job",
-                    metadata={"missing_asset": MetadataValue.asset(key)}, allow_retries=False)
-            return UpstreamData(_data_path(entry, key, parent, needed_by), parent, f"run {parent} (re-executed)")
+                    f"did not materialize (its step failed or was skipped); data of other runs "
+                    f"is not used in its place: re-execute from failure, or run the whole job",
+                    metadata={"missing_asset": MetadataValue.asset(key)},
+                    allow_retries=False,
+                )
+            return UpstreamData(
+                _data_path(entry, key, parent, needed_by), parent, f"run {parent} (re-executed)"
+            )
         parent_run = instance.get_run_by_id(parent)
         parent = parent_run.parent_run_id if parent_run is not None else None
     event = instance.get_latest_materialization_event(key)
     if event is None or event.asset_materialization is None:
         raise Failure(
             description=f"{needed_by} needs {what}, which has never been materialized; "
-                        f"materialize it first (or run the whole job)",
-            metadata={"missing_asset": MetadataValue.asset(key)}, allow_retries=False)
-    return UpstreamData(_data_path(event, key, event.run_id, needed_by), event.run_id,
-                        f"run {event.run_id} (not selected)")
+            f"materialize it first (or run the whole job)",
+            metadata={"missing_asset": MetadataValue.asset(key)},
+            allow_retries=False,
+        )
+    return UpstreamData(
+        _data_path(event, key, event.run_id, needed_by), event.run_id, f"run {event.run_id} (not selected)"
+    )
 
 
 def this_host() -> str:
@@ -143,8 +152,11 @@ def _data_path(entry, key: AssetKey, run_id: str, needed_by: str) -> Path:
     raw = getattr(item, "value", None) or getattr(item, "path", None)
     what = key.to_user_string()
     if not raw:
-        raise Failure(description=f"{needed_by}: the materialization of {what} by run {run_id} records no "
-                                  f"'{PATH_KEY}'; materialize it again", allow_retries=False)
+        raise Failure(
+            description=f"{needed_by}: the materialization of {what} by run {run_id} records no "
+            f"'{PATH_KEY}'; materialize it again",
+            allow_retries=False,
+        )
     path = Path(str(raw))
     if path.exists():
         return path
@@ -152,22 +164,32 @@ def _data_path(entry, key: AssetKey, run_id: str, needed_by: str) -> Path:
     host = str(getattr(host_item, "value", "") or "")
     meta = {"missing_path": MetadataValue.path(str(path))}
     if host and host != this_host():
-        raise Failure(description=f"{needed_by} needs {what}, but the data of run {run_id} is on another "
-                                  f"worker's disk (path {path} on {host}, this is {this_host()}): with workers "
-                                  f"that share no disk, set resources.runner.config.runs_root to a folder every "
-                                  f"worker mounts (NFS, EFS; s3:// runs roots are not supported yet), or use the "
-                                  f"in_process executor", metadata=meta, allow_retries=False)
-    raise Failure(description=f"{needed_by} needs {what}, but its data from run {run_id} is gone ({path}); "
-                              f"materialize it again", metadata=meta, allow_retries=False)
+        raise Failure(
+            description=f"{needed_by} needs {what}, but the data of run {run_id} is on another "
+            f"worker's disk (path {path} on {host}, this is {this_host()}): with workers "
+            f"that share no disk, set resources.runner.config.runs_root to a folder every "
+            f"worker mounts (NFS, EFS; s3:// runs roots are not supported yet), or use the "
+            f"in_process executor",
+            metadata=meta,
+            allow_retries=False,
+        )
+    raise Failure(
+        description=f"{needed_by} needs {what}, but its data from run {run_id} is gone ({path}); "
+        f"materialize it again",
+        metadata=meta,
+        allow_retries=False,
+    )
 
 
-def deep_dive_input(plan: PipelinePlan, node: str, port: str, run_dir: Path, prefix: str,
-                    layout: str | None) -> Path:
+def deep_dive_input(
+    plan: PipelinePlan, node: str, port: str, run_dir: Path, prefix: str, layout: str | None
+) -> Path:
     """Download ``node.port``'s upstream output from a production execution in S3 and check the edge
     on it (blocking failures stop the step with the check's sentence)."""
     wire = plan.nodes[node].inputs[port]
-    options = RunOptions(source_overrides=deep_dive_sources(prefix, layout, [(node, port, wire.upstream,
-                                                                              wire.output)]))
+    options = RunOptions(
+        source_overrides=deep_dive_sources(prefix, layout, [(node, port, wire.upstream, wire.output)])
+    )
     dest = source_input_dir(Path(run_dir), node, port)
     try:
         data = materialize_source(plan, node, port, dest, options)
@@ -176,8 +198,11 @@ def deep_dive_input(plan: PipelinePlan, node: str, port: str, run_dir: Path, pre
     edge = next(e for e in edge_reports(plan) if e.to == node and e.input == port)
     EdgeChecker(plan, Path(run_dir), docs=False, baseline=False).check(edge, Path(data.path))
     if edge.status == EdgeStatus.FAILED and edge.severity == Severity.BLOCK:
-        raise Failure(description=f"deep dive: {edge.summary}", allow_retries=False,
-                      metadata={"failed_expectations": MetadataValue.json(edge.failed_expectations)})
+        raise Failure(
+            description=f"deep dive: {edge.summary}",
+            allow_retries=False,
+            metadata={"failed_expectations": MetadataValue.json(edge.failed_expectations)},
+        )
     return Path(data.path)
 
 
@@ -210,6 +235,8 @@ def start_checks_warm_up() -> None:
 
 
 _warmed: set[str] = set()
+
+
 def warm_up(plan: PipelinePlan, checks: bool = True) -> None:
     """Start the slow, once-per-process work in the background at the first step of a run.
 
@@ -227,7 +254,7 @@ def warm_up(plan: PipelinePlan, checks: bool = True) -> None:
         start_checks_warm_up()
     try:
         pool_for(plan).start()
-    except Exception:     # warming up is an optimisation only
+    except Exception:  # warming up is an optimisation only
         pass
 
 
@@ -238,13 +265,14 @@ def edge_checker(plan: PipelinePlan, run_dir: Path, rebaseline: bool) -> EdgeChe
         checker = _checkers.get(key)
         if checker is None:
             checker = _checkers[key] = EdgeChecker(plan, run_dir, rebaseline=rebaseline)
-            while len(_checkers) > 32:          # a long-lived code server: forget old runs
+            while len(_checkers) > 32:  # a long-lived code server: forget old runs
                 _checkers.pop(next(iter(_checkers)))
         return checker
 
 
-def record(plan: PipelinePlan, run_dir: Path, run_id: str, *, node: str | None = None, report=None,
-           edge=None) -> None:
+def record(
+    plan: PipelinePlan, run_dir: Path, run_id: str, *, node: str | None = None, report=None, edge=None
+) -> None:
     """Update ``report.json`` of the run with one node's report or one edge's result (best effort)."""
     try:
         with _lock:
@@ -254,13 +282,14 @@ def record(plan: PipelinePlan, run_dir: Path, run_id: str, *, node: str | None =
             except Exception:
                 rr = None
             if rr is None:
-                rr = RunReport(pipeline=plan.name, run_id=run_id, project=str(plan.project.root),
-                               run_dir=str(run_dir))
+                rr = RunReport(
+                    pipeline=plan.name, run_id=run_id, project=str(plan.project.root), run_dir=str(run_dir)
+                )
             if node is not None and report is not None:
                 rr.nodes[node] = report
             if edge is not None:
                 rr.edges = [e for e in rr.edges if e.id != edge.id] + [edge]
             finalize(rr)
             rr.write(run_dir)
-    except Exception:   # the report is a convenience; never fail a step for it
+    except Exception:  # the report is a convenience; never fail a step for it
         pass

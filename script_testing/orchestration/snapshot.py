@@ -38,7 +38,13 @@ def definitions_snapshot(defs: Definitions) -> dict[str, Any]:
             "checks": sum(1 for ck in graph.asset_check_keys if ck.asset_key in selected),
             "executor": resolved.executor_def.name,
         }
-    schedules = {s.name: {"job": s.job_name, "cron": s.cron_schedule, "timezone": s.execution_timezone,
-                          "default_status": s.default_status.value}
-                 for s in sorted(defs.schedules or [], key=lambda s: s.name)}
+    schedules = {
+        s.name: {
+            "job": s.job_name,
+            "cron": s.cron_schedule,
+            "timezone": s.execution_timezone,
+            "default_status": s.default_status.value,
+        }
+        for s in sorted(defs.schedules or [], key=lambda s: s.name)
+    }
     return {"assets": assets, "checks": checks, "jobs": jobs, "schedules": schedules}

@@ -11,13 +11,23 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from script_testing.text import close_matches
-from script_testing.errors import CatalogError
 from script_testing.config.step_interface import InterfaceFile, StepInterface
+from script_testing.errors import CatalogError
+from script_testing.text import close_matches
 
 INTERFACE_SUFFIX = ".step.yaml"
-_SKIP_DIRS = {".git", ".venv", "venv", "__pycache__", "node_modules", ".script_testing", ".specs",
-              ".dagster_home", ".ipynb_checkpoints", ".pytest_cache"}
+_SKIP_DIRS = {
+    ".git",
+    ".venv",
+    "venv",
+    "__pycache__",
+    "node_modules",
+    ".script_testing",
+    ".specs",
+    ".dagster_home",
+    ".ipynb_checkpoints",
+    ".pytest_cache",
+}
 
 
 @dataclass(frozen=True)
@@ -88,11 +98,17 @@ class StepCatalog:
         if sep and head in self._interfaces and tail:
             return head, tail
         close = close_matches(head if sep else node, self.step_types, cutoff=0.5)
-        hint = (f"closest known step types: {', '.join(close)}" if close else
-                f"known step types: {', '.join(self.step_types) or 'none'}")
+        hint = (
+            f"closest known step types: {', '.join(close)}"
+            if close
+            else f"known step types: {', '.join(self.step_types) or 'none'}"
+        )
         where = ", ".join(str(w) for w in self.workspaces)
-        raise CatalogError(f"node '{node}' matches no step interface (*.step.yaml) in the workspaces",
-                           where=where, hint=hint + "; add its interface to a workspace or fix the node name")
+        raise CatalogError(
+            f"node '{node}' matches no step interface (*.step.yaml) in the workspaces",
+            where=where,
+            hint=hint + "; add its interface to a workspace or fix the node name",
+        )
 
     def find_script(self, interface_path: Path, entry_point: str | None) -> Path | None:
         """The script file named by ``contract.entry_point``: beside the interface first, then the
@@ -122,8 +138,14 @@ class StepCatalog:
         iface_file = self._interfaces[step_type]
         interface = iface_file.for_job_type(job_type)
         script = self.find_script(iface_file.path, interface.contract.entry_point)
-        return ResolvedNode(name=node, step_type=step_type, job_type=job_type, interface=interface,
-                            interface_path=iface_file.path, script_path=script)
+        return ResolvedNode(
+            name=node,
+            step_type=step_type,
+            job_type=job_type,
+            interface=interface,
+            interface_path=iface_file.path,
+            script_path=script,
+        )
 
     def resolve_all(self, nodes: list[str]) -> dict[str, ResolvedNode]:
         """Resolve every node; every unknown node is reported at once."""
@@ -137,7 +159,9 @@ class StepCatalog:
         if len(problems) == 1:
             raise problems[0]
         if problems:
-            raise CatalogError(f"{len(problems)} nodes match no step interface",
-                               details="\n".join(f"  - {p.message}" for p in problems),
-                               hint="add their interfaces to a workspace or fix the node names")
+            raise CatalogError(
+                f"{len(problems)} nodes match no step interface",
+                details="\n".join(f"  - {p.message}" for p in problems),
+                hint="add their interfaces to a workspace or fix the node names",
+            )
         return resolved

@@ -19,38 +19,74 @@ from __future__ import annotations
 
 import ast
 import difflib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
+
 from script_testing.config.step_interface import StepInterface, deep_merge
 
 INPUTS, OUTPUTS, ENV, JOB_ARGS = "input_paths", "output_paths", "environ_vars", "job_args"
 ROLES = (INPUTS, OUTPUTS, ENV, JOB_ARGS)
 
 #: Variables every host sets: reading them through ``os.environ`` is not a contract matter.
-HOST_ENV_VARS = frozenset({"PATH", "HOME", "USER", "PWD", "TMPDIR", "TEMP", "TMP", "LANG", "SHELL",
-                           "HOSTNAME", "PYTHONPATH", "LOGNAME"})
+HOST_ENV_VARS = frozenset(
+    {
+        "PATH",
+        "HOME",
+        "USER",
+        "PWD",
+        "TMPDIR",
+        "TEMP",
+        "TMP",
+        "LANG",
+        "SHELL",
+        "HOSTNAME",
+        "PYTHONPATH",
+        "LOGNAME",
+    }
+)
 
 # Calls that only format or log a whole dict: passing one of the dicts to them uses no key.
-_HARMLESS_CALLS = frozenset({"print", "len", "str", "repr", "isinstance", "bool", "type", "id", "sorted",
-                             "pprint", "dumps", "format", "hash"})
+_HARMLESS_CALLS = frozenset(
+    {
+        "print",
+        "len",
+        "str",
+        "repr",
+        "isinstance",
+        "bool",
+        "type",
+        "id",
+        "sorted",
+        "pprint",
+        "dumps",
+        "format",
+        "hash",
+    }
+)
 _HARMLESS_RECEIVERS = frozenset({"logger", "log", "logging", "LOGGER", "LOG", "_logger", "pprint", "json"})
 _KEY_ERRORS = frozenset({"KeyError", "LookupError", "Exception", "BaseException"})
 _ATTR_ERRORS = frozenset({"AttributeError", "Exception", "BaseException"})
-_VERB = {INPUTS: "reads input", OUTPUTS: "writes output", ENV: "reads env var", JOB_ARGS: "reads job argument"}
+_VERB = {
+    INPUTS: "reads input",
+    OUTPUTS: "writes output",
+    ENV: "reads env var",
+    JOB_ARGS: "reads job argument",
+}
 
 
 @dataclass(frozen=True)
 class KeyUse:
     """One use of a key of one of ``main``'s dicts."""
 
-    role: str                  # input_paths | output_paths | environ_vars | job_args
+    role: str  # input_paths | output_paths | environ_vars | job_args
     key: str
     required: bool
     file: Path
     line: int
-    how: str                   # subscript, get, in, pop, setdefault, attribute, getattr, hasattr, os.environ[...]...
-    condition: str | None = None   # the enclosing condition of a required use, None when unconditional
+    how: str  # subscript, get, in, pop, setdefault, attribute, getattr, hasattr, os.environ[...]...
+    condition: str | None = None  # the enclosing condition of a required use, None when unconditional
 
 
 @dataclass(frozen=True)
@@ -68,12 +104,12 @@ class ScriptUsage:
     """Every key a script uses, found statically."""
 
     script_path: Path
-    root: Path                                   # file names in messages are relative to this
+    root: Path  # file names in messages are relative to this
     main_params: list[str] = field(default_factory=list)
     uses: list[KeyUse] = field(default_factory=list)
     dynamic: list[DynamicUse] = field(default_factory=list)
-    followed: list[str] = field(default_factory=list)    # "path:function" of every function analysed
-    notes: list[str] = field(default_factory=list)       # e.g. no main(), syntax error
+    followed: list[str] = field(default_factory=list)  # "path:function" of every function analysed
+    notes: list[str] = field(default_factory=list)  # e.g. no main(), syntax error
 
     def keys(self, role: str, required: bool | None = None) -> set[str]:
         return {u.key for u in self.uses if u.role == role and (required is None or u.required == required)}
@@ -94,10 +130,10 @@ class ScriptUsage:
 
 @dataclass(frozen=True)
 class Problem:
-    severity: str     # "error" | "warning"
-    where: str        # file:line
-    message: str      # a sentence: what, where, what to do
-    kind: str = ""    # machine-readable: undeclared-output, optional-input-required, ...
+    severity: str  # "error" | "warning"
+    where: str  # file:line
+    message: str  # a sentence: what, where, what to do
+    kind: str = ""  # machine-readable: undeclared-output, optional-input-required, ...
 
 
 # --------------------------------------------------------------------------------------------------
@@ -121,7 +157,7 @@ class _Module:
         self.functions: dict[str, ast.FunctionDef | ast.AsyncFunctionDef] = {}
         self.classes: set[str] = set()
         self.constants: dict[str, str] = {}
-        self.imports: dict[str, tuple[str, Any, str | None]] = {}   # local -> (kind, target, attr)
+        self.imports: dict[str, tuple[str, Any, str | None]] = {}  # local -> (kind, target, attr)
         self.is_package = path.name == "__init__.py"
         for node in tree.body:
             self._top(node)
@@ -148,7 +184,7 @@ class _Module:
         elif isinstance(node, ast.ImportFrom):
             for a in node.names:
                 self.imports[a.asname or a.name] = ("from", (node.level, node.module), a.name)
-        elif isinstance(node, (ast.If, ast.Try)):   # conditional imports / definitions
+        elif isinstance(node, (ast.If, ast.Try)):  # conditional imports / definitions
             for child in ast.iter_child_nodes(node):
                 if isinstance(child, ast.stmt):
                     self._top(child)
@@ -258,9 +294,9 @@ class _Loader:
 
 @dataclass(frozen=True)
 class _Ctx:
-    guards: frozenset = frozenset()        # (role, key) known present here
-    caught: frozenset = frozenset()        # exception names caught around here
-    cond: str | None = None                # enclosing condition (source), None = unconditional
+    guards: frozenset = frozenset()  # (role, key) known present here
+    caught: frozenset = frozenset()  # exception names caught around here
+    cond: str | None = None  # enclosing condition (source), None = unconditional
 
 
 def _call_name(func: ast.expr) -> str | None:
@@ -301,8 +337,9 @@ class _Analyzer:
         self._modules_done: set[Path] = set()
 
     # ---- entry points
-    def function(self, mod: _Module, fn: ast.FunctionDef | ast.AsyncFunctionDef, bindings: dict[str, str],
-                 ctx: _Ctx) -> None:
+    def function(
+        self, mod: _Module, fn: ast.FunctionDef | ast.AsyncFunctionDef, bindings: dict[str, str], ctx: _Ctx
+    ) -> None:
         key = (mod.path, fn.name, tuple(sorted(bindings.items())), ctx)
         if key in self._seen or (mod.path, fn.name) in self._stack or len(self._stack) > 25:
             return
@@ -324,19 +361,29 @@ class _Analyzer:
         if mod.path in self._modules_done:
             return
         self._modules_done.add(mod.path)
-        body = [s for s in mod.tree.body if not isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef,
-                                                                ast.ClassDef, ast.Import, ast.ImportFrom))
-                and not _is_main_guard(s)]
+        body = [
+            s
+            for s in mod.tree.body
+            if not isinstance(
+                s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom)
+            )
+            and not _is_main_guard(s)
+        ]
         self.stmts(body, mod, {}, {}, _Ctx(), follow_calls=False)
 
     # ---- recording
-    def use(self, role: str, key: str, required: bool, mod: _Module, node: ast.AST, how: str, ctx: _Ctx) -> None:
+    def use(
+        self, role: str, key: str, required: bool, mod: _Module, node: ast.AST, how: str, ctx: _Ctx
+    ) -> None:
         if required:
             errs = _ATTR_ERRORS if how == "attribute" or how == "getattr" else _KEY_ERRORS
             if (role, key) in ctx.guards or ctx.caught & errs or "*" in ctx.caught:
                 required = False
-        self.usage.uses.append(KeyUse(role, key, required, mod.path, getattr(node, "lineno", 0), how,
-                                      ctx.cond if required else None))
+        self.usage.uses.append(
+            KeyUse(
+                role, key, required, mod.path, getattr(node, "lineno", 0), how, ctx.cond if required else None
+            )
+        )
 
     def dyn(self, role: str, mod: _Module, node: ast.AST, what: str) -> None:
         self.usage.dynamic.append(DynamicUse(role, mod.path, getattr(node, "lineno", 0), what))
@@ -358,8 +405,12 @@ class _Analyzer:
             # dict(d) / copy.copy(d) / d.copy() keep the same keys
             if _call_name(expr.func) in {"dict", "copy", "deepcopy"}:
                 return self.role_of(expr.args[0], mod, env)
-        if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) and expr.func.attr == "copy" \
-                and not expr.args:
+        if (
+            isinstance(expr, ast.Call)
+            and isinstance(expr.func, ast.Attribute)
+            and expr.func.attr == "copy"
+            and not expr.args
+        ):
             return self.role_of(expr.func.value, mod, env)
         return None
 
@@ -394,8 +445,11 @@ class _Analyzer:
                 if r and k is not None:
                     s = {(r[0], k)}
                     return (s, set()) if isinstance(op, ast.In) else (set(), s)
-            if isinstance(op, (ast.IsNot, ast.NotEq, ast.Is, ast.Eq)) and isinstance(right, ast.Constant) \
-                    and right.value is None:
+            if (
+                isinstance(op, (ast.IsNot, ast.NotEq, ast.Is, ast.Eq))
+                and isinstance(right, ast.Constant)
+                and right.value is None
+            ):
                 pos, _ = self.guards_of(test.left, mod, env, consts)
                 return (pos, set()) if isinstance(op, (ast.IsNot, ast.NotEq)) else (set(), pos)
             return set(), set()
@@ -431,8 +485,15 @@ class _Analyzer:
         return text if ctx.cond is None else f"{ctx.cond} and {text}"
 
     # ---- statements
-    def stmts(self, body: list[ast.stmt], mod: _Module, env: dict, consts: dict, ctx: _Ctx,
-              follow_calls: bool = True) -> None:
+    def stmts(
+        self,
+        body: list[ast.stmt],
+        mod: _Module,
+        env: dict,
+        consts: dict,
+        ctx: _Ctx,
+        follow_calls: bool = True,
+    ) -> None:
         guards = set(ctx.guards)
         for st in body:
             here = _Ctx(frozenset(guards), ctx.caught, ctx.cond)
@@ -442,8 +503,8 @@ class _Analyzer:
                 guards |= neg
 
     def stmt(self, st: ast.stmt, mod: _Module, env: dict, consts: dict, ctx: _Ctx, follow: bool) -> None:
-        S = lambda b, c=ctx: self.stmts(b, mod, env, consts, c, follow)   # noqa: E731
-        E = lambda e, c=ctx: self.expr(e, mod, env, consts, c, follow)    # noqa: E731
+        S = lambda b, c=ctx: self.stmts(b, mod, env, consts, c, follow)  # noqa: E731
+        E = lambda e, c=ctx: self.expr(e, mod, env, consts, c, follow)  # noqa: E731
         if isinstance(st, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom)):
             return
         if isinstance(st, ast.If):
@@ -507,7 +568,7 @@ class _Analyzer:
 
     # ---- expressions
     def expr(self, e: ast.expr, mod: _Module, env: dict, consts: dict, ctx: _Ctx, follow: bool) -> None:
-        E = lambda x, c=ctx: self.expr(x, mod, env, consts, c, follow)   # noqa: E731
+        E = lambda x, c=ctx: self.expr(x, mod, env, consts, c, follow)  # noqa: E731
         if isinstance(e, ast.Subscript):
             r = self.role_of(e.value, mod, env)
             if r and isinstance(e.ctx, ast.Load):
@@ -519,7 +580,7 @@ class _Analyzer:
                     self.use(r[0], k, True, mod, e, how, ctx)
                 E(e.slice)
                 return
-            if r:      # store / delete: the script sets or removes the key itself
+            if r:  # store / delete: the script sets or removes the key itself
                 E(e.slice)
                 return
         elif isinstance(e, ast.Compare) and len(e.ops) == 1 and isinstance(e.ops[0], (ast.In, ast.NotIn)):
@@ -554,8 +615,10 @@ class _Analyzer:
                 E(v, _Ctx(frozenset(guards), ctx.caught, cond))
                 pos, neg = self.guards_of(v, mod, env, consts)
                 guards |= pos if isinstance(e.op, ast.And) else neg
-                cond = self._cond(_Ctx(cond=cond), ast.unparse(v) if isinstance(e.op, ast.And)
-                                  else f"not ({ast.unparse(v)})")
+                cond = self._cond(
+                    _Ctx(cond=cond),
+                    ast.unparse(v) if isinstance(e.op, ast.And) else f"not ({ast.unparse(v)})",
+                )
             return
         elif isinstance(e, ast.Dict):
             for k, v in zip(e.keys, e.values):
@@ -575,9 +638,9 @@ class _Analyzer:
 
     def call(self, e: ast.Call, mod: _Module, env: dict, consts: dict, ctx: _Ctx, follow: bool) -> bool:
         """Handle a call; True when it is fully handled (its children visited)."""
-        E = lambda x, c=ctx: self.expr(x, mod, env, consts, c, follow)   # noqa: E731
+        E = lambda x, c=ctx: self.expr(x, mod, env, consts, c, follow)  # noqa: E731
         func = e.func
-        if self.role_of(e, mod, env):        # dict(d) / d.copy(): a copy, the same keys
+        if self.role_of(e, mod, env):  # dict(d) / d.copy(): a copy, the same keys
             return True
         # methods of the dicts: d.get / d.pop / d.setdefault / d.items ...
         if isinstance(func, ast.Attribute):
@@ -589,7 +652,7 @@ class _Analyzer:
                     k = self.key_of(e.args[0], mod, consts)
                     has_default = len(e.args) > 1 or bool(e.keywords)
                     required = m == "__getitem__" or (m == "pop" and not has_default)
-                    how = (f"os.environ.{m}" if src == "os.environ" else m)
+                    how = f"os.environ.{m}" if src == "os.environ" else m
                     if k is None:
                         self.dyn(role, mod, e, f"`{ast.unparse(e)}`: key computed at run time, not checked")
                     else:
@@ -606,9 +669,11 @@ class _Analyzer:
         name = _call_name(func)
         # os.getenv("X"[, default])
         if name == "getenv" and e.args:
-            is_os = (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name)
-                     and mod.imports.get(func.value.id, ("", "", ""))[1] == "os") or \
-                    (isinstance(func, ast.Name) and mod.imports.get("getenv", ("", "", ""))[1] == (0, "os"))
+            is_os = (
+                isinstance(func, ast.Attribute)
+                and isinstance(func.value, ast.Name)
+                and mod.imports.get(func.value.id, ("", "", ""))[1] == "os"
+            ) or (isinstance(func, ast.Name) and mod.imports.get("getenv", ("", "", ""))[1] == (0, "os"))
             if is_os:
                 k = self.key_of(e.args[0], mod, consts)
                 if k is None:
@@ -635,7 +700,7 @@ class _Analyzer:
                     E(a)
                 return True
         # any other call: which of the dicts does it receive?
-        passed: list[tuple[ast.expr, str | None, int | None, str]] = []   # (arg, keyword, position, role)
+        passed: list[tuple[ast.expr, str | None, int | None, str]] = []  # (arg, keyword, position, role)
         for i, a in enumerate(e.args):
             inner = a.value if isinstance(a, ast.Starred) else a
             r = self.role_of(inner, mod, env)
@@ -649,8 +714,11 @@ class _Analyzer:
             passed = []
         target = None
         if follow:
-            what, obj = self.loader.attribute_chain(mod, func) if isinstance(func, (ast.Name, ast.Attribute)) \
+            what, obj = (
+                self.loader.attribute_chain(mod, func)
+                if isinstance(func, (ast.Name, ast.Attribute))
                 else ("none", None)
+            )
             if what == "function":
                 target = obj
             elif passed:
@@ -669,7 +737,9 @@ class _Analyzer:
                 elif kw is None and pos is not None and pos < len(params):
                     bindings[params[pos]] = role
                 else:
-                    self.dyn(role, mod, e, f"passed to `{ast.unparse(func)}` through *args/**kwargs, not followed")
+                    self.dyn(
+                        role, mod, e, f"passed to `{ast.unparse(func)}` through *args/**kwargs, not followed"
+                    )
             self.function(tmod, fn, bindings, ctx)
         for a in e.args:
             inner = a.value if isinstance(a, ast.Starred) else a
@@ -687,8 +757,16 @@ class _Analyzer:
         if isinstance(func, ast.Name):
             return name in _HARMLESS_CALLS
         recv = _receiver(func)
-        return (recv in _HARMLESS_RECEIVERS or name in {"info", "debug", "warning", "error", "exception",
-                                                        "critical", "log", "dumps"})
+        return recv in _HARMLESS_RECEIVERS or name in {
+            "info",
+            "debug",
+            "warning",
+            "error",
+            "exception",
+            "critical",
+            "log",
+            "dumps",
+        }
 
 
 def analyze_script(script_path: str | Path, python_path_roots: Iterable[str | Path] = ()) -> ScriptUsage:
@@ -738,9 +816,15 @@ def _declared(names: list[str]) -> str:
     return ", ".join(names) if names else "nothing"
 
 
-def check_alignment(usage: ScriptUsage, interface: Any, node_settings: Any = None, *,
-                    interface_path: str | Path | None = None, node: str | None = None,
-                    pipeline: str | None = None) -> list[Problem]:
+def check_alignment(
+    usage: ScriptUsage,
+    interface: Any,
+    node_settings: Any = None,
+    *,
+    interface_path: str | Path | None = None,
+    node: str | None = None,
+    pipeline: str | None = None,
+) -> list[Problem]:
     """Problems between what the script uses (``usage``) and what ``interface`` (a ``StepInterface``,
     the node's variant) declares, given the node's ``NodeSettings`` (environ_vars, job_args) if any."""
     iface_name = Path(interface_path).name if interface_path else f"the {interface.step_type} interface"
@@ -760,10 +844,15 @@ def check_alignment(usage: ScriptUsage, interface: Any, node_settings: Any = Non
         return f" (and {n} more place{'s' if n > 1 else ''})" if n > 0 else ""
 
     # inputs and outputs
-    for role, declared, section in ((INPUTS, interface.input_names, "contract.inputs"),
-                                    (OUTPUTS, interface.output_names, "contract.outputs")):
-        aliases = ({a: name for name, o in interface.spec.outputs.items() for a in o.aliases}
-                   if role == OUTPUTS else None)
+    for role, declared, section in (
+        (INPUTS, interface.input_names, "contract.inputs"),
+        (OUTPUTS, interface.output_names, "contract.outputs"),
+    ):
+        aliases = (
+            {a: name for name, o in interface.spec.outputs.items() for a in o.aliases}
+            if role == OUTPUTS
+            else None
+        )
         for key in sorted(usage.keys(role)):
             if key in declared:
                 continue
@@ -772,16 +861,27 @@ def check_alignment(usage: ScriptUsage, interface: Any, node_settings: Any = Non
             where = usage.where(u.file, u.line)
             hint = _did_you_mean(key, declared, aliases)
             if req is not None:
-                problems.append(Problem("error", where,
-                    f"{where} {_VERB[role]} `{key}`, which {iface_name} does not declare (it declares: "
-                    f"{_declared(declared)}){more(role, key, u)}.{hint} Rename the key in {script} or declare "
-                    f"it under {section} in {iface_name}.", f"undeclared-{role.split('_')[0].rstrip('s')}"))
+                problems.append(
+                    Problem(
+                        "error",
+                        where,
+                        f"{where} {_VERB[role]} `{key}`, which {iface_name} does not declare (it declares: "
+                        f"{_declared(declared)}){more(role, key, u)}.{hint} Rename the key in {script} or declare "
+                        f"it under {section} in {iface_name}.",
+                        f"undeclared-{role.split('_')[0].rstrip('s')}",
+                    )
+                )
             else:
-                problems.append(Problem("warning", where,
-                    f"{where} looks up {role.split('_')[0].rstrip('s')} `{key}` ({u.how}), which {iface_name} "
-                    f"does not declare (it declares: {_declared(declared)}), so it is never provided "
-                    f"and that code never runs.{hint} Rename the key in {script} or declare it under {section}.",
-                    f"undeclared-optional-{role.split('_')[0].rstrip('s')}"))
+                problems.append(
+                    Problem(
+                        "warning",
+                        where,
+                        f"{where} looks up {role.split('_')[0].rstrip('s')} `{key}` ({u.how}), which {iface_name} "
+                        f"does not declare (it declares: {_declared(declared)}), so it is never provided "
+                        f"and that code never runs.{hint} Rename the key in {script} or declare it under {section}.",
+                        f"undeclared-optional-{role.split('_')[0].rstrip('s')}",
+                    )
+                )
     # a required input that the interface calls optional
     for key in sorted(usage.keys(INPUTS, required=True)):
         if key not in interface.input_names or interface.required_input(key):
@@ -790,11 +890,17 @@ def check_alignment(usage: ScriptUsage, interface: Any, node_settings: Any = Non
         if u is None:
             continue
         where = usage.where(u.file, u.line)
-        problems.append(Problem("warning", where,
-            f"{where} reads input `{key}` unguarded ({u.how}), but {iface_name} marks it optional "
-            f"(required: false), so a pipeline that does not provide it fails here with KeyError. Mark it "
-            f"required in {iface_name} or guard the access (`if \"{key}\" in {usage.main_params[0] if usage.main_params else 'input_paths'}`"
-            f" / `.get`).", "optional-input-required"))
+        problems.append(
+            Problem(
+                "warning",
+                where,
+                f"{where} reads input `{key}` unguarded ({u.how}), but {iface_name} marks it optional "
+                f"(required: false), so a pipeline that does not provide it fails here with KeyError. Mark it "
+                f'required in {iface_name} or guard the access (`if "{key}" in {usage.main_params[0] if usage.main_params else "input_paths"}`'
+                f" / `.get`).",
+                "optional-input-required",
+            )
+        )
     # declared outputs never written
     if not usage.is_dynamic(OUTPUTS) and usage.main_params:
         used = usage.keys(OUTPUTS)
@@ -802,10 +908,16 @@ def check_alignment(usage: ScriptUsage, interface: Any, node_settings: Any = Non
             if key in used:
                 continue
             where = usage.where(usage.script_path)
-            problems.append(Problem("warning", where,
-                f"{script} never writes output `{key}` that {iface_name} declares (it writes: "
-                f"{_declared(sorted(used))}), so downstream steps wired to `{key}` get an empty folder. "
-                f"Write it in {script} or remove it from {iface_name}.", "unwritten-output"))
+            problems.append(
+                Problem(
+                    "warning",
+                    where,
+                    f"{script} never writes output `{key}` that {iface_name} declares (it writes: "
+                    f"{_declared(sorted(used))}), so downstream steps wired to `{key}` get an empty folder. "
+                    f"Write it in {script} or remove it from {iface_name}.",
+                    "unwritten-output",
+                )
+            )
     # env vars required with no default that nobody sets
     env_ok = set(contract.env_vars.required) | set(contract.env_vars.optional) | set(settings_env)
     for key in sorted(usage.keys(ENV, required=True)):
@@ -813,11 +925,16 @@ def check_alignment(usage: ScriptUsage, interface: Any, node_settings: Any = Non
             continue
         u = first(ENV, key, lambda x: x.required)
         where = usage.where(u.file, u.line)
-        problems.append(Problem("error", where,
-            f"{where} reads env var `{key}` ({u.how}) with no default, which neither {iface_name} declares "
-            f"nor the project sets, so the script fails with KeyError. Add `{key}` to contract.env_vars "
-            f"(optional with a default, or required) in {iface_name} or set {node_ref}.environ_vars.{key}.",
-            "unset-env-var"))
+        problems.append(
+            Problem(
+                "error",
+                where,
+                f"{where} reads env var `{key}` ({u.how}) with no default, which neither {iface_name} declares "
+                f"nor the project sets, so the script fails with KeyError. Add `{key}` to contract.env_vars "
+                f"(optional with a default, or required) in {iface_name} or set {node_ref}.environ_vars.{key}.",
+                "unset-env-var",
+            )
+        )
     # job args read that the contract does not pass
     passed = {a.dest for a in contract.job_arguments} | set(settings_args)
     for key in sorted(usage.keys(JOB_ARGS, required=True)):
@@ -826,15 +943,27 @@ def check_alignment(usage: ScriptUsage, interface: Any, node_settings: Any = Non
         u = first(JOB_ARGS, key, lambda x: x.required)
         where = usage.where(u.file, u.line)
         flags = ", ".join(a.flag for a in contract.job_arguments) or "none"
-        problems.append(Problem("warning", where,
-            f"{where} reads job argument `{key}`, which {iface_name} does not pass (its job_arguments: "
-            f"{flags}).{_did_you_mean(key, sorted(passed))} Add `- flag: --{key}` under contract.job_arguments "
-            f"in {iface_name} or set {node_ref}.job_args.{key}.", "unpassed-job-arg"))
+        problems.append(
+            Problem(
+                "warning",
+                where,
+                f"{where} reads job argument `{key}`, which {iface_name} does not pass (its job_arguments: "
+                f"{flags}).{_did_you_mean(key, sorted(passed))} Add `- flag: --{key}` under contract.job_arguments "
+                f"in {iface_name} or set {node_ref}.job_args.{key}.",
+                "unpassed-job-arg",
+            )
+        )
     return sorted(problems, key=lambda p: (p.severity != "error", p.where, p.message))
 
 
-def compare_runtime(record: dict[str, Iterable[str]], interface: Any, usage: ScriptUsage | None = None, *,
-                    interface_path: str | Path | None = None, script: str | None = None) -> list[Problem]:
+def compare_runtime(
+    record: dict[str, Iterable[str]],
+    interface: Any,
+    usage: ScriptUsage | None = None,
+    *,
+    interface_path: str | Path | None = None,
+    script: str | None = None,
+) -> list[Problem]:
     """Problems from a run-time record of accessed keys
     (``{"input_paths": [...], "output_paths": [...], "environ_vars": [...], "job_args": [...]}``):
     keys the interface does not declare, and keys the static analysis (``usage``) did not see."""
@@ -848,8 +977,12 @@ def compare_runtime(record: dict[str, Iterable[str]], interface: Any, usage: Scr
         JOB_ARGS: [a.dest for a in contract.job_arguments],
     }
     noun = {INPUTS: "input", OUTPUTS: "output", ENV: "env var", JOB_ARGS: "job argument"}
-    section = {INPUTS: "contract.inputs", OUTPUTS: "contract.outputs", ENV: "contract.env_vars",
-               JOB_ARGS: "contract.job_arguments"}
+    section = {
+        INPUTS: "contract.inputs",
+        OUTPUTS: "contract.outputs",
+        ENV: "contract.env_vars",
+        JOB_ARGS: "contract.job_arguments",
+    }
     problems: list[Problem] = []
     for role in ROLES:
         keys = sorted(set(record.get(role) or ()))
@@ -857,15 +990,27 @@ def compare_runtime(record: dict[str, Iterable[str]], interface: Any, usage: Scr
             if role == ENV and key in HOST_ENV_VARS:
                 continue
             if key not in declared[role]:
-                problems.append(Problem("warning", f"{script} (run time)",
-                    f"{script} read {noun[role]} `{key}` at run time, which {iface_name} does not declare "
-                    f"(it declares: {_declared(declared[role])}).{_did_you_mean(key, declared[role])} Declare it "
-                    f"under {section[role]} in {iface_name} or stop using it.", f"runtime-undeclared-{role}"))
+                problems.append(
+                    Problem(
+                        "warning",
+                        f"{script} (run time)",
+                        f"{script} read {noun[role]} `{key}` at run time, which {iface_name} does not declare "
+                        f"(it declares: {_declared(declared[role])}).{_did_you_mean(key, declared[role])} Declare it "
+                        f"under {section[role]} in {iface_name} or stop using it.",
+                        f"runtime-undeclared-{role}",
+                    )
+                )
             if usage is not None and key not in usage.keys(role) and not usage.is_dynamic(role):
-                problems.append(Problem("warning", f"{script} (run time)",
-                    f"{script} read {noun[role]} `{key}` at run time, but the static check did not see it "
-                    f"(it is used through code the analysis does not follow), so mismatches on it are only "
-                    f"caught by running. Nothing to fix unless `{key}` is wrong.", f"runtime-unseen-{role}"))
+                problems.append(
+                    Problem(
+                        "warning",
+                        f"{script} (run time)",
+                        f"{script} read {noun[role]} `{key}` at run time, but the static check did not see it "
+                        f"(it is used through code the analysis does not follow), so mismatches on it are only "
+                        f"caught by running. Nothing to fix unless `{key}` is wrong.",
+                        f"runtime-unseen-{role}",
+                    )
+                )
     return problems
 
 
@@ -885,8 +1030,13 @@ def interface_for(iface_file: Any, job_type: str | None) -> Any:
     return StepInterface.model_validate(merged)
 
 
-def check_nodes(catalog: Any, nodes: Iterable[str], settings: dict[str, Any] | None = None,
-                python_path_roots: Iterable[str | Path] = (), pipeline: str | None = None) -> dict[str, list[Problem]]:
+def check_nodes(
+    catalog: Any,
+    nodes: Iterable[str],
+    settings: dict[str, Any] | None = None,
+    python_path_roots: Iterable[str | Path] = (),
+    pipeline: str | None = None,
+) -> dict[str, list[Problem]]:
     """``check_alignment`` for every node that has a script: node -> problems. Scripts are analysed once."""
     settings = settings or {}
     roots = list(python_path_roots)
@@ -901,10 +1051,26 @@ def check_nodes(catalog: Any, nodes: Iterable[str], settings: dict[str, Any] | N
             continue
         if script not in cache:
             cache[script] = analyze_script(script, roots)
-        out[node] = check_alignment(cache[script], interface, settings.get(node), interface_path=iface_file.path,
-                                    node=node, pipeline=pipeline)
+        out[node] = check_alignment(
+            cache[script],
+            interface,
+            settings.get(node),
+            interface_path=iface_file.path,
+            node=node,
+            pipeline=pipeline,
+        )
     return out
 
 
-__all__ = ["KeyUse", "DynamicUse", "ScriptUsage", "Problem", "analyze_script", "check_alignment",
-           "compare_runtime", "interface_for", "check_nodes", "ROLES"]
+__all__ = [
+    "ROLES",
+    "DynamicUse",
+    "KeyUse",
+    "Problem",
+    "ScriptUsage",
+    "analyze_script",
+    "check_alignment",
+    "check_nodes",
+    "compare_runtime",
+    "interface_for",
+]

@@ -19,14 +19,20 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Iterable, Mapping, Sequence
 
-THRESHOLD = 0.5                      # §5: a candidate scores strictly more than this
-DEFAULT_TYPE = "processing_output"   # §2.3
+THRESHOLD = 0.5  # §5: a candidate scores strictly more than this
+DEFAULT_TYPE = "processing_output"  # §2.3
 DEFAULT_DATA_TYPE = "S3Uri"
-TYPES = ("model_artifacts", "training_data", "processing_output", "hyperparameters", "payload_samples",
-         "custom_property")
+TYPES = (
+    "model_artifacts",
+    "training_data",
+    "processing_output",
+    "hyperparameters",
+    "payload_samples",
+    "custom_property",
+)
 
 # §3.1: dependency type -> output types accepted at 0.2
 ACCEPTED_TYPES: dict[str, frozenset[str]] = {
@@ -38,27 +44,43 @@ ACCEPTED_TYPES: dict[str, frozenset[str]] = {
     "custom_property": frozenset(),
 }
 # §3.2: (dependency data type, output data type) accepted at 0.1
-ACCEPTED_DATA_TYPES = frozenset({("S3Uri", "String"), ("String", "S3Uri"), ("Integer", "Float"),
-                                 ("Float", "Integer")})
+ACCEPTED_DATA_TYPES = frozenset(
+    {("S3Uri", "String"), ("String", "S3Uri"), ("Integer", "Float"), ("Float", "Integer")}
+)
 # §3.5 rule 3: legacy element of compatible_sources -> the step type it means
-LEGACY_SOURCES = {"MIMSPackaging": "Package", "MIMSPayload": "Payload", "ModelRegistration": "Registration",
-                  "PytorchTraining": "PyTorchTraining", "PytorchModel": "PyTorchModel"}
+LEGACY_SOURCES = {
+    "MIMSPackaging": "Package",
+    "MIMSPayload": "Payload",
+    "ModelRegistration": "Registration",
+    "PytorchTraining": "PyTorchTraining",
+    "PytorchModel": "PyTorchModel",
+}
 
 # §4.3
-ABBREVIATIONS = {"config": "configuration", "params": "parameters", "hyperparams": "hyperparameters",
-                 "preprocess": "preprocessing", "eval": "evaluation", "reg": "registration", "pkg": "package",
-                 "packaged": "package"}
-STOP_WORDS = frozenset("the a an and or but in on at to for of with by".split())
+ABBREVIATIONS = {
+    "config": "configuration",
+    "params": "parameters",
+    "hyperparams": "hyperparameters",
+    "preprocess": "preprocessing",
+    "eval": "evaluation",
+    "reg": "registration",
+    "pkg": "package",
+    "packaged": "package",
+}
+STOP_WORDS = frozenset(["the", "a", "an", "and", "or", "but", "in", "on", "at", "to", "for", "of", "with", "by"])
 # §4.5
-SYNONYM_ROWS: tuple[frozenset[str], ...] = tuple(frozenset(row.split()) for row in (
-    "model artifact trained output",
-    "data dataset input processed training",
-    "config configuration params parameters hyperparameters settings",
-    "payload sample test inference example",
-    "output result artifact generated produced",
-    "training train fit learn",
-    "preprocessing preprocess processed clean transform",
-))
+SYNONYM_ROWS: tuple[frozenset[str], ...] = tuple(
+    frozenset(row.split())
+    for row in (
+        "model artifact trained output",
+        "data dataset input processed training",
+        "config configuration params parameters hyperparameters settings",
+        "payload sample test inference example",
+        "output result artifact generated produced",
+        "training train fit learn",
+        "preprocessing preprocess processed clean transform",
+    )
+)
 
 
 # --------------------------------------------------------------------------- the model (§2.3)
@@ -132,7 +154,7 @@ def similarity_parts(n1: str, n2: str) -> tuple[float, float, float, float]:
     token = len(t1 & t2) / len(t1 | t2) if t1 and t2 else 0.0
     if t1 and t2:
         total = 0.0
-        for w1 in sorted(t1):          # a fixed order; production's is the set's (§4.6)
+        for w1 in sorted(t1):  # a fixed order; production's is the set's (§4.6)
             for w2 in sorted(t2):
                 total += 1.0 if w1 == w2 else (0.8 if _synonyms(w1, w2) else 0.0)
         synonym = total / (len(t1) * len(t2))
@@ -176,10 +198,16 @@ def similarity_with_aliases(name: str, output: Output) -> tuple[float, str | Non
 
 def source_matches(provider: str, element: str) -> bool:
     """§3.5: does one element of ``compatible_sources`` name the provider step type?"""
+
     def strip(s: str) -> str:
         return s[:-4] if s.endswith("Step") else s
-    return (element == provider or element == provider + "Step" or LEGACY_SOURCES.get(element) == provider
-            or strip(element) == strip(provider))
+
+    return (
+        element == provider
+        or element == provider + "Step"
+        or LEGACY_SOURCES.get(element) == provider
+        or strip(element) == strip(provider)
+    )
 
 
 def in_compatible_sources(provider: str, sources: Iterable[str]) -> bool:
@@ -232,10 +260,14 @@ def explain(dep: Dependency, output: Output, provider: str) -> Explanation:
         parts.append((f"data type {output.data_type}!={dep.data_type} +0", 0.0))
     sim, alias = similarity_with_aliases(dep.match_name, output)
     s += sim * 0.25
-    parts.append((f"name ~ {'alias ' + alias if alias is not None else output.match_name} {sim:.2f}", sim * 0.25))
+    parts.append(
+        (f"name ~ {'alias ' + alias if alias is not None else output.match_name} {sim:.2f}", sim * 0.25)
+    )
     if dep.match_name == output.match_name or dep.match_name in output.aliases:
         s += 0.05
-        parts.append(("exact name +0.05" if dep.match_name == output.match_name else "exact alias +0.05", 0.05))
+        parts.append(
+            ("exact name +0.05" if dep.match_name == output.match_name else "exact alias +0.05", 0.05)
+        )
     if dep.compatible_sources:
         if in_compatible_sources(provider, dep.compatible_sources):
             s += 0.1
@@ -275,7 +307,7 @@ class Binding:
     producer: str
     output: str
     score: float
-    via: str            # "assembler" (pass A) or "builder_fallback" (pass B)
+    via: str  # "assembler" (pass A) or "builder_fallback" (pass B)
 
 
 @dataclass
@@ -309,7 +341,7 @@ def resolve(nodes: Mapping[str, NodeSpec], edges: Sequence[tuple[str, str]]) -> 
     # phase 2: assign per consumer
     for c, by_dep in records.items():
         work = [r for recs in by_dep.values() for r in recs]
-        work.sort(key=lambda r: (not r[0].required, -r[3]))   # stable
+        work.sort(key=lambda r: (not r[0].required, -r[3]))  # stable
         taken: set[tuple[str, str]] = set()
         for dep, p, out, sc in work:
             if (c, dep.name) in res.bindings or (p, out.name) in taken:
@@ -332,7 +364,9 @@ def resolve(nodes: Mapping[str, NodeSpec], edges: Sequence[tuple[str, str]]) -> 
         for dep in nodes[c].dependencies:
             if (c, dep.name) not in res.bindings and dep.name in best:
                 b = best[dep.name]
-                res.bindings[(c, dep.name)] = Binding(c, dep.name, b.producer, b.output, b.score, "builder_fallback")
+                res.bindings[(c, dep.name)] = Binding(
+                    c, dep.name, b.producer, b.output, b.score, "builder_fallback"
+                )
     return res
 
 
@@ -341,6 +375,24 @@ def with_alias(output: Output, alias: str) -> Output:
     return replace(output, aliases=(*output.aliases, alias))
 
 
-__all__ = ["THRESHOLD", "TYPES", "Dependency", "Output", "NodeSpec", "Explanation", "Pair", "Binding", "Resolution",
-           "normalise", "similarity", "similarity_with_aliases", "score", "explain", "resolve", "with_alias",
-           "in_compatible_sources", "source_matches", "keyword_fraction"]
+__all__ = [
+    "THRESHOLD",
+    "TYPES",
+    "Binding",
+    "Dependency",
+    "Explanation",
+    "NodeSpec",
+    "Output",
+    "Pair",
+    "Resolution",
+    "explain",
+    "in_compatible_sources",
+    "keyword_fraction",
+    "normalise",
+    "resolve",
+    "score",
+    "similarity",
+    "similarity_with_aliases",
+    "source_matches",
+    "with_alias",
+]

@@ -13,10 +13,10 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from script_testing.pipeline.catalog import ResolvedNode, StepCatalog
 from script_testing.config.dag import PipelineDag
 from script_testing.config.project import Expectations, NodeSettings, PipelineConfig, Project, split_node_port
 from script_testing.config.state import state_root
+from script_testing.pipeline.catalog import ResolvedNode, StepCatalog
 from script_testing.pipeline.specs import PipelineTestingSpec, ScriptExecutionSpec, SpecStore, script_name_for
 from script_testing.pipeline.wiring import InputWire, Wiring, input_file_name, wire_pipeline
 
@@ -88,26 +88,41 @@ class PipelinePlan:
         return self.config.expectations.get(f"{node}.{port}")
 
     def consumers_of(self, node: str, output: str) -> list[InputWire]:
-        return [w for wires in self.wiring.inputs.values() for w in wires.values()
-                if w.upstream == node and w.output == output]
+        return [
+            w
+            for wires in self.wiring.inputs.values()
+            for w in wires.values()
+            if w.upstream == node and w.output == output
+        ]
 
-    def script_spec(self, node: str, input_paths: dict[str, str] | None = None,
-                    output_paths: dict[str, str] | None = None) -> ScriptExecutionSpec:
+    def script_spec(
+        self, node: str, input_paths: dict[str, str] | None = None, output_paths: dict[str, str] | None = None
+    ) -> ScriptExecutionSpec:
         n = self.nodes[node]
         return ScriptExecutionSpec(
-            script_name=n.script_name, step_name=node,
+            script_name=n.script_name,
+            step_name=node,
             script_path=str(n.resolved.script_path) if n.resolved.script_path else None,
-            input_paths=input_paths or {}, output_paths=output_paths or {},
-            environ_vars=n.environ_vars, job_args=n.job_args, timeout_s=n.timeout_s)
+            input_paths=input_paths or {},
+            output_paths=output_paths or {},
+            environ_vars=n.environ_vars,
+            job_args=n.job_args,
+            timeout_s=n.timeout_s,
+        )
 
-    def testing_spec(self, paths: dict[str, tuple[dict[str, str], dict[str, str]]] | None = None
-                     ) -> PipelineTestingSpec:
+    def testing_spec(
+        self, paths: dict[str, tuple[dict[str, str], dict[str, str]]] | None = None
+    ) -> PipelineTestingSpec:
         paths = paths or {}
         return PipelineTestingSpec(
-            pipeline=self.name, dag_path=str(self.dag_path), project=str(self.project.root),
-            order=self.order, edges=[tuple(e) for e in self.dag.edges],
+            pipeline=self.name,
+            dag_path=str(self.dag_path),
+            project=str(self.project.root),
+            order=self.order,
+            edges=[tuple(e) for e in self.dag.edges],
             scripts={n: self.script_spec(n, *paths.get(n, ({}, {}))) for n in self.order},
-            wiring=self.wiring.report_lines())
+            wiring=self.wiring.report_lines(),
+        )
 
 
 class CatalogCache:
@@ -134,36 +149,55 @@ def forget_catalog(project: Project) -> None:
     _CATALOGS.forget(project)
 
 
-def load_plan(project: Project, pipeline: str, *, catalog: StepCatalog | None = None,
-              use_pinned_specs: bool = True) -> PipelinePlan:
+def load_plan(
+    project: Project, pipeline: str, *, catalog: StepCatalog | None = None, use_pinned_specs: bool = True
+) -> PipelinePlan:
     config = project.pipeline(pipeline)
     catalog = catalog or _CATALOGS.get(project)
     dag_path = project.resolve(config.dag)
     dag = PipelineDag.load(dag_path)
     resolved = catalog.resolve_all(dag.nodes)
-    wiring = wire_pipeline(pipeline, dag, resolved, config, list(project.config.data_profiles),
-                           where=str(project.file))
+    wiring = wire_pipeline(
+        pipeline, dag, resolved, config, list(project.config.data_profiles), where=str(project.file)
+    )
     wiring.raise_for_errors()
     # explicit bindings between non-adjacent nodes become ordering edges (a cycle is reported)
-    extra = [(w.upstream, w.node) for wires in wiring.inputs.values() for w in wires.values()
-             if w.kind == "binding" and (w.upstream, w.node) not in dag.edges]
+    extra = [
+        (w.upstream, w.node)
+        for wires in wiring.inputs.values()
+        for w in wires.values()
+        if w.kind == "binding" and (w.upstream, w.node) not in dag.edges
+    ]
     if extra:
-        dag = PipelineDag(dag.nodes, dag.edges + extra, metadata=dag.metadata,
-                          source=f"{dag_path} + bindings in {project.file}")
+        dag = PipelineDag(
+            dag.nodes,
+            dag.edges + extra,
+            metadata=dag.metadata,
+            source=f"{dag_path} + bindings in {project.file}",
+        )
     store = SpecStore(state_root(project))
     nodes = {}
     names = {n: script_name_for(n, r.script_path, r.step_type, r.job_type) for n, r in resolved.items()}
     taken = list(names.values())
-    for n, v in names.items():   # one spec file per node: a short name two nodes share gets the job type
+    for n, v in names.items():  # one spec file per node: a short name two nodes share gets the job type
         if taken.count(v) > 1 and resolved[n].job_type:
             names[n] = f"{v}_{resolved[n].job_type}"
     for name in dag.order:
         r = resolved[name]
         settings = config.nodes.get(name, NodeSettings())
-        nodes[name] = _node_plan(project, pipeline, r, settings, wiring, store if use_pinned_specs else None,
-                                 names[name])
-    return PipelinePlan(project=project, name=pipeline, config=config, dag=dag, dag_path=dag_path,
-                        nodes=nodes, wiring=wiring, catalog=catalog)
+        nodes[name] = _node_plan(
+            project, pipeline, r, settings, wiring, store if use_pinned_specs else None, names[name]
+        )
+    return PipelinePlan(
+        project=project,
+        name=pipeline,
+        config=config,
+        dag=dag,
+        dag_path=dag_path,
+        nodes=nodes,
+        wiring=wiring,
+        catalog=catalog,
+    )
 
 
 def resolve_job_args(r: ResolvedNode, settings: NodeSettings) -> dict[str, Any]:
@@ -185,8 +219,15 @@ def resolve_job_args(r: ResolvedNode, settings: NodeSettings) -> dict[str, Any]:
     return job_args
 
 
-def _node_plan(project: Project, pipeline: str, r: ResolvedNode, settings: NodeSettings, wiring: Wiring,
-               store: SpecStore | None, script_name: str | None = None) -> NodePlan:
+def _node_plan(
+    project: Project,
+    pipeline: str,
+    r: ResolvedNode,
+    settings: NodeSettings,
+    wiring: Wiring,
+    store: SpecStore | None,
+    script_name: str | None = None,
+) -> NodePlan:
     contract = r.interface.contract
     warnings: list[str] = wiring.warnings_for(r.name)
     environ = dict(contract.env_vars.optional)
@@ -195,23 +236,36 @@ def _node_plan(project: Project, pipeline: str, r: ResolvedNode, settings: NodeS
     for arg in contract.job_arguments:
         source = arg.source or arg.dest
         if source == "job_type" and job_args.get(arg.dest) is None and r.has_script:
-            warnings.append(f"{r.name}: job argument {arg.flag} is unset (the node name has no job type "
-                            f"suffix); set pipelines.{pipeline}.nodes.{r.name}.job_args.{source}")
+            warnings.append(
+                f"{r.name}: job argument {arg.flag} is unset (the node name has no job type "
+                f"suffix); set pipelines.{pipeline}.nodes.{r.name}.job_args.{source}"
+            )
     script_name = script_name or script_name_for(r.name, r.script_path, r.step_type, r.job_type)
     if store is not None and r.has_script:
         saved = store.load_script_spec(pipeline, script_name)
         if saved is not None and saved.pinned:
             environ, job_args = dict(saved.environ_vars), dict(saved.job_args)
-            warnings.append(f"{r.name}: using the pinned spec {store.script_spec_path(pipeline, script_name)}")
+            warnings.append(
+                f"{r.name}: using the pinned spec {store.script_spec_path(pipeline, script_name)}"
+            )
     missing_env = [v for v in contract.env_vars.required if not environ.get(v)]
     if missing_env and r.has_script:
-        warnings.append(f"{r.name}: required environment variable(s) {', '.join(missing_env)} are not set; "
-                        f"set them under pipelines.{pipeline}.nodes.{r.name}.environ_vars")
+        warnings.append(
+            f"{r.name}: required environment variable(s) {', '.join(missing_env)} are not set; "
+            f"set them under pipelines.{pipeline}.nodes.{r.name}.environ_vars"
+        )
     runner = project.config.runner
-    return NodePlan(resolved=r, settings=settings, inputs=wiring.inputs.get(r.name, {}), environ_vars=environ,
-                    job_args=job_args, timeout_s=settings.timeout_s or runner.timeout_s,
-                    memory_limit_mb=settings.memory_limit_mb or runner.memory_limit_mb,
-                    script_name=script_name, warnings=warnings)
+    return NodePlan(
+        resolved=r,
+        settings=settings,
+        inputs=wiring.inputs.get(r.name, {}),
+        environ_vars=environ,
+        job_args=job_args,
+        timeout_s=settings.timeout_s or runner.timeout_s,
+        memory_limit_mb=settings.memory_limit_mb or runner.memory_limit_mb,
+        script_name=script_name,
+        warnings=warnings,
+    )
 
 
-__all__ = ["NodePlan", "PipelinePlan", "load_plan", "input_file_name", "split_node_port"]
+__all__ = ["NodePlan", "PipelinePlan", "input_file_name", "load_plan", "split_node_port"]

@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from script_testing.text import did_you_mean
 from script_testing.checks import SchemaBaseline
 from script_testing.config.project import ColumnSpec, DataProfile, Expectations
 from script_testing.config.state import runs_root
@@ -22,10 +21,19 @@ from script_testing.execution.options import RunOptions, SynthesizedInput
 from script_testing.pipeline.plan import PipelinePlan
 from script_testing.reports.model import REPORT_FILE
 from script_testing.s3.deep_dive import deep_dive_sources
+from script_testing.text import did_you_mean
 from script_testing.vocabulary import UPSTREAM_KINDS, NodeRole
 
-__all__ = ["SYNTH_ROWS", "Selection", "SynthesizedInput", "deep_dive", "latest_run_with", "options_for",
-           "profile_from_needs", "select"]
+__all__ = [
+    "SYNTH_ROWS",
+    "Selection",
+    "SynthesizedInput",
+    "deep_dive",
+    "latest_run_with",
+    "options_for",
+    "profile_from_needs",
+    "select",
+]
 
 SYNTH_ROWS = 200
 
@@ -43,8 +51,11 @@ def latest_run_with(plan: PipelinePlan, needed: list[tuple[str, str]]) -> Path |
     root = runs_root(plan.project) / plan.name
     if not root.is_dir():
         return None
-    runs = sorted((p for p in root.iterdir() if (p / REPORT_FILE).exists()),
-                  key=lambda p: p.stat().st_mtime, reverse=True)
+    runs = sorted(
+        (p for p in root.iterdir() if (p / REPORT_FILE).exists()),
+        key=lambda p: p.stat().st_mtime,
+        reverse=True,
+    )
     for run in runs:
         if all(_has_data(output_dir(run, n, o)) for n, o in needed):
             return run
@@ -55,22 +66,39 @@ def _has_data(path: Path) -> bool:
     return path.is_dir() and any(p.is_file() for p in path.rglob("*"))
 
 
-_BASELINE_TYPES = {"integer": "integer", "float": "float", "numeric": "float", "string": "category",
-                   "boolean": "boolean", "datetime": "datetime"}
+_BASELINE_TYPES = {
+    "integer": "integer",
+    "float": "float",
+    "numeric": "float",
+    "string": "category",
+    "boolean": "boolean",
+    "datetime": "datetime",
+}
 
 
-def profile_from_needs(expectations: Expectations | None, environ: dict[str, str],
-                       baseline: dict | None = None) -> DataProfile:
+def profile_from_needs(
+    expectations: Expectations | None, environ: dict[str, str], baseline: dict | None = None
+) -> DataProfile:
     """A small table with every column the consumer says it needs, typed and ranged as declared.
 
     ``baseline`` (the edge's recorded schema, when an earlier run passed) adds the columns the
     upstream really produced, with their type kinds.
     """
     e = expectations or Expectations()
-    recorded = {c: _BASELINE_TYPES.get(k, "float") for c, k in ((baseline or {}).get("columns") or {}).items()}
+    recorded = {
+        c: _BASELINE_TYPES.get(k, "float") for c, k in ((baseline or {}).get("columns") or {}).items()
+    }
     names: list[str] = []
-    for col in [*env_columns(environ).values(), *e.columns, *e.not_null, *e.types, *e.ranges,
-                *e.allowed_values, *e.unique, *recorded]:
+    for col in [
+        *env_columns(environ).values(),
+        *e.columns,
+        *e.not_null,
+        *e.types,
+        *e.ranges,
+        *e.allowed_values,
+        *e.unique,
+        *recorded,
+    ]:
         if col not in names:
             names.append(col)
     label_cols = {v for k, v in env_columns(environ).items() if k.startswith("LABEL")}
@@ -94,8 +122,15 @@ def profile_from_needs(expectations: Expectations | None, environ: dict[str, str
             columns.append(ColumnSpec(name=col, kind="datetime"))
         else:
             bounds = e.ranges.get(col, {})
-            columns.append(ColumnSpec(name=col, kind="numeric", min=bounds.get("min", 0.0),
-                                      max=bounds.get("max", 1.0), dtype="int" if typ == "integer" else "float"))
+            columns.append(
+                ColumnSpec(
+                    name=col,
+                    kind="numeric",
+                    min=bounds.get("min", 0.0),
+                    max=bounds.get("max", 1.0),
+                    dtype="int" if typ == "integer" else "float",
+                )
+            )
     if not columns:
         columns = [ColumnSpec(name="id", kind="id"), ColumnSpec(name="value", kind="numeric")]
     rows = max(SYNTH_ROWS, e.min_rows or 0, ((baseline or {}).get("rows") or {}).get("min") or 0)
@@ -108,16 +143,21 @@ def select(plan: PipelinePlan, nodes: list[str], reuse_run: Path | None = None) 
     """Nodes to run for ``nodes`` and where their other inputs come from."""
     unknown = [n for n in nodes if n not in plan.nodes]
     if unknown:
-        raise ScriptTestingError(f"unknown node(s) {', '.join(unknown)} in pipeline {plan.name}",
-                                 hint=did_you_mean(sorted(unknown), plan.order) or
-                                 f"nodes are: {', '.join(plan.order)}")
+        raise ScriptTestingError(
+            f"unknown node(s) {', '.join(unknown)} in pipeline {plan.name}",
+            hint=did_you_mean(sorted(unknown), plan.order) or f"nodes are: {', '.join(plan.order)}",
+        )
     chosen = list(dict.fromkeys(nodes))
-    for n in list(chosen):   # data nodes feeding the selection come along
+    for n in list(chosen):  # data nodes feeding the selection come along
         for pred in plan.dependencies[n]:
             if plan.nodes[pred].role != NodeRole.SCRIPT and pred not in chosen:
                 chosen.append(pred)
-    needed = [(w.upstream, w.output) for n in chosen for w in plan.nodes[n].inputs.values()
-              if w.kind in UPSTREAM_KINDS and w.upstream not in chosen]
+    needed = [
+        (w.upstream, w.output)
+        for n in chosen
+        for w in plan.nodes[n].inputs.values()
+        if w.kind in UPSTREAM_KINDS and w.upstream not in chosen
+    ]
     sel = Selection(nodes=[n for n in plan.order if n in chosen], reuse_run=reuse_run)
     if not needed:
         return sel
@@ -135,10 +175,12 @@ def select(plan: PipelinePlan, nodes: list[str], reuse_run: Path | None = None) 
                 contract = plan.nodes[n].resolved.interface.contract.inputs.get(port)
                 recorded = baselines.get(f"{w.upstream}.{w.output}->{n}.{port}") if baselines else None
                 sel.synthesized[f"{n}.{port}"] = SynthesizedInput(
-                    profile=profile_from_needs(plan.expectations_for(n, port), plan.nodes[n].environ_vars,
-                                               recorded),
+                    profile=profile_from_needs(
+                        plan.expectations_for(n, port), plan.nodes[n].environ_vars, recorded
+                    ),
                     channels=list(contract.channels) if contract is not None and contract.channels else None,
-                    reason=f"no earlier output of {w.upstream}.{w.output}; synthesized from {n}'s expectations")
+                    reason=f"no earlier output of {w.upstream}.{w.output}; synthesized from {n}'s expectations",
+                )
                 sel.notes.append(sel.synthesized[f"{n}.{port}"].reason)
     return sel
 
@@ -160,9 +202,13 @@ def deep_dive(plan: PipelinePlan, nodes: list[str], prefix: str, template: str |
     """Run ``nodes`` with every input that an unselected node produces fed from a production
     execution's outputs in S3, laid out as ``template`` (default ``{prefix}/{node}/{output}/``)."""
     sel = select(plan, nodes)
-    chosen = [n for n in sel.nodes if n in nodes]          # data nodes too come from the execution
-    wanted = [(n, port, w.upstream, w.output) for n in chosen for port, w in plan.nodes[n].inputs.items()
-              if w.kind in UPSTREAM_KINDS and w.upstream not in chosen]
+    chosen = [n for n in sel.nodes if n in nodes]  # data nodes too come from the execution
+    wanted = [
+        (n, port, w.upstream, w.output)
+        for n in chosen
+        for port, w in plan.nodes[n].inputs.items()
+        if w.kind in UPSTREAM_KINDS and w.upstream not in chosen
+    ]
     opts = RunOptions(select=chosen)
     opts.source_overrides = deep_dive_sources(prefix, template, wanted)
     return opts

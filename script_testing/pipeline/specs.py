@@ -10,16 +10,16 @@ next run; ``user_notes`` always survive regeneration.
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from script_testing.text import env_strings
 from script_testing import files
-from script_testing.errors import ConfigError
 from script_testing.config.loading import load_model
+from script_testing.errors import ConfigError
+from script_testing.text import env_strings
 
 SPECS_DIR = ".specs"
 
@@ -35,7 +35,9 @@ class ScriptExecutionSpec(BaseModel):
     environ_vars: dict[str, str] = Field(default_factory=dict)
     job_args: dict[str, Any] = Field(default_factory=dict)
     timeout_s: float | None = None
-    last_updated: str = Field(default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="seconds"))
+    last_updated: str = Field(
+        default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds")
+    )
     user_notes: str = ""
     pinned: bool = False
 
@@ -56,14 +58,15 @@ class PipelineTestingSpec(BaseModel):
     edges: list[tuple[str, str]]
     scripts: dict[str, ScriptExecutionSpec]
     wiring: list[str] = Field(default_factory=list)
-    last_updated: str = Field(default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="seconds"))
+    last_updated: str = Field(
+        default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds")
+    )
 
 
 def script_name_for(node: str, script_path: Path | None, step_type: str, job_type: str | None) -> str:
     """``tabular_preprocessing`` + job type: unique per node, readable as the script it runs."""
     stem = script_path.stem if script_path else re.sub(r"(?<!^)(?=[A-Z])", "_", step_type).lower()
     return f"{stem}_{job_type}" if job_type and not stem.endswith(job_type) else stem
-
 
 
 class SpecStore:
@@ -99,6 +102,9 @@ class SpecStore:
     def load_pipeline_spec(self, pipeline: str) -> PipelineTestingSpec:
         path = self.pipeline_spec_path(pipeline)
         if not path.exists():
-            raise ConfigError("no saved spec for this pipeline", where=str(path),
-                              hint=f"run 'script-testing validate --pipeline {pipeline}' to write it")
+            raise ConfigError(
+                "no saved spec for this pipeline",
+                where=str(path),
+                hint=f"run 'script-testing validate --pipeline {pipeline}' to write it",
+            )
         return load_model(PipelineTestingSpec, path)

@@ -39,7 +39,9 @@ class Target:
     new_dag: Path | None = None
 
 
-def resolve(target: str | Path, project: str | Path | Project | None = None, *, allow_new: bool = False) -> Target:
+def resolve(
+    target: str | Path, project: str | Path | Project | None = None, *, allow_new: bool = False
+) -> Target:
     """Resolve ``target``; a DAG the project does not list is an error unless ``allow_new``."""
     path = Path(str(target)).expanduser()
     if path.suffix == ".json" and path.is_file():
@@ -49,21 +51,30 @@ def resolve(target: str | Path, project: str | Path | Project | None = None, *, 
             if proj.resolve(cfg.dag) == dag_abs:
                 return Target(proj, name, cfg)
         if not allow_new:
-            raise ConfigError("this DAG is not a pipeline of the testing project", where=str(path),
-                              hint=f"add it under 'pipelines:' in {proj.file}")
-        PipelineDag.load(dag_abs)   # a broken DAG is reported now, with its path
+            raise ConfigError(
+                "this DAG is not a pipeline of the testing project",
+                where=str(path),
+                hint=f"add it under 'pipelines:' in {proj.file}",
+            )
+        PipelineDag.load(dag_abs)  # a broken DAG is reported now, with its path
         return Target(proj, None, None, new_dag=dag_abs)
     if path.suffix == ".json" and str(target).endswith(".dag.json"):
         raise ConfigError("the DAG file does not exist", where=str(path), hint="check the path")
-    if path.is_dir() and (path / PROJECT_FILE).exists() or path.name == PROJECT_FILE and path.is_file():
+    if (path.is_dir() and (path / PROJECT_FILE).exists()) or (path.name == PROJECT_FILE and path.is_file()):
         proj = load_project(path)
         if project is not None and open_project(project).file != proj.file:
-            raise ConfigError("two different projects were given", where=str(path),
-                              hint="pass a pipeline name or a DAG path as the first argument")
+            raise ConfigError(
+                "two different projects were given",
+                where=str(path),
+                hint="pass a pipeline name or a DAG path as the first argument",
+            )
         names = list(proj.config.pipelines)
         if len(names) != 1:
-            raise ConfigError(f"the project has {len(names)} pipelines; name one", where=str(proj.file),
-                              hint=f"pipelines: {', '.join(names) or 'none'}")
+            raise ConfigError(
+                f"the project has {len(names)} pipelines; name one",
+                where=str(proj.file),
+                hint=f"pipelines: {', '.join(names) or 'none'}",
+            )
         return Target(proj, names[0], proj.config.pipelines[names[0]])
     proj = open_project(project)
     cfg = proj.pipeline(str(target))  # raises with close matches when unknown
@@ -84,8 +95,11 @@ def pipeline_of(node: str, project: str | Path | Project | None = None, also: st
         dag = PipelineDag.load(proj.resolve(cfg.dag))
         if node in dag.nodes and (also is None or also in dag.nodes):
             return name
-    raise ConfigError(f"no pipeline of {proj.file} has node {node}" + (f" and {also}" if also else ""),
-                      where=str(proj.file), hint="name the pipeline: pipeline=...")
+    raise ConfigError(
+        f"no pipeline of {proj.file} has node {node}" + (f" and {also}" if also else ""),
+        where=str(proj.file),
+        hint="name the pipeline: pipeline=...",
+    )
 
 
 def _project_containing(path: Path) -> Project:

@@ -18,14 +18,14 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any
 
-from script_testing.pipeline.catalog import ResolvedNode
-from script_testing.errors import WiringError
 from script_testing.config.dag import PipelineDag
 from script_testing.config.project import PipelineConfig, SourceSpec, split_node_port
 from script_testing.config.step_interface import StepInterface
+from script_testing.errors import WiringError
 from script_testing.pipeline import matching
-from script_testing.vocabulary import UPSTREAM_KINDS, WireKind
+from script_testing.pipeline.catalog import ResolvedNode
 from script_testing.pipeline.matching import Dependency, NodeSpec, Output, Resolution
+from script_testing.vocabulary import UPSTREAM_KINDS, WireKind
 
 MATCH_THRESHOLD = matching.THRESHOLD
 KINDS = tuple(WireKind)
@@ -38,11 +38,11 @@ KINDS = tuple(WireKind)
 class Problem:
     """Something wrong (``error``: the pipeline cannot run) or worth knowing (``warning``)."""
 
-    severity: str          # "error" | "warning"
-    where: str             # "pipelines.p.bindings.X.y", "Node.input", ...
+    severity: str  # "error" | "warning"
+    where: str  # "pipelines.p.bindings.X.y", "Node.input", ...
     message: str
-    category: str = ""     # "config", "unwired", "data_output", "fallback", "binding", "interface"
-    suggestion: str | None = None   # a line to paste (a sources line for category "unwired"/"data_output")
+    category: str = ""  # "config", "unwired", "data_output", "fallback", "binding", "interface"
+    suggestion: str | None = None  # a line to paste (a sources line for category "unwired"/"data_output")
 
     def __str__(self) -> str:
         return f"{self.where}: {self.message}"
@@ -73,8 +73,8 @@ class InputWire:
     score: float | None = None
     reason: str = ""
     overridden: str | None = None  # production's edge wiring that a binding or source replaced
-    note: str | None = None        # what is surprising about production's wiring here
-    via: str | None = None         # "assembler" | "builder_fallback" (production's pass) for edge wires
+    note: str | None = None  # what is surprising about production's wiring here
+    via: str | None = None  # "assembler" | "builder_fallback" (production's pass) for edge wires
 
     @property
     def provided(self) -> bool:
@@ -98,10 +98,19 @@ class InputWire:
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON wiring view of one input."""
-        return {"to": self.node, "input": self.input, "from": self.upstream, "output": self.output,
-                "kind": self.kind, "score": self.score, "reason": self.reason, "required": self.required,
-                "source": self.source.describe() if self.source is not None else None,
-                "replaces": self.overridden, "note": self.note}
+        return {
+            "to": self.node,
+            "input": self.input,
+            "from": self.upstream,
+            "output": self.output,
+            "kind": self.kind,
+            "score": self.score,
+            "reason": self.reason,
+            "required": self.required,
+            "source": self.source.describe() if self.source is not None else None,
+            "replaces": self.overridden,
+            "note": self.note,
+        }
 
 
 @dataclass
@@ -140,13 +149,17 @@ class Wiring:
 
     @property
     def edges(self) -> list[Edge]:
-        return [Edge(w.upstream, w.output, w.node, w.input)
-                for wires in self.inputs.values() for w in wires.values()
-                if w.kind in UPSTREAM_KINDS]
+        return [
+            Edge(w.upstream, w.output, w.node, w.input)
+            for wires in self.inputs.values()
+            for w in wires.values()
+            if w.kind in UPSTREAM_KINDS
+        ]
 
     def upstream_nodes(self, node: str) -> list[str]:
-        return list(dict.fromkeys(w.upstream for w in self.inputs.get(node, {}).values()
-                                  if w.upstream is not None))
+        return list(
+            dict.fromkeys(w.upstream for w in self.inputs.get(node, {}).values() if w.upstream is not None)
+        )
 
     def report_lines(self) -> list[str]:
         lines = []
@@ -155,7 +168,9 @@ class Wiring:
                 lines.append(w.describe())
         for node, outs in self.data_outputs.items():
             for out, src in outs.items():
-                lines.append(f"{node}.{out} (no script) <- {src.describe() if src else 'no source configured'}")
+                lines.append(
+                    f"{node}.{out} (no script) <- {src.describe() if src else 'no source configured'}"
+                )
         return lines
 
     def as_json(self) -> list[dict[str, Any]]:
@@ -166,9 +181,12 @@ class Wiring:
         """Raise one :class:`WiringError` listing every error (configuration keys first)."""
         config = [p for p in self.errors if p.category == "config"]
         if config:
-            raise WiringError(f"{len(config)} problem(s) in the configuration of pipeline '{self.pipeline}'",
-                              where=self.where, hint="fix these keys",
-                              details="\n".join(f"  - {p}" for p in config))
+            raise WiringError(
+                f"{len(config)} problem(s) in the configuration of pipeline '{self.pipeline}'",
+                where=self.where,
+                hint="fix these keys",
+                details="\n".join(f"  - {p}" for p in config),
+            )
         missing = [p for p in self.errors if p.category in ("unwired", "data_output")]
         if missing:
             sourced = [p for p in missing if p.suggestion is not None]
@@ -177,20 +195,28 @@ class Wiring:
             if not advised:
                 raise WiringError(
                     f"{len(missing)} required input(s) of pipeline '{self.pipeline}' have no data: no DAG edge "
-                    f"provides them and no source is configured", where=self.where,
+                    f"provides them and no source is configured",
+                    where=self.where,
                     hint=f"add these lines under {section} (edit the data to fit)",
-                    details="\n".join(f"    {p.suggestion}" for p in sourced))
+                    details="\n".join(f"    {p.suggestion}" for p in sourced),
+                )
             details = [f"  - {p}" for p in advised]
             if sourced:
                 details.append(f"  - no DAG edge reaches these; add under {section} (edit the data to fit):")
                 details += [f"    {p.suggestion}" for p in sourced]
-            raise WiringError(f"{len(missing)} required input(s) of pipeline '{self.pipeline}' have no data",
-                              where=self.where, hint="each is listed below with the line that fixes it",
-                              details="\n".join(details))
+            raise WiringError(
+                f"{len(missing)} required input(s) of pipeline '{self.pipeline}' have no data",
+                where=self.where,
+                hint="each is listed below with the line that fixes it",
+                details="\n".join(details),
+            )
         others = [p for p in self.errors if p not in config and p not in missing]
         if others:
-            raise WiringError(f"{len(others)} wiring problem(s) in pipeline '{self.pipeline}'", where=self.where,
-                              details="\n".join(f"  - {p}" for p in others))
+            raise WiringError(
+                f"{len(others)} wiring problem(s) in pipeline '{self.pipeline}'",
+                where=self.where,
+                details="\n".join(f"  - {p}" for p in others),
+            )
 
 
 # --------------------------------------------------------------------------- interfaces -> matching model
@@ -199,16 +225,28 @@ class Wiring:
 def node_spec(interface: StepInterface) -> NodeSpec:
     """The neutral model of :mod:`matching` for one (variant-merged) interface, with production's
     defaults (wiring.md §2.3)."""
-    deps = tuple(Dependency(name=name, type=d.type or matching.DEFAULT_TYPE,
-                            data_type=d.data_type or matching.DEFAULT_DATA_TYPE,
-                            required=True if d.required is None else d.required,
-                            compatible_sources=tuple(d.compatible_sources),
-                            semantic_keywords=tuple(d.semantic_keywords), logical_name=d.logical_name)
-                 for name, d in interface.spec.dependencies.items())
-    outs = tuple(Output(name=name, type=o.type or matching.DEFAULT_TYPE,
-                        data_type=o.data_type or matching.DEFAULT_DATA_TYPE,
-                        aliases=tuple(o.aliases), logical_name=o.logical_name)
-                 for name, o in interface.spec.outputs.items())
+    deps = tuple(
+        Dependency(
+            name=name,
+            type=d.type or matching.DEFAULT_TYPE,
+            data_type=d.data_type or matching.DEFAULT_DATA_TYPE,
+            required=True if d.required is None else d.required,
+            compatible_sources=tuple(d.compatible_sources),
+            semantic_keywords=tuple(d.semantic_keywords),
+            logical_name=d.logical_name,
+        )
+        for name, d in interface.spec.dependencies.items()
+    )
+    outs = tuple(
+        Output(
+            name=name,
+            type=o.type or matching.DEFAULT_TYPE,
+            data_type=o.data_type or matching.DEFAULT_DATA_TYPE,
+            aliases=tuple(o.aliases),
+            logical_name=o.logical_name,
+        )
+        for name, o in interface.spec.outputs.items()
+    )
     return NodeSpec(step_type=interface.step_type, dependencies=deps, outputs=outs)
 
 
@@ -226,8 +264,9 @@ def _out(node: ResolvedNode, name: str) -> Output | None:
     return next((o for o in node_spec(node.interface).outputs if o.name == name), None)
 
 
-def explain_pair(consumer: ResolvedNode, input_name: str, producer: ResolvedNode,
-                 output: str) -> matching.Explanation | None:
+def explain_pair(
+    consumer: ResolvedNode, input_name: str, producer: ResolvedNode, output: str
+) -> matching.Explanation | None:
     """Production's score of ``producer.output`` for ``consumer.input_name`` with its parts, or ``None``
     when either side is not declared in its interface's spec (production never scores it)."""
     d, o = _dep(consumer, input_name), _out(producer, output)
@@ -291,8 +330,12 @@ def _check_config(prefix: str, nodes: dict[str, ResolvedNode], config: PipelineC
     def bad(key: str, message: str) -> None:
         problems.append(Problem("error", key, message, "config"))
 
-    for section, keys in (("sources", config.sources), ("bindings", config.bindings),
-                          ("expectations", config.expectations), ("nodes", {k: None for k in config.nodes})):
+    for section, keys in (
+        ("sources", config.sources),
+        ("bindings", config.bindings),
+        ("expectations", config.expectations),
+        ("nodes", dict.fromkeys(config.nodes)),
+    ):
         for key in keys:
             node_name, port = (key, None) if section == "nodes" else split_node_port(key)
             where = f"{prefix}.{section}.{key}"
@@ -303,13 +346,20 @@ def _check_config(prefix: str, nodes: dict[str, ResolvedNode], config: PipelineC
                 continue
             n = nodes[node_name]
             ports = (n.interface.input_names if n.has_script else []) + (
-                n.interface.output_names if (not n.has_script or section == "expectations") else [])
+                n.interface.output_names if (not n.has_script or section == "expectations") else []
+            )
             if section == "bindings" and not n.has_script:
-                bad(where, f"{node_name} has no script, so nothing reads its inputs; to give its output "
-                           f"'{port}' data, use sources")
+                bad(
+                    where,
+                    f"{node_name} has no script, so nothing reads its inputs; to give its output "
+                    f"'{port}' data, use sources",
+                )
             elif section == "sources" and n.has_script and port in n.interface.output_names:
-                bad(where, f"'{port}' is an output of a node with a script; sources feed inputs (or outputs "
-                           f"of script-less nodes)")
+                bad(
+                    where,
+                    f"'{port}' is an output of a node with a script; sources feed inputs (or outputs "
+                    f"of script-less nodes)",
+                )
             elif port not in ports:
                 bad(where, f"'{port}' is not a port of {node_name} (known: {', '.join(ports) or 'none'})")
     for key, target in config.bindings.items():
@@ -330,22 +380,38 @@ def _interface_warnings(nodes: dict[str, ResolvedNode]) -> list[Problem]:
     out: list[Problem] = []
     seen: set[tuple[str, str]] = set()
     for n in nodes.values():
-        for section, entries in (("dependencies", n.interface.spec.dependencies), ("outputs", n.interface.spec.outputs)):
+        for section, entries in (
+            ("dependencies", n.interface.spec.dependencies),
+            ("outputs", n.interface.spec.outputs),
+        ):
             for name, entry in entries.items():
                 if entry.type is not None and entry.type not in matching.TYPES:
                     key = (str(n.interface_path), f"{section}.{name}")
                     if key in seen:
                         continue
                     seen.add(key)
-                    out.append(Problem("warning", f"{n.name}.{name}",
-                                       f"spec.{section}.{name}.type '{entry.type}' in {n.interface_path} is not one of "
-                                       f"production's types ({', '.join(matching.TYPES)}), so production refuses "
-                                       f"the interface; fix the type", "interface"))
+                    out.append(
+                        Problem(
+                            "warning",
+                            f"{n.name}.{name}",
+                            f"spec.{section}.{name}.type '{entry.type}' in {n.interface_path} is not one of "
+                            f"production's types ({', '.join(matching.TYPES)}), so production refuses "
+                            f"the interface; fix the type",
+                            "interface",
+                        )
+                    )
     return out
 
 
-def wire_pipeline(name: str, dag: PipelineDag, nodes: dict[str, ResolvedNode], config: PipelineConfig,
-                  profiles: list[str] | None = None, *, where: str = "script_testing.yaml") -> Wiring:
+def wire_pipeline(
+    name: str,
+    dag: PipelineDag,
+    nodes: dict[str, ResolvedNode],
+    config: PipelineConfig,
+    profiles: list[str] | None = None,
+    *,
+    where: str = "script_testing.yaml",
+) -> Wiring:
     """Wire every input of every script node; problems are collected in the result, never raised."""
     profiles = profiles or []
     prefix = f"pipelines.{name}"
@@ -359,8 +425,9 @@ def wire_pipeline(name: str, dag: PipelineDag, nodes: dict[str, ResolvedNode], c
     for node_name in dag.order:
         node = nodes[node_name]
         if not node.has_script:
-            wiring.data_outputs[node_name] = {o: config.sources.get(f"{node_name}.{o}")
-                                              for o in node.interface.output_names}
+            wiring.data_outputs[node_name] = {
+                o: config.sources.get(f"{node_name}.{o}") for o in node.interface.output_names
+            }
             continue
         wires = _wire_inputs(node, dag, nodes, valid, resolution)
         wiring.inputs[node_name] = wires
@@ -375,10 +442,16 @@ def wire_pipeline(name: str, dag: PipelineDag, nodes: dict[str, ResolvedNode], c
                 key = f"{w.upstream}.{w.output}"
                 if wiring.data_outputs[w.upstream].get(w.output) is None and key not in seen:
                     seen.add(key)
-                    wiring.problems.append(Problem(
-                        "error", key, f"{w.upstream} has no script and feeds {w.node}.{w.input}, but no source "
-                                      f"is configured for its output '{w.output}'; add it under {prefix}.sources",
-                        "data_output", suggest_source(nodes[w.upstream], w.output, profiles, is_output=True)))
+                    wiring.problems.append(
+                        Problem(
+                            "error",
+                            key,
+                            f"{w.upstream} has no script and feeds {w.node}.{w.input}, but no source "
+                            f"is configured for its output '{w.output}'; add it under {prefix}.sources",
+                            "data_output",
+                            suggest_source(nodes[w.upstream], w.output, profiles, is_output=True),
+                        )
+                    )
     # required-input errors first in node order, then data outputs (as the suggestions read best)
     order = {"config": 0, "unwired": 1, "data_output": 2}
     wiring.problems.sort(key=lambda p: order.get(p.category, 3))
@@ -388,19 +461,29 @@ def wire_pipeline(name: str, dag: PipelineDag, nodes: dict[str, ResolvedNode], c
 def _valid_overrides(nodes: dict[str, ResolvedNode], config: PipelineConfig, bad: set[str]) -> PipelineConfig:
     """``config`` without the bindings and sources already reported as wrong (they are ignored)."""
     cfg = config.model_copy()
-    cfg.bindings = {k: v for k, v in config.bindings.items() if not any(b.endswith(f".bindings.{k}") for b in bad)}
-    cfg.sources = {k: v for k, v in config.sources.items() if not any(b.endswith(f".sources.{k}") for b in bad)}
+    cfg.bindings = {
+        k: v for k, v in config.bindings.items() if not any(b.endswith(f".bindings.{k}") for b in bad)
+    }
+    cfg.sources = {
+        k: v for k, v in config.sources.items() if not any(b.endswith(f".sources.{k}") for b in bad)
+    }
     return cfg
 
 
-def wire_node(node: ResolvedNode, dag: PipelineDag, nodes: dict[str, ResolvedNode],
-              config: PipelineConfig) -> dict[str, InputWire]:
+def wire_node(
+    node: ResolvedNode, dag: PipelineDag, nodes: dict[str, ResolvedNode], config: PipelineConfig
+) -> dict[str, InputWire]:
     """Every input of one script node wired (unwired ones included, never raising)."""
     return _wire_inputs(node, dag, nodes, config, production_wiring(dag, nodes))
 
 
-def _wire_inputs(node: ResolvedNode, dag: PipelineDag, nodes: dict[str, ResolvedNode], config: PipelineConfig,
-                 resolution: Resolution) -> dict[str, InputWire]:
+def _wire_inputs(
+    node: ResolvedNode,
+    dag: PipelineDag,
+    nodes: dict[str, ResolvedNode],
+    config: PipelineConfig,
+    resolution: Resolution,
+) -> dict[str, InputWire]:
     iface = node.interface
     wires: dict[str, InputWire] = {}
     for input_name in iface.input_names:
@@ -412,33 +495,75 @@ def _wire_inputs(node: ResolvedNode, dag: PipelineDag, nodes: dict[str, Resolved
             up, out = split_node_port(config.bindings[key])
             e = explain_pair(node, input_name, nodes[up], out) if up in nodes else None
             along_edge = (up, node.name) in dag.edges
-            wire = InputWire(node.name, input_name, required, WireKind.BINDING, up, out, reason="explicit binding",
-                             score=e.score if e is not None and along_edge else None,
-                             overridden=prod_label if prod and (prod.producer, prod.output) != (up, out) else None)
+            wire = InputWire(
+                node.name,
+                input_name,
+                required,
+                WireKind.BINDING,
+                up,
+                out,
+                reason="explicit binding",
+                score=e.score if e is not None and along_edge else None,
+                overridden=prod_label if prod and (prod.producer, prod.output) != (up, out) else None,
+            )
         elif key in config.sources:
-            wire = InputWire(node.name, input_name, required, WireKind.SOURCE, source=config.sources[key],
-                             reason="configured source", overridden=prod_label)
+            wire = InputWire(
+                node.name,
+                input_name,
+                required,
+                WireKind.SOURCE,
+                source=config.sources[key],
+                reason="configured source",
+                overridden=prod_label,
+            )
         elif prod is not None:
             e = explain_pair(node, input_name, nodes[prod.producer], prod.output)
             reason = e.reason() if e is not None else f"score {prod.score:.2f}"
-            wire = InputWire(node.name, input_name, required, WireKind.EDGE, prod.producer, prod.output, score=prod.score,
-                             reason=reason, via=prod.via, note=_surprise(node, input_name, prod, resolution, nodes))
+            wire = InputWire(
+                node.name,
+                input_name,
+                required,
+                WireKind.EDGE,
+                prod.producer,
+                prod.output,
+                score=prod.score,
+                reason=reason,
+                via=prod.via,
+                note=_surprise(node, input_name, prod, resolution, nodes),
+            )
         else:
-            wire = InputWire(node.name, input_name, required, WireKind.UNWIRED,
-                             reason=_unwired_reason(node, input_name, dag, resolution))
+            wire = InputWire(
+                node.name,
+                input_name,
+                required,
+                WireKind.UNWIRED,
+                reason=_unwired_reason(node, input_name, dag, resolution),
+            )
         wires[input_name] = wire
     return wires
 
 
-def _surprise(node: ResolvedNode, input_name: str, prod: matching.Binding, resolution: Resolution,
-              nodes: dict[str, ResolvedNode]) -> str | None:
+def _surprise(
+    node: ResolvedNode,
+    input_name: str,
+    prod: matching.Binding,
+    resolution: Resolution,
+    nodes: dict[str, ResolvedNode],
+) -> str | None:
     notes = []
     if prod.via == "builder_fallback":
-        others = [b.input for b in resolution.bindings.values()
-                  if b.consumer == node.name and b.input != input_name and b.via == "assembler"
-                  and (b.producer, b.output) == (prod.producer, prod.output)]
-        notes.append(f"production's builder fallback feeds {prod.producer}.{prod.output}, already bound to "
-                     f"{node.name}.{', '.join(others) or '?'}, to this input too (two inputs read the same data)")
+        others = [
+            b.input
+            for b in resolution.bindings.values()
+            if b.consumer == node.name
+            and b.input != input_name
+            and b.via == "assembler"
+            and (b.producer, b.output) == (prod.producer, prod.output)
+        ]
+        notes.append(
+            f"production's builder fallback feeds {prod.producer}.{prod.output}, already bound to "
+            f"{node.name}.{', '.join(others) or '?'}, to this input too (two inputs read the same data)"
+        )
     if input_name != prod.output and input_name not in _aliases_of(nodes[prod.producer], prod.output):
         notes.append(f"fed an output of a different name ('{prod.output}'), chosen by score")
     return "; ".join(notes) or None
@@ -455,40 +580,84 @@ def _unwired_reason(node: ResolvedNode, input_name: str, dag: PipelineDag, resol
     return "its candidates feed other inputs of this node"
 
 
-def _problems_of(w: InputWire, prefix: str, dag: PipelineDag, nodes: dict[str, ResolvedNode],
-                 resolution: Resolution, profiles: list[str]) -> list[Problem]:
+def _problems_of(
+    w: InputWire,
+    prefix: str,
+    dag: PipelineDag,
+    nodes: dict[str, ResolvedNode],
+    resolution: Resolution,
+    profiles: list[str],
+) -> list[Problem]:
     node = nodes[w.node]
     where = f"{w.node}.{w.input}"
     out: list[Problem] = []
     if w.kind == WireKind.EDGE and w.via == "builder_fallback":
-        shared = [x.input for x in resolution.bindings.values()
-                  if x.consumer == w.node and x.input != w.input and x.via == "assembler"
-                  and (x.producer, x.output) == (w.upstream, w.output)]
-        out.append(Problem("warning", where, f"production feeds it {w.upstream}.{w.output}, the output already bound "
-                                             f"to {w.node}.{', '.join(shared) or '?'}, through its builders' fallback "
-                                             f"(wiring.md section 7), so two inputs read the same data; check that "
-                                             f"the script expects this, or fix the interfaces", "fallback"))
+        shared = [
+            x.input
+            for x in resolution.bindings.values()
+            if x.consumer == w.node
+            and x.input != w.input
+            and x.via == "assembler"
+            and (x.producer, x.output) == (w.upstream, w.output)
+        ]
+        out.append(
+            Problem(
+                "warning",
+                where,
+                f"production feeds it {w.upstream}.{w.output}, the output already bound "
+                f"to {w.node}.{', '.join(shared) or '?'}, through its builders' fallback "
+                f"(wiring.md section 7), so two inputs read the same data; check that "
+                f"the script expects this, or fix the interfaces",
+                "fallback",
+            )
+        )
     elif w.kind == WireKind.BINDING and w.overridden:
-        out.append(Problem("warning", where, f"the binding feeds {w.upstream}.{w.output}, but production wires "
-                                             f"{w.overridden}; this test does not exercise production's wiring "
-                                             f"of this input", "binding"))
-    elif w.kind == WireKind.BINDING and resolution.binding(w.node, w.input) is None and dag.predecessors[w.node]:
-        out.append(Problem("warning", where, f"the binding feeds {w.upstream}.{w.output}, but production wires "
-                                             f"nothing to this input; fix the interfaces so production wires "
-                                             f"it too", "binding"))
+        out.append(
+            Problem(
+                "warning",
+                where,
+                f"the binding feeds {w.upstream}.{w.output}, but production wires "
+                f"{w.overridden}; this test does not exercise production's wiring "
+                f"of this input",
+                "binding",
+            )
+        )
+    elif (
+        w.kind == WireKind.BINDING
+        and resolution.binding(w.node, w.input) is None
+        and dag.predecessors[w.node]
+    ):
+        out.append(
+            Problem(
+                "warning",
+                where,
+                f"the binding feeds {w.upstream}.{w.output}, but production wires "
+                f"nothing to this input; fix the interfaces so production wires "
+                f"it too",
+                "binding",
+            )
+        )
     elif w.kind == WireKind.UNWIRED and w.required:
         preds = [p for p in dag.predecessors[w.node] if p in nodes]
         if not preds or w.input not in node.interface.spec.dependencies:
-            out.append(Problem("error", where, f"required input has no data: no DAG edge provides it and no "
-                                               f"source is configured; add a line under {prefix}.sources",
-                               "unwired", suggest_source(node, w.input, profiles, is_output=False)))
+            out.append(
+                Problem(
+                    "error",
+                    where,
+                    f"required input has no data: no DAG edge provides it and no "
+                    f"source is configured; add a line under {prefix}.sources",
+                    "unwired",
+                    suggest_source(node, w.input, profiles, is_output=False),
+                )
+            )
         else:
             out.append(Problem("error", where, _edge_advice(w, prefix, preds, nodes, resolution), "unwired"))
     return out
 
 
-def _edge_advice(w: InputWire, prefix: str, preds: list[str], nodes: dict[str, ResolvedNode],
-                 resolution: Resolution) -> str:
+def _edge_advice(
+    w: InputWire, prefix: str, preds: list[str], nodes: dict[str, ResolvedNode], resolution: Resolution
+) -> str:
     """Why no predecessor output feeds a required input, and the lines that fix it (issue 12)."""
     node = nodes[w.node]
     dep = _dep(node, w.input)
@@ -499,15 +668,22 @@ def _edge_advice(w: InputWire, prefix: str, preds: list[str], nodes: dict[str, R
         extra = f" ({e.parts[0][0]})" if e is not None and e.gated else ""
         listed.append(f"{p.producer}.{p.output} {p.score:.2f}{extra}")
     no_outputs = [p for p in preds if not nodes[p].interface.spec.outputs]
-    text = (f"required input has incoming edges from {', '.join(preds)}, but production wires none of their "
-            f"outputs to it")
+    text = (
+        f"required input has incoming edges from {', '.join(preds)}, but production wires none of their "
+        f"outputs to it"
+    )
     if any(p.score > MATCH_THRESHOLD for p in pairs):
         taken = [p for p in pairs if p.score > MATCH_THRESHOLD]
         abandoned = w.node in resolution.fallback_abandoned
-        text += (f": its candidates ({', '.join(f'{p.producer}.{p.output} {p.score:.2f}' for p in taken)}) "
-                 f"feed other inputs of {w.node}" + (
-                     " and the builder's fallback does not run because another required input has no candidate"
-                     if abandoned else ""))
+        text += (
+            f": its candidates ({', '.join(f'{p.producer}.{p.output} {p.score:.2f}' for p in taken)}) "
+            f"feed other inputs of {w.node}"
+            + (
+                " and the builder's fallback does not run because another required input has no candidate"
+                if abandoned
+                else ""
+            )
+        )
     else:
         text += f" (a candidate must score above 0.5): {', '.join(listed) or 'they declare no outputs'}"
     if no_outputs:
@@ -515,26 +691,51 @@ def _edge_advice(w: InputWire, prefix: str, preds: list[str], nodes: dict[str, R
     if not pairs or dep is None:
         return text + f"; add a binding under {prefix}.bindings"
     # the nearest name among the predecessors' outputs (by similarity, then score, then edge order)
-    best = max(pairs, key=lambda p: (matching.similarity_with_aliases(dep.match_name,
-                                                                       _out(nodes[p.producer], p.output))[0], p.score))
+    best = max(
+        pairs,
+        key=lambda p: (
+            matching.similarity_with_aliases(dep.match_name, _out(nodes[p.producer], p.output))[0],
+            p.score,
+        ),
+    )
     producer = nodes[best.producer]
     out_decl = _out(producer, best.output)
     sim = matching.similarity_with_aliases(dep.match_name, out_decl)[0]
     new_score = matching.score(dep, matching.with_alias(out_decl, w.input), producer.step_type)
     aliases = [*out_decl.aliases, w.input]
-    text += (f"; the nearest name is {best.producer}.{best.output} (similarity {sim:.2f}). "
-             f"Production fails to build {w.node}. To test it here, add under {prefix}.bindings: "
-             f"`{w.node}.{w.input}: {best.producer}.{best.output}`")
+    text += (
+        f"; the nearest name is {best.producer}.{best.output} (similarity {sim:.2f}). "
+        f"Production fails to build {w.node}. To test it here, add under {prefix}.bindings: "
+        f"`{w.node}.{w.input}: {best.producer}.{best.output}`"
+    )
     if new_score > MATCH_THRESHOLD:
-        text += (f"; to fix production, add the alias to spec.outputs.{best.output} in {producer.interface_path}: "
-                 f"`aliases: [{', '.join(aliases)}]` (score {best.score:.2f} -> {new_score:.2f})")
+        text += (
+            f"; to fix production, add the alias to spec.outputs.{best.output} in {producer.interface_path}: "
+            f"`aliases: [{', '.join(aliases)}]` (score {best.score:.2f} -> {new_score:.2f})"
+        )
     else:
         e = explain_pair(node, w.input, producer, best.output)
         why = e.parts[0][0] if e is not None and e.gated else f"it would score only {new_score:.2f}"
-        text += (f"; an alias `aliases: [{', '.join(aliases)}]` on spec.outputs.{best.output} in "
-                 f"{producer.interface_path} is not enough to fix production ({why}): align the types too")
+        text += (
+            f"; an alias `aliases: [{', '.join(aliases)}]` on spec.outputs.{best.output} in "
+            f"{producer.interface_path} is not enough to fix production ({why}): align the types too"
+        )
     return text
 
 
-__all__ = ["MATCH_THRESHOLD", "Problem", "InputWire", "Edge", "Wiring", "Candidate", "wire_pipeline", "wire_node",
-           "production_wiring", "node_spec", "explain_pair", "score_output", "suggest_source", "input_file_name"]
+__all__ = [
+    "MATCH_THRESHOLD",
+    "Candidate",
+    "Edge",
+    "InputWire",
+    "Problem",
+    "Wiring",
+    "explain_pair",
+    "input_file_name",
+    "node_spec",
+    "production_wiring",
+    "score_output",
+    "suggest_source",
+    "wire_node",
+    "wire_pipeline",
+]

@@ -9,9 +9,22 @@ self-contained HTML page and a notebook fragment (:mod:`.html`, :mod:`.svg`), CS
 
 from __future__ import annotations
 
+from .export import EDGE_COLUMNS, NODE_COLUMNS, export, write_csv, write_edges_csv, write_json
 from .html import render_html, summary_html, write_html
 from .svg import dag_edges, layout_dag, render_dag_svg, render_timeline_svg
-from .export import EDGE_COLUMNS, NODE_COLUMNS, export, write_csv, write_edges_csv, write_json
 
-__all__ = ["render_html", "summary_html", "write_html", "write_csv", "write_edges_csv", "write_json", "export",
-           "render_dag_svg", "render_timeline_svg", "dag_edges", "layout_dag", "NODE_COLUMNS", "EDGE_COLUMNS"]
+__all__ = [
+    "EDGE_COLUMNS",
+    "NODE_COLUMNS",
+    "dag_edges",
+    "export",
+    "layout_dag",
+    "render_dag_svg",
+    "render_html",
+    "render_timeline_svg",
+    "summary_html",
+    "write_csv",
+    "write_edges_csv",
+    "write_html",
+    "write_json",
+]

@@ -20,10 +20,26 @@ PALETTE: dict[str, tuple[str, str, str]] = {
     "running": ("#7c3aed", "#ede9fe", "#4c1d95"),
     "unchecked": ("#94a3b8", "#f8fafc", "#334155"),
 }
-STATUS_LABEL = {"passed": "passed", "failed": "failed", "skipped": "skipped", "source": "source",
-                "warn": "warning", "pending": "pending", "running": "running", "unchecked": "no check"}
-STATUS_GLYPH = {"passed": "\u2713", "failed": "\u2715", "skipped": "\u2013", "source": "\u25c6",
-                "warn": "!", "pending": "\u2026", "running": "\u25b8", "unchecked": "\u00b7"}
+STATUS_LABEL = {
+    "passed": "passed",
+    "failed": "failed",
+    "skipped": "skipped",
+    "source": "source",
+    "warn": "warning",
+    "pending": "pending",
+    "running": "running",
+    "unchecked": "no check",
+}
+STATUS_GLYPH = {
+    "passed": "\u2713",
+    "failed": "\u2715",
+    "skipped": "\u2013",
+    "source": "\u25c6",
+    "warn": "!",
+    "pending": "\u2026",
+    "running": "\u25b8",
+    "unchecked": "\u00b7",
+}
 
 
 def esc(value: object) -> str:
@@ -91,7 +107,9 @@ def fmt_time(value: str | None) -> str:
     t = parse_time(value)
     if t is None:
         return value or "\u2014"
-    return t.strftime("%Y-%m-%d %H:%M:%S") + (" UTC" if t.utcoffset() is not None and not t.utcoffset() else "")
+    return t.strftime("%Y-%m-%d %H:%M:%S") + (
+        " UTC" if t.utcoffset() is not None and not t.utcoffset() else ""
+    )
 
 
 def slug(name: str, index: int) -> str:

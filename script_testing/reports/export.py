@@ -8,39 +8,99 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from script_testing.reports.model import REPORT_FILE, RunReport
 from script_testing import files
-from script_testing.reports.html import write_html
 from script_testing.errors import ConfigError
+from script_testing.reports.html import write_html
+from script_testing.reports.model import REPORT_FILE, RunReport
 
-NODE_COLUMNS = ["pipeline", "run_id", "node", "status", "role", "step_type", "job_type", "duration_s",
-                "peak_memory_mb", "error", "error_kind", "exit_code", "skipped_because", "started_at",
-                "finished_at"]
-EDGE_COLUMNS = ["pipeline", "run_id", "kind", "from", "output", "to", "input", "status", "severity",
-                "expectations_evaluated", "failed_expectations", "duration_s", "summary", "failures", "docs_path"]
+NODE_COLUMNS = [
+    "pipeline",
+    "run_id",
+    "node",
+    "status",
+    "role",
+    "step_type",
+    "job_type",
+    "duration_s",
+    "peak_memory_mb",
+    "error",
+    "error_kind",
+    "exit_code",
+    "skipped_because",
+    "started_at",
+    "finished_at",
+]
+EDGE_COLUMNS = [
+    "pipeline",
+    "run_id",
+    "kind",
+    "from",
+    "output",
+    "to",
+    "input",
+    "status",
+    "severity",
+    "expectations_evaluated",
+    "failed_expectations",
+    "duration_s",
+    "summary",
+    "failures",
+    "docs_path",
+]
 DEFAULT_NAMES = {"html": "report.html", "json": REPORT_FILE, "csv": "report.csv"}
 
 
 def node_rows(report: RunReport) -> list[dict]:
-    return [{"pipeline": report.pipeline, "run_id": report.run_id, "node": name, "status": n.status,
-             "role": n.role, "step_type": n.step_type, "job_type": n.job_type, "duration_s": n.duration_s,
-             "peak_memory_mb": n.peak_memory_mb, "error": n.error, "error_kind": n.error_kind,
-             "exit_code": n.exit_code, "skipped_because": n.skipped_because, "started_at": n.started_at,
-             "finished_at": n.finished_at}
-            for name, n in report.nodes.items()]
+    return [
+        {
+            "pipeline": report.pipeline,
+            "run_id": report.run_id,
+            "node": name,
+            "status": n.status,
+            "role": n.role,
+            "step_type": n.step_type,
+            "job_type": n.job_type,
+            "duration_s": n.duration_s,
+            "peak_memory_mb": n.peak_memory_mb,
+            "error": n.error,
+            "error_kind": n.error_kind,
+            "exit_code": n.exit_code,
+            "skipped_because": n.skipped_because,
+            "started_at": n.started_at,
+            "finished_at": n.finished_at,
+        }
+        for name, n in report.nodes.items()
+    ]
 
 
 def edge_rows(report: RunReport) -> list[dict]:
     rows = []
     for e in report.edges:
         failures = "; ".join(
-            f"{f.get('expectation', '')}" + (f"({f['column']})" if f.get("column") else "")
-            + (f": {f['message']}" if f.get("message") else "") for f in e.failed_expectations)
-        rows.append({"pipeline": report.pipeline, "run_id": report.run_id, "kind": e.kind, "from": e.from_,
-                     "output": e.output, "to": e.to, "input": e.input, "status": e.status, "severity": e.severity,
-                     "expectations_evaluated": e.expectations_evaluated,
-                     "failed_expectations": len(e.failed_expectations), "duration_s": e.duration_s,
-                     "summary": e.summary, "failures": failures, "docs_path": e.docs_path})
+            f"{f.get('expectation', '')}"
+            + (f"({f['column']})" if f.get("column") else "")
+            + (f": {f['message']}" if f.get("message") else "")
+            for f in e.failed_expectations
+        )
+        rows.append(
+            {
+                "pipeline": report.pipeline,
+                "run_id": report.run_id,
+                "kind": e.kind,
+                "from": e.from_,
+                "output": e.output,
+                "to": e.to,
+                "input": e.input,
+                "status": e.status,
+                "severity": e.severity,
+                "expectations_evaluated": e.expectations_evaluated,
+                "failed_expectations": len(e.failed_expectations),
+                "duration_s": e.duration_s,
+                "summary": e.summary,
+                "failures": failures,
+                "docs_path": e.docs_path,
+            }
+        )
     return rows
 
 
@@ -85,8 +145,11 @@ def edges_csv_path(nodes_csv: Path) -> Path:
     return nodes_csv.with_name(nodes_csv.stem + ".edges" + (nodes_csv.suffix or ".csv"))
 
 
-def export(run_dir: str | os.PathLike, fmt: Literal["html", "json", "csv"] = "html",
-           out: str | os.PathLike | None = None) -> Path:
+def export(
+    run_dir: str | os.PathLike,
+    fmt: Literal["html", "json", "csv"] = "html",
+    out: str | os.PathLike | None = None,
+) -> Path:
     """Read ``<run_dir>/report.json`` and write it as ``fmt``; returns the file written.
 
     ``out``: a file, or an existing folder (the default name goes inside); default: in the run folder

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -10,13 +10,21 @@ from pydantic import BaseModel, Field
 
 from script_testing import files
 from script_testing.config.loading import load_model
-from script_testing.vocabulary import EdgeKind, EdgeStatus, NodeRole, NodeStatus, RunStatus, Severity, SkipReason
+from script_testing.vocabulary import (
+    EdgeKind,
+    EdgeStatus,
+    NodeRole,
+    NodeStatus,
+    RunStatus,
+    Severity,
+    SkipReason,
+)
 
 REPORT_FILE = "report.json"
 
 
 def now_iso() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
 class OutputSummary(BaseModel):
@@ -30,7 +38,7 @@ class OutputSummary(BaseModel):
 
 
 class NodeReport(BaseModel):
-    model_config = {"validate_assignment": True}   # "passed" assigned becomes NodeStatus.PASSED
+    model_config = {"validate_assignment": True}  # "passed" assigned becomes NodeStatus.PASSED
 
     status: NodeStatus = NodeStatus.PENDING
     role: NodeRole = NodeRole.SCRIPT
@@ -44,17 +52,17 @@ class NodeReport(BaseModel):
     inputs: dict[str, str] = Field(default_factory=dict)
     outputs: dict[str, str] = Field(default_factory=dict)
     output_summary: dict[str, OutputSummary] = Field(default_factory=dict)
-    error: str | None = None                    # short human sentence first
+    error: str | None = None  # short human sentence first
     error_kind: str | None = None
-    error_detail: str | None = None             # traceback / details
+    error_detail: str | None = None  # traceback / details
     exit_code: int | None = None
     signal: int | None = None
     stdout_path: str | None = None
     stderr_path: str | None = None
     stderr_tail: str | None = None
-    skipped_because: str | None = None         # the sentence shown to the user
-    skip_reason: SkipReason | None = None       # the code the success rule reads
-    source: str | None = None                   # description of the source, for data nodes
+    skipped_because: str | None = None  # the sentence shown to the user
+    skip_reason: SkipReason | None = None  # the code the success rule reads
+    source: str | None = None  # description of the source, for data nodes
 
 
 class EdgeReport(BaseModel):
@@ -71,7 +79,7 @@ class EdgeReport(BaseModel):
     expectations_evaluated: int | None = None
     duration_s: float | None = None
     docs_path: str | None = None
-    kind: EdgeKind = EdgeKind.EDGE              # edge (upstream output) or source (configured source)
+    kind: EdgeKind = EdgeKind.EDGE  # edge (upstream output) or source (configured source)
 
     @property
     def id(self) -> str:
@@ -92,7 +100,7 @@ class RunReport(BaseModel):
     duration_s: float | None = None
     nodes: dict[str, NodeReport] = Field(default_factory=dict)
     edges: list[EdgeReport] = Field(default_factory=list)
-    error: str | None = None                    # a problem that stopped the whole run
+    error: str | None = None  # a problem that stopped the whole run
     warnings: list[str] = Field(default_factory=list)
 
     def write(self, run_dir: Path) -> Path:
@@ -101,7 +109,7 @@ class RunReport(BaseModel):
         return path
 
     @classmethod
-    def read(cls, path: Path) -> "RunReport":
+    def read(cls, path: Path) -> RunReport:
         path = Path(path)
         return load_model(cls, path / REPORT_FILE if path.is_dir() else path)
 

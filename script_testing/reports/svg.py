@@ -19,7 +19,7 @@ from datetime import datetime
 
 from script_testing.reports.model import EdgeReport, NodeReport, RunReport
 
-from .common import (STATUS_GLYPH, STATUS_LABEL, clip, colours, esc, fmt_duration, parse_time, slug)
+from .common import STATUS_GLYPH, STATUS_LABEL, clip, colours, esc, fmt_duration, parse_time, slug
 
 NODE_H = 50
 DUMMY_H = 12
@@ -28,6 +28,7 @@ EDGE_RANK = {"failed": 5, "warn": 4, "pending": 3, "passed": 2, "skipped": 1, "u
 
 
 # --------------------------------------------------------------------------------------------- model
+
 
 @dataclass
 class DagEdge:
@@ -63,8 +64,10 @@ class DagEdge:
     def tooltip(self) -> str:
         lines = [f"{self.src} \u2192 {self.dst}"]
         for c in self.checks:
-            lines.append(f"  [{c.status}] {c.output} \u2192 {c.input}" + (f": {c.summary}" if c.summary and
-                                                                         c.status in ("failed", "warn") else ""))
+            lines.append(
+                f"  [{c.status}] {c.output} \u2192 {c.input}"
+                + (f": {c.summary}" if c.summary and c.status in ("failed", "warn") else "")
+            )
         return "\n".join(lines)
 
 
@@ -98,13 +101,14 @@ def display_status(name: str, node: NodeReport | None, report: RunReport) -> str
 
 # -------------------------------------------------------------------------------------------- layout
 
+
 @dataclass
 class Slot:
-    key: str                   # node name, or a dummy key
+    key: str  # node name, or a dummy key
     dummy: bool
     layer: int
-    rs: float                  # size along the rank axis (x for LR, y for TB)
-    os: float                  # size along the order axis
+    rs: float  # size along the rank axis (x for LR, y for TB)
+    os: float  # size along the order axis
     r: float = 0.0
     o: float = 0.0
     x: float = 0.0
@@ -127,7 +131,7 @@ class Slot:
 
 @dataclass
 class Layout:
-    direction: str             # "LR" (layers left to right) or "TB" (top to bottom)
+    direction: str  # "LR" (layers left to right) or "TB" (top to bottom)
     slots: dict[str, Slot]
     layers: list[list[str]]
     chains: list[tuple[DagEdge, list[str]]]
@@ -150,7 +154,7 @@ def _layers(names: list[str], edges: list[DagEdge]) -> dict[str, int]:
         preds[e.dst].append(e.src)
         succs[e.src].append(e.dst)
     indeg = {n: len(preds[n]) for n in names}
-    layer = {n: 0 for n in names}
+    layer = dict.fromkeys(names, 0)
     ready = [n for n in names if indeg[n] == 0]
     done: set[str] = set()
     while len(done) < len(names):
@@ -170,8 +174,13 @@ def _layers(names: list[str], edges: list[DagEdge]) -> dict[str, int]:
     return layer
 
 
-def layout_dag(names: list[str], edges: list[DagEdge], direction: str = "auto", max_width: float = 1300,
-               widths: dict[str, float] | None = None) -> Layout:
+def layout_dag(
+    names: list[str],
+    edges: list[DagEdge],
+    direction: str = "auto",
+    max_width: float = 1300,
+    widths: dict[str, float] | None = None,
+) -> Layout:
     """Place ``names`` in layers (longest path from the sources). ``direction``: LR, TB or auto
     (left to right when that fits in ``max_width``, else whichever is narrower)."""
     if direction == "auto":
@@ -183,7 +192,9 @@ def layout_dag(names: list[str], edges: list[DagEdge], direction: str = "auto", 
     return _layout(names, edges, direction, widths)
 
 
-def _layout(names: list[str], edges: list[DagEdge], direction: str, widths: dict[str, float] | None) -> Layout:
+def _layout(
+    names: list[str], edges: list[DagEdge], direction: str, widths: dict[str, float] | None
+) -> Layout:
     lr = direction == "LR"
     rank_gap = 112.0 if lr else 70.0
     order_gap = 24.0 if lr else 30.0
@@ -197,7 +208,7 @@ def _layout(names: list[str], edges: list[DagEdge], direction: str, widths: dict
     for n in names:
         layers[layer[n]].append(n)
     chains: list[tuple[DagEdge, list[str]]] = []
-    links: list[tuple[str, str]] = []          # consecutive-layer segments
+    links: list[tuple[str, str]] = []  # consecutive-layer segments
     for i, e in enumerate(edges):
         la, lb = layer[e.src], layer[e.dst]
         if lb <= la:  # a back edge (only with a cycle): drawn straight, not used for ordering
@@ -240,7 +251,7 @@ def _layout(names: list[str], edges: list[DagEdge], direction: str, widths: dict
         if best_x == 0:
             break
         down = sweep % 2 == 0
-        for li in (range(1, n_layers) if down else range(n_layers - 2, -1, -1)):
+        for li in range(1, n_layers) if down else range(n_layers - 2, -1, -1):
             pos = positions()
             lay = layers[li]
             cur = {k: i for i, k in enumerate(lay)}
@@ -248,6 +259,7 @@ def _layout(names: list[str], edges: list[DagEdge], direction: str, widths: dict
             def key(k: str, pos=pos, cur=cur, down=down) -> float:
                 nb = preds[k] if down else succs[k]
                 return sum(pos[x] for x in nb) / len(nb) if nb else float(cur[k])
+
             lay.sort(key=key)
         c = crossings()
         if c < best_x:
@@ -280,7 +292,7 @@ def _layout(names: list[str], edges: list[DagEdge], direction: str, widths: dict
             slots[k].o = o
             o += slots[k].os + order_gap
     for it in range(16):
-        for li in (range(n_layers) if it % 2 == 0 else range(n_layers - 1, -1, -1)):
+        for li in range(n_layers) if it % 2 == 0 else range(n_layers - 1, -1, -1):
             lay = layers[li]
             if not lay:
                 continue
@@ -310,13 +322,16 @@ def _layout(names: list[str], edges: list[DagEdge], direction: str, widths: dict
 
 # ------------------------------------------------------------------------------------------ DAG SVG
 
+
 def _markers(prefix: str) -> str:
     out = []
     for status in ("passed", "failed", "warn", "skipped", "pending", "unchecked"):
         solid = colours(status)[0]
-        out.append(f'<marker id="{prefix}-arrow-{status}" viewBox="0 0 10 10" refX="9.5" refY="5" '
-                   f'markerWidth="7" markerHeight="7" orient="auto-start-reverse">'
-                   f'<path d="M0,0 L10,5 L0,10 z" fill="{solid}"/></marker>')
+        out.append(
+            f'<marker id="{prefix}-arrow-{status}" viewBox="0 0 10 10" refX="9.5" refY="5" '
+            f'markerWidth="7" markerHeight="7" orient="auto-start-reverse">'
+            f'<path d="M0,0 L10,5 L0,10 z" fill="{solid}"/></marker>'
+        )
     return "<defs>" + "".join(out) + "</defs>"
 
 
@@ -327,9 +342,15 @@ def _ports(count: int, size: float, step_max: float) -> list[float]:
     return [size / 2 + (i - (count - 1) / 2) * step for i in range(count)]
 
 
-def render_dag_svg(report: RunReport, edges_dag: list[tuple[str, str]] | None = None, *,
-                   id_prefix: str = "st", node_href: dict[str, str] | None = None,
-                   direction: str = "auto", max_width: float = 1300) -> str:
+def render_dag_svg(
+    report: RunReport,
+    edges_dag: list[tuple[str, str]] | None = None,
+    *,
+    id_prefix: str = "st",
+    node_href: dict[str, str] | None = None,
+    direction: str = "auto",
+    max_width: float = 1300,
+) -> str:
     edges = dag_edges(report, edges_dag)
     names = list(report.nodes)
     for e in edges:
@@ -338,7 +359,9 @@ def render_dag_svg(report: RunReport, edges_dag: list[tuple[str, str]] | None = 
                 names.append(n)
     if not names:
         return '<p class="st-muted">No nodes.</p>'
-    subs = {n: _node_subtitle(report.nodes.get(n), display_status(n, report.nodes.get(n), report)) for n in names}
+    subs = {
+        n: _node_subtitle(report.nodes.get(n), display_status(n, report.nodes.get(n), report)) for n in names
+    }
     widths = {n: max(_node_width(n), min(330.0, 6.1 * len(subs[n]) + 60)) for n in names}
     lay = layout_dag(names, edges, direction, max_width, widths)
     S = lay.slots
@@ -364,7 +387,7 @@ def render_dag_svg(report: RunReport, edges_dag: list[tuple[str, str]] | None = 
             in_port[i] = off
 
     paths: list[str] = []
-    labels: list[tuple[float, float, str, str, str]] = []     # x, y, text, colour, tooltip
+    labels: list[tuple[float, float, str, str, str]] = []  # x, y, text, colour, tooltip
     label_chars = int((lay.rank_gap - 10) / 5.9) if lr else 30
     for i, (e, chain) in enumerate(lay.chains):
         status = e.status
@@ -381,6 +404,7 @@ def render_dag_svg(report: RunReport, edges_dag: list[tuple[str, str]] | None = 
         def xy(r: float, o: float) -> str:
             x, y = pt(r, o)
             return f"{x:.1f},{y:.1f}"
+
         d_attr = "M" + xy(pts[0][1], pts[0][2])
         pr, po = pts[0][1], pts[0][2]
         for kind, r, o in pts[1:]:
@@ -392,9 +416,11 @@ def render_dag_svg(report: RunReport, edges_dag: list[tuple[str, str]] | None = 
             pr, po = r, o
         dash = ' stroke-dasharray="5 4"' if status in ("skipped", "pending", "unchecked") else ""
         width = 2.4 if status in ("failed", "warn") else 1.7
-        paths.append(f'<path class="dag-edge edge-{status}" data-from="{esc(e.src)}" data-to="{esc(e.dst)}" '
-                     f'data-status="{status}" d="{d_attr}" fill="none" stroke="{solid}" stroke-width="{width}"'
-                     f'{dash} marker-end="url(#{id_prefix}-arrow-{status})"><title>{esc(e.tooltip)}</title></path>')
+        paths.append(
+            f'<path class="dag-edge edge-{status}" data-from="{esc(e.src)}" data-to="{esc(e.dst)}" '
+            f'data-status="{status}" d="{d_attr}" fill="none" stroke="{solid}" stroke-width="{width}"'
+            f'{dash} marker-end="url(#{id_prefix}-arrow-{status})"><title>{esc(e.tooltip)}</title></path>'
+        )
         if e.label:
             text = e.label
             if len(text) > label_chars and len(e.checks) == 1:
@@ -403,7 +429,7 @@ def render_dag_svg(report: RunReport, edges_dag: list[tuple[str, str]] | None = 
             nxt = pts[1]
             lx, ly = pt((a.r + a.rs + nxt[1]) / 2, (a.o + out_port[i] + nxt[2]) / 2)
             if lr and abs(nxt[2] - (a.o + out_port[i])) < 4:
-                ly -= 8   # a straight edge: the label sits just above the line
+                ly -= 8  # a straight edge: the label sits just above the line
             labels.append((lx, ly, text, colours(status)[2] if status != "passed" else "#334155", e.tooltip))
 
     # keep labels from overlapping each other: push them along the order axis
@@ -420,10 +446,12 @@ def render_dag_svg(report: RunReport, edges_dag: list[tuple[str, str]] | None = 
             else:
                 lx = hit[0] + (hit[2] + w) / 2 + 4
         placed.append((lx, ly, w, text, col, tip))
-    label_svg = [f'<text class="dag-edge-label" x="{lx:.1f}" y="{ly + 3.5:.1f}" text-anchor="middle" '
-                 f'font-size="10.5" fill="{col}" stroke="#ffffff" stroke-width="4" paint-order="stroke" '
-                 f'stroke-linejoin="round">{esc(text)}<title>{esc(tip)}</title></text>'
-                 for lx, ly, _w, text, col, tip in placed]
+    label_svg = [
+        f'<text class="dag-edge-label" x="{lx:.1f}" y="{ly + 3.5:.1f}" text-anchor="middle" '
+        f'font-size="10.5" fill="{col}" stroke="#ffffff" stroke-width="4" paint-order="stroke" '
+        f'stroke-linejoin="round">{esc(text)}<title>{esc(tip)}</title></text>'
+        for lx, ly, _w, text, col, tip in placed
+    ]
 
     nodes_svg: list[str] = []
     for idx, name in enumerate(names):
@@ -435,18 +463,22 @@ def render_dag_svg(report: RunReport, edges_dag: list[tuple[str, str]] | None = 
         tip = _node_tooltip(name, node, status, report)
         href = (node_href or {}).get(name)
         open_a, close_a = (f'<a href="{esc(href)}">', "</a>") if href else ("", "")
-        bad_src = [c for c in report.edges if c.to == name and c.kind == "source" and c.status in ("failed", "warn")]
+        bad_src = [
+            c for c in report.edges if c.to == name and c.kind == "source" and c.status in ("failed", "warn")
+        ]
         badge = ""
         if bad_src:
             bcol = colours("failed" if any(c.status == "failed" for c in bad_src) else "warn")[0]
-            badge = (f'<circle cx="{s.w - 4:.1f}" cy="4" r="8" fill="{bcol}" stroke="#fff" stroke-width="2"/>'
-                     f'<text x="{s.w - 4:.1f}" y="8" text-anchor="middle" font-size="11" font-weight="700" '
-                     f'fill="#fff">!</text>')
+            badge = (
+                f'<circle cx="{s.w - 4:.1f}" cy="4" r="8" fill="{bcol}" stroke="#fff" stroke-width="2"/>'
+                f'<text x="{s.w - 4:.1f}" y="8" text-anchor="middle" font-size="11" font-weight="700" '
+                f'fill="#fff">!</text>'
+            )
         dash = ' stroke-dasharray="5 3"' if status in ("skipped", "pending") else ""
         nodes_svg.append(
             f'{open_a}<g class="dag-node node-{status}" id="{id_prefix}-dag-{slug(name, idx)}" '
             f'data-node="{esc(name)}" data-status="{status}" transform="translate({s.x:.1f},{s.y:.1f})">'
-            f'<title>{esc(tip)}</title>'
+            f"<title>{esc(tip)}</title>"
             f'<rect class="dag-box" width="{s.w:.1f}" height="{s.h:.1f}" rx="9" fill="{light}" stroke="{solid}" '
             f'stroke-width="{2.2 if status == "failed" else 1.5}"{dash}/>'
             f'<rect width="6" height="{s.h:.1f}" rx="3" fill="{solid}"/>'
@@ -454,17 +486,20 @@ def render_dag_svg(report: RunReport, edges_dag: list[tuple[str, str]] | None = 
             f'<text x="{s.w - 17:.1f}" y="{s.h / 2 + 4:.1f}" text-anchor="middle" font-size="11.5" '
             f'font-weight="700" fill="#ffffff">{esc(STATUS_GLYPH.get(status, "?"))}</text>'
             f'<text class="dag-name" x="16" y="21" font-size="12.5" font-weight="600" fill="{dark}">'
-            f'{esc(clip(name, int((s.w - 52) / 7.1)))}</text>'
+            f"{esc(clip(name, int((s.w - 52) / 7.1)))}</text>"
             f'<text class="dag-sub" x="16" y="38" font-size="11" fill="{dark}" fill-opacity="0.78">'
-            f'{esc(clip(sub, int((s.w - 52) / 6.0)))}</text>'
-            f'{badge}</g>{close_a}')
+            f"{esc(clip(sub, int((s.w - 52) / 6.0)))}</text>"
+            f"{badge}</g>{close_a}"
+        )
 
-    return (f'<svg class="st-dag" role="img" aria-label="pipeline graph" data-direction="{lay.direction}" '
-            f'width="{lay.width:.0f}" height="{lay.height:.0f}" viewBox="0 0 {lay.width:.0f} {lay.height:.0f}" '
-            f'font-family="-apple-system, Segoe UI, Roboto, Helvetica Neue, Arial, Liberation Sans, sans-serif">'
-            f'{_markers(id_prefix)}<g class="dag-edges">{"".join(paths)}</g>'
-            f'<g class="dag-edge-labels">{"".join(label_svg)}</g>'
-            f'<g class="dag-nodes">{"".join(nodes_svg)}</g></svg>')
+    return (
+        f'<svg class="st-dag" role="img" aria-label="pipeline graph" data-direction="{lay.direction}" '
+        f'width="{lay.width:.0f}" height="{lay.height:.0f}" viewBox="0 0 {lay.width:.0f} {lay.height:.0f}" '
+        f'font-family="-apple-system, Segoe UI, Roboto, Helvetica Neue, Arial, Liberation Sans, sans-serif">'
+        f'{_markers(id_prefix)}<g class="dag-edges">{"".join(paths)}</g>'
+        f'<g class="dag-edge-labels">{"".join(label_svg)}</g>'
+        f'<g class="dag-nodes">{"".join(nodes_svg)}</g></svg>'
+    )
 
 
 def _node_subtitle(node: NodeReport | None, status: str) -> str:
@@ -506,10 +541,33 @@ def _node_tooltip(name: str, node: NodeReport | None, status: str, report: RunRe
 
 # ------------------------------------------------------------------------------------- timeline SVG
 
+
 def _nice_step(span: float, target: int = 8) -> float:
     raw = span / max(target, 1)
-    for step in (0.05, 0.1, 0.2, 0.25, 0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200,
-                 14400, 28800, 86400):
+    for step in (
+        0.05,
+        0.1,
+        0.2,
+        0.25,
+        0.5,
+        1,
+        2,
+        5,
+        10,
+        15,
+        30,
+        60,
+        120,
+        300,
+        600,
+        900,
+        1800,
+        3600,
+        7200,
+        14400,
+        28800,
+        86400,
+    ):
         if step >= raw:
             return float(step)
     return 86400.0 * max(1, round(raw / 86400))
@@ -527,8 +585,9 @@ def _tick_label(sec: float) -> str:
     return f"{h}h" if not rest else f"{h}h{rest // 60:02d}"
 
 
-def render_timeline_svg(report: RunReport, *, width: int = 1290, row_h: int = 26, label_w: int = 250,
-                        compact: bool = False) -> str:
+def render_timeline_svg(
+    report: RunReport, *, width: int = 1290, row_h: int = 26, label_w: int = 250, compact: bool = False
+) -> str:
     rows: list[tuple[str, NodeReport, datetime | None, datetime | None]] = []
     for name, node in report.nodes.items():
         rows.append((name, node, parse_time(node.started_at), parse_time(node.finished_at)))
@@ -550,57 +609,79 @@ def render_timeline_svg(report: RunReport, *, width: int = 1290, row_h: int = 26
     height = axis_h + row_h * len(ordered) + 8
     scale = chart_w / span
     fs = 11 if compact else 12
-    out = [f'<svg class="st-timeline" role="img" aria-label="timeline" width="{width}" height="{height}" '
-           f'viewBox="0 0 {width} {height}" '
-           f'font-family="-apple-system, Segoe UI, Roboto, Helvetica Neue, Arial, Liberation Sans, sans-serif">']
+    out = [
+        f'<svg class="st-timeline" role="img" aria-label="timeline" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" '
+        f'font-family="-apple-system, Segoe UI, Roboto, Helvetica Neue, Arial, Liberation Sans, sans-serif">'
+    ]
     for i, _ in enumerate(ordered):
         if i % 2 == 0:
-            out.append(f'<rect x="0" y="{axis_h + i * row_h}" width="{width}" height="{row_h}" fill="#f8fafc"/>')
+            out.append(
+                f'<rect x="0" y="{axis_h + i * row_h}" width="{width}" height="{row_h}" fill="#f8fafc"/>'
+            )
     step = _nice_step(span, 6 if compact else 10)
     t = 0.0
     while t <= span + 1e-9:
         x = label_w + t * scale
         out.append(f'<line x1="{x:.1f}" y1="{axis_h - 6}" x2="{x:.1f}" y2="{height - 8}" stroke="#e2e8f0"/>')
-        out.append(f'<text x="{x:.1f}" y="{axis_h - 10}" text-anchor="middle" font-size="10.5" '
-                   f'fill="#64748b">{_tick_label(round(t, 3))}</text>')
+        out.append(
+            f'<text x="{x:.1f}" y="{axis_h - 10}" text-anchor="middle" font-size="10.5" '
+            f'fill="#64748b">{_tick_label(round(t, 3))}</text>'
+        )
         t += step
-    out.append(f'<line x1="{label_w}" y1="{axis_h - 2}" x2="{label_w + chart_w}" y2="{axis_h - 2}" stroke="#cbd5e1"/>')
+    out.append(
+        f'<line x1="{label_w}" y1="{axis_h - 2}" x2="{label_w + chart_w}" y2="{axis_h - 2}" stroke="#cbd5e1"/>'
+    )
     for i, (name, node, ts, te) in enumerate(ordered):
         y = axis_h + i * row_h
         cy = y + row_h / 2
         status = display_status(name, node, report)
         solid, light, dark = colours(status)
-        out.append(f'<text class="tl-label" x="{label_w - 10}" y="{cy + 4:.1f}" text-anchor="end" '
-                   f'font-size="{fs}" fill="#1f2937">{esc(clip(name, int((label_w - 14) / 6.6)))}'
-                   f'<title>{esc(name)}</title></text>')
+        out.append(
+            f'<text class="tl-label" x="{label_w - 10}" y="{cy + 4:.1f}" text-anchor="end" '
+            f'font-size="{fs}" fill="#1f2937">{esc(clip(name, int((label_w - 14) / 6.6)))}'
+            f"<title>{esc(name)}</title></text>"
+        )
         if ts is None:
             why = node.skipped_because or STATUS_LABEL.get(node.status, node.status)
-            out.append(f'<text x="{label_w + 6}" y="{cy + 4:.1f}" font-size="{fs - 1}" fill="#94a3b8" '
-                       f'font-style="italic">not run \u2014 {esc(clip(why, 90))}</text>')
+            out.append(
+                f'<text x="{label_w + 6}" y="{cy + 4:.1f}" font-size="{fs - 1}" fill="#94a3b8" '
+                f'font-style="italic">not run \u2014 {esc(clip(why, 90))}</text>'
+            )
             continue
         te = te or ts
         x0 = label_w + (ts - t0).total_seconds() * scale
         x1 = label_w + (te - t0).total_seconds() * scale
         wall = (te - ts).total_seconds()
         bh = row_h - 10
-        tip = (f"{name}: {STATUS_LABEL.get(status, status)}\nstarted {node.started_at}\nfinished {node.finished_at}"
-               f"\nwall {fmt_duration(wall)}" + (f", script {fmt_duration(node.duration_s)}"
-                                                  if node.duration_s is not None else ""))
+        tip = (
+            f"{name}: {STATUS_LABEL.get(status, status)}\nstarted {node.started_at}\nfinished {node.finished_at}"
+            f"\nwall {fmt_duration(wall)}"
+            + (f", script {fmt_duration(node.duration_s)}" if node.duration_s is not None else "")
+        )
         out.append(f'<g class="tl-bar tl-{status}" data-node="{esc(name)}"><title>{esc(tip)}</title>')
         script_s = node.duration_s if node.duration_s is not None and node.status != "source" else None
         if script_s is not None and wall - script_s > 0.05:
             xs = max(x0, x1 - script_s * scale)
-            out.append(f'<rect x="{x0:.1f}" y="{y + 5}" width="{max(xs - x0, 1):.1f}" height="{bh}" rx="3" '
-                       f'fill="{light}" stroke="{solid}" stroke-opacity="0.55" stroke-dasharray="3 2"/>')
-            out.append(f'<rect x="{xs:.1f}" y="{y + 5}" width="{max(x1 - xs, 2.5):.1f}" height="{bh}" rx="3" '
-                       f'fill="{solid}"/>')
+            out.append(
+                f'<rect x="{x0:.1f}" y="{y + 5}" width="{max(xs - x0, 1):.1f}" height="{bh}" rx="3" '
+                f'fill="{light}" stroke="{solid}" stroke-opacity="0.55" stroke-dasharray="3 2"/>'
+            )
+            out.append(
+                f'<rect x="{xs:.1f}" y="{y + 5}" width="{max(x1 - xs, 2.5):.1f}" height="{bh}" rx="3" '
+                f'fill="{solid}"/>'
+            )
         else:
-            out.append(f'<rect x="{x0:.1f}" y="{y + 5}" width="{max(x1 - x0, 2.5):.1f}" height="{bh}" rx="3" '
-                       f'fill="{solid}"/>')
+            out.append(
+                f'<rect x="{x0:.1f}" y="{y + 5}" width="{max(x1 - x0, 2.5):.1f}" height="{bh}" rx="3" '
+                f'fill="{solid}"/>'
+            )
         label = fmt_duration(wall)
         if x1 + 6 + 7 * len(label) < width:
-            out.append(f'<text x="{max(x1, x0 + 2.5) + 6:.1f}" y="{cy + 4:.1f}" font-size="{fs - 1}" '
-                       f'fill="#475569">{esc(label)}</text>')
+            out.append(
+                f'<text x="{max(x1, x0 + 2.5) + 6:.1f}" y="{cy + 4:.1f}" font-size="{fs - 1}" '
+                f'fill="#475569">{esc(label)}</text>'
+            )
         out.append("</g>")
     out.append("</svg>")
     return "".join(out)

@@ -8,8 +8,15 @@ from pathlib import Path
 from script_testing.reports.model import REPORT_FILE, EdgeReport, NodeReport, RunReport
 from script_testing.vocabulary import EdgeStatus, NodeStatus
 
-STATUS_MARK = {"passed": "PASS", "failed": "FAIL", "skipped": "SKIP", "source": "DATA", "pending": "....",
-               "running": "RUN ", "warn": "WARN"}
+STATUS_MARK = {
+    "passed": "PASS",
+    "failed": "FAIL",
+    "skipped": "SKIP",
+    "source": "DATA",
+    "pending": "....",
+    "running": "RUN ",
+    "warn": "WARN",
+}
 
 
 def node_line(name: str, node: NodeReport) -> str:

@@ -49,7 +49,7 @@ class S3Cache:
                 return path
         except FileNotFoundError:
             return None
-        path.unlink(missing_ok=True)    # a damaged entry: drop it
+        path.unlink(missing_ok=True)  # a damaged entry: drop it
         return None
 
     def fetch(self, client: Any, obj: S3Object) -> tuple[Path, bool]:
@@ -72,5 +72,5 @@ def place(src: Path, dest: Path, *, link: str = "copy") -> None:
             os.link(src, dest)
             return
         except OSError:
-            pass                         # another filesystem: fall back to a copy
+            pass  # another filesystem: fall back to a copy
     shutil.copyfile(src, dest)

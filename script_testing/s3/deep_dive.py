@@ -10,10 +10,11 @@ maps each ``Consumer.input`` to an ``s3:`` source at the upstream output's locat
 from __future__ import annotations
 
 import string
-from typing import Any, Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 
-from script_testing.errors import ConfigError, SourceError
 from script_testing.config.project import SourceSpec
+from script_testing.errors import ConfigError, SourceError
 from script_testing.s3.client import make_s3_client, s3_error
 from script_testing.s3.errors import S3Error, S3NotFoundError
 from script_testing.s3.transfer import resolve, run_parallel
@@ -22,7 +23,7 @@ from script_testing.s3.uri import S3Uri
 DEFAULT_TEMPLATE = "{prefix}/{node}/{output}/"
 _FIELDS = {"prefix", "node", "output"}
 
-Edge = tuple[str, str, str, str]   # (consumer_node, consumer_input, upstream_node, upstream_output)
+Edge = tuple[str, str, str, str]  # (consumer_node, consumer_input, upstream_node, upstream_output)
 
 
 class ExecutionLayout:
@@ -34,10 +35,16 @@ class ExecutionLayout:
         fields = {name for _, name, _, _ in string.Formatter().parse(template) if name is not None}
         unknown = sorted(fields - _FIELDS)
         if unknown or "node" not in fields or "output" not in fields:
-            problem = f"unknown placeholder(s) {', '.join('{' + u + '}' for u in unknown)}" if unknown \
+            problem = (
+                f"unknown placeholder(s) {', '.join('{' + u + '}' for u in unknown)}"
+                if unknown
                 else "it must contain {node} and {output}"
-            raise ConfigError(f"the execution layout template '{template}' is invalid: {problem}",
-                              where="execution layout", hint="use {prefix}, {node} and {output}, e.g. " + DEFAULT_TEMPLATE)
+            )
+            raise ConfigError(
+                f"the execution layout template '{template}' is invalid: {problem}",
+                where="execution layout",
+                hint="use {prefix}, {node} and {output}, e.g. " + DEFAULT_TEMPLATE,
+            )
         self.prefix = prefix.rstrip("/")
         self.template = template
 
@@ -59,8 +66,11 @@ def layout_from_execution(execution: Mapping[str, Any]) -> ExecutionLayout:
     """From a pipeline's ``execution:`` mapping: ``prefix`` (or ``s3``) and optional ``template`` (or ``layout``)."""
     prefix = execution.get("prefix") or execution.get("s3")
     if not prefix:
-        raise ConfigError("the pipeline's 'execution' needs a 'prefix' (an s3:// URI)", where="execution",
-                          hint="for example execution: {prefix: s3://bucket/exec-123}")
+        raise ConfigError(
+            "the pipeline's 'execution' needs a 'prefix' (an s3:// URI)",
+            where="execution",
+            hint="for example execution: {prefix: s3://bucket/exec-123}",
+        )
     return ExecutionLayout(str(prefix), execution.get("template") or execution.get("layout"))
 
 
@@ -77,13 +87,17 @@ def deep_dive_sources(prefix: str, template: str | None, wanted: Iterable[Edge])
             continue
         out[key] = SourceSpec.model_validate({"s3": uri})
     if conflicts:
-        raise ConfigError(f"input(s) fed by more than one upstream output: {'; '.join(conflicts)}",
-                          where="deep dive", hint="bind each such input explicitly in the pipeline's bindings")
+        raise ConfigError(
+            f"input(s) fed by more than one upstream output: {'; '.join(conflicts)}",
+            where="deep dive",
+            hint="bind each such input explicitly in the pipeline's bindings",
+        )
     return out
 
 
-def missing_layout(client: Any, prefix: str, template: str | None, wanted: Iterable[Edge], *,
-                   max_workers: int = 8) -> list[tuple[str, str]]:
+def missing_layout(
+    client: Any, prefix: str, template: str | None, wanted: Iterable[Edge], *, max_workers: int = 8
+) -> list[tuple[str, str]]:
     """``[(upstream "Node.output", uri)]`` whose location holds nothing (one LIST of one key each).
 
     Any other failure (missing bucket, access denied, unreachable endpoint) is raised as SourceError.
@@ -102,17 +116,19 @@ def missing_layout(client: Any, prefix: str, template: str | None, wanted: Itera
                 return name, uri
             except SourceError:
                 raise
-            except Exception as exc:  # noqa: BLE001 - translated
+            except Exception as exc:
                 raise s3_error(exc, uri, client=client) from None
             return None
+
         return task
 
     results = run_parallel([probe(n, u) for n, u in expected.items()], max_workers)
     return [r for r in results if r is not None]
 
 
-def check_layout(client: Any, prefix: str, template: str | None, wanted: Iterable[Edge], *,
-                 max_workers: int = 8) -> list[str]:
+def check_layout(
+    client: Any, prefix: str, template: str | None, wanted: Iterable[Edge], *, max_workers: int = 8
+) -> list[str]:
     """Problems with an execution's layout, before anything runs: ``[]``, or ONE message listing
     every missing location (or the one failure that stops all of them, such as a missing bucket)."""
     wanted = list(wanted)
@@ -124,8 +140,10 @@ def check_layout(client: Any, prefix: str, template: str | None, wanted: Iterabl
         return []
     total = len({(u, o) for _, _, u, o in wanted})
     listing = ", ".join(f"{name} ({uri})" for name, uri in missing)
-    err = S3Error(f"{len(missing)} of {total} expected execution outputs are missing: {listing}",
-                      where=prefix.rstrip("/") + "/",
-                      hint=f"check the execution prefix and the layout template "
-                           f"'{template or DEFAULT_TEMPLATE}', or give those inputs another source")
+    err = S3Error(
+        f"{len(missing)} of {total} expected execution outputs are missing: {listing}",
+        where=prefix.rstrip("/") + "/",
+        hint=f"check the execution prefix and the layout template "
+        f"'{template or DEFAULT_TEMPLATE}', or give those inputs another source",
+    )
     return [str(err)]

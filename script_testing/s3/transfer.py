@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from script_testing import files
 from script_testing.errors import SourceError
@@ -24,8 +25,8 @@ class S3Object:
     bucket: str
     key: str
     size: int
-    etag: str            # without quotes
-    relative: str        # path below the listed prefix ("" → the basename is used)
+    etag: str  # without quotes
+    relative: str  # path below the listed prefix ("" → the basename is used)
 
     @property
     def uri(self) -> str:
@@ -39,12 +40,17 @@ def _etag(value: Any) -> str:
 def _relative_parts(uri: str, relative: str) -> str:
     parts = [p for p in relative.split("/") if p not in ("", ".")]
     if any(p == ".." for p in parts):
-        raise S3Error(f"the key '{relative}' would escape the download folder", where=uri,
-                          hint="rename the object; keys below a prefix may not contain '..'")
+        raise S3Error(
+            f"the key '{relative}' would escape the download folder",
+            where=uri,
+            hint="rename the object; keys below a prefix may not contain '..'",
+        )
     return "/".join(parts)
 
 
-def list_prefix(client: Any, uri: S3Uri, *, limit: int | None = None, where: str | None = None) -> list[S3Object]:
+def list_prefix(
+    client: Any, uri: S3Uri, *, limit: int | None = None, where: str | None = None
+) -> list[S3Object]:
     """Every object below ``uri`` (read as a prefix), keys relative to it; folder markers skipped.
 
     ``where`` is the URI named in errors (default: the prefix).
@@ -62,8 +68,10 @@ def list_prefix(client: Any, uri: S3Uri, *, limit: int | None = None, where: str
                 key = item["Key"]
                 if key.endswith("/"):
                     continue
-                rel = _relative_parts(where, key[len(prefix.key):])
-                out.append(S3Object(prefix.bucket, key, int(item.get("Size", 0)), _etag(item.get("ETag")), rel))
+                rel = _relative_parts(where, key[len(prefix.key) :])
+                out.append(
+                    S3Object(prefix.bucket, key, int(item.get("Size", 0)), _etag(item.get("ETag")), rel)
+                )
                 if limit and len(out) >= limit:
                     return out
             if not page.get("IsTruncated"):
@@ -71,7 +79,7 @@ def list_prefix(client: Any, uri: S3Uri, *, limit: int | None = None, where: str
             kwargs["ContinuationToken"] = page["NextContinuationToken"]
     except SourceError:
         raise
-    except Exception as exc:  # noqa: BLE001 - translated
+    except Exception as exc:
         raise s3_error(exc, where, client=client) from None
 
 
@@ -86,7 +94,7 @@ def head_object(client: Any, uri: S3Uri) -> S3Object | None:
         if code in ("404", "NoSuchKey", "NotFound"):
             return None
         raise s3_error(exc, str(uri), client=client) from None
-    except Exception as exc:  # noqa: BLE001 - translated
+    except Exception as exc:
         raise s3_error(exc, str(uri), client=client) from None
     return S3Object(uri.bucket, uri.key, int(head.get("ContentLength", 0)), _etag(head.get("ETag")), "")
 
@@ -102,14 +110,20 @@ def resolve(client: Any, uri_text: str, *, limit: int | None = None) -> tuple[li
         obj = head_object(client, uri)
         if obj is not None:
             return [obj], False
-    objects = list_prefix(client, uri, limit=limit, where=str(uri))   # NoSuchBucket surfaces here
+    objects = list_prefix(client, uri, limit=limit, where=str(uri))  # NoSuchBucket surfaces here
     if not objects:
         if uri.is_prefix:
-            raise S3NotFoundError("no objects under this prefix", where=str(uri),
-                              hint="check the prefix, for example with 'aws s3 ls' on it, or whether the execution "
-                                   "wrote its outputs elsewhere")
-        raise S3NotFoundError("no object and no objects under this prefix", where=str(uri),
-                          hint="check the key, for example with 'aws s3 ls' on its parent prefix")
+            raise S3NotFoundError(
+                "no objects under this prefix",
+                where=str(uri),
+                hint="check the prefix, for example with 'aws s3 ls' on it, or whether the execution "
+                "wrote its outputs elsewhere",
+            )
+        raise S3NotFoundError(
+            "no object and no objects under this prefix",
+            where=str(uri),
+            hint="check the key, for example with 'aws s3 ls' on its parent prefix",
+        )
     return objects, True
 
 
@@ -134,14 +148,17 @@ def download_object(client: Any, obj: S3Object, target: Path, *, chunk_size: int
             body.close()
         except SourceError:
             raise
-        except Exception as exc:  # noqa: BLE001 - translated
+        except Exception as exc:
             raise s3_error(exc, obj.uri, client=client) from None
         got_etag = _etag(response.get("ETag"))
         if written != obj.size or (obj.etag and got_etag and got_etag != obj.etag):
-            raise ObjectChangedError("the object changed while it was being downloaded "
-                                     f"(listed {obj.size} bytes, received {written})", where=obj.uri,
-                                     hint="run again once the writer has finished, or point at an execution that is "
-                                          "no longer being written")
+            raise ObjectChangedError(
+                "the object changed while it was being downloaded "
+                f"(listed {obj.size} bytes, received {written})",
+                where=obj.uri,
+                hint="run again once the writer has finished, or point at an execution that is "
+                "no longer being written",
+            )
     return written
 
 

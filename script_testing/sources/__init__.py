@@ -12,12 +12,20 @@ from __future__ import annotations
 import importlib
 from pathlib import Path
 
-from script_testing.errors import ScriptTestingError, SourceError
 from script_testing.config.project import SourceSpec
+from script_testing.errors import ScriptTestingError, SourceError
 from script_testing.sources.base import DataSource, MaterializedData, SourceContext
 
-__all__ = ["DataSource", "MaterializedData", "SourceContext", "SOURCE_REGISTRY", "get_source",
-           "register_source", "materialize", "check"]
+__all__ = [
+    "SOURCE_REGISTRY",
+    "DataSource",
+    "MaterializedData",
+    "SourceContext",
+    "check",
+    "get_source",
+    "materialize",
+    "register_source",
+]
 
 # kind -> (module, class); modules are imported lazily
 SOURCE_REGISTRY: dict[str, tuple[str, str]] = {
@@ -44,23 +52,31 @@ def get_source(kind: str) -> DataSource:
     try:
         module_name, class_name = SOURCE_REGISTRY[kind]
     except KeyError:
-        raise SourceError(f"unknown source kind '{kind}'", where="sources",
-                          hint=f"use one of {', '.join(SOURCE_REGISTRY)}") from None
+        raise SourceError(
+            f"unknown source kind '{kind}'", where="sources", hint=f"use one of {', '.join(SOURCE_REGISTRY)}"
+        ) from None
     try:
         module = importlib.import_module(module_name)
         cls = getattr(module, class_name)
     except ImportError as exc:
-        raise SourceError(f"the '{kind}' source is not available ({exc})", where=module_name,
-                          hint="install script_testing with its dependencies (pip install -e .)") from None
+        raise SourceError(
+            f"the '{kind}' source is not available ({exc})",
+            where=module_name,
+            hint="install script_testing with its dependencies (pip install -e .)",
+        ) from None
     except AttributeError:
-        raise SourceError(f"the '{kind}' source is not available ({module_name} has no {class_name})",
-                          where=module_name, hint="this is a bug in script_testing; please report it") from None
+        raise SourceError(
+            f"the '{kind}' source is not available ({module_name} has no {class_name})",
+            where=module_name,
+            hint="this is a bug in script_testing; please report it",
+        ) from None
     _instances[kind] = source = cls()
     return source
 
 
-def materialize(spec: SourceSpec, dest: str | Path, ctx: SourceContext,
-                default_file: str | None = None) -> MaterializedData:
+def materialize(
+    spec: SourceSpec, dest: str | Path, ctx: SourceContext, default_file: str | None = None
+) -> MaterializedData:
     """Write the data ``spec`` describes into the folder ``dest`` (created if needed).
 
     ``default_file`` is the file name the consumer expects when its contract path names a file;
@@ -70,16 +86,22 @@ def materialize(spec: SourceSpec, dest: str | Path, ctx: SourceContext,
     try:
         dest.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise SourceError(f"cannot create the folder ({exc.strerror or exc})", where=str(dest),
-                          hint="check the permissions of the runs folder") from None
+        raise SourceError(
+            f"cannot create the folder ({exc.strerror or exc})",
+            where=str(dest),
+            hint="check the permissions of the runs folder",
+        ) from None
     source = get_source(spec.kind)
     try:
         return source.materialize(spec, dest, ctx, default_file=default_file)
     except ScriptTestingError:
         raise
     except OSError as exc:
-        raise SourceError(f"could not write {spec.describe()} ({exc.strerror or exc})", where=str(dest),
-                          hint="check free disk space and permissions") from None
+        raise SourceError(
+            f"could not write {spec.describe()} ({exc.strerror or exc})",
+            where=str(dest),
+            hint="check free disk space and permissions",
+        ) from None
 
 
 def check(spec: SourceSpec, ctx: SourceContext) -> list[str]:

@@ -19,11 +19,11 @@ from script_testing.config.project import DataProfile, SourceSpec
 class SourceContext:
     """What a source may need besides its own spec."""
 
-    project_root: Path                                  # relative local paths resolve against it
+    project_root: Path  # relative local paths resolve against it
     profiles: dict[str, DataProfile] = field(default_factory=dict)
-    rows_override: int | None = None                    # per-run override of every profile's row count
+    rows_override: int | None = None  # per-run override of every profile's row count
     seed_override: int | None = None
-    cache_dir: Path | None = None                       # for downloads (S3)
+    cache_dir: Path | None = None  # for downloads (S3)
     options: dict[str, Any] = field(default_factory=dict)  # source-kind specific settings (S3 client ...)
 
 
@@ -44,8 +44,9 @@ class DataSource(ABC):
     kind: ClassVar[str]
 
     @abstractmethod
-    def materialize(self, spec: SourceSpec, dest: Path, ctx: SourceContext,
-                    default_file: str | None = None) -> MaterializedData:
+    def materialize(
+        self, spec: SourceSpec, dest: Path, ctx: SourceContext, default_file: str | None = None
+    ) -> MaterializedData:
         """Write the data into the (existing, empty) folder ``dest``.
 
         ``default_file`` is the file name the consumer expects when its contract path names a file

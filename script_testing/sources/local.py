@@ -12,8 +12,8 @@ import shutil
 from pathlib import Path
 
 from script_testing import files as write_files
-from script_testing.errors import SourceError
 from script_testing.config.project import SourceSpec
+from script_testing.errors import SourceError
 from script_testing.sources.base import DataSource, MaterializedData, SourceContext
 from script_testing.sources.literal import safe_relative
 
@@ -36,17 +36,27 @@ class LocalSource(DataSource):
     kind = "local"
 
     def _missing(self, spec: SourceSpec, ctx: SourceContext, src: Path) -> SourceError:
-        return SourceError(f"the path does not exist: {src}", where=f"local source '{spec.local}'",
-                           hint=f"relative paths are relative to the project folder {Path(ctx.project_root).resolve()}; "
-                                "fix the path or create the data there")
+        return SourceError(
+            f"the path does not exist: {src}",
+            where=f"local source '{spec.local}'",
+            hint=f"relative paths are relative to the project folder {Path(ctx.project_root).resolve()}; "
+            "fix the path or create the data there",
+        )
 
     def check(self, spec: SourceSpec, ctx: SourceContext) -> list[str]:
         src = resolve_local(spec, ctx)
         if not src.exists():
             return [str(self._missing(spec, ctx, src))]
         if not os.access(src, os.R_OK):
-            return [str(SourceError(f"cannot read {src}", where=f"local source '{spec.local}'",
-                                    hint="check its permissions"))]
+            return [
+                str(
+                    SourceError(
+                        f"cannot read {src}",
+                        where=f"local source '{spec.local}'",
+                        hint="check its permissions",
+                    )
+                )
+            ]
         if src.is_file() and spec.file:
             try:
                 safe_relative(spec.file, f"local source '{spec.local}'")
@@ -54,8 +64,9 @@ class LocalSource(DataSource):
                 return [str(exc)]
         return []
 
-    def materialize(self, spec: SourceSpec, dest: Path, ctx: SourceContext,
-                    default_file: str | None = None) -> MaterializedData:
+    def materialize(
+        self, spec: SourceSpec, dest: Path, ctx: SourceContext, default_file: str | None = None
+    ) -> MaterializedData:
         src = resolve_local(spec, ctx)
         dest = Path(dest)
         where = f"local source '{spec.local}'"
@@ -74,12 +85,19 @@ class LocalSource(DataSource):
                 path = target if default_file else dest
                 what = f"file -> {target.name}"
         except OSError as exc:
-            raise SourceError(f"could not copy {src} ({exc.strerror or exc})", where=where,
-                              hint="check permissions and free disk space") from None
+            raise SourceError(
+                f"could not copy {src} ({exc.strerror or exc})",
+                where=where,
+                hint="check permissions and free disk space",
+            ) from None
         size = sum(f.stat().st_size for f in files)
-        return MaterializedData(path=path, files=files, bytes=size,
-                                description=f"local '{spec.local}' ({what}, {_size(size)})",
-                                extra={"source_path": str(src)})
+        return MaterializedData(
+            path=path,
+            files=files,
+            bytes=size,
+            description=f"local '{spec.local}' ({what}, {_size(size)})",
+            extra={"source_path": str(src)},
+        )
 
     @staticmethod
     def _copy_tree(src: Path, dest: Path) -> list[Path]:

@@ -17,8 +17,8 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from script_testing.errors import SourceError
 from script_testing.config.project import SourceSpec
+from script_testing.errors import SourceError
 from script_testing.s3.cache import S3Cache, place
 from script_testing.s3.client import make_s3_client, normalize_settings, s3_error, setting
 from script_testing.s3.transfer import S3Object, download_object, resolve, run_parallel
@@ -69,12 +69,13 @@ class S3Source(DataSource):
             resolve(client, uri, limit=1)
         except SourceError as exc:
             return [str(exc)]
-        except Exception as exc:  # noqa: BLE001 - translated
+        except Exception as exc:
             return [str(s3_error(exc, uri))]
         return []
 
-    def materialize(self, spec: SourceSpec, dest: Path, ctx: SourceContext,
-                    default_file: str | None = None) -> MaterializedData:
+    def materialize(
+        self, spec: SourceSpec, dest: Path, ctx: SourceContext, default_file: str | None = None
+    ) -> MaterializedData:
         uri = spec.s3 or ""
         S3Uri.parse(uri)
         settings = _settings(ctx)
@@ -82,7 +83,7 @@ class S3Source(DataSource):
             client = self.client(ctx, where=uri)
         except SourceError:
             raise
-        except Exception as exc:  # noqa: BLE001 - translated
+        except Exception as exc:
             raise s3_error(exc, uri, settings=settings) from None
         objects, is_prefix = resolve(client, uri)
 
@@ -111,6 +112,7 @@ class S3Source(DataSource):
                 with stats_lock:
                     stats["downloaded" if fresh else "cached"] += 1
                 return obj.size
+
             return task
 
         run_parallel([fetch(o, t) for o, t in zip(objects, targets)], workers)
@@ -121,7 +123,9 @@ class S3Source(DataSource):
             if not is_prefix or candidate.is_file():
                 path = candidate
         total = sum(o.size for o in objects)
-        version = hashlib.sha256("\n".join(f"{o.key}\t{o.etag}\t{o.size}" for o in objects).encode()).hexdigest()[:16]
+        version = hashlib.sha256(
+            "\n".join(f"{o.key}\t{o.etag}\t{o.size}" for o in objects).encode()
+        ).hexdigest()[:16]
         what = "object" if not is_prefix else f"{len(objects)} objects"
         log.info("s3 %s: %s, %d downloaded, %d from cache", uri, what, stats["downloaded"], stats["cached"])
         return MaterializedData(
@@ -129,7 +133,13 @@ class S3Source(DataSource):
             files=sorted(targets),
             description=f"s3: {uri} ({what}, {total / 1e6:.1f} MB, {stats['cached']} from cache)",
             bytes=total,
-            extra={"uri": uri, "prefix": is_prefix, "objects": len(objects), "downloaded": stats["downloaded"],
-                   "from_cache": stats["cached"], "data_version": version,
-                   "etags": {(o.relative or o.key): o.etag for o in objects}},
+            extra={
+                "uri": uri,
+                "prefix": is_prefix,
+                "objects": len(objects),
+                "downloaded": stats["downloaded"],
+                "from_cache": stats["cached"],
+                "data_version": version,
+                "etags": {(o.relative or o.key): o.etag for o in objects},
+            },
         )

@@ -19,28 +19,22 @@ from pathlib import Path, PurePath
 import numpy as np
 import pandas as pd
 
-from script_testing.data.tabular import FORMAT_EXTENSIONS, COMPRESSED_SUFFIXES, format_from_name, write_frame
-from script_testing.errors import SourceError
 from script_testing.config.project import ColumnSpec, DataProfile, SourceSpec
+from script_testing.data.tabular import COMPRESSED_SUFFIXES, FORMAT_EXTENSIONS, format_from_name, write_frame
+from script_testing.errors import SourceError
 from script_testing.sources.base import DataSource, MaterializedData, SourceContext
 from script_testing.sources.literal import lookup_profile, safe_relative
 
 DEFAULT_START = "2024-01-01"
 DEFAULT_END = "2024-12-31"
 DEFAULT_CLASSES = (0, 1)
-TEXT_WORDS_RANGE = (3, 12)         # words per text value when the column sets no 'words'
-TEXT_POOL_SIZE = 4096              # distinct sentences per text column
-ID_MIN_WIDTH = 6                   # zero-padding of string ids: prefix000042
+TEXT_WORDS_RANGE = (3, 12)  # words per text value when the column sets no 'words'
+TEXT_POOL_SIZE = 4096  # distinct sentences per text column
+ID_MIN_WIDTH = 6  # zero-padding of string ids: prefix000042
 
-VOCABULARY = tuple("""
-alpha beta gamma delta river stone cloud green quick slow bright dark market order price value
-customer account balance payment invoice ship deliver return refund review rating quality fast
-simple robust model train test data signal noise forecast score label feature sample batch
-north south east west city village mountain ocean forest desert summer winter spring autumn
-red blue yellow purple orange silver golden small large tiny huge early late daily weekly
-monthly yearly open closed active pending approved rejected new old first last good bad happy
-calm busy quiet loud warm cold fresh stale clean plain rich fair
-""".split())
+VOCABULARY = tuple(
+    ["alpha", "beta", "gamma", "delta", "river", "stone", "cloud", "green", "quick", "slow", "bright", "dark", "market", "order", "price", "value", "customer", "account", "balance", "payment", "invoice", "ship", "deliver", "return", "refund", "review", "rating", "quality", "fast", "simple", "robust", "model", "train", "test", "data", "signal", "noise", "forecast", "score", "label", "feature", "sample", "batch", "north", "south", "east", "west", "city", "village", "mountain", "ocean", "forest", "desert", "summer", "winter", "spring", "autumn", "red", "blue", "yellow", "purple", "orange", "silver", "golden", "small", "large", "tiny", "huge", "early", "late", "daily", "weekly", "monthly", "yearly", "open", "closed", "active", "pending", "approved", "rejected", "new", "old", "first", "last", "good", "bad", "happy", "calm", "busy", "quiet", "loud", "warm", "cold", "fresh", "stale", "clean", "plain", "rich", "fair"]
+)
 
 
 class _Problem(Exception):
@@ -53,15 +47,20 @@ class _Problem(Exception):
 # profile validation (cheap: used by check() before anything runs)
 # ---------------------------------------------------------------------------------------------
 
+
 def _probabilities(weights: list[float] | None, k: int) -> np.ndarray | None:
     if weights is None:
         return None
     w = np.asarray(weights, dtype=float)
     if len(w) != k:
-        raise _Problem(f"'weights' has {len(w)} entries for {k} classes/values", "give one weight per class/value")
+        raise _Problem(
+            f"'weights' has {len(w)} entries for {k} classes/values", "give one weight per class/value"
+        )
     if not np.all(np.isfinite(w)) or np.any(w < 0) or w.sum() <= 0:
-        raise _Problem("'weights' must be non-negative numbers with a positive sum",
-                       "use relative frequencies such as [0.9, 0.1]")
+        raise _Problem(
+            "'weights' must be non-negative numbers with a positive sum",
+            "use relative frequencies such as [0.9, 0.1]",
+        )
     return w / w.sum()
 
 
@@ -78,8 +77,9 @@ def _numeric_bounds(col: ColumnSpec) -> tuple[float, float]:
     if (col.dtype or "float") == "int":
         ilo, ihi = math.ceil(lo), math.floor(hi)
         if ilo > ihi:
-            raise _Problem(f"no integer lies between min {lo} and max {hi}",
-                           "widen the range or use dtype: float")
+            raise _Problem(
+                f"no integer lies between min {lo} and max {hi}", "widen the range or use dtype: float"
+            )
         return float(ilo), float(ihi)
     return float(lo), float(hi)
 
@@ -88,8 +88,10 @@ def _timestamp(text: str, key: str) -> pd.Timestamp:
     try:
         ts = pd.Timestamp(str(text))
     except (ValueError, TypeError) as exc:
-        raise _Problem(f"'{key}' value '{text}' is not a date ({exc})",
-                       "use an ISO date such as 2024-01-31 or 2024-01-31T12:00:00") from None
+        raise _Problem(
+            f"'{key}' value '{text}' is not a date ({exc})",
+            "use an ISO date such as 2024-01-31 or 2024-01-31T12:00:00",
+        ) from None
     if ts is pd.NaT:
         raise _Problem(f"'{key}' is empty", "use an ISO date such as 2024-01-31")
     if ts.tzinfo is not None:
@@ -104,12 +106,16 @@ def _datetime_bounds(col: ColumnSpec) -> tuple[int, int]:
     if start > end:
         raise _Problem(f"start {start} is after end {end}", "swap 'start' and 'end'")
     epoch = pd.Timestamp(0)
-    return math.ceil((start - epoch) / pd.Timedelta(seconds=1)), math.floor((end - epoch) / pd.Timedelta(seconds=1))
+    return math.ceil((start - epoch) / pd.Timedelta(seconds=1)), math.floor(
+        (end - epoch) / pd.Timedelta(seconds=1)
+    )
 
 
 def _check_column(col: ColumnSpec) -> None:
     if col.kind == "id" and col.nulls > 0:
-        raise _Problem("an id column cannot have nulls", "remove 'nulls' from it (ids are unique and complete)")
+        raise _Problem(
+            "an id column cannot have nulls", "remove 'nulls' from it (ids are unique and complete)"
+        )
     if col.kind == "label":
         _probabilities(col.weights, len(col.classes if col.classes is not None else DEFAULT_CLASSES))
     elif col.kind == "categorical":
@@ -139,6 +145,7 @@ def profile_problems(profile: DataProfile, name: str | None = None) -> list[str]
 # ---------------------------------------------------------------------------------------------
 # column generators
 # ---------------------------------------------------------------------------------------------
+
 
 def _column_rngs(seed: int, name: str) -> tuple[np.random.Generator, np.random.Generator]:
     """Independent generators for a column's values and for its null positions."""
@@ -271,8 +278,9 @@ def _generate_column(col: ColumnSpec, n: int, seed: int):
     raise AssertionError(f"unhandled column kind {col.kind}")
 
 
-def generate_frame(profile: DataProfile, rows: int | None = None, seed: int | None = None,
-                   *, name: str | None = None) -> pd.DataFrame:
+def generate_frame(
+    profile: DataProfile, rows: int | None = None, seed: int | None = None, *, name: str | None = None
+) -> pd.DataFrame:
     """The profile's data: ``rows`` rows (default: the profile's) drawn with ``seed`` (default: the
     profile's). The same profile, rows and seed always give the same frame.
 
@@ -283,8 +291,11 @@ def generate_frame(profile: DataProfile, rows: int | None = None, seed: int | No
     """
     n = profile.rows if rows is None else int(rows)
     if n < 0:
-        raise SourceError(f"row count must be 0 or more (got {n})",
-                          where=f"data profile '{name}'" if name else "data profile", hint="use rows: 0 or more")
+        raise SourceError(
+            f"row count must be 0 or more (got {n})",
+            where=f"data profile '{name}'" if name else "data profile",
+            hint="use rows: 0 or more",
+        )
     seed = profile.seed if seed is None else int(seed)
     for i, col in enumerate(profile.columns):
         try:
@@ -299,6 +310,7 @@ def generate_frame(profile: DataProfile, rows: int | None = None, seed: int | No
 # the source
 # ---------------------------------------------------------------------------------------------
 
+
 def _insert_shard(name: str, shard: int) -> str:
     """``data.csv`` -> ``data-00003.csv``; ``data.csv.gz`` -> ``data-00003.csv.gz``."""
     path = PurePath(name)
@@ -307,9 +319,11 @@ def _insert_shard(name: str, shard: int) -> str:
     low = base.lower()
     for suffix in COMPRESSED_SUFFIXES:
         if low.endswith(suffix) and len(low) > len(suffix):
-            base, rest = base[: -len(suffix)], base[-len(suffix):]
+            base, rest = base[: -len(suffix)], base[-len(suffix) :]
             break
-    stem, ext = (base.rsplit(".", 1)[0], "." + base.rsplit(".", 1)[1]) if "." in base.lstrip(".") else (base, "")
+    stem, ext = (
+        (base.rsplit(".", 1)[0], "." + base.rsplit(".", 1)[1]) if "." in base.lstrip(".") else (base, "")
+    )
     return str(path.with_name(f"{stem}-{shard:05d}{ext}{rest}"))
 
 
@@ -327,11 +341,17 @@ def plan_files(spec: SourceSpec, default_file: str | None = None) -> tuple[str, 
         try:
             names = [base.format(shard=i) for i in range(shards)]
         except (KeyError, IndexError, ValueError) as exc:
-            raise SourceError(f"file pattern '{base}' is invalid ({type(exc).__name__}: {exc})", where=where,
-                              hint="the only placeholder is {shard}, e.g. part-{shard:05d}.csv") from None
+            raise SourceError(
+                f"file pattern '{base}' is invalid ({type(exc).__name__}: {exc})",
+                where=where,
+                hint="the only placeholder is {shard}, e.g. part-{shard:05d}.csv",
+            ) from None
         if len(set(names)) < shards:
-            raise SourceError(f"file pattern '{base}' gives several of the {shards} shards the same name",
-                              where=where, hint="put {shard} in the pattern, e.g. part-{shard:05d}.csv")
+            raise SourceError(
+                f"file pattern '{base}' gives several of the {shards} shards the same name",
+                where=where,
+                hint="put {shard} in the pattern, e.g. part-{shard:05d}.csv",
+            )
     else:
         names = [base] if shards == 1 else [_insert_shard(base, i) for i in range(shards)]
     if gz and fmt != "parquet":  # parquet compresses inside the file (its gzip codec)
@@ -354,8 +374,9 @@ class SyntheticSource(DataSource):
             return [str(exc)]
         return profile_problems(profile, spec.synthetic)
 
-    def materialize(self, spec: SourceSpec, dest: Path, ctx: SourceContext,
-                    default_file: str | None = None) -> MaterializedData:
+    def materialize(
+        self, spec: SourceSpec, dest: Path, ctx: SourceContext, default_file: str | None = None
+    ) -> MaterializedData:
         name = spec.synthetic
         profile = lookup_profile(name, ctx, self.kind)
         rows = next(v for v in (spec.rows, ctx.rows_override, profile.rows) if v is not None)
@@ -373,10 +394,22 @@ class SyntheticSource(DataSource):
             files.append(target)
         columns = [str(c) for c in frame.columns]
         shown_fmt = fmt + (" (gzip)" if gz else "")
-        description = (f"synthetic '{name}': {rows} rows × {len(columns)} columns, {shown_fmt}, "
-                       f"{shards} shard{'s' if shards != 1 else ''}")
+        description = (
+            f"synthetic '{name}': {rows} rows × {len(columns)} columns, {shown_fmt}, "
+            f"{shards} shard{'s' if shards != 1 else ''}"
+        )
         return MaterializedData(
-            path=files[0] if default_file and shards == 1 else dest, files=files, description=description,
-            rows=rows, columns=columns, bytes=size,
-            extra={"profile": name, "seed": seed, "format": fmt, "compression": "gzip" if gz else None,
-                   "shards": shards})
+            path=files[0] if default_file and shards == 1 else dest,
+            files=files,
+            description=description,
+            rows=rows,
+            columns=columns,
+            bytes=size,
+            extra={
+                "profile": name,
+                "seed": seed,
+                "format": fmt,
+                "compression": "gzip" if gz else None,
+                "shards": shards,
+            },
+        )

@@ -20,9 +20,13 @@ import importlib
 from typing import Any
 
 _EXPORTS = {
-    "discover_imports": ".discovery", "resolve_module": ".discovery",
-    "OutputInventory": ".models", "ScriptJob": ".models", "ScriptResult": ".models",
-    "WorkerPool": ".pool", "shared_pool": ".pool",
+    "discover_imports": ".discovery",
+    "resolve_module": ".discovery",
+    "OutputInventory": ".models",
+    "ScriptJob": ".models",
+    "ScriptResult": ".models",
+    "WorkerPool": ".pool",
+    "shared_pool": ".pool",
     "Redactor": ".redaction",
     "resolve_environment": ".environments",
 }

@@ -34,9 +34,10 @@ import signal
 import sys
 import tempfile
 import traceback
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Callable
+from typing import Any
 
 from . import procs
 from .models import CWD_DIR, DEFAULT_MEMORY_LIMIT_MB, STDERR_FILE, STDOUT_FILE, TMP_DIR, clip
@@ -93,6 +94,7 @@ def run_job(job: dict[str, Any], close_fds: list[int], result_fd: int, nonce: st
 
 # --------------------------------------------------------------------------- isolation
 
+
 def _hide_fd(fd: int) -> int:
     """Move the result pipe to a random high fd, close-on-exec, so a script does not stumble on it."""
     soft, _hard = resource.getrlimit(resource.RLIMIT_NOFILE)
@@ -112,8 +114,16 @@ def _isolate(job: dict[str, Any], close_fds: list[int]) -> str | None:
             os.close(fd)
         except OSError:
             pass
-    for signum in (signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT, signal.SIGCHLD, signal.SIGUSR1,
-                   signal.SIGUSR2, signal.SIGALRM, signal.SIGPIPE):
+    for signum in (
+        signal.SIGTERM,
+        signal.SIGHUP,
+        signal.SIGQUIT,
+        signal.SIGCHLD,
+        signal.SIGUSR1,
+        signal.SIGUSR2,
+        signal.SIGALRM,
+        signal.SIGPIPE,
+    ):
         signal.signal(signum, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGPIPE, signal.SIG_IGN)  # as the Python interpreter sets it up
@@ -173,8 +183,13 @@ def _make_readonly(paths: list[str]) -> str | None:
         return "fallback: not running as root, so the inputs cannot be mounted read-only"
     try:
         libc = ctypes.CDLL(None, use_errno=True)
-        libc.mount.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p,
-                               ctypes.c_ulong, ctypes.c_void_p]
+        libc.mount.argtypes = [
+            ctypes.c_char_p,
+            ctypes.c_char_p,
+            ctypes.c_char_p,
+            ctypes.c_ulong,
+            ctypes.c_void_p,
+        ]
 
         def call(what: str, result: int) -> None:
             if result != 0:
@@ -188,8 +203,10 @@ def _make_readonly(paths: list[str]) -> str | None:
             if not os.path.exists(real):
                 continue
             call(f"bind-mounting {path}", libc.mount(real, real, None, _MS_BIND | _MS_REC, None))
-            call(f"remounting {path} read-only",
-                 libc.mount(None, real, None, _MS_BIND | _MS_REMOUNT | _MS_RDONLY, None))
+            call(
+                f"remounting {path} read-only",
+                libc.mount(None, real, None, _MS_BIND | _MS_REMOUNT | _MS_RDONLY, None),
+            )
     except (OSError, AttributeError) as error:
         return f"fallback: could not mount the inputs read-only ({error})"
     return "mounted"
@@ -211,8 +228,9 @@ def _redirect_std_fds(work_dir: Path) -> None:
 
 
 def _line_buffered(fd: int) -> io.TextIOWrapper:
-    return io.TextIOWrapper(io.FileIO(fd, "w", closefd=False), encoding="utf-8",
-                            errors="backslashreplace", line_buffering=True)
+    return io.TextIOWrapper(
+        io.FileIO(fd, "w", closefd=False), encoding="utf-8", errors="backslashreplace", line_buffering=True
+    )
 
 
 def _limit_address_space(extra_mb: int) -> None:
@@ -253,6 +271,7 @@ def _status_field_kb(name: str) -> int:
 
 
 # --------------------------------------------------------------------------- key access
+
 
 class AccessDict(dict):
     """A ``dict`` that records which keys were read and which were set.
@@ -352,7 +371,8 @@ class AccessNamespace(argparse.Namespace):
             object.__getattribute__(self, "_st_read").add(name)
         elif name == "__dict__":  # vars(job_args): every argument
             object.__getattribute__(self, "_st_read").update(
-                k for k in object.__getattribute__(self, "__dict__") if not k.startswith("_st_"))
+                k for k in object.__getattribute__(self, "__dict__") if not k.startswith("_st_")
+            )
         return object.__getattribute__(self, name)
 
     def __setattr__(self, name: str, value: Any) -> None:
@@ -364,8 +384,11 @@ class AccessNamespace(argparse.Namespace):
         return key in object.__getattribute__(self, "__dict__")
 
     def _get_kwargs(self):
-        return [(k, v) for k, v in sorted(object.__getattribute__(self, "__dict__").items())
-                if not k.startswith("_st_")]
+        return [
+            (k, v)
+            for k, v in sorted(object.__getattribute__(self, "__dict__").items())
+            if not k.startswith("_st_")
+        ]
 
     def __eq__(self, other: Any) -> bool:
         if not isinstance(other, argparse.Namespace):
@@ -383,6 +406,7 @@ class AccessNamespace(argparse.Namespace):
 
 
 # --------------------------------------------------------------------------- execution
+
 
 def _execute(job: dict[str, Any]) -> dict[str, Any]:
     script_path = str(Path(job["script_path"]).resolve())
@@ -413,8 +437,7 @@ def _execute(job: dict[str, Any]) -> dict[str, Any]:
     else:
         outcome = {"outcome": "passed", "phase": "main", "return_value": _safe_repr(value)}
     outcome["accessed"] = {name: arg.accessed() for name, arg in arguments.items()}
-    outcome["assigned"] = {name: arg.assigned() for name, arg in arguments.items()
-                           if arg.assigned()}
+    outcome["assigned"] = {name: arg.assigned() for name, arg in arguments.items() if arg.assigned()}
     return outcome
 
 
@@ -477,19 +500,22 @@ def _check_signature(main: Callable[..., Any], kwargs: dict[str, Any]) -> None:
         names = ", ".join(p.name for p in positional) or "nothing"
         raise BadSignature(
             f"main() takes {len(positional)} positional parameter(s) ({names}); production "
-            "calls it with four: (input_paths, output_paths, environ_vars, job_args)")
+            "calls it with four: (input_paths, output_paths, environ_vars, job_args)"
+        )
     for param in positional[4:] + [p for p in params if p.kind == p.KEYWORD_ONLY]:
         if param.default is param.empty and param.name not in kwargs:
             raise BadSignature(
                 f"main() has a required parameter '{param.name}' besides the four standard ones, "
                 "but production passes only those four; give it a default value or set it in "
-                "the node's main_kwargs")
+                "the node's main_kwargs"
+            )
     try:
         signature.bind(None, None, None, None, **kwargs)
     except TypeError as error:
         raise BadSignature(
             f"main() cannot take the keyword argument(s) {', '.join(sorted(kwargs))} given in "
-            f"main_kwargs ({error}); remove them from the node's main_kwargs") from None
+            f"main_kwargs ({error}); remove them from the node's main_kwargs"
+        ) from None
 
 
 def _user_roots(job: dict[str, Any]) -> list[str]:
@@ -506,16 +532,22 @@ def _chain(error: BaseException) -> list[BaseException]:
     current: BaseException | None = error
     while current is not None and all(current is not e for e in chain):
         chain.append(current)
-        current = current.__cause__ or (None if current.__suppress_context__
-                                        else current.__context__)
+        current = current.__cause__ or (None if current.__suppress_context__ else current.__context__)
     return chain
 
 
-def _describe_failure(error: BaseException, phase: str, script_path: str,
-                      user_roots: list[str]) -> dict[str, Any]:
+def _describe_failure(
+    error: BaseException, phase: str, script_path: str, user_roots: list[str]
+) -> dict[str, Any]:
     chain = _chain(error)
-    causes = [{"type": type(e).__name__, "message": clip(_safe_str(e), MESSAGE_LIMIT),
-               "location": _location(e, script_path, user_roots)} for e in reversed(chain)]
+    causes = [
+        {
+            "type": type(e).__name__,
+            "message": clip(_safe_str(e), MESSAGE_LIMIT),
+            "location": _location(e, script_path, user_roots),
+        }
+        for e in reversed(chain)
+    ]
     root = causes[0]
     outcome: dict[str, Any] = {
         "phase": phase,
@@ -525,12 +557,15 @@ def _describe_failure(error: BaseException, phase: str, script_path: str,
         "causes": causes,
     }
     if isinstance(error, SystemExit):
-        outcome.update(exception_type="SystemExit", exception_message=_safe_str(error),
-                       location=_location(error, script_path, user_roots), causes=[])
+        outcome.update(
+            exception_type="SystemExit",
+            exception_message=_safe_str(error),
+            location=_location(error, script_path, user_roots),
+            causes=[],
+        )
         return {**outcome, **_describe_exit(error.code, phase)}
 
-    formatted = "".join(traceback.format_exception(type(error), error,
-                                                   _user_frames(error.__traceback__)))
+    formatted = "".join(traceback.format_exception(type(error), error, _user_frames(error.__traceback__)))
     # What the interpreter prints for an uncaught exception, so stderr.log tells it too.
     print(formatted, end="", file=sys.stderr)
     outcome["traceback"] = clip(formatted, TRACEBACK_LIMIT)
@@ -550,8 +585,7 @@ def _describe_exit(code: Any, phase: str) -> dict[str, Any]:
         kind = "passed"
     else:
         kind = "exit" if phase == "main" else "import_error"
-    return {"outcome": kind, "exit_code": exit_code, "exit_repr": clip(repr(code), 300),
-            "traceback": None}
+    return {"outcome": kind, "exit_code": exit_code, "exit_repr": clip(repr(code), 300), "traceback": None}
 
 
 def _user_frames(tb: TracebackType | None) -> TracebackType | None:
@@ -562,12 +596,19 @@ def _user_frames(tb: TracebackType | None) -> TracebackType | None:
 
 
 def _is_machinery(filename: str) -> bool:
-    return (filename == __file__ or filename.startswith("<frozen importlib")
-            or filename in (runpy.__file__, importlib.__file__))
+    return (
+        filename == __file__
+        or filename.startswith("<frozen importlib")
+        or filename in (runpy.__file__, importlib.__file__)
+    )
 
 
-_LIBRARY_DIRS = tuple({os.path.realpath(p) + os.sep for p in (
-    sys.prefix, sys.base_prefix, sys.exec_prefix, os.path.dirname(os.__file__))})
+_LIBRARY_DIRS = tuple(
+    {
+        os.path.realpath(p) + os.sep
+        for p in (sys.prefix, sys.base_prefix, sys.exec_prefix, os.path.dirname(os.__file__))
+    }
+)
 
 
 def _location(error: BaseException, script_path: str, user_roots: list[str]) -> str | None:
@@ -605,7 +646,7 @@ def _safe_repr(value: Any) -> str | None:
         text = repr(value)
     except BaseException as error:  # a broken __repr__ must not fail the run
         text = f"<unrepresentable {type(value).__name__}: {type(error).__name__}>"
-    return text if len(text) <= RETURN_REPR_LIMIT else text[:RETURN_REPR_LIMIT - 3] + "..."
+    return text if len(text) <= RETURN_REPR_LIMIT else text[: RETURN_REPR_LIMIT - 3] + "..."
 
 
 def _safe_str(error: BaseException) -> str:
@@ -617,10 +658,11 @@ def _safe_str(error: BaseException) -> str:
 
 # --------------------------------------------------------------------------- exit
 
+
 def _report(fd: int, data: dict[str, Any]) -> None:
     payload = (json.dumps(data, default=str) + "\n").encode()
     while payload:
-        payload = payload[os.write(fd, payload):]
+        payload = payload[os.write(fd, payload) :]
     os.close(fd)
 
 

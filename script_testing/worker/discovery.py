@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import ast
 import sys
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 #: Never preimported: the standard library is cheap to import, and a few modules of it have
 #: side effects at import time (``this``, ``antigravity``).
@@ -38,21 +38,24 @@ def discover_imports(script_paths: Iterable[Path | str]) -> list[str]:
                 found = [node.module]
             else:
                 continue
-            names.update(n for n in found
-                         if n.split(".")[0] not in _SKIP and n.split(".")[0] not in local)
+            names.update(n for n in found if n.split(".")[0] not in _SKIP and n.split(".")[0] not in local)
     return sorted(names)
 
 
 def _local_module_names(folder: Path) -> set[str]:
     try:
-        return {p.stem if p.suffix == ".py" else p.name for p in folder.iterdir()
-                if p.suffix == ".py" or (p / "__init__.py").is_file()}
+        return {
+            p.stem if p.suffix == ".py" else p.name
+            for p in folder.iterdir()
+            if p.suffix == ".py" or (p / "__init__.py").is_file()
+        }
     except OSError:
         return set()
 
 
-def resolve_module(script_path: Path | str,
-                   python_path: Iterable[Path | str] = ()) -> tuple[Path, str | None]:
+def resolve_module(
+    script_path: Path | str, python_path: Iterable[Path | str] = ()
+) -> tuple[Path, str | None]:
     """How to import a script: ``(root to put on sys.path, dotted module name or None)``.
 
     A script whose folder is a package (has ``__init__.py``) must be imported by its dotted

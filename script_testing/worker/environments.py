@@ -20,8 +20,9 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from ..errors import ConfigError
 
@@ -34,9 +35,13 @@ def default_cache_dir() -> Path:
     return Path(base) / "script_testing" / "envs"
 
 
-def resolve_environment(spec: Mapping[str, Any] | Any | None, root: Path | str = ".",
-                        cache_dir: Path | str | None = None,
-                        log: Callable[[str], None] = print, where: str | None = None) -> str | None:
+def resolve_environment(
+    spec: Mapping[str, Any] | Any | None,
+    root: Path | str = ".",
+    cache_dir: Path | str | None = None,
+    log: Callable[[str], None] = print,
+    where: str | None = None,
+) -> str | None:
     """The interpreter for ``spec`` (a mapping or a model with ``python``/``requirements``).
 
     Relative paths are resolved against ``root``. Raises :class:`ConfigError` with one sentence
@@ -48,8 +53,16 @@ def resolve_environment(spec: Mapping[str, Any] | Any | None, root: Path | str =
     python, requirements = spec.get("python"), spec.get("requirements")
     root = Path(root)
     if requirements:
-        return str(build_venv(_resolve(root, requirements), python, root,
-                              Path(cache_dir) if cache_dir else default_cache_dir(), log, where))
+        return str(
+            build_venv(
+                _resolve(root, requirements),
+                python,
+                root,
+                Path(cache_dir) if cache_dir else default_cache_dir(),
+                log,
+                where,
+            )
+        )
     if python:
         return str(_interpreter(python, root, where))
     return None
@@ -67,12 +80,18 @@ def _interpreter(python: str, root: Path, where: str | None) -> Path:
         found = shutil.which(python) or shutil.which(f"python{python}")
         candidate = Path(found) if found else None
     if candidate is None or not candidate.exists():
-        raise ConfigError(f"the environment's python '{python}' does not exist", where=where,
-                          hint="point environment.python at an interpreter (e.g. a venv's "
-                               "bin/python) or install that Python version")
+        raise ConfigError(
+            f"the environment's python '{python}' does not exist",
+            where=where,
+            hint="point environment.python at an interpreter (e.g. a venv's "
+            "bin/python) or install that Python version",
+        )
     if not os.access(candidate, os.X_OK):
-        raise ConfigError(f"the environment's python '{candidate}' is not executable",
-                          where=where, hint="fix its permissions or point at another interpreter")
+        raise ConfigError(
+            f"the environment's python '{candidate}' is not executable",
+            where=where,
+            hint="fix its permissions or point at another interpreter",
+        )
     return candidate.absolute()
 
 
@@ -80,26 +99,43 @@ def python_version(python: str | Path) -> str:
     """``"3.11"`` for the interpreter at ``python``."""
     if str(python) == sys.executable:
         return f"{sys.version_info[0]}.{sys.version_info[1]}"
-    out = subprocess.run([str(python), "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
-                         capture_output=True, text=True, timeout=60)
+    out = subprocess.run(
+        [str(python), "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     if out.returncode != 0:
-        raise ConfigError(f"the interpreter {python} does not run ({out.stderr.strip()[-200:]})",
-                          hint="point environment.python at a working interpreter")
+        raise ConfigError(
+            f"the interpreter {python} does not run ({out.stderr.strip()[-200:]})",
+            hint="point environment.python at a working interpreter",
+        )
     return out.stdout.strip()
 
 
-def build_venv(requirements: Path, python: str | None, root: Path, cache_dir: Path,
-               log: Callable[[str], None] = print, where: str | None = None) -> Path:
+def build_venv(
+    requirements: Path,
+    python: str | None,
+    root: Path,
+    cache_dir: Path,
+    log: Callable[[str], None] = print,
+    where: str | None = None,
+) -> Path:
     """The ``bin/python`` of a cached venv with ``requirements`` installed; builds it if needed."""
     where = where or str(requirements)
     if not requirements.is_file():
-        raise ConfigError(f"the requirements file {requirements} does not exist", where=where,
-                          hint="fix environment.requirements (relative to the project file)")
+        raise ConfigError(
+            f"the requirements file {requirements} does not exist",
+            where=where,
+            hint="fix environment.requirements (relative to the project file)",
+        )
     uv = shutil.which("uv")
     if uv is None:
-        raise ConfigError("building an environment from a requirements file needs 'uv', which "
-                          "is not on PATH", where=where,
-                          hint="install uv (pip install uv) or use environment.python instead")
+        raise ConfigError(
+            "building an environment from a requirements file needs 'uv', which is not on PATH",
+            where=where,
+            hint="install uv (pip install uv) or use environment.python instead",
+        )
     base = str(_interpreter(python, root, where)) if python else sys.executable
     version = python_version(base)
     digest = hashlib.sha256(requirements.read_bytes()).hexdigest()[:16]
@@ -114,11 +150,14 @@ def build_venv(requirements: Path, python: str | None, root: Path, cache_dir: Pa
         if (venv / COMPLETE_MARKER).is_file() and interpreter.exists():
             return interpreter
         shutil.rmtree(venv, ignore_errors=True)
-        log(f"Building the scripts' environment from {requirements.name} (Python {version}) "
-            f"in {venv} ...")
+        log(f"Building the scripts' environment from {requirements.name} (Python {version}) in {venv} ...")
         _run([uv, "venv", "--quiet", "--python", base, str(venv)], requirements, where, log)
-        _run([uv, "pip", "install", "--python", str(interpreter), "-r", str(requirements)],
-             requirements, where, log)
+        _run(
+            [uv, "pip", "install", "--python", str(interpreter), "-r", str(requirements)],
+            requirements,
+            where,
+            log,
+        )
         (venv / COMPLETE_MARKER).write_text(str(requirements) + "\n")
         log(f"Environment ready: {interpreter}")
     return interpreter
@@ -128,8 +167,7 @@ def _run(command: list[str], requirements: Path, where: str, log: Callable[[str]
     """Run a uv command, printing its progress; one sentence if it fails."""
     env = dict(os.environ)
     env.pop("VIRTUAL_ENV", None)  # uv must not target the tool's own venv
-    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            env=env)
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
     lines: list[str] = []
     assert proc.stdout is not None
     for line in proc.stdout:
@@ -141,6 +179,8 @@ def _run(command: list[str], requirements: Path, where: str, log: Callable[[str]
         last = next((l for l in reversed(lines) if l.strip()), "no output")
         raise ConfigError(
             f"could not build the scripts' environment from {requirements.name}: "
-            f"'{' '.join(command[:3])}' failed ({last.strip()[:300]})", where=where,
-            hint="fix the requirements file (package names, versions) or the network, then "
-                 "run again", details="\n".join(lines[-30:]) or None)
+            f"'{' '.join(command[:3])}' failed ({last.strip()[:300]})",
+            where=where,
+            hint="fix the requirements file (package names, versions) or the network, then run again",
+            details="\n".join(lines[-30:]) or None,
+        )

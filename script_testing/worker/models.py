@@ -11,8 +11,17 @@ from pathlib import Path
 from typing import Any, Literal
 
 Status = Literal["passed", "failed"]
-Kind = Literal["exception", "exit", "signal", "timeout", "import_error", "memory",
-               "worker_error", "bad_signature", "output_limit"]
+Kind = Literal[
+    "exception",
+    "exit",
+    "signal",
+    "timeout",
+    "import_error",
+    "memory",
+    "worker_error",
+    "bad_signature",
+    "output_limit",
+]
 
 #: Files the worker writes in a job's work dir.
 STDOUT_FILE = "stdout.log"
@@ -161,13 +170,23 @@ class OutputInventory:
     sample: list[str] = field(default_factory=list)  # up to 20 names relative to ``path``
 
     def to_dict(self) -> dict[str, Any]:
-        return {"path": self.path, "exists": self.exists, "files": self.files,
-                "bytes": self.bytes, "sample": list(self.sample)}
+        return {
+            "path": self.path,
+            "exists": self.exists,
+            "files": self.files,
+            "bytes": self.bytes,
+            "sample": list(self.sample),
+        }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> OutputInventory:
-        return cls(path=data["path"], exists=data["exists"], files=data.get("files", 0),
-                   bytes=data.get("bytes", 0), sample=list(data.get("sample", [])))
+        return cls(
+            path=data["path"],
+            exists=data["exists"],
+            files=data.get("files", 0),
+            bytes=data.get("bytes", 0),
+            sample=list(data.get("sample", [])),
+        )
 
 
 @dataclass
@@ -248,8 +267,9 @@ class ScriptResult:
         known = dict(data)
         known["stdout_path"] = Path(known["stdout_path"])
         known["stderr_path"] = Path(known["stderr_path"])
-        known["outputs"] = {name: OutputInventory.from_dict(inv)
-                            for name, inv in (known.get("outputs") or {}).items()}
+        known["outputs"] = {
+            name: OutputInventory.from_dict(inv) for name, inv in (known.get("outputs") or {}).items()
+        }
         return cls(**known)
 
 
@@ -259,4 +279,4 @@ def clip(text: str | None, limit: int, marker: str = "\n[... {n} characters cut 
         return text
     keep = max(0, limit // 2)
     cut = len(text) - 2 * keep
-    return text[:keep] + marker.format(n=cut) + text[len(text) - keep:]
+    return text[:keep] + marker.format(n=cut) + text[len(text) - keep :]

@@ -23,9 +23,10 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterable
 from concurrent.futures import Future
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from ..errors import WorkerError
 from .models import ScriptJob, ScriptResult
@@ -34,8 +35,9 @@ from .results import build_result, redact_result, tail, worker_error_result
 from .zygote import BOOTSTRAP, DEFAULT_PREIMPORT_TIMEOUT_S
 
 _PACKAGE_DIR = Path(__file__).resolve().parents[1]  # script_testing/
-_WORKER_PATH_ROOT = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / \
-    "script_testing" / "worker_path"
+_WORKER_PATH_ROOT = (
+    Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "script_testing" / "worker_path"
+)
 
 
 def _worker_path() -> str:
@@ -43,6 +45,7 @@ def _worker_path() -> str:
     sys.path: the scripts' interpreter gets our (standard-library-only) worker code and nothing
     else from the tool's installation (not its site-packages, not the repository around it)."""
     import hashlib
+
     folder = _WORKER_PATH_ROOT / hashlib.sha256(str(_PACKAGE_DIR).encode()).hexdigest()[:16]
     link = folder / "script_testing"
     if not link.is_symlink() or link.resolve() != _PACKAGE_DIR:
@@ -52,6 +55,8 @@ def _worker_path() -> str:
         tmp.symlink_to(_PACKAGE_DIR, target_is_directory=True)
         os.replace(tmp, link)
     return str(folder)
+
+
 _WATCHDOG_INTERVAL_S = 0.5
 
 
@@ -61,7 +66,7 @@ def guard_deadline_s(timeout_s: float) -> float:
 
 
 class _Pending:
-    __slots__ = ("future", "job", "deadline")
+    __slots__ = ("deadline", "future", "job")
 
     def __init__(self, future: Future, job: ScriptJob, deadline: float) -> None:
         self.future, self.job, self.deadline = future, job, deadline
@@ -70,8 +75,14 @@ class _Pending:
 class _Worker:
     """One zygote process, its reader thread and the jobs it has in flight."""
 
-    def __init__(self, preimport: list[str], lock: threading.Lock, python: str,
-                 preimport_timeout_s: float, redactor: Redactor) -> None:
+    def __init__(
+        self,
+        preimport: list[str],
+        lock: threading.Lock,
+        python: str,
+        preimport_timeout_s: float,
+        redactor: Redactor,
+    ) -> None:
         self.lock = lock  # the pool's lock: guards ``alive`` and ``pending``
         self.pending: dict[int, _Pending] = {}
         self.alive = True
@@ -85,12 +96,23 @@ class _Worker:
             env.pop("PYTHONPATH", None)
         with open(self.stderr_path, "ab") as stderr:
             self.proc = subprocess.Popen(
-                [python, "-c", BOOTSTRAP, _worker_path(),
-                 "--preimport-timeout", str(preimport_timeout_s), *preimport],
-                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr, env=env,
-                close_fds=True, cwd="/")
-        self.reader = threading.Thread(target=self._read, name=f"zygote-{self.proc.pid}-reader",
-                                       daemon=True)
+                [
+                    python,
+                    "-c",
+                    BOOTSTRAP,
+                    _worker_path(),
+                    "--preimport-timeout",
+                    str(preimport_timeout_s),
+                    *preimport,
+                ],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=stderr,
+                env=env,
+                close_fds=True,
+                cwd="/",
+            )
+        self.reader = threading.Thread(target=self._read, name=f"zygote-{self.proc.pid}-reader", daemon=True)
         self.reader.start()
 
     def send(self, line: bytes) -> bool:
@@ -112,15 +134,15 @@ class _Worker:
                     self.ready = message
                     now = time.monotonic()
                     for pending in self.pending.values():
-                        pending.deadline = max(pending.deadline,
-                                               now + guard_deadline_s(pending.job.timeout_s))
+                        pending.deadline = max(
+                            pending.deadline, now + guard_deadline_s(pending.job.timeout_s)
+                        )
                 continue
             with self.lock:
                 pending = self.pending.pop(message.get("id"), None)
             if pending is not None:
                 skipped = (self.ready or {}).get("skipped") or {}
-                _resolve(pending, lambda p=pending, m=message: build_result(
-                    p.job, m, self.redactor, skipped))
+                _resolve(pending, lambda p=pending, m=message: build_result(p.job, m, self.redactor, skipped))
         self._on_exit()
 
     def _on_exit(self) -> None:
@@ -131,15 +153,22 @@ class _Worker:
         if orphans:
             message = self.death_message(returncode)
             for pending in orphans:
-                _resolve(pending, lambda p=pending: redact_result(
-                    worker_error_result(p.job, message), self.redactor))
+                _resolve(
+                    pending,
+                    lambda p=pending: redact_result(worker_error_result(p.job, message), self.redactor),
+                )
 
     def death_message(self, returncode: int | None) -> str:
-        how = (f"was killed by signal {-returncode}" if returncode and returncode < 0
-               else f"exited with code {returncode}")
-        text = (f"the script worker process (pid {self.proc.pid}) {how} while the script was "
-                "running, so its outcome is unknown; the pool starts a new worker for the next "
-                "script.")
+        how = (
+            f"was killed by signal {-returncode}"
+            if returncode and returncode < 0
+            else f"exited with code {returncode}"
+        )
+        text = (
+            f"the script worker process (pid {self.proc.pid}) {how} while the script was "
+            "running, so its outcome is unknown; the pool starts a new worker for the next "
+            "script."
+        )
         worker_tail = tail(Path(self.stderr_path), max_lines=15)
         return text + (f"\nLast lines of the worker's stderr:\n{worker_tail}" if worker_tail else "")
 
@@ -185,7 +214,8 @@ def _resolve(pending: _Pending, make_result) -> None:
         result = make_result()
     except Exception as error:
         result = worker_error_result(
-            pending.job, f"could not build the result: {type(error).__name__}: {error}")
+            pending.job, f"could not build the result: {type(error).__name__}: {error}"
+        )
     try:
         pending.future.set_result(result)
     except Exception:  # already resolved by the watchdog in a race: keep the first result
@@ -195,8 +225,12 @@ def _resolve(pending: _Pending, make_result) -> None:
 class WorkerPool:
     """Runs scripts in forked children of one warm worker process; thread-safe."""
 
-    def __init__(self, preimport: Iterable[str] = (), python: str | None = None,
-                 preimport_timeout_s: float = DEFAULT_PREIMPORT_TIMEOUT_S) -> None:
+    def __init__(
+        self,
+        preimport: Iterable[str] = (),
+        python: str | None = None,
+        preimport_timeout_s: float = DEFAULT_PREIMPORT_TIMEOUT_S,
+    ) -> None:
         """``python``: the default interpreter for jobs that name none (default: this one).
         ``preimport_timeout_s``: a module whose import takes longer is left out of the worker."""
         self._preimport = list(dict.fromkeys(preimport))
@@ -246,7 +280,8 @@ class WorkerPool:
         worker = self._workers.get(python)
         if worker is None or not worker.alive:
             worker = self._workers[python] = _Worker(
-                self._preimport, self._lock, python, self._preimport_timeout_s, self._redactor)
+                self._preimport, self._lock, python, self._preimport_timeout_s, self._redactor
+            )
             self._start_watchdog()
         return worker
 
@@ -292,8 +327,7 @@ class WorkerPool:
 
     def _start_watchdog(self) -> None:
         if self._watchdog is None:
-            self._watchdog = threading.Thread(target=self._watch, name="worker-pool-watchdog",
-                                              daemon=True)
+            self._watchdog = threading.Thread(target=self._watch, name="worker-pool-watchdog", daemon=True)
             self._watchdog.start()
 
     def _watch(self) -> None:
@@ -302,16 +336,24 @@ class WorkerPool:
             with self._lock:
                 now = time.monotonic()
                 # a worker still importing has its own per-module deadline; clocks start at ready
-                overdue = [(w, [p for p in w.pending.values() if p.deadline <= now])
-                           for w in self._workers.values() if w.ready is not None]
+                overdue = [
+                    (w, [p for p in w.pending.values() if p.deadline <= now])
+                    for w in self._workers.values()
+                    if w.ready is not None
+                ]
             for worker, late in overdue:
                 if not late:
                     continue
                 for pending in late:
-                    _resolve(pending, lambda p=pending: worker_error_result(
-                        p.job, f"the script worker did not report back within "
-                               f"{guard_deadline_s(p.job.timeout_s):g} s although timeout_s was "
-                               f"{p.job.timeout_s:g} s; the worker was restarted."))
+                    _resolve(
+                        pending,
+                        lambda p=pending: worker_error_result(
+                            p.job,
+                            f"the script worker did not report back within "
+                            f"{guard_deadline_s(p.job.timeout_s):g} s although timeout_s was "
+                            f"{p.job.timeout_s:g} s; the worker was restarted.",
+                        ),
+                    )
                 worker.proc.kill()  # the reader fails the rest; the next submit restarts
 
 

@@ -79,7 +79,7 @@ def kill_tree(root: int, include_root: bool = True) -> None:
         if not tree:
             return
         kill(tree, signal.SIGSTOP)
-        if descendants(root) == tree[1 if include_root else 0:]:
+        if descendants(root) == tree[1 if include_root else 0 :]:
             break
     kill(tree, signal.SIGKILL)
     try:

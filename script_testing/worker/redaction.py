@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import os
 import re
-from typing import Iterable, Mapping
+from collections.abc import Iterable, Mapping
 
 #: Names that look like credentials: any AWS_* variable, or a name containing one of these words.
 _SECRET_NAME = re.compile(
     r"(^AWS_|TOKEN|SECRET|PASSWORD|PASSWD|PASSPHRASE|KEY|CREDENTIAL|AUTH|PRIVATE|COOKIE|"
-    r"SESSION|SIGNATURE|_PAT$|^PAT_|DSN$|CONNECTION_STRING|DATABASE_URL)", re.IGNORECASE)
+    r"SESSION|SIGNATURE|_PAT$|^PAT_|DSN$|CONNECTION_STRING|DATABASE_URL)",
+    re.IGNORECASE,
+)
 #: Values shorter than this are not redacted (``1``, ``yes``, ``us``: they would mask too much).
 MIN_SECRET_LENGTH = 4
 MASK = "***"
@@ -37,17 +39,16 @@ class Redactor:
         values = {s for s in secrets if isinstance(s, str) and len(s) >= min_length}
         # longest first, so a secret that contains another one is masked whole
         self._values = sorted(values, key=len, reverse=True)
-        self._pattern = (re.compile("|".join(re.escape(v) for v in self._values))
-                         if self._values else None)
+        self._pattern = re.compile("|".join(re.escape(v) for v in self._values)) if self._values else None
 
     @classmethod
-    def from_environ(cls, environ: Mapping[str, str] | None = None,
-                     min_length: int = MIN_SECRET_LENGTH) -> Redactor:
+    def from_environ(
+        cls, environ: Mapping[str, str] | None = None, min_length: int = MIN_SECRET_LENGTH
+    ) -> Redactor:
         """A redactor for the values of the secret-looking variables of ``environ``
         (default: this process's environment)."""
         environ = os.environ if environ is None else environ
-        return cls((value for name, value in environ.items() if is_secret_name(name)),
-                   min_length=min_length)
+        return cls((value for name, value in environ.items() if is_secret_name(name)), min_length=min_length)
 
     def __bool__(self) -> bool:
         return self._pattern is not None

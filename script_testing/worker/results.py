@@ -11,9 +11,15 @@ import signal as signal_module
 from pathlib import Path
 from typing import Any
 
-from .models import (DEFAULT_MAX_OUTPUT_FILES, DEFAULT_MAX_OUTPUT_MB, OutputInventory, ScriptJob,
-                     ScriptResult, clip)
 from .discovery import discover_imports
+from .models import (
+    DEFAULT_MAX_OUTPUT_FILES,
+    DEFAULT_MAX_OUTPUT_MB,
+    OutputInventory,
+    ScriptJob,
+    ScriptResult,
+    clip,
+)
 from .redaction import Redactor
 
 STDERR_TAIL_LINES = 40
@@ -23,8 +29,12 @@ DETAIL_TAIL_LINES = 20
 ERROR_LIMIT = 30000
 
 
-def build_result(job: ScriptJob, response: dict[str, Any], redactor: Redactor | None = None,
-                 skipped_preimports: dict[str, str] | None = None) -> ScriptResult:
+def build_result(
+    job: ScriptJob,
+    response: dict[str, Any],
+    redactor: Redactor | None = None,
+    skipped_preimports: dict[str, str] | None = None,
+) -> ScriptResult:
     """The result for ``job`` from the zygote's response line (see :mod:`.zygote`).
 
     ``redactor`` masks the tool's secrets in every text of the result; ``skipped_preimports``
@@ -57,19 +67,24 @@ def _build(job: ScriptJob, response: dict[str, Any], skipped: dict[str, str]) ->
         result.status, result.kind = "failed", "timeout"
         result.error = _with_stderr(
             f"{node}: timed out after {job.timeout_s:g} s; the whole process tree was killed. "
-            "Raise timeout_s if the script needs longer." + _skipped_hint(job, skipped), result)
+            "Raise timeout_s if the script needs longer." + _skipped_hint(job, skipped),
+            result,
+        )
     elif child:
         _apply_child_outcome(result, child, job)
     elif result.signal is not None:
         result.status, result.kind = "failed", "signal"
-        result.error = _with_stderr(_signal_sentence(node, result.signal, job)
-                                    + _skipped_hint(job, skipped), result)
+        result.error = _with_stderr(
+            _signal_sentence(node, result.signal, job) + _skipped_hint(job, skipped), result
+        )
     elif response.get("exit_code") == 0 and response.get("reported_then_died"):
         result.status, result.kind, result.exit_code = "failed", "exit", 0
         result.error = _with_stderr(
             f"{node}: the process running {script} exited without a valid report from the "
             "runner (something other than the runner wrote to its result channel), so the run "
-            "is not trusted; see stderr.log.", result)
+            "is not trusted; see stderr.log.",
+            result,
+        )
     else:
         # No outcome from the child: main() never returned normally, whatever the exit code.
         result.status, result.kind = "failed", "exit"
@@ -77,7 +92,9 @@ def _build(job: ScriptJob, response: dict[str, Any], skipped: dict[str, str]) ->
         result.error = _with_stderr(
             f"{node}: the process running {script} exited with code {result.exit_code} before "
             "main() returned (os._exit, or a crash in native code), so the script did not "
-            "complete; see stderr.log." + _skipped_hint(job, skipped), result)
+            "complete; see stderr.log." + _skipped_hint(job, skipped),
+            result,
+        )
     if result.passed:
         _check_output_caps(result, job)
     return result
@@ -91,11 +108,16 @@ def _skipped_hint(job: ScriptJob, skipped: dict[str, str]) -> str:
         imports = discover_imports([job.script_path])
     except Exception:
         return ""
-    hits = [name for name in skipped
-            if any(i == name or i.startswith(name + ".") or name.startswith(i + ".")
-                   for i in imports)]
-    return "".join(f" The script imports {name}, which the warm worker left out because "
-                   f"{skipped[name]}; fix or avoid that import." for name in hits)
+    hits = [
+        name
+        for name in skipped
+        if any(i == name or i.startswith(name + ".") or name.startswith(i + ".") for i in imports)
+    ]
+    return "".join(
+        f" The script imports {name}, which the warm worker left out because "
+        f"{skipped[name]}; fix or avoid that import."
+        for name in hits
+    )
 
 
 def _check_output_caps(result: ScriptResult, job: ScriptJob) -> None:
@@ -107,12 +129,13 @@ def _check_output_caps(result: ScriptResult, job: ScriptJob) -> None:
     if max_files and files > max_files:
         problem = f"wrote more than {max_files} files to its outputs (max_output_files)"
     elif max_mb and size_mb > max_mb:
-        problem = (f"wrote {size_mb:,.0f} MB to its outputs, more than max_output_mb="
-                   f"{max_mb:g}")
+        problem = f"wrote {size_mb:,.0f} MB to its outputs, more than max_output_mb={max_mb:g}"
     if problem:
         result.status, result.kind = "failed", "output_limit"
-        result.error = (f"{job.node}: the script {problem}; shrink what it writes, or raise "
-                        "the limit for this node (0 = no limit).")
+        result.error = (
+            f"{job.node}: the script {problem}; shrink what it writes, or raise "
+            "the limit for this node (0 = no limit)."
+        )
 
 
 def worker_error_result(job: ScriptJob, message: str) -> ScriptResult:
@@ -124,6 +147,7 @@ def worker_error_result(job: ScriptJob, message: str) -> ScriptResult:
 
 
 # --------------------------------------------------------------------------- outcomes
+
 
 def _apply_child_outcome(result: ScriptResult, child: dict[str, Any], job: ScriptJob) -> None:
     outcome = child.get("outcome")
@@ -142,28 +166,39 @@ def _apply_child_outcome(result: ScriptResult, child: dict[str, Any], job: Scrip
         return
 
     result.status = "failed"
-    result.kind = outcome if outcome in ("exception", "exit", "import_error", "memory",
-                                         "bad_signature") else "worker_error"
+    result.kind = (
+        outcome
+        if outcome in ("exception", "exit", "import_error", "memory", "bad_signature")
+        else "worker_error"
+    )
     node, where = job.node, _where(result.location)
     what = _short(f"{result.exception_type}: {result.exception_message}")
     if outcome == "exception":
-        sentence = (f"{node}: main() raised {what}{where}{_then(result.causes)}. "
-                    "See the traceback below or stderr.log.")
+        sentence = (
+            f"{node}: main() raised {what}{where}{_then(result.causes)}. "
+            "See the traceback below or stderr.log."
+        )
     elif outcome == "exit":
         sentence = f"{node}: the script called sys.exit({child.get('exit_repr')}){where}."
     elif outcome == "import_error":
         if result.exception_type == "SystemExit":
-            sentence = (f"{node}: the script called sys.exit({child.get('exit_repr')}) while "
-                        f"being imported{where}; main() never ran.")
+            sentence = (
+                f"{node}: the script called sys.exit({child.get('exit_repr')}) while "
+                f"being imported{where}; main() never ran."
+            )
         else:
-            sentence = (f"{node}: importing {Path(job.script_path).name} failed with {what}"
-                        f"{where}{_then(result.causes)}. Fix the import (is a package missing, or a preload file "
-                        "broken?); see the traceback below.")
+            sentence = (
+                f"{node}: importing {Path(job.script_path).name} failed with {what}"
+                f"{where}{_then(result.causes)}. Fix the import (is a package missing, or a preload file "
+                "broken?); see the traceback below."
+            )
     elif outcome == "memory":
         limit = job.effective_memory_limit_mb
-        sentence = (f"{node}: the script ran out of memory (MemoryError){where}"
-                    + (f" with memory_limit_mb={limit}" if limit else "")
-                    + ". Raise memory_limit_mb (0 = no limit) or shrink the data.")
+        sentence = (
+            f"{node}: the script ran out of memory (MemoryError){where}"
+            + (f" with memory_limit_mb={limit}" if limit else "")
+            + ". Raise memory_limit_mb (0 = no limit) or shrink the data."
+        )
     elif outcome == "bad_signature":
         sentence = f"{node}: {child.get('detail')}."
     else:
@@ -175,21 +210,24 @@ def _apply_child_outcome(result: ScriptResult, child: dict[str, Any], job: Scrip
 
 
 def _then(causes: list[dict[str, Any]]) -> str:
-    """", which then caused X: msg (file:line)" for each exception after the root cause."""
-    parts = [f"{c.get('type')}: {_short(str(c.get('message') or ''), 150)}"
-             f"{_where(c.get('location'))}" for c in causes[1:]]
+    """ ", which then caused X: msg (file:line)" for each exception after the root cause."""
+    parts = [
+        f"{c.get('type')}: {_short(str(c.get('message') or ''), 150)}{_where(c.get('location'))}"
+        for c in causes[1:]
+    ]
     return ("; that then caused " + ", then ".join(parts)) if parts else ""
 
 
 def _signal_sentence(node: str, signum: int, job: ScriptJob) -> str:
     name = _signal_name(signum)
     if signum == signal_module.SIGKILL:
-        hint = ("if memory was high this is likely the out-of-memory killer, set memory_limit_mb."
-                if not job.effective_memory_limit_mb else
-                "something outside the script killed it (the out-of-memory killer?).")
+        hint = (
+            "if memory was high this is likely the out-of-memory killer, set memory_limit_mb."
+            if not job.effective_memory_limit_mb
+            else "something outside the script killed it (the out-of-memory killer?)."
+        )
         return f"{node}: killed by signal {signum} ({name}); {hint}"
-    return (f"{node}: killed by signal {signum} ({name}), often a crash in native code; "
-            "see stderr.log.")
+    return f"{node}: killed by signal {signum} ({name}), often a crash in native code; see stderr.log."
 
 
 def _signal_name(signum: int) -> str:
@@ -205,7 +243,7 @@ def _where(location: str | None) -> str:
 
 def _short(text: str, limit: int = 300) -> str:
     first = text.strip().splitlines()[0] if text.strip() else text
-    return first if len(first) <= limit else first[:limit - 3] + "..."
+    return first if len(first) <= limit else first[: limit - 3] + "..."
 
 
 def _with_stderr(sentence: str, result: ScriptResult) -> str:
@@ -217,12 +255,19 @@ def _with_stderr(sentence: str, result: ScriptResult) -> str:
 
 # --------------------------------------------------------------------------- files
 
+
 def _base_result(job: ScriptJob, duration_s: float) -> ScriptResult:
     stdout_path, stderr_path = job.stdout_path, job.stderr_path
     return ScriptResult(
-        node=job.node, status="failed", kind=None, error=None,
-        stdout_path=stdout_path, stderr_path=stderr_path, duration_s=duration_s,
-        stdout_bytes=_size(stdout_path), stderr_bytes=_size(stderr_path),
+        node=job.node,
+        status="failed",
+        kind=None,
+        error=None,
+        stdout_path=stdout_path,
+        stderr_path=stderr_path,
+        duration_s=duration_s,
+        stdout_bytes=_size(stdout_path),
+        stderr_bytes=_size(stderr_path),
         stderr_tail=tail(stderr_path),
         outputs={name: inventory(path) for name, path in job.output_paths.items()},
     )
@@ -259,8 +304,7 @@ def inventory(path: str) -> OutputInventory:
     """Count the files and bytes at ``path`` (a directory or a file)."""
     root = Path(path)
     if root.is_file():
-        return OutputInventory(path=str(path), exists=True, files=1, bytes=_size(root),
-                               sample=[root.name])
+        return OutputInventory(path=str(path), exists=True, files=1, bytes=_size(root), sample=[root.name])
     if not root.is_dir():
         return OutputInventory(path=str(path), exists=False)
     files = total = 0

@@ -116,15 +116,24 @@ class Zygote:
             request_id = request.get("id")
             self._start(request_id, request["job"])
         except Exception as error:  # a bad request or a failed fork: answer, keep serving
-            self._send({"id": request_id,
-                        "worker_error": f"could not start the job: {type(error).__name__}: {error}"})
+            self._send(
+                {
+                    "id": request_id,
+                    "worker_error": f"could not start the job: {type(error).__name__}: {error}",
+                }
+            )
 
     def _start(self, request_id: Any, job: dict[str, Any]) -> None:
         os.makedirs(job["work_dir"], exist_ok=True)
         read_fd, write_fd = os.pipe2(os.O_CLOEXEC)
-        close_in_child = [self.in_fd, self.out_fd, self.selector.fileno(), read_fd,
-                          *(r.pidfd for r in self.running.values()),
-                          *(r.result_fd for r in self.running.values())]
+        close_in_child = [
+            self.in_fd,
+            self.out_fd,
+            self.selector.fileno(),
+            read_fd,
+            *(r.pidfd for r in self.running.values()),
+            *(r.result_fd for r in self.running.values()),
+        ]
         started = time.monotonic()
         nonce = secrets.token_hex(16)
         try:
@@ -200,19 +209,20 @@ class Zygote:
         exit_code = os.WEXITSTATUS(status) if os.WIFEXITED(status) else None
         signum = os.WTERMSIG(status) if os.WIFSIGNALED(status) else None
         # An outcome counts only from a child that then ended the way run_job ends it.
-        child = (_parse_outcome(run.data, run.nonce)
-                 if exit_code == 0 and not run.timed_out else None)
-        self._send({
-            "id": run.request_id,
-            "pid": run.pid,
-            "exit_code": exit_code,
-            "signal": signum,
-            "timed_out": run.timed_out,
-            "duration_s": duration,
-            "maxrss_kb": rusage.ru_maxrss,
-            "child": child,
-            "reported_then_died": bool(run.data) and child is None and not run.timed_out,
-        })
+        child = _parse_outcome(run.data, run.nonce) if exit_code == 0 and not run.timed_out else None
+        self._send(
+            {
+                "id": run.request_id,
+                "pid": run.pid,
+                "exit_code": exit_code,
+                "signal": signum,
+                "timed_out": run.timed_out,
+                "duration_s": duration,
+                "maxrss_kb": rusage.ru_maxrss,
+                "child": child,
+                "reported_then_died": bool(run.data) and child is None and not run.timed_out,
+            }
+        )
         _clean_work_dir(run.job)
 
     def _kill_orphans(self) -> None:
@@ -239,7 +249,7 @@ class Zygote:
         data = (json.dumps(message, default=str) + "\n").encode()
         try:
             while data:
-                data = data[os.write(self.out_fd, data):]
+                data = data[os.write(self.out_fd, data) :]
         except BrokenPipeError:
             pass  # the parent went away; stdin EOF will end the loop
 
@@ -272,6 +282,7 @@ def _kill_group(pgid: int) -> None:
 
 
 # --------------------------------------------------------------------------- preimport
+
 
 def preimport(names: list[str], progress_fd: int | None = None) -> tuple[list[str], dict[str, str]]:
     """Import each module, ignoring failures; return (imported, {name: error}).
@@ -307,8 +318,16 @@ def _serve(names: list[str], skipped: dict[str, str], progress_fd: int, out_fd: 
     os.write(progress_fd, b"serving\n")
     os.close(progress_fd)
     zygote = Zygote(in_fd, out_fd)
-    zygote._send({"ready": True, "pid": os.getpid(), "supervisor": supervisor,
-                  "imported": imported, "failed": {**failed, **skipped}, "skipped": skipped})
+    zygote._send(
+        {
+            "ready": True,
+            "pid": os.getpid(),
+            "supervisor": supervisor,
+            "imported": imported,
+            "failed": {**failed, **skipped},
+            "skipped": skipped,
+        }
+    )
     try:
         zygote.serve()
     except Exception:
@@ -343,10 +362,14 @@ def supervise(names: list[str], timeout_s: float, out_fd: int) -> int:
         _, status = os.waitpid(pid, 0)
         if current is None:  # died before importing anything: nothing to skip, give up
             return _exit_like(status)
-        skipped[current] = (f"importing it did not finish within {timeout_s:g} s" if hung
-                            else _death_reason(status))
-        print(f"script_testing worker: not preimporting {current}: {skipped[current]}",
-              file=sys.stderr, flush=True)
+        skipped[current] = (
+            f"importing it did not finish within {timeout_s:g} s" if hung else _death_reason(status)
+        )
+        print(
+            f"script_testing worker: not preimporting {current}: {skipped[current]}",
+            file=sys.stderr,
+            flush=True,
+        )
     # The server has the protocol fds now; we keep none, so EOF and broken pipes reach it.
     for fd in (0, out_fd):
         try:
@@ -387,7 +410,7 @@ def _watch_imports(read_fd: int, pid: int, timeout_s: float) -> tuple[str | None
                 if text == "serving":
                     return None, True, False
                 if text.startswith("start "):
-                    current = text[len("start "):]
+                    current = text[len("start ") :]
                     deadline = time.monotonic() + timeout_s
     finally:
         selector.close()
@@ -425,5 +448,7 @@ def main(argv: list[str]) -> int:
 
 
 #: How the pool starts the worker with any interpreter: ``python -c BOOTSTRAP PKG_PARENT ...``.
-BOOTSTRAP = ("import sys; sys.path[0] = sys.argv.pop(1); "
-             "from script_testing.worker.zygote import main; sys.exit(main(sys.argv[1:]))")
+BOOTSTRAP = (
+    "import sys; sys.path[0] = sys.argv.pop(1); "
+    "from script_testing.worker.zygote import main; sys.exit(main(sys.argv[1:]))"
+)

@@ -72,9 +72,25 @@ def test_apply_rejects_ambiguous_or_missing_text(tmp_path):
 def test_smoke_subset_caught_at_expected_stage(tmp_path):
     out = tmp_path / "detection.json"
     proc = subprocess.run(
-        [sys.executable, str(HARNESS), "--only", "smoke", "--control-seeds", "101", "--jobs", "2",
-         "--json", str(out), "--workdir", str(tmp_path)],
-        cwd=REPO, capture_output=True, text=True, timeout=1150)
+        [
+            sys.executable,
+            str(HARNESS),
+            "--only",
+            "smoke",
+            "--control-seeds",
+            "101",
+            "--jobs",
+            "2",
+            "--json",
+            str(out),
+            "--workdir",
+            str(tmp_path),
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=1150,
+    )
     assert out.exists(), proc.stdout + proc.stderr
     doc = json.loads(out.read_text(encoding="utf-8"))
     by_kind = {r["kind"]: r for r in doc["mutations"]}

@@ -12,8 +12,8 @@ import pandas as pd
 import pytest
 
 from script_testing.checks import EdgeRequirements, SchemaBaseline, validate_edge
-from script_testing.data.tabular import describe_files
 from script_testing.config.project import DataProfile, Expectations
+from script_testing.data.tabular import describe_files
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -23,13 +23,15 @@ DST = "XGBoostTraining.input_path"
 
 def frame(n: int = 20, seed: int = 0) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
-    return pd.DataFrame({
-        "id": np.arange(n),
-        "label": np.arange(n) % 2,
-        "age": rng.integers(18, 90, n),
-        "income": rng.normal(50_000, 1_000, n).round(2),
-        "country": np.array(["US", "DE", "JP"])[np.arange(n) % 3],
-    })
+    return pd.DataFrame(
+        {
+            "id": np.arange(n),
+            "label": np.arange(n) % 2,
+            "age": rng.integers(18, 90, n),
+            "income": rng.normal(50_000, 1_000, n).round(2),
+            "country": np.array(["US", "DE", "JP"])[np.arange(n) % 3],
+        }
+    )
 
 
 def req(expectations: dict | None = None, **kw) -> EdgeRequirements:
@@ -52,22 +54,38 @@ def out(tmp_path):
 
 # ---- passing -----------------------------------------------------------------------------------
 
+
 def test_passing_tabular_edge_with_shards_and_markers(out):
     df = frame(30)
     df.iloc[:15].to_csv(out / "part-00000.csv", index=False)
     df.iloc[15:].to_parquet(out / "part-00001.parquet", index=False)
     (out / "_SUCCESS").write_text("")
     (out / ".part-00000.csv.crc").write_bytes(b"\x00garbage")
-    r = validate_edge(out, req({
-        "columns": ["id", "label"], "not_null": ["label"], "types": {"age": "integer", "income": "float",
-                                                                     "country": "string", "label": "numeric"},
-        "ranges": {"age": {"min": 18, "max": 90}}, "allowed_values": {"country": ["US", "DE", "JP"]},
-        "unique": ["id"], "min_rows": 30, "max_rows": 30}))
+    r = validate_edge(
+        out,
+        req(
+            {
+                "columns": ["id", "label"],
+                "not_null": ["label"],
+                "types": {"age": "integer", "income": "float", "country": "string", "label": "numeric"},
+                "ranges": {"age": {"min": 18, "max": 90}},
+                "allowed_values": {"country": ["US", "DE", "JP"]},
+                "unique": ["id"],
+                "min_rows": 30,
+                "max_rows": 30,
+            }
+        ),
+    )
     assert r.status == "passed", r.summary
     assert r.failed_expectations == []
     assert r.schema["rows"] == 30
-    assert r.schema["columns"] == {"id": "integer", "label": "integer", "age": "integer",
-                                   "income": "float", "country": "string"}
+    assert r.schema["columns"] == {
+        "id": "integer",
+        "label": "integer",
+        "age": "integer",
+        "income": "float",
+        "country": "string",
+    }
     assert [f["path"] for f in r.files] == ["part-00000.csv", "part-00001.parquet"]
     assert r.expectations_evaluated >= 15
     d = r.to_dict()
@@ -81,20 +99,29 @@ def test_all_formats_and_gz_variants_read(out):
     df.to_csv(out / "b.tsv", sep="\t", index=False)
     df.to_json(out / "c.json", orient="records")
     df.to_json(out / "d.jsonl", orient="records", lines=True)
-    df.to_json(out / "e.json", orient="records", lines=True)          # JSON lines named .json
+    df.to_json(out / "e.json", orient="records", lines=True)  # JSON lines named .json
     with gzip.open(out / "f.jsonl.gz", "wt") as fh:
         fh.write(df.to_json(orient="records", lines=True))
-    (out / "g").write_bytes((out / "a.csv.gz").read_bytes())          # not sniffable: not tabular
-    df.to_parquet(out / "part-h", index=False)                        # extension-less parquet
+    (out / "g").write_bytes((out / "a.csv.gz").read_bytes())  # not sniffable: not tabular
+    df.to_parquet(out / "part-h", index=False)  # extension-less parquet
     fmts = {f.rel: f.fmt for f in describe_files(out)}
-    assert fmts == {"a.csv.gz": "csv", "b.tsv": "tsv", "c.json": "json", "d.jsonl": "jsonl",
-                    "e.json": "jsonl", "f.jsonl.gz": "jsonl", "g": None, "part-h": "parquet"}
+    assert fmts == {
+        "a.csv.gz": "csv",
+        "b.tsv": "tsv",
+        "c.json": "json",
+        "d.jsonl": "jsonl",
+        "e.json": "jsonl",
+        "f.jsonl.gz": "jsonl",
+        "g": None,
+        "part-h": "parquet",
+    }
     r = validate_edge(out, req({"columns": ["id", "label", "country"], "min_rows": 84}))
     assert r.status == "passed", r.summary
     assert r.schema["rows"] == 7 * 12
 
 
 # ---- failing expectations, one at a time ---------------------------------------------------------
+
 
 def test_required_column_dropped_names_column_file_and_consumer(out):
     (out / "train").mkdir()
@@ -105,13 +132,16 @@ def test_required_column_dropped_names_column_file_and_consumer(out):
     assert f["expectation"] == "expect_column_to_exist" and f["column"] == "label"
     assert f["message"] == (
         "column 'label' is missing from TabularPreprocessing_training.processed_data "
-        "(train/train_processed_data.csv); XGBoostTraining needs it (LABEL_FIELD=label)")
+        "(train/train_processed_data.csv); XGBoostTraining needs it (LABEL_FIELD=label)"
+    )
     assert "label" in r.summary
 
 
 def test_env_columns_empty_value_is_ignored(out):
     frame().to_csv(out / "data.csv", index=False)
-    r = validate_edge(out, req(env_columns={"LABEL_FIELD": "label", "ID_FIELD": "", "WEIGHT_FIELD": "weight"}))
+    r = validate_edge(
+        out, req(env_columns={"LABEL_FIELD": "label", "ID_FIELD": "", "WEIGHT_FIELD": "weight"})
+    )
     assert [(f["expectation"], f["column"]) for f in failures(r)] == [("expect_column_to_exist", "weight")]
     assert "WEIGHT_FIELD=weight" in failures(r)[0]["message"]
 
@@ -132,7 +162,7 @@ def test_integer_column_with_nulls_in_csv_is_still_integer(out):
     df.loc[3, "age"] = np.nan
     df.to_csv(out / "data.csv", index=False)
     r = validate_edge(out, req({"types": {"age": "integer", "income": "integer"}}))
-    assert [f["column"] for f in failures(r)] == ["income"]    # income has decimals
+    assert [f["column"] for f in failures(r)] == ["income"]  # income has decimals
 
 
 def test_out_of_range(out):
@@ -178,7 +208,7 @@ def test_allowed_values(out):
 
 def test_unique_across_shards(out):
     frame(10).to_csv(out / "part-0.csv", index=False)
-    frame(10).to_csv(out / "part-1.csv", index=False)          # same ids again
+    frame(10).to_csv(out / "part-1.csv", index=False)  # same ids again
     r = validate_edge(out, req({"unique": ["id"]}))
     [f] = failures(r)
     assert f["expectation"] == "expect_column_values_to_be_unique" and "10 repeated values" in f["message"]
@@ -191,11 +221,14 @@ def test_min_rows_counts_all_shards(out):
     r = validate_edge(out, req({"min_rows": 20}))
     [f] = failures(r)
     assert f["expectation"] == "expect_table_row_count_to_be_between"
-    assert f["message"] == ("TabularPreprocessing_training.processed_data has 12 rows; "
-                            "XGBoostTraining needs at least 20 (expectations: min_rows)")
+    assert f["message"] == (
+        "TabularPreprocessing_training.processed_data has 12 rows; "
+        "XGBoostTraining needs at least 20 (expectations: min_rows)"
+    )
 
 
 # ---- structure ---------------------------------------------------------------------------------
+
 
 def test_missing_path(tmp_path):
     r = validate_edge(tmp_path / "nope", req({"columns": ["id"]}))
@@ -223,7 +256,7 @@ def test_corrupt_csv_and_unreadable_parquet_are_named(out):
     for f in bad:
         assert f"file '{f['files'][0]}'" in f["message"] and "cannot be read as" in f["message"]
     assert r.status == "failed"
-    assert r.schema["rows"] == 5           # the readable shard still counted
+    assert r.schema["rows"] == 5  # the readable shard still counted
 
 
 def test_shards_with_different_columns(out):
@@ -267,20 +300,25 @@ def test_broken_json_is_unreadable(out):
 
 # ---- profile -----------------------------------------------------------------------------------
 
-PROFILE = DataProfile.model_validate({"rows": 40, "columns": [
-    {"name": "id", "kind": "id"},
-    {"name": "label", "kind": "label", "classes": [0, 1]},
-    {"name": "age", "kind": "numeric", "min": 18, "max": 90, "nulls": 0.1},
-    {"name": "country", "kind": "categorical", "values": ["US", "DE", "JP"]},
-    {"name": "signup", "kind": "datetime"},
-    {"name": "note", "kind": "text"},
-]})
+PROFILE = DataProfile.model_validate(
+    {
+        "rows": 40,
+        "columns": [
+            {"name": "id", "kind": "id"},
+            {"name": "label", "kind": "label", "classes": [0, 1]},
+            {"name": "age", "kind": "numeric", "min": 18, "max": 90, "nulls": 0.1},
+            {"name": "country", "kind": "categorical", "values": ["US", "DE", "JP"]},
+            {"name": "signup", "kind": "datetime"},
+            {"name": "note", "kind": "text"},
+        ],
+    }
+)
 
 
 def profile_frame(n: int = 40) -> pd.DataFrame:
     df = frame(n).drop(columns=["income"])
     df["age"] = df["age"].astype(float)
-    df.loc[:3, "age"] = np.nan                                   # 10% nulls, as the profile says
+    df.loc[:3, "age"] = np.nan  # 10% nulls, as the profile says
     df["signup"] = pd.date_range("2024-01-01", periods=n, freq="D").strftime("%Y-%m-%d")
     df["note"] = "some words"
     return df
@@ -294,7 +332,7 @@ def test_profile_schema_passes_on_matching_data(out):
 
 def test_profile_schema_violations(out):
     df = profile_frame()
-    df.loc[:11, "age"] = np.nan                                  # 30% > 10% + 5%
+    df.loc[:11, "age"] = np.nan  # 30% > 10% + 5%
     df.loc[0, "country"] = "FR"
     df.loc[1, "label"] = 7
     df["signup"] = "not a date"
@@ -302,17 +340,20 @@ def test_profile_schema_violations(out):
     df.to_csv(out / "part-00000.csv", index=False)
     r = validate_edge(out, req(profile=PROFILE, profile_name="tabular_binary"))
     got = {(f["expectation"], f["column"]) for f in failures(r)}
-    assert got == {("expect_column_to_exist", "note"),
-                   ("expect_column_values_to_not_be_null", "age"),
-                   ("expect_column_values_to_be_in_set", "country"),
-                   ("expect_column_values_to_be_in_set", "label"),
-                   ("expect_column_kind", "signup")}
+    assert got == {
+        ("expect_column_to_exist", "note"),
+        ("expect_column_values_to_not_be_null", "age"),
+        ("expect_column_values_to_be_in_set", "country"),
+        ("expect_column_values_to_be_in_set", "label"),
+        ("expect_column_kind", "signup"),
+    }
     msg = {f["column"]: f["message"] for f in failures(r)}
     assert "data profile 'tabular_binary'" in msg["note"]
     assert "30.00% null" in msg["age"]
 
 
 # ---- severity, drift, docs -----------------------------------------------------------------------
+
 
 def test_severity_warn_gives_status_warn(out):
     frame(5).to_csv(out / "data.csv", index=False)
@@ -336,11 +377,13 @@ def test_drift_added_removed_retyped_exactly(out, tmp_path):
     r2 = validate_edge(out, req(), baseline=base_file)
     assert r2.status == "failed"
     got = sorted((f["expectation"], f["column"], f["observed"]) for f in failures(r2))
-    assert got == [("expect_schema_column_kinds_unchanged", "age", "integer -> string"),
-                   ("expect_schema_no_added_columns", "segment", "added (string)"),
-                   ("expect_schema_no_removed_columns", "income", "removed")]
+    assert got == [
+        ("expect_schema_column_kinds_unchanged", "age", "integer -> string"),
+        ("expect_schema_no_added_columns", "segment", "added (string)"),
+        ("expect_schema_no_removed_columns", "income", "removed"),
+    ]
 
-    frame(25).to_csv(out / "data.csv", index=False)             # same columns, more rows: a warning
+    frame(25).to_csv(out / "data.csv", index=False)  # same columns, more rows: a warning
     r3 = validate_edge(out, req(), baseline=base_file)
     assert r3.status == "warn"
     assert [f["expectation"] for f in failures(r3)] == ["expect_row_count_within_baseline"]
@@ -360,7 +403,7 @@ def test_data_docs_site_is_built(out, tmp_path):
     assert r.docs_path == str(docs.resolve() / "index.html")
     index = (docs / "index.html").read_text()
     pages = list((docs / "validations").rglob("*.html"))
-    assert len(pages) == 2                                      # one page per shard
+    assert len(pages) == 2  # one page per shard
     r2 = validate_edge(out, req({"not_null": ["id"]}, consumer="Other.input"), docs_dir=docs)
     assert r2.docs_path == r.docs_path
     assert len(list((docs / "validations").rglob("*.html"))) == 4
@@ -374,8 +417,9 @@ def test_batches_of_a_large_file_give_the_same_result(out):
     spec = {"ranges": {"age": {"min": 0, "max": 120}}, "unique": ["id"], "min_rows": 1000}
     whole = validate_edge(out, req(spec), batch_rows=None)
     batched = validate_edge(out, req(spec), batch_rows=300)
-    assert [f.to_dict() for f in batched.failed_expectations] == \
-           [f.to_dict() for f in whole.failed_expectations]
+    assert [f.to_dict() for f in batched.failed_expectations] == [
+        f.to_dict() for f in whole.failed_expectations
+    ]
     assert {f.expectation for f in whole.failed_expectations} == {"expect_column_values_to_be_between"}
     assert batched.schema == whole.schema and batched.schema["rows"] == 1000
 
@@ -395,6 +439,9 @@ def test_zero_byte_part_files_are_skipped_not_failed(out):
 def test_importing_checks_does_not_import_great_expectations():
     import subprocess
     import sys
-    code = ("import sys, script_testing.checks as c; "
-            "assert 'great_expectations' not in sys.modules, 'GX imported eagerly'")
+
+    code = (
+        "import sys, script_testing.checks as c; "
+        "assert 'great_expectations' not in sys.modules, 'GX imported eagerly'"
+    )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)

@@ -84,7 +84,7 @@ def test_clean_workspace_asks_first_and_keeps_newest(env_runs, tmp_path):
     done = invoke("clean-workspace", "--keep", "1", "--yes")
     assert done.exit_code == 0 and "deleted 1 run folder" in done.output
     assert not extra.exists() and outside.exists()
-    assert list((env_runs / "tabular_simple").iterdir())   # the newest run is kept
+    assert list((env_runs / "tabular_simple").iterdir())  # the newest run is kept
 
 
 def test_test_script_reuses_the_latest_run(env_runs):
@@ -94,15 +94,24 @@ def test_test_script_reuses_the_latest_run(env_runs):
     assert report["nodes"]["ModelTraining"]["status"] == "passed"
     assert report["nodes"]["TabularPreprocessing_training"]["skipped_because"] == "not selected"
     used = report["nodes"]["ModelTraining"]["inputs"]["input_path"]
-    assert "TabularPreprocessing_training/processed_data" in used   # an earlier run's output
+    assert "TabularPreprocessing_training/processed_data" in used  # an earlier run's output
 
 
 def test_test_compatibility_runs_both_and_checks_the_edge(env_runs):
-    result = invoke("test-compatibility", "TabularPreprocessing_training", "ModelTraining",
-                    "-p", "tabular_simple", "--output-format", "json")
+    result = invoke(
+        "test-compatibility",
+        "TabularPreprocessing_training",
+        "ModelTraining",
+        "-p",
+        "tabular_simple",
+        "--output-format",
+        "json",
+    )
     assert result.exit_code == 0, result.output
     report = json.loads(result.output)
-    assert {report["nodes"][n]["status"] for n in ("TabularPreprocessing_training", "ModelTraining")} == {"passed"}
+    assert {report["nodes"][n]["status"] for n in ("TabularPreprocessing_training", "ModelTraining")} == {
+        "passed"
+    }
     edge = next(e for e in report["edges"] if e["from"] == "TabularPreprocessing_training")
     assert edge["status"] == "passed" and edge["expectations_evaluated"] > 0
 
@@ -121,10 +130,21 @@ def test_test_script_unknown_node_names_close_matches(env_runs):
 
 def test_commands_as_a_subprocess(env_runs):
     env = dict(os.environ, SCRIPT_TESTING_RUNS=str(env_runs))
-    for args in (["list-results", "-n", "1"], ["show", "latest"], ["test-script", "--help"],
-                 ["clean-workspace", "--help"], ["ui", "--help"], ["configure", "--help"]):
-        proc = subprocess.run([sys.executable, "-m", "script_testing.cli", *args], env=env,
-                              capture_output=True, text=True, timeout=120)
+    for args in (
+        ["list-results", "-n", "1"],
+        ["show", "latest"],
+        ["test-script", "--help"],
+        ["clean-workspace", "--help"],
+        ["ui", "--help"],
+        ["configure", "--help"],
+    ):
+        proc = subprocess.run(
+            [sys.executable, "-m", "script_testing.cli", *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert proc.returncode == 0, (args, proc.stdout, proc.stderr)
         if "--help" in args:
             assert "Example" in proc.stdout, args

@@ -18,12 +18,15 @@ _ENTRY = Path(sys.executable).parent / "script-testing"
 COMMAND = [str(_ENTRY)] if _ENTRY.exists() else [sys.executable, "-m", "script_testing.cli"]
 
 
-def cli(*args: str, cwd: Path, env: dict[str, str] | None = None, timeout: float = 150) -> subprocess.CompletedProcess:
+def cli(
+    *args: str, cwd: Path, env: dict[str, str] | None = None, timeout: float = 150
+) -> subprocess.CompletedProcess:
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("SCRIPT_TESTING_")}
     full_env["SCRIPT_TESTING_RUNS"] = str(cwd / "runs")
     full_env.update(env or {})
-    return subprocess.run([*COMMAND, *args], cwd=cwd, env=full_env, capture_output=True, text=True,
-                          timeout=timeout)
+    return subprocess.run(
+        [*COMMAND, *args], cwd=cwd, env=full_env, capture_output=True, text=True, timeout=timeout
+    )
 
 
 def output(proc: subprocess.CompletedProcess) -> str:
@@ -47,7 +50,7 @@ def test_bundled_examples_pass_with_a_summary_and_json(tmp_path):
     assert "Traceback" not in output(proc)
     for name in ("tabular_calibrated", "tabular_simple"):
         assert f"PASSED: pipeline {name}" in proc.stdout
-        assert list((tmp_path / "runs" / name).glob(f"*/report.json"))
+        assert list((tmp_path / "runs" / name).glob("*/report.json"))
     assert "edge checks passed" in proc.stdout
     combined = json.loads((tmp_path / "out" / "result.json").read_text())
     assert combined["success"] is True
@@ -55,7 +58,7 @@ def test_bundled_examples_pass_with_a_summary_and_json(tmp_path):
     for r in combined["runs"]:
         assert r["success"] and all(n["status"] in ("passed", "source") for n in r["nodes"].values())
         assert Path(r["run_dir"], "report.json").is_file()
-    assert (tmp_path / ".script_testing" / "examples" / ".specs").is_dir()   # state in the cwd
+    assert (tmp_path / ".script_testing" / "examples" / ".specs").is_dir()  # state in the cwd
 
 
 def test_failing_project_exits_1_with_per_node_lines(tmp_path):
@@ -147,15 +150,28 @@ def test_validate_lists_every_problem_and_exits_1(tmp_path):
     p.step("MakeData", MAKE_DATA, outputs=["data"])
     # lookup's type accepts no output of MakeData, so production cannot wire it (otherwise its builder
     # fallback would feed it 'data' too, wiring.md section 7)
-    p.step("Transform", COPY, inputs={"data": True, "lookup": True}, outputs=["table"],
-           dependencies={"data": {}, "lookup": {"type": "hyperparameters"}})
+    p.step(
+        "Transform",
+        COPY,
+        inputs={"data": True, "lookup": True},
+        outputs=["table"],
+        dependencies={"data": {}, "lookup": {"type": "hyperparameters"}},
+    )
     p.step("Other", COPY, inputs={"data": True, "extra": True}, outputs=["other"])
     # p: one unwired input; q: two missing local sources; r: fine
     p.pipeline("p", ["MakeData", "Transform"], [("MakeData", "Transform")])
-    p.pipeline("q", ["MakeData", "Other"], [("MakeData", "Other")],
-               sources={"Other.extra": {"local": "nowhere/extra"}, "Other.data": {"local": "nowhere/data"}})
-    p.pipeline("r", ["MakeData", "Other"], [("MakeData", "Other")],
-               sources={"Other.extra": {"json": {"a": 1}, "file": "extra.json"}})
+    p.pipeline(
+        "q",
+        ["MakeData", "Other"],
+        [("MakeData", "Other")],
+        sources={"Other.extra": {"local": "nowhere/extra"}, "Other.data": {"local": "nowhere/data"}},
+    )
+    p.pipeline(
+        "r",
+        ["MakeData", "Other"],
+        [("MakeData", "Other")],
+        sources={"Other.extra": {"json": {"a": 1}, "file": "extra.json"}},
+    )
     root = p.write()
 
     proc = cli("validate", str(root), cwd=tmp_path)
@@ -176,6 +192,7 @@ def test_validate_lists_every_problem_and_exits_1(tmp_path):
 
 def test_help_for_every_command(tmp_path):
     from script_testing.cli import cli as group
+
     top = cli("--help", cwd=tmp_path)
     assert top.returncode == 0 and "Usage:" in top.stdout
     assert set(group.commands) >= {"run", "validate"}

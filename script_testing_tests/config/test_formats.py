@@ -2,32 +2,49 @@
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
 import pytest
-import yaml
 
-from script_testing.errors import ConfigError, DagError, ScriptTestingError
 from script_testing.config.dag import PipelineDag
 from script_testing.config.loading import key_path, load_model, read_document
-from script_testing.config.project import (ProjectConfig, SourceSpec, load_project, split_node_port)
+from script_testing.config.project import ProjectConfig, SourceSpec, load_project, split_node_port
 from script_testing.config.step_interface import InterfaceFile, deep_merge
-from script_testing_tests.helpers import (SAMPLE_DAG, SAMPLE_INTERFACES, SAMPLE_NODES, copy_samples,
-                                          doc_yaml_block, interface, write, write_json, write_yaml)
-
+from script_testing.errors import ConfigError, DagError
+from script_testing_tests.helpers import (
+    SAMPLE_DAG,
+    SAMPLE_INTERFACES,
+    SAMPLE_NODES,
+    copy_samples,
+    doc_yaml_block,
+    interface,
+    write,
+    write_json,
+    write_yaml,
+)
 
 # --------------------------------------------------------------------------- samples, as users have them
 
 
-@pytest.mark.parametrize("name,step_type,inputs,outputs", [
-    ("cradle_data_loading.step.yaml", "CradleDataLoading", [], ["SIGNATURE", "METADATA", "DATA"]),
-    ("tabular_preprocessing.step.yaml", "TabularPreprocessing", ["DATA", "DATA_SECONDARY", "SIGNATURE"],
-     ["processed_data"]),
-    ("xgboost_training.step.yaml", "XGBoostTraining",
-     ["input_path", "hyperparameters_s3_uri", "model_artifacts_input"], ["model_output", "evaluation_output"]),
-])
+@pytest.mark.parametrize(
+    "name,step_type,inputs,outputs",
+    [
+        ("cradle_data_loading.step.yaml", "CradleDataLoading", [], ["SIGNATURE", "METADATA", "DATA"]),
+        (
+            "tabular_preprocessing.step.yaml",
+            "TabularPreprocessing",
+            ["DATA", "DATA_SECONDARY", "SIGNATURE"],
+            ["processed_data"],
+        ),
+        (
+            "xgboost_training.step.yaml",
+            "XGBoostTraining",
+            ["input_path", "hyperparameters_s3_uri", "model_artifacts_input"],
+            ["model_output", "evaluation_output"],
+        ),
+    ],
+)
 def test_sample_interfaces_load(samples_dir, name, step_type, inputs, outputs):
     f = InterfaceFile.load(samples_dir / name)
     assert f.step_type == step_type
@@ -74,9 +91,11 @@ def test_sample_cradle_has_no_inputs_and_a_registry_extra_key(samples_dir):
 def test_sample_dag_loads(samples_dir):
     dag = PipelineDag.load(samples_dir / SAMPLE_DAG)
     assert dag.nodes == SAMPLE_NODES
-    assert dag.edges == [("CradleDataLoading_training", "TabularPreprocessing_training"),
-                         ("TabularPreprocessing_training", "XGBoostTraining"),
-                         ("CradleDataLoading_calibration", "TabularPreprocessing_calibration")]
+    assert dag.edges == [
+        ("CradleDataLoading_training", "TabularPreprocessing_training"),
+        ("TabularPreprocessing_training", "XGBoostTraining"),
+        ("CradleDataLoading_calibration", "TabularPreprocessing_calibration"),
+    ]
     # free-form metadata is kept whole
     assert dag.name == "xgboost_simple"
     assert dag.description.startswith("Simple XGBoost training pipeline")
@@ -85,8 +104,13 @@ def test_sample_dag_loads(samples_dir):
     assert dag.successors["CradleDataLoading_training"] == ["TabularPreprocessing_training"]
     assert dag.ancestors("XGBoostTraining") == {"TabularPreprocessing_training", "CradleDataLoading_training"}
     assert dag.descendants("CradleDataLoading_calibration") == {"TabularPreprocessing_calibration"}
-    assert dag.order == ["CradleDataLoading_training", "TabularPreprocessing_training", "XGBoostTraining",
-                         "CradleDataLoading_calibration", "TabularPreprocessing_calibration"]
+    assert dag.order == [
+        "CradleDataLoading_training",
+        "TabularPreprocessing_training",
+        "XGBoostTraining",
+        "CradleDataLoading_calibration",
+        "TabularPreprocessing_calibration",
+    ]
 
 
 def test_samples_are_not_modified_by_loading(samples_dir):
@@ -107,7 +131,15 @@ def test_calibration_variant_deep_merges(samples_dir):
     base = f.base
     cal = f.for_job_type("calibration")
     assert cal.spec.outputs["DATA"].semantic_keywords == [
-        "calibration", "eval", "data", "input", "raw", "dataset", "model_evaluation", "source"]
+        "calibration",
+        "eval",
+        "data",
+        "input",
+        "raw",
+        "dataset",
+        "model_evaluation",
+        "source",
+    ]
     # keys the variant does not set come from the base (deep merge, not replacement)
     assert cal.spec.outputs["DATA"].aliases == ["input_data", "training_data", "processed_data"]
     assert cal.spec.outputs["SIGNATURE"].aliases == ["schema"]
@@ -141,10 +173,21 @@ def test_deep_merge_semantics():
 
 
 def test_variant_adds_an_input_and_changes_env_defaults(tmp_path):
-    doc = interface("Foo", entry_point="foo.py", inputs={"DATA": True}, outputs={"out": None},
-                    env_optional={"MODE": "a", "KEEP": "1"},
-                    variants={"calibration": {"contract": {"inputs": {"EXTRA": {"path": "/x", "required": False}},
-                                                           "env_vars": {"optional": {"MODE": "b"}}}}})
+    doc = interface(
+        "Foo",
+        entry_point="foo.py",
+        inputs={"DATA": True},
+        outputs={"out": None},
+        env_optional={"MODE": "a", "KEEP": "1"},
+        variants={
+            "calibration": {
+                "contract": {
+                    "inputs": {"EXTRA": {"path": "/x", "required": False}},
+                    "env_vars": {"optional": {"MODE": "b"}},
+                }
+            }
+        },
+    )
     f = InterfaceFile.load(write_yaml(tmp_path / "foo.step.yaml", doc))
     cal = f.for_job_type("calibration")
     assert cal.input_names == ["DATA", "EXTRA"]
@@ -154,8 +197,11 @@ def test_variant_adds_an_input_and_changes_env_defaults(tmp_path):
 
 
 def test_bad_variant_is_reported_with_its_key_path(tmp_path):
-    doc = interface("Foo", inputs={"DATA": True},
-                    variants={"calibration": {"contract": {"inputs": {"DATA": {"required": "maybe"}}}}})
+    doc = interface(
+        "Foo",
+        inputs={"DATA": True},
+        variants={"calibration": {"contract": {"inputs": {"DATA": {"required": "maybe"}}}}},
+    )
     f = InterfaceFile.load(write_yaml(tmp_path / "foo.step.yaml", doc))
     with pytest.raises(ConfigError) as e:
         f.for_job_type("calibration")
@@ -170,9 +216,15 @@ def test_bad_variant_is_reported_with_its_key_path(tmp_path):
 
 
 def test_unknown_keys_are_tolerated_everywhere_in_an_interface(tmp_path):
-    doc = interface("Foo", entry_point="foo.py", inputs={"DATA": True}, outputs={"out": None},
-                    patterns={"direct_input_keys": ["DATA"]}, compute={"kind": "sklearn"},
-                    brand_new_section={"anything": [1, 2]})
+    doc = interface(
+        "Foo",
+        entry_point="foo.py",
+        inputs={"DATA": True},
+        outputs={"out": None},
+        patterns={"direct_input_keys": ["DATA"]},
+        compute={"kind": "sklearn"},
+        brand_new_section={"anything": [1, 2]},
+    )
     doc["contract"]["inputs"]["DATA"]["mount_mode"] = "File"
     doc["contract"]["framework_requirements"] = {"pandas": ">=1"}
     doc["spec"]["dependencies"]["DATA"] = {"type": "x", "future_field": True}
@@ -183,7 +235,9 @@ def test_unknown_keys_are_tolerated_everywhere_in_an_interface(tmp_path):
 
 
 def test_yaml_comments_and_nulls_are_tolerated(tmp_path):
-    path = write(tmp_path / "foo.step.yaml", """\
+    path = write(
+        tmp_path / "foo.step.yaml",
+        """\
         # a comment
         step_type: Foo   # trailing comment
         contract:
@@ -200,7 +254,8 @@ def test_yaml_comments_and_nulls_are_tolerated(tmp_path):
         spec:
           dependencies:
           outputs:
-        """)
+        """,
+    )
     iface = InterfaceFile.load(path).base
     assert iface.contract.inputs == {} and iface.contract.outputs == {}
     assert iface.contract.job_arguments == []
@@ -271,7 +326,9 @@ def test_bad_yaml_syntax_names_file_and_line(tmp_path):
 
 
 def test_bad_yaml_indentation_line(tmp_path):
-    path = write(tmp_path / "script_testing.yaml", "workspaces: [.]\npipelines:\n  p:\n    dag: a\n   bad: 1\n")
+    path = write(
+        tmp_path / "script_testing.yaml", "workspaces: [.]\npipelines:\n  p:\n    dag: a\n   bad: 1\n"
+    )
     with pytest.raises(ConfigError, match=re.escape(str(path)) + r":5:\d+: invalid YAML"):
         load_project(tmp_path)
 
@@ -305,7 +362,9 @@ def test_dag_duplicate_node(tmp_path):
 
 
 def test_dag_unknown_node_in_edge(tmp_path):
-    path = write_json(tmp_path / "d.dag.json", {"dag": {"nodes": ["A", "B"], "edges": [["A", "B"], ["B", "Cc"]]}})
+    path = write_json(
+        tmp_path / "d.dag.json", {"dag": {"nodes": ["A", "B"], "edges": [["A", "B"], ["B", "Cc"]]}}
+    )
     with pytest.raises(DagError) as e:
         PipelineDag.load(path)
     msg = str(e.value)
@@ -345,15 +404,21 @@ def test_dag_cycle_is_named_in_order():
     assert "A -> B -> C -> A" in str(e.value)
 
 
-@pytest.mark.parametrize("nodes,edges,members", [
-    # the first node (alphabetically and in listed order) lies downstream of the cycle
-    pytest.param(["Aa", "B", "C"], [("B", "C"), ("C", "B"), ("B", "Aa")], {"B", "C"}),
-    pytest.param(["Archive", "Load", "Train", "Eval"],
-                 [("Load", "Train"), ("Train", "Eval"), ("Eval", "Train"), ("Eval", "Archive")], {"Train", "Eval"}),
-    # two cycles: either may be reported, but it must be a real one
-    (["P", "Q", "R", "S"], [("P", "Q"), ("Q", "P"), ("R", "S"), ("S", "R")], None),
-    (["A"], [("A", "A")], {"A"}),
-])
+@pytest.mark.parametrize(
+    "nodes,edges,members",
+    [
+        # the first node (alphabetically and in listed order) lies downstream of the cycle
+        pytest.param(["Aa", "B", "C"], [("B", "C"), ("C", "B"), ("B", "Aa")], {"B", "C"}),
+        pytest.param(
+            ["Archive", "Load", "Train", "Eval"],
+            [("Load", "Train"), ("Train", "Eval"), ("Eval", "Train"), ("Eval", "Archive")],
+            {"Train", "Eval"},
+        ),
+        # two cycles: either may be reported, but it must be a real one
+        (["P", "Q", "R", "S"], [("P", "Q"), ("Q", "P"), ("R", "S"), ("S", "R")], None),
+        (["A"], [("A", "A")], {"A"}),
+    ],
+)
 def test_dag_cycle_is_reported_whatever_the_node_names(nodes, edges, members):
     with pytest.raises(DagError) as e:
         PipelineDag(nodes, edges, source="d.dag.json")
@@ -409,8 +474,15 @@ def test_doc_sample_project_parses_every_key(tmp_path):
     assert project.preload == [(root / "shims.py").resolve()]
     prof = cfg.data_profiles["tabular_binary"]
     assert (prof.rows, prof.seed) == (1000, 7)
-    assert [c.kind for c in prof.columns] == ["id", "label", "numeric", "numeric", "categorical", "datetime",
-                                              "text"]
+    assert [c.kind for c in prof.columns] == [
+        "id",
+        "label",
+        "numeric",
+        "numeric",
+        "categorical",
+        "datetime",
+        "text",
+    ]
     age = prof.columns[2]
     assert (age.min, age.max, age.nulls) == (18, 90, 0.05)
     assert prof.columns[3].dtype == "float"
@@ -436,7 +508,9 @@ def test_doc_sample_project_parses_every_key(tmp_path):
     assert src["CradleDataLoading_training.METADATA"].json_ == {}
     assert src["XGBoostTraining.hyperparameters_s3_uri"].json_["cat_field_list"] == ["country"]
     assert src["XGBoostTraining.hyperparameters_s3_uri"].file == "hyperparameters.json"
-    assert src["TabularPreprocessing_calibration.DATA"].s3 == "s3://bucket/exec-123/TabularPreprocessing/DATA/"
+    assert (
+        src["TabularPreprocessing_calibration.DATA"].s3 == "s3://bucket/exec-123/TabularPreprocessing/DATA/"
+    )
     assert src["SomeNode.some_input"].local == "../data/some_input"
     ns = pipe.nodes["TabularPreprocessing_training"]
     assert ns.environ_vars == {"LABEL_FIELD": "label"}
@@ -498,9 +572,13 @@ def test_unknown_project_key_is_named(tmp_path):
 
 
 def test_unknown_data_profile_is_named(tmp_path):
-    write_yaml(tmp_path / "script_testing.yaml", {
-        "data_profiles": {"tabular_binary": {"columns": [{"name": "id", "kind": "id"}]}},
-        "pipelines": {"p": {"dag": "d.json", "sources": {"Load.DATA": {"synthetic": "tabular_binray"}}}}})
+    write_yaml(
+        tmp_path / "script_testing.yaml",
+        {
+            "data_profiles": {"tabular_binary": {"columns": [{"name": "id", "kind": "id"}]}},
+            "pipelines": {"p": {"dag": "d.json", "sources": {"Load.DATA": {"synthetic": "tabular_binray"}}}},
+        },
+    )
     with pytest.raises(ConfigError) as e:
         load_project(tmp_path)
     msg = str(e.value)
@@ -509,15 +587,22 @@ def test_unknown_data_profile_is_named(tmp_path):
     assert "Load.DATA" in msg
 
 
-@pytest.mark.parametrize("source,found", [
-    ({"synthetic": "prof", "s3": "s3://b/k/"}, "found: synthetic, s3"),
-    ({"format": "csv", "file": "x.csv"}, "found: none"),
-    ({}, "found: none"),
-])
+@pytest.mark.parametrize(
+    "source,found",
+    [
+        ({"synthetic": "prof", "s3": "s3://b/k/"}, "found: synthetic, s3"),
+        ({"format": "csv", "file": "x.csv"}, "found: none"),
+        ({}, "found: none"),
+    ],
+)
 def test_source_needs_exactly_one_kind(tmp_path, source, found):
-    write_yaml(tmp_path / "script_testing.yaml", {
-        "data_profiles": {"prof": {"columns": [{"name": "id", "kind": "id"}]}},
-        "pipelines": {"p": {"dag": "d.json", "sources": {"Load.DATA": source}}}})
+    write_yaml(
+        tmp_path / "script_testing.yaml",
+        {
+            "data_profiles": {"prof": {"columns": [{"name": "id", "kind": "id"}]}},
+            "pipelines": {"p": {"dag": "d.json", "sources": {"Load.DATA": source}}},
+        },
+    )
     with pytest.raises(ConfigError) as e:
         load_project(tmp_path)
     msg = str(e.value)
@@ -533,8 +618,10 @@ def test_json_source_with_null_document_is_a_json_source():
 
 
 def test_wrong_type_at_nested_key_names_dotted_path(tmp_path):
-    write_yaml(tmp_path / "script_testing.yaml",
-               {"pipelines": {"p": {"dag": "d.json", "nodes": {"X": {"timeout_s": "ten minutes"}}}}})
+    write_yaml(
+        tmp_path / "script_testing.yaml",
+        {"pipelines": {"p": {"dag": "d.json", "nodes": {"X": {"timeout_s": "ten minutes"}}}}},
+    )
     with pytest.raises(ConfigError) as e:
         load_project(tmp_path)
     msg = str(e.value)
@@ -545,31 +632,48 @@ def test_wrong_type_at_nested_key_names_dotted_path(tmp_path):
 
 
 def test_several_problems_are_all_listed(tmp_path):
-    write_yaml(tmp_path / "script_testing.yaml", {"pipelines": {"p": {
-        "dag": "d.json", "nodes": {"X": {"timeout_s": -1, "memory_limit_mb": "lots", "job_arg": {}}}}}})
+    write_yaml(
+        tmp_path / "script_testing.yaml",
+        {
+            "pipelines": {
+                "p": {
+                    "dag": "d.json",
+                    "nodes": {"X": {"timeout_s": -1, "memory_limit_mb": "lots", "job_arg": {}}},
+                }
+            }
+        },
+    )
     with pytest.raises(ConfigError) as e:
         load_project(tmp_path)
     msg = str(e.value)
     assert "(and 2 more problem(s))" in msg
-    for key in ("pipelines.p.nodes.X.timeout_s", "pipelines.p.nodes.X.memory_limit_mb",
-                "pipelines.p.nodes.X.job_arg"):
+    for key in (
+        "pipelines.p.nodes.X.timeout_s",
+        "pipelines.p.nodes.X.memory_limit_mb",
+        "pipelines.p.nodes.X.job_arg",
+    ):
         assert key in msg
 
 
 def test_profile_column_errors_name_the_column(tmp_path):
-    write_yaml(tmp_path / "script_testing.yaml", {"data_profiles": {"p": {"columns": [
-        {"name": "c", "kind": "categorical"}]}}})
+    write_yaml(
+        tmp_path / "script_testing.yaml",
+        {"data_profiles": {"p": {"columns": [{"name": "c", "kind": "categorical"}]}}},
+    )
     with pytest.raises(ConfigError, match=r"data_profiles\.p\.columns\[0\].*values"):
         load_project(tmp_path)
 
 
-@pytest.mark.parametrize("section,value", [
-    ("sources", {"NoDot": {"s3": "s3://b/k"}}),
-    ("sources", {".DATA": {"s3": "s3://b/k"}}),
-    ("expectations", {"Node.": {"min_rows": 1}}),
-    ("bindings", {"NoDot": "A.out"}),
-    ("bindings", {"B.in": "AOut"}),
-])
+@pytest.mark.parametrize(
+    "section,value",
+    [
+        ("sources", {"NoDot": {"s3": "s3://b/k"}}),
+        ("sources", {".DATA": {"s3": "s3://b/k"}}),
+        ("expectations", {"Node.": {"min_rows": 1}}),
+        ("bindings", {"NoDot": "A.out"}),
+        ("bindings", {"B.in": "AOut"}),
+    ],
+)
 def test_node_port_key_format_is_enforced(tmp_path, section, value):
     write_yaml(tmp_path / "script_testing.yaml", {"pipelines": {"p": {"dag": "d.json", section: value}}})
     with pytest.raises(ConfigError) as e:
@@ -587,11 +691,20 @@ def test_split_node_port():
 
 
 def test_schedule_forms(tmp_path):
-    write_yaml(tmp_path / "script_testing.yaml", {"pipelines": {
-        "a": {"dag": "d.json", "schedule": "0 2 * * *"},
-        "b": {"dag": "d.json", "schedule": {"cron": "0 3 * * 1"}},
-        "c": {"dag": "d.json", "schedule": {"cron": "0 4 * * *", "status": "running", "timezone": "Europe/Berlin"}},
-        "d": {"dag": "d.json"}}})
+    write_yaml(
+        tmp_path / "script_testing.yaml",
+        {
+            "pipelines": {
+                "a": {"dag": "d.json", "schedule": "0 2 * * *"},
+                "b": {"dag": "d.json", "schedule": {"cron": "0 3 * * 1"}},
+                "c": {
+                    "dag": "d.json",
+                    "schedule": {"cron": "0 4 * * *", "status": "running", "timezone": "Europe/Berlin"},
+                },
+                "d": {"dag": "d.json"},
+            }
+        },
+    )
     pipes = load_project(tmp_path).config.pipelines
     assert (pipes["a"].schedule.cron, pipes["a"].schedule.status) == ("0 2 * * *", "running")
     assert pipes["b"].schedule.status == "stopped"
@@ -600,7 +713,16 @@ def test_schedule_forms(tmp_path):
 
 
 def test_node_settings_stringify_env_values(tmp_path):
-    write_yaml(tmp_path / "script_testing.yaml", {"pipelines": {"p": {"dag": "d.json", "nodes": {
-        "X": {"environ_vars": {"A": 1, "B": True, "C": None, "D": 0.5}}}}}})
+    write_yaml(
+        tmp_path / "script_testing.yaml",
+        {
+            "pipelines": {
+                "p": {
+                    "dag": "d.json",
+                    "nodes": {"X": {"environ_vars": {"A": 1, "B": True, "C": None, "D": 0.5}}},
+                }
+            }
+        },
+    )
     ns = load_project(tmp_path).config.pipelines["p"].nodes["X"]
     assert ns.environ_vars == {"A": "1", "B": "true", "C": "", "D": "0.5"}

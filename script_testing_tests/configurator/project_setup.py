@@ -7,12 +7,16 @@ import json
 import shutil
 from pathlib import Path
 
+from script_testing.config.state import BUNDLED_EXAMPLES
 from script_testing.configurator import InteractiveRuntimeTestingFactory
 
-from script_testing.config.state import BUNDLED_EXAMPLES
-
 PIPE = "audited_simple"
-DL, TP, MT, FA = "DataLoading_training", "TabularPreprocessing_training", "ModelTraining", "FeatureAudit_training"
+DL, TP, MT, FA = (
+    "DataLoading_training",
+    "TabularPreprocessing_training",
+    "ModelTraining",
+    "FeatureAudit_training",
+)
 
 FEATURE_AUDIT_INTERFACE = """\
 step_type: FeatureAudit
@@ -46,7 +50,7 @@ spec:
     audit_report: {type: processing_output}
 """
 
-FEATURE_AUDIT_SCRIPT = '''\
+FEATURE_AUDIT_SCRIPT = """\
 import json
 from pathlib import Path
 
@@ -72,12 +76,21 @@ def main(input_paths, output_paths, environ_vars, job_args):
     report = {"column": column, "rows": int(len(df)), "reference_rows": int(len(ref)), "job_type": job_args.job_type}
     (out / "audit.json").write_text(json.dumps(report))
     return report
-'''
+"""
 
-HYPERPARAMETERS = {"label_name": "label", "id_name": "id",
-                   "tab_field_list": ["age", "income", "tenure_months"], "cat_field_list": ["country"],
-                   "is_binary": True, "num_classes": 2, "max_iter": 20, "learning_rate": 0.1, "max_depth": 3,
-                   "min_samples_leaf": 20, "random_state": 0}
+HYPERPARAMETERS = {
+    "label_name": "label",
+    "id_name": "id",
+    "tab_field_list": ["age", "income", "tenure_months"],
+    "cat_field_list": ["country"],
+    "is_binary": True,
+    "num_classes": 2,
+    "max_iter": 20,
+    "learning_rate": 0.1,
+    "max_depth": 3,
+    "min_samples_leaf": 20,
+    "random_state": 0,
+}
 
 
 def make_project(tmp_path: Path) -> Path:
@@ -99,20 +112,28 @@ def make_project(tmp_path: Path) -> Path:
     return root
 
 
-
-
 def configure_all(f: InteractiveRuntimeTestingFactory) -> None:
-    f.configure_script_testing(DL, sources={
-        "DATA": {"synthetic": "tabular_binary", "format": "csv", "rows": 400},
-        "SIGNATURE": "signature:tabular_binary",
-        "METADATA": {"json": {"source": "synthetic"}, "file": "metadata.json"}})
+    f.configure_script_testing(
+        DL,
+        sources={
+            "DATA": {"synthetic": "tabular_binary", "format": "csv", "rows": 400},
+            "SIGNATURE": "signature:tabular_binary",
+            "METADATA": {"json": {"source": "synthetic"}, "file": "metadata.json"},
+        },
+    )
     f.configure_script_testing(TP, environ_vars={"LABEL_FIELD": "label", "ID_FIELD": "id"})
-    f.configure_script_testing(MT, sources={"hyperparameters_s3_uri": {"json": HYPERPARAMETERS,
-                                                                       "file": "hyperparameters.json"}},
-                               job_args={"job_type": "training"}, timeout_s=300)
-    f.configure_script_testing(FA, sources={"reference_data": "local:data/reference"},
-                               environ_vars={"AUDIT_COLUMN": "label"},
-                               expectations={"processed_data": {"min_rows": 10}})
+    f.configure_script_testing(
+        MT,
+        sources={"hyperparameters_s3_uri": {"json": HYPERPARAMETERS, "file": "hyperparameters.json"}},
+        job_args={"job_type": "training"},
+        timeout_s=300,
+    )
+    f.configure_script_testing(
+        FA,
+        sources={"reference_data": "local:data/reference"},
+        environ_vars={"AUDIT_COLUMN": "label"},
+        expectations={"processed_data": {"min_rows": 10}},
+    )
 
 
 def new_dag(root: Path, name: str, nodes: list[str], edges: list[list[str]]) -> Path:
@@ -123,4 +144,3 @@ def new_dag(root: Path, name: str, nodes: list[str], edges: list[list[str]]) -> 
     path = root / "dags" / f"{name}.dag.json"
     path.write_text(json.dumps(dag, indent=2))
     return path
-

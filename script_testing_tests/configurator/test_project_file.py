@@ -9,8 +9,8 @@ import pytest
 from click.testing import CliRunner
 
 from script_testing.cli.configure import configure
-from script_testing.configurator import InteractiveRuntimeTestingFactory
 from script_testing.config.project import load_project
+from script_testing.configurator import InteractiveRuntimeTestingFactory
 from script_testing.pipeline.plan import load_plan
 from script_testing_tests.configurator.project_setup import FA, PIPE, TP
 
@@ -75,7 +75,7 @@ def commented(project_dir: Path) -> Path:
 
 
 def comments(text: str) -> list[str]:
-    return [line[line.index("#"):] for line in text.splitlines() if "#" in line and "#ml" not in line[:1]]
+    return [line[line.index("#") :] for line in text.splitlines() if "#" in line and "#ml" not in line[:1]]
 
 
 def assert_only_additions_and(old: str, new: str, changed: set[str]) -> list[str]:
@@ -98,16 +98,22 @@ def test_a_session_changes_only_its_keys_in_a_commented_file(commented):
     f.configure_script_testing(TP, environ_vars={"LABEL_FIELD": "label"})
     f.save()
     text = (commented / "script_testing.yaml").read_text()
-    added = assert_only_additions_and(COMMENTED_PROJECT, text,
-                                      {"        environ_vars: {ID_FIELD: id}   # LABEL_FIELD is asked by configure"})
-    assert added == ["        environ_vars: {ID_FIELD: id, LABEL_FIELD: label}   # LABEL_FIELD is asked by configure"]
+    added = assert_only_additions_and(
+        COMMENTED_PROJECT,
+        text,
+        {"        environ_vars: {ID_FIELD: id}   # LABEL_FIELD is asked by configure"},
+    )
+    assert added == [
+        "        environ_vars: {ID_FIELD: id, LABEL_FIELD: label}   # LABEL_FIELD is asked by configure"
+    ]
     assert (commented / "script_testing.yaml.bak").read_text() == COMMENTED_PROJECT
-    assert not list(commented.glob(".script_testing.yaml.*.tmp"))        # written atomically, nothing left over
+    assert not list(commented.glob(".script_testing.yaml.*.tmp"))  # written atomically, nothing left over
 
     # a new pipeline: everything else stays, the new entry goes at the end of pipelines
     f = InteractiveRuntimeTestingFactory(commented / "dags" / f"{PIPE}.dag.json")
-    f.configure_script_testing(FA, sources={"reference_data": "local:data/reference"},
-                               environ_vars={"AUDIT_COLUMN": "label"})
+    f.configure_script_testing(
+        FA, sources={"reference_data": "local:data/reference"}, environ_vars={"AUDIT_COLUMN": "label"}
+    )
     f.save()
     after = (commented / "script_testing.yaml").read_text()
     added = assert_only_additions_and(text, after, set())
@@ -119,26 +125,40 @@ def test_a_session_changes_only_its_keys_in_a_commented_file(commented):
 
 def test_the_cli_keeps_the_commented_file_and_dry_run_writes_nothing(commented):
     dag = str(commented / "dags" / f"{PIPE}.dag.json")
-    args = [str(commented), "--dag", dag, "--yes", "--env", f"{FA}.AUDIT_COLUMN=label", "--env", f"{TP}.LABEL_FIELD=label",
-            "--source", f"{FA}.reference_data=local:data/reference"]
+    args = [
+        str(commented),
+        "--dag",
+        dag,
+        "--yes",
+        "--env",
+        f"{FA}.AUDIT_COLUMN=label",
+        "--env",
+        f"{TP}.LABEL_FIELD=label",
+        "--source",
+        f"{FA}.reference_data=local:data/reference",
+    ]
     result = CliRunner().invoke(configure, [*args, "--dry-run"])
     assert result.exit_code == 0, result.output
     assert (commented / "script_testing.yaml").read_text() == COMMENTED_PROJECT
     assert not (commented / "script_testing.yaml.bak").exists()
     assert "dry run: nothing written" in result.output
     assert f"+++ {commented / 'script_testing.yaml'} (after configure)" in result.output
-    assert f"+  {PIPE}:" in result.output and "+      FeatureAudit_training.reference_data: {local: data/reference}" \
-        in result.output
+    assert (
+        f"+  {PIPE}:" in result.output
+        and "+      FeatureAudit_training.reference_data: {local: data/reference}" in result.output
+    )
     assert not any(line.startswith("-") and not line.startswith("---") for line in result.output.splitlines())
     assert "(reused from pipeline tabular_simple" in result.output
-    previewed = [line[1:] for line in result.output.splitlines() if line.startswith("+") and not line.startswith("+++")]
+    previewed = [
+        line[1:] for line in result.output.splitlines() if line.startswith("+") and not line.startswith("+++")
+    ]
 
     result = CliRunner().invoke(configure, args)
     assert result.exit_code == 0, result.output
     after = (commented / "script_testing.yaml").read_text()
     added = assert_only_additions_and(COMMENTED_PROJECT, after, set())
-    assert f"  {PIPE}:" in added and f"        environ_vars: {{ID_FIELD: id, LABEL_FIELD: label}}" in added
-    assert previewed == added            # the dry run showed exactly what got written
+    assert f"  {PIPE}:" in added and "        environ_vars: {ID_FIELD: id, LABEL_FIELD: label}" in added
+    assert previewed == added  # the dry run showed exactly what got written
 
 
 def test_preview_shows_the_diff_and_nothing_when_nothing_changes(commented):

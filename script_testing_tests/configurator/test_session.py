@@ -9,15 +9,13 @@ import pytest
 import yaml
 
 from script_testing import api
+from script_testing.config.project import SourceSpec, load_project
+from script_testing.config.state import BUNDLED_EXAMPLES
 from script_testing.configurator import InteractiveRuntimeTestingFactory
 from script_testing.errors import ConfigError
 from script_testing.execution.options import RunOptions
-from script_testing.config.project import SourceSpec, load_project
 from script_testing.pipeline.plan import load_plan
-from script_testing.config.state import BUNDLED_EXAMPLES
-
 from script_testing_tests.configurator.project_setup import DL, FA, MT, PIPE, TP, configure_all
-
 
 # ----------------------------------------------------------------------------- discovery
 
@@ -39,19 +37,22 @@ def test_new_dag_is_added_as_a_pipeline_with_its_pending_items(factory, project_
     assert ref["suggested_spec"] == {"synthetic": "tabular_binary", "format": "csv"}
     assert fa["environ_vars"]["missing"] == ["AUDIT_COLUMN"]
     assert fa["environ_vars"]["optional"] == {"MAX_NULL_FRACTION": "0.5"}
-    assert fa["job_args"] == {"job_type": "training"}          # the node name's suffix
+    assert fa["job_args"] == {"job_type": "training"}  # the node name's suffix
 
     mt = pending[MT]
-    assert mt["inputs"]["hyperparameters_s3_uri"]["suggested_spec"] == {"json": {}, "file": "hyperparameters.json"}
+    assert mt["inputs"]["hyperparameters_s3_uri"]["suggested_spec"] == {
+        "json": {},
+        "file": "hyperparameters.json",
+    }
     assert mt["inputs"]["input_path"]["pending"] is False
-    assert mt["job_args"] == {"job_type": None} and mt["advisories"]   # no suffix: advised, not blocking
+    assert mt["job_args"] == {"job_type": None} and mt["advisories"]  # no suffix: advised, not blocking
 
     dl = pending[DL]
     assert dl["role"] == "data" and dl["outputs"]["DATA"]["pending"] and dl["outputs"]["DATA"]["required"]
     assert pending[TP]["environ_vars"]["missing"] == ["LABEL_FIELD"]
 
     keys = [(p.node, p.name) for p in factory.pending_items]
-    assert keys[:3] == [(DL, "DATA"), (DL, "SIGNATURE"), (DL, "METADATA")]     # in DAG order
+    assert keys[:3] == [(DL, "DATA"), (DL, "SIGNATURE"), (DL, "METADATA")]  # in DAG order
     assert (FA, "reference_data") in keys and (FA, "AUDIT_COLUMN") in keys and (TP, "LABEL_FIELD") in keys
 
     s = factory.get_testing_factory_summary()
@@ -66,7 +67,7 @@ def test_configured_pipeline_is_auto_configured_and_target_forms(project_dir):
     assert by_name.get_pending_script_configurations() == {} and by_name.is_ready
     by_path = InteractiveRuntimeTestingFactory(project_dir / "dags" / "tabular_simple.dag.json")
     assert by_path.pipeline == "tabular_simple" and not by_path.is_new_pipeline
-    with pytest.raises(ConfigError, match="pipelines"):     # two pipelines: name one
+    with pytest.raises(ConfigError, match="pipelines"):  # two pipelines: name one
         InteractiveRuntimeTestingFactory(project_dir)
     with pytest.raises(ConfigError, match="did you mean tabular_simple"):
         InteractiveRuntimeTestingFactory("tabular_simpel", project_dir)
@@ -75,45 +76,64 @@ def test_configured_pipeline_is_auto_configured_and_target_forms(project_dir):
 # ----------------------------------------------------------------------------- validation
 
 
-@pytest.mark.parametrize("kwargs, reason", [
-    ({"node": "FeatureAudit_trainig"}, r"not a node .*did you mean FeatureAudit_training"),
-    ({"sources": {"reference": "local:data/reference"}}, r"'reference' is not an input .*reference_data"),
-    ({"sources": {"audit_report": "local:data/reference"}}, r"is an output of FeatureAudit_training"),
-    ({"sources": {"reference_data": {"local": "x", "s3": "s3://b/k"}}},
-     r"sources\.FeatureAudit_training\.reference_data.*exactly one of"),
-    ({"sources": {"reference_data": {"synthetic": "tabular_binary", "format": "xlsx"}}},
-     r"sources\.FeatureAudit_training\.reference_data\.format"),
-    ({"sources": {"reference_data": {"synthetic": "tabular_binary", "colour": "red"}}},
-     r"reference_data\.colour' is not a known key"),
-    ({"sources": {"reference_data": "local:data/nowhere"}}, r"local path 'data/nowhere' does not exist"),
-    ({"sources": {"reference_data": "synthetic:tabular_binery"}},
-     r"profile 'tabular_binery' is not defined.*did you mean tabular_binary"),
-    ({"sources": {"reference_data": "s3:bucket/key"}}, r"is not an S3 URI"),
-    ({"sources": {"reference_data": "ftp://x"}}, r"is not a source"),
-    ({"environ_vars": {"AUDIT_COLUMN": ""}}, r"required environment variable AUDIT_COLUMN .* empty"),
-    ({"timeout_s": -1}, r"nodes\.FeatureAudit_training\.timeout_s"),
-    ({"expectations": {"processed_data": {"min_rows": "many"}}}, r"expectations\.FeatureAudit_training\.processed_data\.min_rows"),
-    ({"expectations": {"nope": {"min_rows": 1}}}, r"'nope' is not a port"),
-])
+@pytest.mark.parametrize(
+    "kwargs, reason",
+    [
+        ({"node": "FeatureAudit_trainig"}, r"not a node .*did you mean FeatureAudit_training"),
+        ({"sources": {"reference": "local:data/reference"}}, r"'reference' is not an input .*reference_data"),
+        ({"sources": {"audit_report": "local:data/reference"}}, r"is an output of FeatureAudit_training"),
+        (
+            {"sources": {"reference_data": {"local": "x", "s3": "s3://b/k"}}},
+            r"sources\.FeatureAudit_training\.reference_data.*exactly one of",
+        ),
+        (
+            {"sources": {"reference_data": {"synthetic": "tabular_binary", "format": "xlsx"}}},
+            r"sources\.FeatureAudit_training\.reference_data\.format",
+        ),
+        (
+            {"sources": {"reference_data": {"synthetic": "tabular_binary", "colour": "red"}}},
+            r"reference_data\.colour' is not a known key",
+        ),
+        ({"sources": {"reference_data": "local:data/nowhere"}}, r"local path 'data/nowhere' does not exist"),
+        (
+            {"sources": {"reference_data": "synthetic:tabular_binery"}},
+            r"profile 'tabular_binery' is not defined.*did you mean tabular_binary",
+        ),
+        ({"sources": {"reference_data": "s3:bucket/key"}}, r"is not an S3 URI"),
+        ({"sources": {"reference_data": "ftp://x"}}, r"is not a source"),
+        ({"environ_vars": {"AUDIT_COLUMN": ""}}, r"required environment variable AUDIT_COLUMN .* empty"),
+        ({"timeout_s": -1}, r"nodes\.FeatureAudit_training\.timeout_s"),
+        (
+            {"expectations": {"processed_data": {"min_rows": "many"}}},
+            r"expectations\.FeatureAudit_training\.processed_data\.min_rows",
+        ),
+        ({"expectations": {"nope": {"min_rows": 1}}}, r"'nope' is not a port"),
+    ],
+)
 def test_wrong_configuration_is_rejected_with_its_reason(factory, kwargs, reason):
     kwargs = dict(kwargs)
     node = kwargs.pop("node", FA)
     before = factory.get_testing_factory_summary()
     with pytest.raises(ConfigError, match=reason):
         factory.configure_script_testing(node, **kwargs)
-    assert factory.get_testing_factory_summary() == before      # nothing recorded
+    assert factory.get_testing_factory_summary() == before  # nothing recorded
 
 
 def test_a_bad_answer_records_nothing_even_when_other_answers_are_right(factory):
     with pytest.raises(ConfigError, match="does not exist"):
-        factory.configure_script_testing(FA, sources={"reference_data": "local:nope"},
-                                         environ_vars={"AUDIT_COLUMN": "label"})
+        factory.configure_script_testing(
+            FA, sources={"reference_data": "local:nope"}, environ_vars={"AUDIT_COLUMN": "label"}
+        )
     assert [p.name for p in factory.pending_items if p.node == FA] == ["reference_data", "AUDIT_COLUMN"]
 
 
 def test_right_configuration_is_accepted_and_the_summary_updates(factory):
-    result = factory.configure_script_testing(FA, sources={"reference_data": SourceSpec(local="data/reference")})
-    assert not result.ready and result.pending == [f"{FA}: required environment variable AUDIT_COLUMN is not set"]
+    result = factory.configure_script_testing(
+        FA, sources={"reference_data": SourceSpec(local="data/reference")}
+    )
+    assert not result.ready and result.pending == [
+        f"{FA}: required environment variable AUDIT_COLUMN is not set"
+    ]
     result = factory.configure_script_testing(FA, environ_vars={"AUDIT_COLUMN": "label"})
     assert result.ready and "nothing pending" in str(result)
     s = factory.get_testing_factory_summary()
@@ -124,7 +144,7 @@ def test_right_configuration_is_accepted_and_the_summary_updates(factory):
     configure_all(factory)
     s = factory.get_testing_factory_summary()
     assert s["ready"] and s["counts"] == {"auto_configured": 0, "configured": 4, "pending": 0}
-    assert s["advisories"] == []       # ModelTraining's job_type was given
+    assert s["advisories"] == []  # ModelTraining's job_type was given
 
 
 # ----------------------------------------------------------------------------- save and run
@@ -148,7 +168,7 @@ def test_save_reloads_and_the_pipeline_runs_and_passes(factory, project_dir, tmp
     assert (project_dir / "script_testing.yaml.bak").read_text() == original
 
     project = load_project(project_dir)
-    assert set(project.config.pipelines) == {"tabular_calibrated", "tabular_simple", PIPE}   # the rest is kept
+    assert set(project.config.pipelines) == {"tabular_calibrated", "tabular_simple", PIPE}  # the rest is kept
     doc = yaml.safe_load(path.read_text())
     assert doc["data_profiles"] == yaml.safe_load(original)["data_profiles"]
     cfg = doc["pipelines"][PIPE]
@@ -189,11 +209,17 @@ def test_bundled_project_saves_only_into_an_explicit_copy(tmp_path, monkeypatch)
 
 def test_a_wrong_key_in_the_project_is_raised_not_taken_for_a_pending_item(project_dir):
     path = project_dir / "script_testing.yaml"
-    path.write_text(path.read_text().replace("      DataLoading_training.SIGNATURE: {signature: tabular_binary, file: signature}\n"
-                                             "      DataLoading_training.METADATA:\n"
-                                             "        json: {source: synthetic, job_type: training, dataset: tabular_binary, format: parquet}",
-                                             "      DataLoading_trainig.SIGNATURE: {signature: tabular_binary, file: signature}\n"
-                                             "      DataLoading_training.METADATA:\n"
-                                             "        json: {source: synthetic, job_type: training, dataset: tabular_binary, format: parquet}"))
-    with pytest.raises(ConfigError, match=r"(?s)problem\(s\) in the configuration.*DataLoading_trainig.*not in the DAG"):
+    path.write_text(
+        path.read_text().replace(
+            "      DataLoading_training.SIGNATURE: {signature: tabular_binary, file: signature}\n"
+            "      DataLoading_training.METADATA:\n"
+            "        json: {source: synthetic, job_type: training, dataset: tabular_binary, format: parquet}",
+            "      DataLoading_trainig.SIGNATURE: {signature: tabular_binary, file: signature}\n"
+            "      DataLoading_training.METADATA:\n"
+            "        json: {source: synthetic, job_type: training, dataset: tabular_binary, format: parquet}",
+        )
+    )
+    with pytest.raises(
+        ConfigError, match=r"(?s)problem\(s\) in the configuration.*DataLoading_trainig.*not in the DAG"
+    ):
         InteractiveRuntimeTestingFactory("tabular_simple", project_dir)

@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 
 from script_testing import api
+from script_testing.config.state import BUNDLED_EXAMPLES, RUNS_ENV
 from script_testing.execution.steps import preimports_for
 from script_testing.pipeline.plan import load_plan
 from script_testing.reports.model import REPORT_FILE
 from script_testing.worker import WorkerPool
-from script_testing.config.state import BUNDLED_EXAMPLES, RUNS_ENV
 
 PIPELINES = sorted(api.open_project(BUNDLED_EXAMPLES).config.pipelines)
 
@@ -29,8 +29,9 @@ pytestmark = [pytest.mark.timeout(240), pytest.mark.e2e]
 def example_runs(tmp_path_factory):
     """``{pipeline: (report, report.json as written)}`` plus the temp folder they ran in."""
     base = tmp_path_factory.mktemp("examples")
-    before = sorted(p.relative_to(BUNDLED_EXAMPLES) for p in BUNDLED_EXAMPLES.rglob("*")
-                    if "__pycache__" not in p.parts)
+    before = sorted(
+        p.relative_to(BUNDLED_EXAMPLES) for p in BUNDLED_EXAMPLES.rglob("*") if "__pycache__" not in p.parts
+    )
     with pytest.MonkeyPatch.context() as mp:
         mp.delenv("SCRIPT_TESTING_PROJECT", raising=False)
         mp.setenv(RUNS_ENV, str(base / "runs"))
@@ -44,8 +45,9 @@ def example_runs(tmp_path_factory):
                 report = api.run(name, pool=pool)
                 written = json.loads((Path(report.run_dir) / REPORT_FILE).read_text())
                 reports[name] = (report, written)
-    after = sorted(p.relative_to(BUNDLED_EXAMPLES) for p in BUNDLED_EXAMPLES.rglob("*")
-                   if "__pycache__" not in p.parts)
+    after = sorted(
+        p.relative_to(BUNDLED_EXAMPLES) for p in BUNDLED_EXAMPLES.rglob("*") if "__pycache__" not in p.parts
+    )
     return {"base": base, "reports": reports, "package_before": before, "package_after": after}
 
 
@@ -56,8 +58,11 @@ def test_there_are_bundled_pipelines():
 @pytest.mark.parametrize("name", PIPELINES)
 def test_bundled_pipeline_passes(example_runs, name):
     report, _ = example_runs["reports"][name]
-    problems = {n: (r.status, r.error or r.skipped_because) for n, r in report.nodes.items()
-                if r.status not in ("passed", "source")}
+    problems = {
+        n: (r.status, r.error or r.skipped_because)
+        for n, r in report.nodes.items()
+        if r.status not in ("passed", "source")
+    }
     assert not problems, problems
     assert report.success and report.status == "passed" and report.error is None
     assert any(r.status == "passed" for r in report.nodes.values())
@@ -70,7 +75,9 @@ def test_bundled_pipeline_passes(example_runs, name):
     for wires in plan.wiring.inputs.values():
         for w in wires.values():
             if w.kind in ("edge", "binding"):
-                assert any(e.from_ == w.upstream and e.to == w.node and e.input == w.input for e in report.edges)
+                assert any(
+                    e.from_ == w.upstream and e.to == w.node and e.input == w.input for e in report.edges
+                )
 
 
 @pytest.mark.parametrize("name", PIPELINES)
@@ -126,4 +133,4 @@ def test_specs_written_under_the_state_folder(example_runs, name):
 def test_nothing_is_written_into_the_package(example_runs):
     assert example_runs["package_after"] == example_runs["package_before"]
     assert not (BUNDLED_EXAMPLES / ".specs").exists() and not (BUNDLED_EXAMPLES / ".script_testing").exists()
-    assert os.environ.get(RUNS_ENV) is None      # the module fixture's environment did not leak
+    assert os.environ.get(RUNS_ENV) is None  # the module fixture's environment did not leak

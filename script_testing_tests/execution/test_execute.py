@@ -21,9 +21,20 @@ from script_testing.errors import CatalogError, ConfigError, DagError, WiringErr
 from script_testing.execution.options import RunOptions
 from script_testing.reports.model import REPORT_FILE, RunReport
 from script_testing.worker import WorkerPool
-from script_testing_tests.fixtures.projects import (CHATTY, COPY, EXIT, HANG, KILL, MAKE_DATA, RAISE,
-                                                    SLEEP_THEN_WRITE, ProjectBuilder, branching_project, line_of,
-                                                    write)
+from script_testing_tests.fixtures.projects import (
+    CHATTY,
+    COPY,
+    EXIT,
+    HANG,
+    KILL,
+    MAKE_DATA,
+    RAISE,
+    SLEEP_THEN_WRITE,
+    ProjectBuilder,
+    branching_project,
+    line_of,
+    write,
+)
 
 pytestmark = [pytest.mark.timeout(60), pytest.mark.e2e]
 
@@ -58,16 +69,28 @@ def ts(value: str) -> float:
 
 FAILURES = {
     "exception": dict(
-        script=RAISE, kind="exception",
-        first_line=["Transform", "ValueError", "bad value 42 in the data", f"transform.py:{line_of(RAISE, 'RAISE-LINE')}"]),
+        script=RAISE,
+        kind="exception",
+        first_line=[
+            "Transform",
+            "ValueError",
+            "bad value 42 in the data",
+            f"transform.py:{line_of(RAISE, 'RAISE-LINE')}",
+        ],
+    ),
     "sys_exit": dict(
-        script=EXIT, kind="exit",
-        first_line=["Transform", "sys.exit(3)", f"transform.py:{line_of(EXIT, 'EXIT-LINE')}"], exit_code=3,
-        details=["giving up"]),
+        script=EXIT,
+        kind="exit",
+        first_line=["Transform", "sys.exit(3)", f"transform.py:{line_of(EXIT, 'EXIT-LINE')}"],
+        exit_code=3,
+        details=["giving up"],
+    ),
     "signal": dict(
-        script=KILL, kind="signal", first_line=["Transform", "killed by signal 9", "SIGKILL"], signal=9),
+        script=KILL, kind="signal", first_line=["Transform", "killed by signal 9", "SIGKILL"], signal=9
+    ),
     "timeout": dict(
-        script=HANG, kind="timeout", first_line=["Transform", "timed out after 1 s", "timeout_s"], timeout_s=1),
+        script=HANG, kind="timeout", first_line=["Transform", "timed out after 1 s", "timeout_s"], timeout_s=1
+    ),
 }
 
 
@@ -120,10 +143,10 @@ def test_a_script_printing_megabytes(tmp_path, pool):
     assert report.success, report.nodes["Transform"].error
     t = report.nodes["Transform"]
     stdout = Path(t.stdout_path)
-    assert stdout.stat().st_size >= 3_000_000          # every byte kept in the file
+    assert stdout.stat().st_size >= 3_000_000  # every byte kept in the file
     assert stdout.read_text().splitlines()[-1].startswith("0029999 ")
     assert Path(t.stderr_path).stat().st_size >= 900_000
-    assert t.stderr_tail is not None and len(t.stderr_tail.encode()) <= 4096   # the report stays small
+    assert t.stderr_tail is not None and len(t.stderr_tail.encode()) <= 4096  # the report stays small
     assert t.stderr_tail.endswith("LAST STDERR LINE")
     assert (Path(report.run_dir) / REPORT_FILE).stat().st_size < 100_000
     assert report.nodes["Consume"].status == "passed"
@@ -134,7 +157,7 @@ def test_a_script_printing_megabytes(tmp_path, pool):
 
 def test_missing_script_makes_a_data_node_and_a_pasteable_source_line(tmp_path, pool):
     p = branching_project(tmp_path / "proj", COPY)
-    (p.root / "steps" / "make_data" / "make_data.py").unlink()       # its script is absent
+    (p.root / "steps" / "make_data" / "make_data.py").unlink()  # its script is absent
     root = p.write()
 
     with pytest.raises(WiringError) as info:
@@ -161,11 +184,23 @@ def test_unwired_required_inputs_are_all_listed_before_anything_runs(tmp_path, p
     # lookup and threshold accept no upstream output's type, so production cannot wire them (otherwise
     # its builder fallback would feed them the output already bound to data/table, wiring.md section 7)
     gated = {"type": "hyperparameters"}
-    p.step("Transform", COPY, inputs={"data": True, "lookup": True}, outputs=["table"],
-           dependencies={"data": {}, "lookup": gated})
-    p.step("Consume", COPY, inputs={"table": True, "threshold": True, "notes": False}, outputs=["result"],
-           dependencies={"table": {}, "threshold": gated, "notes": {"required": False}})
-    p.pipeline("p", ["MakeData", "Transform", "Consume"], [("MakeData", "Transform"), ("Transform", "Consume")])
+    p.step(
+        "Transform",
+        COPY,
+        inputs={"data": True, "lookup": True},
+        outputs=["table"],
+        dependencies={"data": {}, "lookup": gated},
+    )
+    p.step(
+        "Consume",
+        COPY,
+        inputs={"table": True, "threshold": True, "notes": False},
+        outputs=["result"],
+        dependencies={"table": {}, "threshold": gated, "notes": {"required": False}},
+    )
+    p.pipeline(
+        "p", ["MakeData", "Transform", "Consume"], [("MakeData", "Transform"), ("Transform", "Consume")]
+    )
     root = p.write()
 
     with pytest.raises(WiringError) as info:
@@ -173,7 +208,7 @@ def test_unwired_required_inputs_are_all_listed_before_anything_runs(tmp_path, p
     message = str(info.value)
     assert "2 required input(s)" in message
     assert "Transform.lookup:" in message and "Consume.threshold:" in message
-    assert "Consume.notes" not in message            # optional inputs are not problems
+    assert "Consume.notes" not in message  # optional inputs are not problems
     assert not runs_dir(root).exists()
     assert not list(tmp_path.rglob("stdout.log")), "a script ran although the wiring was incomplete"
 
@@ -184,7 +219,7 @@ def test_unwired_required_inputs_are_all_listed_before_anything_runs(tmp_path, p
 def test_bad_yaml_names_file_and_line(tmp_path, pool):
     root = branching_project(tmp_path / "proj").write()
     text = (root / "script_testing.yaml").read_text().splitlines()
-    text.insert(3, "  bad: [unclosed")                 # line 4
+    text.insert(3, "  bad: [unclosed")  # line 4
     (root / "script_testing.yaml").write_text("\n".join(text) + "\n")
     with pytest.raises(ConfigError) as info:
         run(root, pool)
@@ -192,13 +227,16 @@ def test_bad_yaml_names_file_and_line(tmp_path, pool):
     assert "invalid YAML" in first
     assert f"{root / 'script_testing.yaml'}:" in first
     line = int(first.split("script_testing.yaml:")[1].split(":")[0])
-    assert 4 <= line <= 6, first                       # YAML reports the error at or just after the bad line
+    assert 4 <= line <= 6, first  # YAML reports the error at or just after the bad line
 
 
 def test_cycle_is_named(tmp_path, pool):
     p = branching_project(tmp_path / "proj")
-    p.pipeline("p", ["MakeData", "Transform", "Consume"],
-               [("MakeData", "Transform"), ("Transform", "Consume"), ("Consume", "Transform")])
+    p.pipeline(
+        "p",
+        ["MakeData", "Transform", "Consume"],
+        [("MakeData", "Transform"), ("Transform", "Consume"), ("Consume", "Transform")],
+    )
     root = p.write()
     with pytest.raises(DagError) as info:
         run(root, pool)
@@ -235,7 +273,7 @@ def test_missing_local_source_is_found_before_any_script_runs(tmp_path, pool):
 
 # ----------------------------------------------------------------------------- imports and preload
 
-PKG_SCRIPT = '''
+PKG_SCRIPT = """
 import os
 from .util import double
 from . import util
@@ -244,7 +282,7 @@ def main(input_paths, output_paths, environ_vars, job_args):
     os.makedirs(output_paths["table"], exist_ok=True)
     with open(os.path.join(output_paths["table"], "value.txt"), "w") as fh:
         fh.write(f"{double(21)} {util.__name__}")
-'''
+"""
 
 
 def test_script_inside_a_package_with_relative_imports(tmp_path, pool):
@@ -255,8 +293,14 @@ def test_script_inside_a_package_with_relative_imports(tmp_path, pool):
     pkg = p.root / "src" / "mypkg"
     write(pkg / "__init__.py", "")
     write(pkg / "util.py", "def double(x):\n    return 2 * x\n")
-    p.step("Transform", PKG_SCRIPT, inputs=["data"], outputs=["table"], entry_point="transform_pkg.py",
-           script_folder=pkg)
+    p.step(
+        "Transform",
+        PKG_SCRIPT,
+        inputs=["data"],
+        outputs=["table"],
+        entry_point="transform_pkg.py",
+        script_folder=pkg,
+    )
     p.pipeline("p", ["MakeData", "Transform"], [("MakeData", "Transform")])
     root = p.write()
 
@@ -266,14 +310,14 @@ def test_script_inside_a_package_with_relative_imports(tmp_path, pool):
     assert value == "42 mypkg.util"
 
 
-PRELOAD = '''
+PRELOAD = """
 import sys, types
 tracker = types.ModuleType("fake_tracker")
 tracker.VALUE = "stubbed"
 sys.modules["fake_tracker"] = tracker
-'''
+"""
 
-USES_STUB = '''
+USES_STUB = """
 import os
 import fake_tracker          # unavailable locally: the project's preload stubs it
 
@@ -281,7 +325,7 @@ def main(input_paths, output_paths, environ_vars, job_args):
     os.makedirs(output_paths["table"], exist_ok=True)
     with open(os.path.join(output_paths["table"], "value.txt"), "w") as fh:
         fh.write(fake_tracker.VALUE)
-'''
+"""
 
 
 @pytest.mark.parametrize("with_preload", [True, False])
@@ -300,7 +344,7 @@ def test_preload_runs_before_the_script_is_imported(tmp_path, pool, with_preload
     if with_preload:
         assert report.success, t.error
         assert (Path(t.outputs["table"]) / "value.txt").read_text() == "stubbed"
-    else:   # the control: the same script fails without the preload, at import
+    else:  # the control: the same script fails without the preload, at import
         assert t.status == "failed" and t.error_kind == "import_error"
         assert "fake_tracker" in t.error.splitlines()[0]
 
@@ -312,9 +356,15 @@ def _two_sleepers(root: Path, parallelism: int) -> Path:
     p = ProjectBuilder(root)
     p.config["runner"] = {"parallelism": parallelism}
     p.step("Sleep", SLEEP_THEN_WRITE, outputs=["done"])
-    p.pipeline("p", ["Sleep_first", "Sleep_second"], [],
-               nodes={"Sleep_first": {"environ_vars": {"SLEEP_S": "1.0"}},
-                      "Sleep_second": {"environ_vars": {"SLEEP_S": "1.0"}}})
+    p.pipeline(
+        "p",
+        ["Sleep_first", "Sleep_second"],
+        [],
+        nodes={
+            "Sleep_first": {"environ_vars": {"SLEEP_S": "1.0"}},
+            "Sleep_second": {"environ_vars": {"SLEEP_S": "1.0"}},
+        },
+    )
     return p.write()
 
 
@@ -328,7 +378,7 @@ def test_independent_scripts_overlap_with_parallelism(tmp_path, pool, parallelis
     overlap = ts(a.started_at) < ts(b.finished_at) and ts(b.started_at) < ts(a.finished_at)
     if parallelism == 2:
         assert overlap, (a.started_at, a.finished_at, b.started_at, b.finished_at)
-    else:   # the control: one at a time never overlaps
+    else:  # the control: one at a time never overlaps
         assert not overlap
 
 
@@ -350,10 +400,13 @@ def test_the_same_project_run_twice_gets_two_run_folders(tmp_path, pool):
 
 def test_a_dropped_column_fails_the_edge_check_and_skips_the_consumer(tmp_path, pool):
     root = branching_project(
-        tmp_path / "proj", COPY,
+        tmp_path / "proj",
+        COPY,
         nodes={"Transform": {"environ_vars": {"DROP_COLUMN": "score"}}},
-        expectations={"Consume.table": {"columns": ["id", "score"]},
-                      "Other.data": {"columns": ["not_a_column"], "severity": "warn"}},
+        expectations={
+            "Consume.table": {"columns": ["id", "score"]},
+            "Other.data": {"columns": ["not_a_column"], "severity": "warn"},
+        },
     ).write()
     report = run(root, pool, checks=True)
 
@@ -381,9 +434,12 @@ def test_a_dropped_column_fails_the_edge_check_and_skips_the_consumer(tmp_path, 
 
 def test_a_warn_expectation_fails_without_blocking(tmp_path, pool):
     root = branching_project(
-        tmp_path / "proj", COPY,
-        expectations={"Consume.table": {"columns": ["id", "no_such_column"], "min_rows": 1000,
-                                        "severity": "warn"}}).write()
+        tmp_path / "proj",
+        COPY,
+        expectations={
+            "Consume.table": {"columns": ["id", "no_such_column"], "min_rows": 1000, "severity": "warn"}
+        },
+    ).write()
     report = run(root, pool, checks=True)
     edge = next(e for e in report.edges if e.to == "Consume")
     assert edge.status == "warn"

@@ -42,20 +42,41 @@ COUNT = """
 
 def copy_count_project(root: Path, rows: int = 50) -> Path:
     """Pipeline ``rows``: a synthetic source -> Copy -> Count."""
-    for step, body, port, outputs in (("Copy", COPY, "raw", {"data": {"path": "/opt/ml/output/data"}}),
-                                      ("Count", COUNT, "data", {"rows": {"path": "/opt/ml/output/rows"}})):
-        helpers.write_yaml(root / "steps" / f"{step.lower()}.step.yaml", helpers.interface(
-            step, entry_point=f"{step.lower()}.py", inputs={port: {"path": f"/opt/ml/input/{port}"}},
-            outputs=outputs))
+    for step, body, port, outputs in (
+        ("Copy", COPY, "raw", {"data": {"path": "/opt/ml/output/data"}}),
+        ("Count", COUNT, "data", {"rows": {"path": "/opt/ml/output/rows"}}),
+    ):
+        helpers.write_yaml(
+            root / "steps" / f"{step.lower()}.step.yaml",
+            helpers.interface(
+                step,
+                entry_point=f"{step.lower()}.py",
+                inputs={port: {"path": f"/opt/ml/input/{port}"}},
+                outputs=outputs,
+            ),
+        )
         helpers.write(root / "steps" / f"{step.lower()}.py", body)
-    helpers.write_json(root / "rows.dag.json", {
-        "dag": {"nodes": ["Copy", "Count"], "edges": [["Copy", "Count"]]},
-        "metadata": {"description": "a source copied, then counted"}})
+    helpers.write_json(
+        root / "rows.dag.json",
+        {
+            "dag": {"nodes": ["Copy", "Count"], "edges": [["Copy", "Count"]]},
+            "metadata": {"description": "a source copied, then counted"},
+        },
+    )
     profile = {**helpers.PROFILE, "rows": rows}
-    helpers.write_yaml(root / "script_testing.yaml", {
-        "workspaces": ["steps"], "data_profiles": {"small": profile},
-        "pipelines": {"rows": {"dag": "rows.dag.json",
-                               "sources": {"Copy.raw": {"synthetic": "small", "format": "csv"}},
-                               # scripts see only what the project passes on (a scrubbed environment)
-                               "nodes": {"Copy": {"pass_env": ["ST_TEST_BARRIER"]}}}}})
+    helpers.write_yaml(
+        root / "script_testing.yaml",
+        {
+            "workspaces": ["steps"],
+            "data_profiles": {"small": profile},
+            "pipelines": {
+                "rows": {
+                    "dag": "rows.dag.json",
+                    "sources": {"Copy.raw": {"synthetic": "small", "format": "csv"}},
+                    # scripts see only what the project passes on (a scrubbed environment)
+                    "nodes": {"Copy": {"pass_env": ["ST_TEST_BARRIER"]}},
+                }
+            },
+        },
+    )
     return root

@@ -22,7 +22,7 @@ JOBS = ["tabular_simple", "tabular_calibrated"]
 def _home(path: Path, *, default_run_coordinator: bool = False) -> Path:
     path.mkdir(parents=True, exist_ok=True)
     text = "telemetry:\n  enabled: false\n"
-    if default_run_coordinator:   # the webserver alone has no daemon to dequeue runs: start them at once
+    if default_run_coordinator:  # the webserver alone has no daemon to dequeue runs: start them at once
         text += "run_coordinator:\n  module: dagster._core.run_coordinator\n  class: DefaultRunCoordinator\n"
     (path / "dagster.yaml").write_text(text, encoding="utf-8")
     return path
@@ -37,17 +37,25 @@ def _env(home: Path, runs: Path) -> dict[str, str]:
 def _runs(home: Path):
     from dagster import DagsterInstance
     from dagster._core.instance.ref import InstanceRef
+
     with DagsterInstance.from_ref(InstanceRef.from_dir(str(home))) as instance:
         return [(r.job_name, r.status.value, r.run_id) for r in instance.get_runs()]
 
 
 def test_dagster_job_execute_runs_every_bundled_job_into_the_instance(tmp_path: Path) -> None:
     home, runs = _home(tmp_path / "home"), tmp_path / "runs"
-    assert _runs(home) == []     # create the storage once: two processes creating it at once race in alembic
-    procs = {job: subprocess.Popen([str(BIN / "dagster"), "job", "execute", "-m", "script_testing.definitions",
-                                    "-j", job], cwd=tmp_path, env=_env(home, runs),
-                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-             for job in JOBS}
+    assert _runs(home) == []  # create the storage once: two processes creating it at once race in alembic
+    procs = {
+        job: subprocess.Popen(
+            [str(BIN / "dagster"), "job", "execute", "-m", "script_testing.definitions", "-j", job],
+            cwd=tmp_path,
+            env=_env(home, runs),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        for job in JOBS
+    }
     outputs = {job: p.communicate(timeout=280)[0] for job, p in procs.items()}
     for job, p in procs.items():
         assert p.returncode == 0, outputs[job][-4000:]
@@ -99,9 +107,21 @@ def test_webserver_graphql_lineage_and_launched_run(tmp_path: Path) -> None:
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     log = open(tmp_path / "webserver.log", "w")
-    proc = subprocess.Popen([str(BIN / "dagster-webserver"), "-h", "127.0.0.1", "-p", str(port),
-                             "-m", "script_testing.definitions"], cwd=tmp_path, env=_env(home, runs),
-                            stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [
+            str(BIN / "dagster-webserver"),
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(port),
+            "-m",
+            "script_testing.definitions",
+        ],
+        cwd=tmp_path,
+        env=_env(home, runs),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     try:
         deadline = time.time() + 90
         while True:
@@ -113,16 +133,28 @@ def test_webserver_graphql_lineage_and_launched_run(tmp_path: Path) -> None:
                 assert time.time() < deadline, "the webserver did not come up in 90 s"
                 time.sleep(0.5)
         nodes = _graphql(url, ASSETS_QUERY)["assetNodes"]
-        deps = {"/".join(n["assetKey"]["path"]): {"/".join(d["path"]) for d in n["dependencyKeys"]} for n in nodes}
-        assert "tabular_calibrated/sources/DataLoading_training/DATA" in \
-            deps["tabular_calibrated/TabularPreprocessing_training/processed_data"]
+        deps = {
+            "/".join(n["assetKey"]["path"]): {"/".join(d["path"]) for d in n["dependencyKeys"]} for n in nodes
+        }
+        assert (
+            "tabular_calibrated/sources/DataLoading_training/DATA"
+            in deps["tabular_calibrated/TabularPreprocessing_training/processed_data"]
+        )
         assert deps["tabular_calibrated/ModelPackaging/packaged_model"] == {
             "tabular_calibrated/ModelTraining/model_output",
-            "tabular_calibrated/ModelCalibration_calibration/calibration_output"}
+            "tabular_calibrated/ModelCalibration_calibration/calibration_output",
+        }
         repos = _graphql(url, REPOS_QUERY)["repositoriesOrError"]["nodes"]
         (repo,) = [r for r in repos if any(j["name"] == "tabular_simple" for j in r["jobs"])]
-        params = {"selector": {"repositoryLocationName": repo["location"]["name"], "repositoryName": repo["name"],
-                               "pipelineName": "tabular_simple"}, "runConfigData": {}, "mode": "default"}
+        params = {
+            "selector": {
+                "repositoryLocationName": repo["location"]["name"],
+                "repositoryName": repo["name"],
+                "pipelineName": "tabular_simple",
+            },
+            "runConfigData": {},
+            "mode": "default",
+        }
         launched = _graphql(url, LAUNCH, {"params": params})["launchPipelineExecution"]
         assert launched["__typename"] == "LaunchRunSuccess", launched
         run_id = launched["run"]["runId"]

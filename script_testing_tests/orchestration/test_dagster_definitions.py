@@ -21,6 +21,7 @@ SNAPSHOT = Path(__file__).resolve().parent / "snapshots" / "dagster_bundled_defi
 @pytest.fixture(scope="module")
 def defs() -> dg.Definitions:
     from script_testing.definitions import defs
+
     return defs
 
 
@@ -42,8 +43,10 @@ def test_definitions_load_and_validate(defs: dg.Definitions) -> None:
     assert "HistGradientBoostingClassifier" in (node.description or "")
     assert node.assets_def.can_subset
     # checks: on the upstream asset, named after consumer and input, blocking by default
-    ck = dg.AssetCheckKey(dg.AssetKey(["tabular_calibrated", "TabularPreprocessing_training", "processed_data"]),
-                          "feeds_ModelTraining__input_path")
+    ck = dg.AssetCheckKey(
+        dg.AssetKey(["tabular_calibrated", "TabularPreprocessing_training", "processed_data"]),
+        "feeds_ModelTraining__input_path",
+    )
     assert graph.get_check_spec(ck).blocking
     # resources are there to be configured per run
     assert {"data_source", "runner"} <= set(repo.get_top_level_resources())
@@ -53,9 +56,20 @@ def test_definitions_load_and_validate(defs: dg.Definitions) -> None:
 def test_cli_validate_accepts_the_code_location(tmp_path: Path) -> None:
     env = {**os.environ, "DAGSTER_HOME": str(tmp_path)}
     env.pop("SCRIPT_TESTING_PROJECT", None)
-    out = subprocess.run([str(Path(sys.executable).parent / "dagster"), "definitions", "validate",
-                          "-w", str(REPO / "workspace.yaml")], cwd=REPO, env=env,
-                         capture_output=True, text=True, timeout=120)
+    out = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "dagster"),
+            "definitions",
+            "validate",
+            "-w",
+            str(REPO / "workspace.yaml"),
+        ],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert out.returncode == 0, out.stderr[-3000:]
     assert "Validation successful" in out.stdout + out.stderr
 
@@ -63,8 +77,14 @@ def test_cli_validate_accepts_the_code_location(tmp_path: Path) -> None:
 @pytest.mark.e2e
 def test_bad_project_fails_with_a_clear_message(tmp_path: Path) -> None:
     env = {**os.environ, "SCRIPT_TESTING_PROJECT": str(tmp_path / "nowhere")}
-    out = subprocess.run([sys.executable, "-c", "import script_testing.definitions"], cwd=tmp_path, env=env,
-                         capture_output=True, text=True, timeout=120)
+    out = subprocess.run(
+        [sys.executable, "-c", "import script_testing.definitions"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert out.returncode != 0
     assert "error: script_testing could not load the testing project" in out.stderr
     assert "no testing project here" in out.stderr
@@ -82,13 +102,15 @@ def test_asset_graph_matches_snapshot(defs: dg.Definitions) -> None:
         if os.environ.get("UPDATE_SNAPSHOTS") != "1":
             pytest.fail(f"wrote the missing snapshot {SNAPSHOT}; review and commit it")
     expected = json.loads(SNAPSHOT.read_text(encoding="utf-8"))
-    assert current == expected, ("the generated asset graph changed; if on purpose, regenerate with "
-                                 "UPDATE_SNAPSHOTS=1 pytest script_testing_tests/orchestration/test_dagster_definitions.py")
+    assert current == expected, (
+        "the generated asset graph changed; if on purpose, regenerate with "
+        "UPDATE_SNAPSHOTS=1 pytest script_testing_tests/orchestration/test_dagster_definitions.py"
+    )
 
 
 def test_schedules_request_runs_of_their_job(defs: dg.Definitions) -> None:
     schedules = {s.name: s for s in defs.schedules}
-    assert set(schedules) == {"tabular_calibrated_schedule"}     # tabular_simple has no schedule
+    assert set(schedules) == {"tabular_calibrated_schedule"}  # tabular_simple has no schedule
     sched = schedules["tabular_calibrated_schedule"]
     assert sched.job_name == "tabular_calibrated"
     assert sched.cron_schedule == "0 3 * * *"
@@ -101,8 +123,9 @@ def test_schedules_request_runs_of_their_job(defs: dg.Definitions) -> None:
 
 
 def test_schedule_status_and_timezone_follow_the_project(tmp_path: Path) -> None:
-    project = _tiny_project(tmp_path, schedule={"cron": "15 1 * * 1", "status": "stopped",
-                                                "timezone": "Europe/Berlin"})
+    project = _tiny_project(
+        tmp_path, schedule={"cron": "15 1 * * 1", "status": "stopped", "timezone": "Europe/Berlin"}
+    )
     defs = build_definitions(project)
     (sched,) = defs.schedules
     assert sched.name == "tiny_schedule" and sched.job_name == "tiny"
@@ -115,13 +138,23 @@ def test_schedule_status_and_timezone_follow_the_project(tmp_path: Path) -> None
 
 def _tiny_project(root: Path, schedule=None) -> Path:
     from script_testing_tests import helpers
-    helpers.write_yaml(root / "steps" / "make.step.yaml", helpers.interface(
-        "Make", entry_point="make.py", inputs={"config": {"path": "/opt/ml/input/config.json"}},
-        outputs={"data": {"path": "/opt/ml/output/data"}}))
-    helpers.write(root / "steps" / "make.py", """
+
+    helpers.write_yaml(
+        root / "steps" / "make.step.yaml",
+        helpers.interface(
+            "Make",
+            entry_point="make.py",
+            inputs={"config": {"path": "/opt/ml/input/config.json"}},
+            outputs={"data": {"path": "/opt/ml/output/data"}},
+        ),
+    )
+    helpers.write(
+        root / "steps" / "make.py",
+        """
         def main(input_paths, output_paths, environ_vars, job_args):
             pass
-        """)
+        """,
+    )
     helpers.write_json(root / "tiny.dag.json", {"dag": {"nodes": ["Make"], "edges": []}, "metadata": {}})
     pipe = {"dag": "tiny.dag.json", "sources": {"Make.config": {"json": {"a": 1}, "file": "config.json"}}}
     if schedule:

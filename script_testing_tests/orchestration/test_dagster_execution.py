@@ -23,21 +23,27 @@ def _materializations(result) -> dict[str, dg.AssetMaterialization]:
 
 
 def _check_evaluations(result) -> dict[str, dg.AssetCheckEvaluation]:
-    return {e.asset_check_evaluation_data.check_name + "@" + e.asset_check_evaluation_data.asset_key.to_user_string():
-            e.asset_check_evaluation_data for e in result.all_events
-            if e.event_type_value == "ASSET_CHECK_EVALUATION"}
+    return {
+        e.asset_check_evaluation_data.check_name
+        + "@"
+        + e.asset_check_evaluation_data.asset_key.to_user_string(): e.asset_check_evaluation_data
+        for e in result.all_events
+        if e.event_type_value == "ASSET_CHECK_EVALUATION"
+    }
 
 
 @pytest.fixture(scope="module")
 def bundled(tmp_path_factory):
     """Both bundled jobs, run once in one instance; the tests below read their events."""
     from script_testing.definitions import defs
+
     runs_root = tmp_path_factory.mktemp("runs")
     with dg.instance_for_test() as instance:
         results = {}
         for job in ("tabular_simple", "tabular_calibrated"):
             results[job] = defs.resolve_job_def(job).execute_in_process(
-                instance=instance, run_config=_runner_config(runs_root), raise_on_error=False)
+                instance=instance, run_config=_runner_config(runs_root), raise_on_error=False
+            )
         yield defs, instance, results, runs_root
 
 
@@ -84,7 +90,9 @@ def test_partial_run_reuses_upstream_outputs(bundled) -> None:
     assert first.success
     key = dg.AssetKey(["tabular_calibrated", "ModelPackaging", "packaged_model"])
     job = defs.resolve_job_def("tabular_calibrated")
-    second = job.execute_in_process(instance=instance, asset_selection=[key], run_config=_runner_config(runs_root))
+    second = job.execute_in_process(
+        instance=instance, asset_selection=[key], run_config=_runner_config(runs_root)
+    )
     assert second.success
     mats = _materializations(second)
     assert set(mats) == {"tabular_calibrated/ModelPackaging/packaged_model"}
@@ -93,7 +101,8 @@ def test_partial_run_reuses_upstream_outputs(bundled) -> None:
     assert inputs["model_input"]["run_id"] == first.run_id and inputs["model_input"]["reused"]
     assert inputs["model_input"]["path"].startswith(str(first_dir / "ModelTraining" / "model_output"))
     assert inputs["calibration_model"]["path"].startswith(
-        str(first_dir / "ModelCalibration_calibration" / "calibration_output"))
+        str(first_dir / "ModelCalibration_calibration" / "calibration_output")
+    )
     second_dir = runs_root / "tabular_calibrated" / second.run_id
     ran = {p.name for p in second_dir.iterdir() if p.is_dir()}
     assert ran == {"ModelPackaging"}
@@ -104,12 +113,18 @@ def test_partial_run_without_upstream_data_says_what_to_do(tmp_path: Path) -> No
     defs = build_definitions(_failing_project(tmp_path / "proj"))
     job = defs.resolve_job_def("mixed")
     with dg.instance_for_test() as instance:
-        result = job.execute_in_process(instance=instance, raise_on_error=False,
-                                        asset_selection=[dg.AssetKey(["mixed", "After", "data"])],
-                                        run_config=_runner_config(tmp_path / "runs"))
+        result = job.execute_in_process(
+            instance=instance,
+            raise_on_error=False,
+            asset_selection=[dg.AssetKey(["mixed", "After", "data"])],
+            run_config=_runner_config(tmp_path / "runs"),
+        )
     assert not result.success
     (failure,) = [e.step_failure_data for e in result.all_events if e.is_step_failure]
-    assert "After.data needs mixed/Broken/data, which has never been materialized" in failure.user_failure_data.description
+    assert (
+        "After.data needs mixed/Broken/data, which has never been materialized"
+        in failure.user_failure_data.description
+    )
 
 
 def _failing_project(root: Path) -> Path:
@@ -120,22 +135,58 @@ def _failing_project(root: Path) -> Path:
             with open(os.path.join(output_paths["data"], "part.csv"), "w") as fh:
                 fh.write("id,label\\n1,0\\n2,1\\n")
         """
-    for step, body in (("Start", script_ok), ("After", script_ok), ("Side", script_ok), ("Broken", """
+    for step, body in (
+        ("Start", script_ok),
+        ("After", script_ok),
+        ("Side", script_ok),
+        (
+            "Broken",
+            """
         def main(input_paths, output_paths, environ_vars, job_args):
             raise ValueError("the threshold column is missing")
-        """)):
-        inputs = {"config": {"path": "/opt/ml/input/config.json"}} if step in ("Start", "Side") else \
-            {"data": {"path": "/opt/ml/input/data"}}
-        helpers.write_yaml(root / "steps" / f"{step.lower()}.step.yaml", helpers.interface(
-            step, entry_point=f"{step.lower()}.py", inputs=inputs, outputs={"data": {"path": "/opt/ml/output/data"}}))
+        """,
+        ),
+    ):
+        inputs = (
+            {"config": {"path": "/opt/ml/input/config.json"}}
+            if step in ("Start", "Side")
+            else {"data": {"path": "/opt/ml/input/data"}}
+        )
+        helpers.write_yaml(
+            root / "steps" / f"{step.lower()}.step.yaml",
+            helpers.interface(
+                step,
+                entry_point=f"{step.lower()}.py",
+                inputs=inputs,
+                outputs={"data": {"path": "/opt/ml/output/data"}},
+            ),
+        )
         helpers.write(root / "steps" / f"{step.lower()}.py", body)
-    helpers.write_json(root / "mixed.dag.json", {
-        "dag": {"nodes": ["Start", "Broken", "After", "Side"], "edges": [["Start", "Broken"], ["Broken", "After"]]},
-        "metadata": {"description": "a failing branch beside a healthy one"}})
-    helpers.write_yaml(root / "script_testing.yaml", {"workspaces": ["steps"], "pipelines": {"mixed": {
-        "dag": "mixed.dag.json",
-        "sources": {"Start.config": {"json": {"a": 1}, "file": "config.json"},
-                    "Side.config": {"json": {"b": 2}, "file": "config.json"}}}}})
+    helpers.write_json(
+        root / "mixed.dag.json",
+        {
+            "dag": {
+                "nodes": ["Start", "Broken", "After", "Side"],
+                "edges": [["Start", "Broken"], ["Broken", "After"]],
+            },
+            "metadata": {"description": "a failing branch beside a healthy one"},
+        },
+    )
+    helpers.write_yaml(
+        root / "script_testing.yaml",
+        {
+            "workspaces": ["steps"],
+            "pipelines": {
+                "mixed": {
+                    "dag": "mixed.dag.json",
+                    "sources": {
+                        "Start.config": {"json": {"a": 1}, "file": "config.json"},
+                        "Side.config": {"json": {"b": 2}, "file": "config.json"},
+                    },
+                }
+            },
+        },
+    )
     return root
 
 
@@ -143,8 +194,9 @@ def test_failing_script_fails_its_step_and_spares_the_independent_branch(tmp_pat
     defs = build_definitions(_failing_project(tmp_path / "proj"))
     job = defs.resolve_job_def("mixed")
     with dg.instance_for_test() as instance:
-        result = job.execute_in_process(instance=instance, raise_on_error=False,
-                                        run_config=_runner_config(tmp_path / "runs"))
+        result = job.execute_in_process(
+            instance=instance, raise_on_error=False, run_config=_runner_config(tmp_path / "runs")
+        )
     assert not result.success
     failures = {e.step_key: e.step_failure_data for e in result.all_events if e.is_step_failure}
     assert set(failures) == {"mixed__Broken"}
@@ -152,10 +204,12 @@ def test_failing_script_fails_its_step_and_spares_the_independent_branch(tmp_pat
     first_line = user.description.splitlines()[0]
     assert "ValueError" in first_line or "threshold column is missing" in first_line, first_line
     assert "\n" not in user.description
-    assert "the threshold column is missing" in user.metadata["stderr_tail"].value \
+    assert (
+        "the threshold column is missing" in user.metadata["stderr_tail"].value
         or "the threshold column is missing" in user.metadata["error"].value
+    )
     mats = set(_materializations(result))
-    assert "mixed/Side/data" in mats and "mixed/Start/data" in mats     # the healthy branch ran
+    assert "mixed/Side/data" in mats and "mixed/Start/data" in mats  # the healthy branch ran
     assert "mixed/Broken/data" not in mats and "mixed/After/data" not in mats
     # the in-process executor does not start a step whose upstream failed ("Not executing")
     started = {e.step_key for e in result.all_events if e.event_type_value == "STEP_START"}
@@ -175,8 +229,12 @@ def test_data_source_resource_overrides_rows_and_sources(tmp_path: Path) -> None
     config = _runner_config(tmp_path / "runs")
     config["resources"]["data_source"] = {"config": {"overrides": {"Side.config": f"{{local: '{local}'}}"}}}
     with dg.instance_for_test() as instance:
-        result = job.execute_in_process(instance=instance, raise_on_error=False, run_config=config,
-                                        asset_selection=[dg.AssetKey(["mixed", "sources", "Side", "config"])])
+        result = job.execute_in_process(
+            instance=instance,
+            raise_on_error=False,
+            run_config=config,
+            asset_selection=[dg.AssetKey(["mixed", "sources", "Side", "config"])],
+        )
     assert result.success
     (m,) = [e.step_materialization_data.materialization for e in result.get_asset_materialization_events()]
     assert m.metadata["overridden_for_this_run"].value is True

@@ -9,17 +9,25 @@ from pathlib import Path
 import pytest
 
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
-ENV = {"DAGSTER_PG_USERNAME": "u", "DAGSTER_PG_PASSWORD": "p", "DAGSTER_PG_HOST": "db", "DAGSTER_PG_DB": "dagster",
-       "DAGSTER_COMPUTE_LOG_BUCKET": "logs"}
+ENV = {
+    "DAGSTER_PG_USERNAME": "u",
+    "DAGSTER_PG_PASSWORD": "p",
+    "DAGSTER_PG_HOST": "db",
+    "DAGSTER_PG_DB": "dagster",
+    "DAGSTER_COMPUTE_LOG_BUCKET": "logs",
+}
 
 
 def test_deploy_dagster_yaml_is_a_valid_instance(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    pytest.importorskip("dagster_postgres", reason="the distributed extra (dagster-postgres) is not installed")
+    pytest.importorskip(
+        "dagster_postgres", reason="the distributed extra (dagster-postgres) is not installed"
+    )
     from dagster._config import process_config
     from dagster._core.instance.config import dagster_instance_config
     from dagster._core.instance.ref import InstanceRef
     from dagster._core.storage.config import pg_config
     from dagster_postgres.utils import pg_url_from_config
+
     for k, v in ENV.items():
         monkeypatch.setenv(k, v)
     shutil.copyfile(DEPLOY / "dagster.yaml", tmp_path / "dagster.yaml")
@@ -37,6 +45,7 @@ def test_deploy_dagster_yaml_is_a_valid_instance(tmp_path: Path, monkeypatch: py
 def test_celery_worker_script_parses_and_asks_for_its_settings(tmp_path: Path) -> None:
     script = DEPLOY / "celery_worker.sh"
     assert subprocess.run(["bash", "-n", str(script)]).returncode == 0
-    out = subprocess.run(["bash", str(script)], capture_output=True, text=True, timeout=30,
-                         env={"PATH": "/usr/bin:/bin"})
+    out = subprocess.run(
+        ["bash", str(script)], capture_output=True, text=True, timeout=30, env={"PATH": "/usr/bin:/bin"}
+    )
     assert out.returncode != 0 and "set DAGSTER_HOME" in out.stderr

@@ -30,8 +30,10 @@ def _config(runs_root: Path, rows: int | None = None) -> dict:
 
 def _mats(instance, run_id: str) -> dict[str, dg.AssetMaterialization]:
     records = instance.get_records_for_run(run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION).records
-    return {r.event_log_entry.dagster_event.asset_key.to_user_string(): r.event_log_entry.asset_materialization
-            for r in records}
+    return {
+        r.event_log_entry.dagster_event.asset_key.to_user_string(): r.event_log_entry.asset_materialization
+        for r in records
+    }
 
 
 def test_two_concurrent_runs_of_one_pipeline_each_read_their_own_data(tmp_path: Path) -> None:
@@ -42,23 +44,43 @@ def test_two_concurrent_runs_of_one_pipeline_each_read_their_own_data(tmp_path: 
     home.mkdir()
     (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n", encoding="utf-8")
     from dagster._core.instance.ref import InstanceRef
+
     with dg.DagsterInstance.from_ref(InstanceRef.from_dir(str(home))) as instance:
-        assert list(instance.get_runs()) == []     # create the storage before two processes race to
+        assert list(instance.get_runs()) == []  # create the storage before two processes race to
     barrier = tmp_path / "barrier"
     barrier.mkdir()
-    env = {**os.environ, "DAGSTER_HOME": str(home), "SCRIPT_TESTING_PROJECT": str(project),
-           "ST_TEST_BARRIER": str(barrier)}
+    env = {
+        **os.environ,
+        "DAGSTER_HOME": str(home),
+        "SCRIPT_TESTING_PROJECT": str(project),
+        "ST_TEST_BARRIER": str(barrier),
+    }
     procs = {}
     for rows in (600, 3000):
         cfg = tmp_path / f"run_{rows}.yaml"
         cfg.write_text(yaml.safe_dump(_config(tmp_path / "runs", rows)), encoding="utf-8")
-        procs[rows] = subprocess.Popen([str(BIN / "dagster"), "job", "execute", "-m", "script_testing.definitions",
-                                        "-j", "rows", "-c", str(cfg)], cwd=tmp_path, env=env,
-                                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        procs[rows] = subprocess.Popen(
+            [
+                str(BIN / "dagster"),
+                "job",
+                "execute",
+                "-m",
+                "script_testing.definitions",
+                "-j",
+                "rows",
+                "-c",
+                str(cfg),
+            ],
+            cwd=tmp_path,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
     outputs = {rows: p.communicate(timeout=500)[0] for rows, p in procs.items()}
     for rows, p in procs.items():
         assert p.returncode == 0, outputs[rows][-4000:]
-    assert len(os.listdir(barrier)) == 2          # both Copy steps met: the runs really overlapped
+    assert len(os.listdir(barrier)) == 2  # both Copy steps met: the runs really overlapped
     with dg.DagsterInstance.from_ref(InstanceRef.from_dir(str(home))) as instance:
         recorded = list(instance.get_runs())
         assert len(recorded) == 2 and all(r.status == dg.DagsterRunStatus.SUCCESS for r in recorded)
@@ -83,8 +105,9 @@ def failed_after_success(tmp_path: Path):
         good = job.execute_in_process(instance=instance, run_config=_config(tmp_path / "runs"))
         assert good.success
         (project / "steps" / "FAIL").touch()
-        bad = job.execute_in_process(instance=instance, run_config=_config(tmp_path / "runs"),
-                                     raise_on_error=False)
+        bad = job.execute_in_process(
+            instance=instance, run_config=_config(tmp_path / "runs"), raise_on_error=False
+        )
         assert not bad.success
         yield job, instance, good, bad, tmp_path
 
@@ -106,8 +129,13 @@ def test_reexecuting_only_the_consumer_of_a_failed_run_does_not_read_stale_data(
     job, instance, good, bad, tmp_path = failed_after_success
     (tmp_path / "proj" / "steps" / "FAIL").unlink()
     options = dg.ReexecutionOptions(parent_run_id=bad.run_id, step_selection=["rows__Count"])
-    with dg.execute_job(dg.reconstructable(_rows_job), instance=instance, reexecution_options=options,
-                        run_config=_config(tmp_path / "runs"), raise_on_error=False) as result:
+    with dg.execute_job(
+        dg.reconstructable(_rows_job),
+        instance=instance,
+        reexecution_options=options,
+        run_config=_config(tmp_path / "runs"),
+        raise_on_error=False,
+    ) as result:
         assert not result.success
         (failure,) = [e.step_failure_data for e in result.all_events if e.is_step_failure]
     text = failure.user_failure_data.description
@@ -117,7 +145,9 @@ def test_reexecuting_only_the_consumer_of_a_failed_run_does_not_read_stale_data(
 
 def test_a_run_of_the_consumer_alone_reads_the_latest_data_and_says_which_run(failed_after_success) -> None:
     job, instance, good, bad, tmp_path = failed_after_success
-    alone = job.execute_in_process(instance=instance, asset_selection=[COUNT], run_config=_config(tmp_path / "runs"))
+    alone = job.execute_in_process(
+        instance=instance, asset_selection=[COUNT], run_config=_config(tmp_path / "runs")
+    )
     assert alone.success
     count = _mats(instance, alone.run_id)["rows/Count/rows"].metadata
     assert count["input_source"].value == f"run {good.run_id} (not selected)"

@@ -38,6 +38,8 @@ HAMMER = textwrap.dedent("""
 def test_checks_warm_up_does_not_race_the_main_thread() -> None:
     out = subprocess.run([sys.executable, "-c", HAMMER], capture_output=True, text=True, timeout=360)
     assert out.returncode == 0, out.stderr[-3000:]
-    lines = dict(line.split(" ", 1) for line in out.stdout.splitlines() if line.startswith(("CALLS", "ERRORS")))
+    lines = dict(
+        line.split(" ", 1) for line in out.stdout.splitlines() if line.startswith(("CALLS", "ERRORS"))
+    )
     assert int(lines["CALLS"]) > 0
     assert lines["ERRORS"] == "0 []", lines["ERRORS"]

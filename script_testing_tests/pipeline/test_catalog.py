@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from script_testing.pipeline.catalog import StepCatalog
 from script_testing.errors import CatalogError, ConfigError
-from script_testing_tests.helpers import copy_samples, interface, write, write_script, write_yaml
+from script_testing.pipeline.catalog import StepCatalog
+from script_testing_tests.helpers import interface, write, write_script, write_yaml
 
 
 @pytest.fixture
@@ -28,28 +28,52 @@ def tree(tmp_path: Path) -> dict[str, Path]:
       evaluation/model_evaluation.step.yaml ; model_evaluation.py only in ws1/other/ and ws2/elsewhere/
     """
     ws1, ws2 = tmp_path / "ws1", tmp_path / "ws2"
-    write_yaml(ws1 / "preprocessing" / "tabular_preprocessing.step.yaml",
-               interface("TabularPreprocessing", entry_point="tabular_preprocessing.py",
-                         inputs={"DATA": True}, outputs={"processed_data": None},
-                         variants={"calibration": {"contract": {"env_vars": {"optional": {"MODE": "cal"}}}}}))
+    write_yaml(
+        ws1 / "preprocessing" / "tabular_preprocessing.step.yaml",
+        interface(
+            "TabularPreprocessing",
+            entry_point="tabular_preprocessing.py",
+            inputs={"DATA": True},
+            outputs={"processed_data": None},
+            variants={"calibration": {"contract": {"env_vars": {"optional": {"MODE": "cal"}}}}},
+        ),
+    )
     write_script(ws1 / "preprocessing" / "tabular_preprocessing.py")
     write_script(ws1 / "stray" / "tabular_preprocessing.py")
-    write_yaml(ws1 / "training" / "xgboost_training.step.yaml",
-               interface("XGBoostTraining", entry_point="xgboost_training.py", inputs={"input_path": True},
-                         outputs={"model_output": None}))
+    write_yaml(
+        ws1 / "training" / "xgboost_training.step.yaml",
+        interface(
+            "XGBoostTraining",
+            entry_point="xgboost_training.py",
+            inputs={"input_path": True},
+            outputs={"model_output": None},
+        ),
+    )
     write_script(ws1 / "scripts" / "nested" / "xgboost_training.py")
     write_script(ws1 / ".venv" / "lib" / "model_evaluation.py")
     write_script(ws1 / "__pycache__" / "model_evaluation.py")
-    write_yaml(ws1 / "loading" / "cradle_data_loading.step.yaml",
-               interface("CradleDataLoading", entry_point="scripts.py", outputs={"DATA": None}))
-    write_yaml(ws1 / "registration" / "registration.step.yaml",
-               interface("Registration", entry_point="registration.py", inputs={"model": True}))
+    write_yaml(
+        ws1 / "loading" / "cradle_data_loading.step.yaml",
+        interface("CradleDataLoading", entry_point="scripts.py", outputs={"DATA": None}),
+    )
+    write_yaml(
+        ws1 / "registration" / "registration.step.yaml",
+        interface("Registration", entry_point="registration.py", inputs={"model": True}),
+    )
     write_script(ws1 / "other" / "model_evaluation.py")
-    write_yaml(ws2 / "tabular_preprocessing.step.yaml",
-               interface("TabularPreprocessing", entry_point="other_preprocessing.py", inputs={"X": True}))
-    write_yaml(ws2 / "evaluation" / "model_evaluation.step.yaml",
-               interface("ModelEvaluation", entry_point="model_evaluation.py", inputs={"model": True},
-                         outputs={"metrics": None}))
+    write_yaml(
+        ws2 / "tabular_preprocessing.step.yaml",
+        interface("TabularPreprocessing", entry_point="other_preprocessing.py", inputs={"X": True}),
+    )
+    write_yaml(
+        ws2 / "evaluation" / "model_evaluation.step.yaml",
+        interface(
+            "ModelEvaluation",
+            entry_point="model_evaluation.py",
+            inputs={"model": True},
+            outputs={"metrics": None},
+        ),
+    )
     write_script(ws2 / "elsewhere" / "model_evaluation.py")
     write(ws1 / "notes.txt", "not an interface")
     return {"ws1": ws1, "ws2": ws2, "root": tmp_path}
@@ -61,8 +85,13 @@ def catalog(tree) -> StepCatalog:
 
 
 def test_step_types_indexed_from_every_workspace(catalog):
-    assert catalog.step_types == ["CradleDataLoading", "ModelEvaluation", "Registration", "TabularPreprocessing",
-                                  "XGBoostTraining"]
+    assert catalog.step_types == [
+        "CradleDataLoading",
+        "ModelEvaluation",
+        "Registration",
+        "TabularPreprocessing",
+        "XGBoostTraining",
+    ]
 
 
 def test_first_workspace_wins(catalog, tree):
@@ -71,24 +100,32 @@ def test_first_workspace_wins(catalog, tree):
     assert f.base.input_names == ["DATA"]
     # and in the other order, the other one wins
     other = StepCatalog([tree["ws2"], tree["ws1"]])
-    assert other.interface_file("TabularPreprocessing").path == tree["ws2"] / "tabular_preprocessing.step.yaml"
+    assert (
+        other.interface_file("TabularPreprocessing").path == tree["ws2"] / "tabular_preprocessing.step.yaml"
+    )
 
 
-@pytest.mark.parametrize("node,expected", [
-    ("TabularPreprocessing_training", ("TabularPreprocessing", "training")),
-    ("TabularPreprocessing_calibration", ("TabularPreprocessing", "calibration")),
-    ("XGBoostTraining", ("XGBoostTraining", None)),
-    ("XGBoostTraining_model_eval", ("XGBoostTraining", "model_eval")),  # the suffix may itself hold '_'
-])
+@pytest.mark.parametrize(
+    "node,expected",
+    [
+        ("TabularPreprocessing_training", ("TabularPreprocessing", "training")),
+        ("TabularPreprocessing_calibration", ("TabularPreprocessing", "calibration")),
+        ("XGBoostTraining", ("XGBoostTraining", None)),
+        ("XGBoostTraining_model_eval", ("XGBoostTraining", "model_eval")),  # the suffix may itself hold '_'
+    ],
+)
 def test_split_node_name(catalog, node, expected):
     assert catalog.split_node_name(node) == expected
 
 
-@pytest.mark.parametrize("node,closest", [
-    ("TabularPreprocesing_training", "TabularPreprocessing"),
-    ("XGBoostTrainng", "XGBoostTraining"),
-    ("XgboostTraining_calibration", "XGBoostTraining"),
-])
+@pytest.mark.parametrize(
+    "node,closest",
+    [
+        ("TabularPreprocesing_training", "TabularPreprocessing"),
+        ("XGBoostTrainng", "XGBoostTraining"),
+        ("XgboostTraining_calibration", "XGBoostTraining"),
+    ],
+)
 def test_unknown_step_type_lists_closest(catalog, node, closest):
     with pytest.raises(CatalogError) as e:
         catalog.split_node_name(node)
@@ -132,7 +169,8 @@ def test_script_beside_the_interface(catalog, tree):
 
 def test_job_type_variant_is_applied(catalog):
     assert catalog.resolve("TabularPreprocessing_calibration").interface.contract.env_vars.optional == {
-        "MODE": "cal"}
+        "MODE": "cal"
+    }
     assert catalog.resolve("TabularPreprocessing_training").interface.contract.env_vars.optional == {}
 
 
@@ -150,7 +188,9 @@ def test_script_in_the_interfaces_own_workspace_preferred(catalog, tree):
 
 def test_script_in_another_workspace_is_found(tmp_path):
     ws1, ws2 = tmp_path / "a", tmp_path / "b"
-    write_yaml(ws1 / "x.step.yaml", interface("Xstep", entry_point="src/pkg/x_script.py", outputs={"o": None}))
+    write_yaml(
+        ws1 / "x.step.yaml", interface("Xstep", entry_point="src/pkg/x_script.py", outputs={"o": None})
+    )
     write_script(ws2 / "deep" / "x_script.py")
     r = StepCatalog([ws1, ws2]).resolve("Xstep")
     # entry_point may carry folders: the file name is what is searched
@@ -191,14 +231,27 @@ def test_no_entry_point_is_a_data_node(tmp_path):
 def test_samples_in_a_workspace(sample_workspace):
     cat = StepCatalog([sample_workspace])
     assert cat.step_types == ["CradleDataLoading", "TabularPreprocessing", "XGBoostTraining"]
-    resolved = cat.resolve_all(["CradleDataLoading_training", "TabularPreprocessing_training", "XGBoostTraining",
-                                "CradleDataLoading_calibration"])
+    resolved = cat.resolve_all(
+        [
+            "CradleDataLoading_training",
+            "TabularPreprocessing_training",
+            "XGBoostTraining",
+            "CradleDataLoading_calibration",
+        ]
+    )
     assert resolved["CradleDataLoading_training"].role == "data"
-    assert resolved["TabularPreprocessing_training"].script_path == sample_workspace / "tabular_preprocessing.py"
+    assert (
+        resolved["TabularPreprocessing_training"].script_path == sample_workspace / "tabular_preprocessing.py"
+    )
     assert resolved["XGBoostTraining"].script_path == sample_workspace / "xgboost_training.py"
-    assert resolved["CradleDataLoading_calibration"].interface.spec.outputs["DATA"].semantic_keywords[0] == \
-        "calibration"
-    assert resolved["CradleDataLoading_training"].interface.spec.outputs["DATA"].semantic_keywords[0] == "training"
+    assert (
+        resolved["CradleDataLoading_calibration"].interface.spec.outputs["DATA"].semantic_keywords[0]
+        == "calibration"
+    )
+    assert (
+        resolved["CradleDataLoading_training"].interface.spec.outputs["DATA"].semantic_keywords[0]
+        == "training"
+    )
 
 
 def test_a_workspace_may_be_a_single_interface_file(tmp_path):

@@ -10,12 +10,16 @@ import pytest
 import yaml
 
 from script_testing import files as files_module
-from script_testing.errors import ConfigError, DagError
 from script_testing.config.project import load_project
-from script_testing.pipeline.specs import (PipelineTestingSpec, ScriptExecutionSpec, SpecStore,
-                                  script_name_for)
-from script_testing_tests.helpers import (SAMPLE_NODES, plan_for, sample_project, write_json, write_script,
-                                          write_yaml)
+from script_testing.errors import ConfigError, DagError
+from script_testing.pipeline.specs import PipelineTestingSpec, ScriptExecutionSpec, SpecStore, script_name_for
+from script_testing_tests.helpers import (
+    SAMPLE_NODES,
+    plan_for,
+    sample_project,
+    write_json,
+    write_yaml,
+)
 
 P = "TabularPreprocessing_training"
 PC = "TabularPreprocessing_calibration"
@@ -25,8 +29,17 @@ X = "XGBoostTraining"
 
 @pytest.fixture
 def project(tmp_path):
-    return sample_project(tmp_path / "proj", {"nodes": {
-        P: {"environ_vars": {"LABEL_FIELD": "label", "TRAIN_RATIO": 0.8, "EXTRA": "yes"}, "timeout_s": 42}}})
+    return sample_project(
+        tmp_path / "proj",
+        {
+            "nodes": {
+                P: {
+                    "environ_vars": {"LABEL_FIELD": "label", "TRAIN_RATIO": 0.8, "EXTRA": "yes"},
+                    "timeout_s": 42,
+                }
+            }
+        },
+    )
 
 
 @pytest.fixture
@@ -51,11 +64,16 @@ def test_config_description_wins(tmp_path):
 
 
 def test_env_vars_are_interface_defaults_overridden_by_settings(plan, samples_dir):
-    defaults = yaml.safe_load((samples_dir / "tabular_preprocessing.step.yaml").read_text())[
-        "contract"]["env_vars"]["optional"]
+    defaults = yaml.safe_load((samples_dir / "tabular_preprocessing.step.yaml").read_text())["contract"][
+        "env_vars"
+    ]["optional"]
     env = plan.nodes[P].environ_vars
-    assert env == {**{k: str(v) for k, v in defaults.items()}, "LABEL_FIELD": "label", "TRAIN_RATIO": "0.8",
-                   "EXTRA": "yes"}
+    assert env == {
+        **{k: str(v) for k, v in defaults.items()},
+        "LABEL_FIELD": "label",
+        "TRAIN_RATIO": "0.8",
+        "EXTRA": "yes",
+    }
     assert all(isinstance(v, str) for v in env.values())
     # another node of the same step type keeps the interface defaults
     assert plan.nodes[PC].environ_vars["LABEL_FIELD"] == ""
@@ -81,7 +99,7 @@ def test_job_type_unset_warns(plan):
     n = plan.nodes[X]
     assert n.job_args == {"job_type": None}
     assert n.argv() == []
-    job = [w for w in n.warnings if "job" in w]   # (the other warning is production's wiring, see test_wiring)
+    job = [w for w in n.warnings if "job" in w]  # (the other warning is production's wiring, see test_wiring)
     assert len(job) == 1
     assert "--job_type is unset" in job[0]
     assert f"pipelines.p.nodes.{X}.job_args.job_type" in job[0]
@@ -90,9 +108,17 @@ def test_job_type_unset_warns(plan):
 
 
 def test_job_type_from_settings(tmp_path):
-    plan = plan_for(sample_project(tmp_path / "proj", {"nodes": {
-        X: {"job_args": {"job_type": "training", "extra_flag": 3}},
-        P: {"job_args": {"job_type": "custom"}}}}))
+    plan = plan_for(
+        sample_project(
+            tmp_path / "proj",
+            {
+                "nodes": {
+                    X: {"job_args": {"job_type": "training", "extra_flag": 3}},
+                    P: {"job_args": {"job_type": "custom"}},
+                }
+            },
+        )
+    )
     assert plan.nodes[X].job_args == {"job_type": "training", "extra_flag": 3}
     assert not [w for w in plan.nodes[X].warnings if "job" in w]
     assert plan.nodes[X].argv() == ["--job_type", "training", "--extra_flag", "3"]
@@ -117,7 +143,11 @@ def test_required_env_var_warning(tmp_path):
 
 
 def test_binding_between_non_adjacent_nodes_adds_an_ordering_edge(tmp_path):
-    plan = plan_for(sample_project(tmp_path / "proj", {"bindings": {f"{X}.model_artifacts_input": f"{PC}.processed_data"}}))
+    plan = plan_for(
+        sample_project(
+            tmp_path / "proj", {"bindings": {f"{X}.model_artifacts_input": f"{PC}.processed_data"}}
+        )
+    )
     assert set(plan.dependencies[X]) == {P, PC}
     assert plan.order.index(PC) < plan.order.index(X)
     w = plan.nodes[X].inputs["model_artifacts_input"]
@@ -125,7 +155,9 @@ def test_binding_between_non_adjacent_nodes_adds_an_ordering_edge(tmp_path):
 
 
 def test_binding_that_creates_a_cycle_is_reported_as_a_cycle(tmp_path):
-    project = sample_project(tmp_path / "proj", {"bindings": {f"{P}.DATA_SECONDARY": f"{X}.evaluation_output"}})
+    project = sample_project(
+        tmp_path / "proj", {"bindings": {f"{P}.DATA_SECONDARY": f"{X}.evaluation_output"}}
+    )
     with pytest.raises(DagError) as e:
         plan_for(project)
     msg = str(e.value)
@@ -147,14 +179,27 @@ def test_testing_spec_of_a_plan(plan):
 # --------------------------------------------------------------------------- script names
 
 
-@pytest.mark.parametrize("args,expected", [
-    ((P, Path("/w/tabular_preprocessing.py"), "TabularPreprocessing", "training"), "tabular_preprocessing_training"),
-    ((X, Path("/w/xgboost_training.py"), "XGBoostTraining", None), "xgboost_training"),
-    (("ModelCalibration_calibration", Path("/w/model_calibration.py"), "ModelCalibration", "calibration"),
-     "model_calibration"),
-    ((C, None, "CradleDataLoading", "training"), "cradle_data_loading_training"),
-    (("DummyTraining", None, "DummyTraining", None), "dummy_training"),
-])
+@pytest.mark.parametrize(
+    "args,expected",
+    [
+        (
+            (P, Path("/w/tabular_preprocessing.py"), "TabularPreprocessing", "training"),
+            "tabular_preprocessing_training",
+        ),
+        ((X, Path("/w/xgboost_training.py"), "XGBoostTraining", None), "xgboost_training"),
+        (
+            (
+                "ModelCalibration_calibration",
+                Path("/w/model_calibration.py"),
+                "ModelCalibration",
+                "calibration",
+            ),
+            "model_calibration",
+        ),
+        ((C, None, "CradleDataLoading", "training"), "cradle_data_loading_training"),
+        (("DummyTraining", None, "DummyTraining", None), "dummy_training"),
+    ],
+)
 def test_script_name_for(args, expected):
     assert script_name_for(*args) == expected
 
@@ -169,12 +214,18 @@ def test_script_names_are_unique_per_node(tmp_path):
     a spec file (pinning one would silently pin the other)."""
     root = tmp_path / "proj"
     sample_project(root)
-    write_json(root / "dags" / "two.dag.json", {"dag": {
-        "nodes": [P, "TabularPreprocessing", "TabularPreprocessing_preprocessing"], "edges": []}})
+    write_json(
+        root / "dags" / "two.dag.json",
+        {"dag": {"nodes": [P, "TabularPreprocessing", "TabularPreprocessing_preprocessing"], "edges": []}},
+    )
     cfg = yaml.safe_load((root / "script_testing.yaml").read_text())
-    cfg["pipelines"]["two"] = {"dag": "dags/two.dag.json",
-                               "sources": {f"{n}.DATA": {"local": "x"} for n in
-                                           (P, "TabularPreprocessing", "TabularPreprocessing_preprocessing")}}
+    cfg["pipelines"]["two"] = {
+        "dag": "dags/two.dag.json",
+        "sources": {
+            f"{n}.DATA": {"local": "x"}
+            for n in (P, "TabularPreprocessing", "TabularPreprocessing_preprocessing")
+        },
+    }
     write_yaml(root / "script_testing.yaml", cfg)
     plan = plan_for(load_project(root), "two")
     names = [n.script_name for n in plan.nodes.values()]
@@ -185,9 +236,16 @@ def test_script_names_are_unique_per_node(tmp_path):
 
 
 def _spec(**kw) -> ScriptExecutionSpec:
-    base = dict(script_name="tabular_preprocessing_training", step_name=P, script_path="/w/tabular_preprocessing.py",
-                input_paths={"DATA": "/r/in"}, output_paths={"processed_data": "/r/out"},
-                environ_vars={"LABEL_FIELD": "label"}, job_args={"job_type": "training", "n": 3}, timeout_s=60)
+    base = dict(
+        script_name="tabular_preprocessing_training",
+        step_name=P,
+        script_path="/w/tabular_preprocessing.py",
+        input_paths={"DATA": "/r/in"},
+        output_paths={"processed_data": "/r/out"},
+        environ_vars={"LABEL_FIELD": "label"},
+        job_args={"job_type": "training", "n": 3},
+        timeout_s=60,
+    )
     base.update(kw)
     return ScriptExecutionSpec(**base)
 
@@ -209,8 +267,15 @@ def test_spec_store_round_trip(tmp_path):
 
 def test_pipeline_spec_round_trip(tmp_path):
     store = SpecStore(tmp_path)
-    spec = PipelineTestingSpec(pipeline="p", dag_path="/d.json", project=str(tmp_path), order=[C, P],
-                               edges=[(C, P)], scripts={P: _spec()}, wiring=["a <- b"])
+    spec = PipelineTestingSpec(
+        pipeline="p",
+        dag_path="/d.json",
+        project=str(tmp_path),
+        order=[C, P],
+        edges=[(C, P)],
+        scripts={P: _spec()},
+        wiring=["a <- b"],
+    )
     path = store.save_pipeline_spec(spec)
     assert path == tmp_path / ".specs" / "p" / "pipeline_testing_spec.json"
     loaded = store.load_pipeline_spec("p")
@@ -226,12 +291,16 @@ def test_atomic_write_leaves_no_temp_files(tmp_path):
     store = SpecStore(tmp_path)
     for i in range(3):
         store.save_script_spec("p", _spec(user_notes=str(i)))
-    spec = PipelineTestingSpec(pipeline="p", dag_path="d", project="x", order=[P], edges=[], scripts={P: _spec()})
+    spec = PipelineTestingSpec(
+        pipeline="p", dag_path="d", project="x", order=[P], edges=[], scripts={P: _spec()}
+    )
     store.save_pipeline_spec(spec)
     files_module.write_json(tmp_path / "x.json", {"a": 1})
     assert _tmp_files(tmp_path) == []
     assert sorted(p.name for p in (tmp_path / ".specs" / "p").iterdir()) == [
-        "pipeline_testing_spec.json", "tabular_preprocessing_training_runtime_test_spec.json"]
+        "pipeline_testing_spec.json",
+        "tabular_preprocessing_training_runtime_test_spec.json",
+    ]
 
 
 def test_failed_atomic_write_keeps_the_old_file(tmp_path, monkeypatch):
@@ -270,8 +339,13 @@ def _pin(project, node_plan, **changes) -> Path:
 
 
 def test_pinned_spec_wins_on_next_load_plan(project, plan):
-    path = _pin(project, plan.nodes[P], pinned=True, environ_vars={"LABEL_FIELD": "pinned_label"},
-                job_args={"job_type": "pinned_jt"})
+    path = _pin(
+        project,
+        plan.nodes[P],
+        pinned=True,
+        environ_vars={"LABEL_FIELD": "pinned_label"},
+        job_args={"job_type": "pinned_jt"},
+    )
     again = plan_for(project)
     assert again.nodes[P].environ_vars == {"LABEL_FIELD": "pinned_label"}
     assert again.nodes[P].job_args == {"job_type": "pinned_jt"}
@@ -292,8 +366,9 @@ def test_unpinned_spec_does_not_override_settings(project, plan):
 
 
 def _write_spec(plan, run_dir: Path) -> None:
-    from script_testing.execution.scheduler import PipelineExecution
     from script_testing.execution.options import RunOptions
+    from script_testing.execution.scheduler import PipelineExecution
+
     PipelineExecution(plan, RunOptions(run_dir=run_dir))._write_spec()
 
 
@@ -305,10 +380,20 @@ def test_regenerated_specs_keep_user_notes_and_pins(project, plan, tmp_path):
     assert first.environ_vars["LABEL_FIELD"] == "label"
     assert first.input_paths["DATA"].startswith(str(tmp_path / "run1"))
     # the user edits two specs: pins one with a note, annotates the other
-    store.save_script_spec("p", first.model_copy(update={
-        "pinned": True, "user_notes": "keep label_x", "environ_vars": {**first.environ_vars, "LABEL_FIELD": "label_x"}}))
+    store.save_script_spec(
+        "p",
+        first.model_copy(
+            update={
+                "pinned": True,
+                "user_notes": "keep label_x",
+                "environ_vars": {**first.environ_vars, "LABEL_FIELD": "label_x"},
+            }
+        ),
+    )
     xs = store.load_script_spec("p", x_name)
-    store.save_script_spec("p", xs.model_copy(update={"user_notes": "slow node", "environ_vars": {"IGNORED": "1"}}))
+    store.save_script_spec(
+        "p", xs.model_copy(update={"user_notes": "slow node", "environ_vars": {"IGNORED": "1"}})
+    )
 
     plan2 = plan_for(project)
     assert plan2.nodes[P].environ_vars["LABEL_FIELD"] == "label_x"

@@ -2,21 +2,30 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import json
+from pathlib import Path
 
 import pytest
 import yaml
 
-from script_testing.pipeline.catalog import StepCatalog
-from script_testing.errors import WiringError
 from script_testing.config.dag import PipelineDag
 from script_testing.config.project import PipelineConfig, SourceSpec, load_project
-from script_testing.pipeline.wiring import (MATCH_THRESHOLD, input_file_name, score_output, suggest_source,
-                                   wire_pipeline)
-from script_testing_tests.helpers import (SAMPLE_DAG, interface, plan_for, sample_project, write_json,
-                                          write_script, write_yaml)
+from script_testing.errors import WiringError
+from script_testing.pipeline.catalog import StepCatalog
+from script_testing.pipeline.wiring import (
+    MATCH_THRESHOLD,
+    input_file_name,
+    score_output,
+    wire_pipeline,
+)
+from script_testing_tests.helpers import (
+    interface,
+    plan_for,
+    sample_project,
+    write_json,
+    write_script,
+    write_yaml,
+)
 
 P = "TabularPreprocessing_training"
 C = "CradleDataLoading_training"
@@ -51,8 +60,12 @@ def _wire(project, resolved, **pipeline):
 
 def test_roles_of_sample_nodes(plan):
     assert {n: p.role for n, p in plan.nodes.items()} == {
-        C: "data", P: "script", X: "script",
-        "CradleDataLoading_calibration": "data", "TabularPreprocessing_calibration": "script"}
+        C: "data",
+        P: "script",
+        X: "script",
+        "CradleDataLoading_calibration": "data",
+        "TabularPreprocessing_calibration": "script",
+    }
 
 
 def test_exact_name_wires_data(plan, resolved):
@@ -60,8 +73,10 @@ def test_exact_name_wires_data(plan, resolved):
     assert (w.kind, w.upstream, w.output, w.required, w.via) == ("edge", C, "DATA", True, "assembler")
     # 0.4 + 0.2 + 0.25 + 0.05 + 0.1 + keywords, capped at 1.0 (wiring.md section 3)
     assert w.score == 1.0
-    assert w.reason.startswith("score 1.00: type processing_output=processing_output +0.4, data type +0.2, "
-                               "name ~ DATA 1.00, exact name +0.05, listed in compatible_sources +0.1, keywords ")
+    assert w.reason.startswith(
+        "score 1.00: type processing_output=processing_output +0.4, data type +0.2, "
+        "name ~ DATA 1.00, exact name +0.05, listed in compatible_sources +0.1, keywords "
+    )
     assert w.note is None
 
 
@@ -119,11 +134,16 @@ def test_report_lines_say_why(plan):
     lines = plan.wiring.report_lines()
     text = "\n".join(lines)
     data_line = next(line for line in lines if line.startswith(f"{P}.DATA <- "))
-    assert data_line.startswith(f"{P}.DATA <- {C}.DATA  [score 1.00: type processing_output=processing_output")
+    assert data_line.startswith(
+        f"{P}.DATA <- {C}.DATA  [score 1.00: type processing_output=processing_output"
+    )
     alias_line = next(line for line in lines if line.startswith(f"{X}.input_path <- "))
     assert f"<- {P}.processed_data  [score 0.8" in alias_line and "alias input_path" in alias_line
     assert f"{X}.hyperparameters_s3_uri <- nothing (optional, left out)" in text
-    assert f"{X}.model_artifacts_input <- {P}.processed_data" in text and "note: production's builder fallback" in text
+    assert (
+        f"{X}.model_artifacts_input <- {P}.processed_data" in text
+        and "note: production's builder fallback" in text
+    )
     assert f"{C}.DATA (no script) <- synthetic: tabular_binary (csv)" in text
     assert f"{C}.METADATA (no script) <- json literal -> metadata.json" in text
 
@@ -131,21 +151,38 @@ def test_report_lines_say_why(plan):
 def test_edges_of_the_wiring(plan):
     ids = {e.id for e in plan.wiring.edges}
     cal_c, cal_p = "CradleDataLoading_calibration", "TabularPreprocessing_calibration"
-    assert ids == {f"{C}.DATA->{P}.DATA", f"{C}.SIGNATURE->{P}.SIGNATURE", f"{C}.METADATA->{P}.DATA_SECONDARY",
-                   f"{P}.processed_data->{X}.input_path", f"{P}.processed_data->{X}.model_artifacts_input",
-                   f"{cal_c}.DATA->{cal_p}.DATA", f"{cal_c}.SIGNATURE->{cal_p}.SIGNATURE",
-                   f"{cal_c}.METADATA->{cal_p}.DATA_SECONDARY"}
+    assert ids == {
+        f"{C}.DATA->{P}.DATA",
+        f"{C}.SIGNATURE->{P}.SIGNATURE",
+        f"{C}.METADATA->{P}.DATA_SECONDARY",
+        f"{P}.processed_data->{X}.input_path",
+        f"{P}.processed_data->{X}.model_artifacts_input",
+        f"{cal_c}.DATA->{cal_p}.DATA",
+        f"{cal_c}.SIGNATURE->{cal_p}.SIGNATURE",
+        f"{cal_c}.METADATA->{cal_p}.DATA_SECONDARY",
+    }
     assert plan.wiring.upstream_nodes(P) == [C]
-    assert [w.input for w in plan.consumers_of(P, "processed_data")] == ["input_path", "model_artifacts_input"]
+    assert [w.input for w in plan.consumers_of(P, "processed_data")] == [
+        "input_path",
+        "model_artifacts_input",
+    ]
 
 
 def test_json_view_of_every_wire(tmp_path):
-    plan = plan_for(sample_project(tmp_path / "proj", {"sources": {f"{P}.SIGNATURE": {"local": "sig"}},
-                                                       "bindings": {f"{X}.model_artifacts_input": f"{P}.processed_data"}}))
+    plan = plan_for(
+        sample_project(
+            tmp_path / "proj",
+            {
+                "sources": {f"{P}.SIGNATURE": {"local": "sig"}},
+                "bindings": {f"{X}.model_artifacts_input": f"{P}.processed_data"},
+            },
+        )
+    )
     view = plan.wiring.as_json()
     json.dumps(view)  # plain data
-    assert len(view) == sum(len(r.interface.input_names) for r in (plan.nodes[n].resolved for n in plan.nodes)
-                            if r.has_script)
+    assert len(view) == sum(
+        len(r.interface.input_names) for r in (plan.nodes[n].resolved for n in plan.nodes) if r.has_script
+    )
     by = {(v["to"], v["input"]): v for v in view}
     for v in view:
         assert {"to", "input", "from", "output", "kind", "score", "reason"} <= set(v)
@@ -153,10 +190,22 @@ def test_json_view_of_every_wire(tmp_path):
     edge = by[(P, "DATA")]
     assert (edge["from"], edge["output"], edge["kind"]) == (C, "DATA", "edge") and edge["score"] == 1.0
     src = by[(P, "SIGNATURE")]
-    assert (src["kind"], src["from"], src["score"], src["replaces"]) == ("source", None, None, f"{C}.SIGNATURE")
+    assert (src["kind"], src["from"], src["score"], src["replaces"]) == (
+        "source",
+        None,
+        None,
+        f"{C}.SIGNATURE",
+    )
     b = by[(X, "model_artifacts_input")]
-    assert (b["kind"], b["from"], b["output"], b["reason"]) == ("binding", P, "processed_data", "explicit binding")
-    assert b["replaces"] is None and isinstance(b["score"], float)   # agrees with production; scored on its edge
+    assert (b["kind"], b["from"], b["output"], b["reason"]) == (
+        "binding",
+        P,
+        "processed_data",
+        "explicit binding",
+    )
+    assert b["replaces"] is None and isinstance(
+        b["score"], float
+    )  # agrees with production; scored on its edge
     u = by[(X, "hyperparameters_s3_uri")]
     assert (u["kind"], u["from"], u["output"], u["score"]) == ("unwired", None, None, None)
 
@@ -171,28 +220,35 @@ def test_binding_overrides_edge_match(tmp_path):
     assert (w.kind, w.upstream, w.output) == ("binding", C, "SIGNATURE")
     assert w.reason == "explicit binding"
     assert w.overridden == f"{C}.DATA"
-    assert f"{P}.DATA <- {C}.SIGNATURE  [explicit binding] (replaces edge match {C}.DATA)" in \
-        plan.wiring.report_lines()
+    assert (
+        f"{P}.DATA <- {C}.SIGNATURE  [explicit binding] (replaces edge match {C}.DATA)"
+        in plan.wiring.report_lines()
+    )
     warn = [p for p in plan.wiring.warnings if p.where == f"{P}.DATA"]
     assert len(warn) == 1 and f"production wires {C}.DATA" in warn[0].message
 
 
 def test_binding_that_agrees_with_the_edge_replaces_nothing(tmp_path):
-    plan = plan_for(sample_project(tmp_path / "proj", {"bindings": {f"{X}.input_path": f"{P}.processed_data"}}))
+    plan = plan_for(
+        sample_project(tmp_path / "proj", {"bindings": {f"{X}.input_path": f"{P}.processed_data"}})
+    )
     w = plan.wiring.inputs[X]["input_path"]
     assert w.kind == "binding" and w.overridden is None
     assert not [p for p in plan.wiring.warnings if p.where == f"{X}.input_path"]
 
 
 def test_binding_and_source_on_one_node(tmp_path):
-    plan = plan_for(sample_project(tmp_path / "proj", {
-        "bindings": {f"{P}.DATA_SECONDARY": f"{C}.DATA"},
-        "sources": {f"{P}.DATA": {"local": "data"}}}))
+    plan = plan_for(
+        sample_project(
+            tmp_path / "proj",
+            {"bindings": {f"{P}.DATA_SECONDARY": f"{C}.DATA"}, "sources": {f"{P}.DATA": {"local": "data"}}},
+        )
+    )
     wires = plan.wiring.inputs[P]
     assert (wires["DATA"].kind, wires["DATA"].source.local) == ("source", "data")
     assert wires["DATA"].overridden == f"{C}.DATA"
     assert (wires["DATA_SECONDARY"].kind, wires["DATA_SECONDARY"].output) == ("binding", "DATA")
-    assert wires["DATA_SECONDARY"].overridden == f"{C}.METADATA"   # what production feeds it
+    assert wires["DATA_SECONDARY"].overridden == f"{C}.METADATA"  # what production feeds it
 
 
 def test_a_binding_changes_nothing_else_of_production_wiring(tmp_path):
@@ -212,23 +268,40 @@ def test_configured_source_wins_over_an_edge(tmp_path):
     assert w.source.local == "../data/train"
     assert w.reason == "configured source"
     assert w.overridden == f"{C}.DATA"
-    assert f"{P}.DATA <- local: ../data/train  [configured source] (replaces edge match {C}.DATA)" in \
-        plan.wiring.report_lines()
+    assert (
+        f"{P}.DATA <- local: ../data/train  [configured source] (replaces edge match {C}.DATA)"
+        in plan.wiring.report_lines()
+    )
     assert f"{C}.DATA->{P}.DATA" not in {e.id for e in plan.wiring.edges}
 
 
 def test_source_over_an_edge_makes_the_upstream_output_unneeded(tmp_path):
-    srcs = {f"{P}.DATA": {"local": "x"}, f"{P}.SIGNATURE": {"local": "y"}, f"{P}.DATA_SECONDARY": {"local": "z"},
-            "CradleDataLoading_calibration.DATA": {"synthetic": "tabular_binary"},
-            "CradleDataLoading_calibration.SIGNATURE": {"signature": "tabular_binary"},
-            "CradleDataLoading_calibration.METADATA": {"json": {}}}
+    srcs = {
+        f"{P}.DATA": {"local": "x"},
+        f"{P}.SIGNATURE": {"local": "y"},
+        f"{P}.DATA_SECONDARY": {"local": "z"},
+        "CradleDataLoading_calibration.DATA": {"synthetic": "tabular_binary"},
+        "CradleDataLoading_calibration.SIGNATURE": {"signature": "tabular_binary"},
+        "CradleDataLoading_calibration.METADATA": {"json": {}},
+    }
     plan = plan_for(sample_project(tmp_path / "proj", {"sources": srcs}, sources=False))
     assert plan.wiring.data_outputs[C] == {"SIGNATURE": None, "METADATA": None, "DATA": None}
 
 
 def test_source_for_an_optional_input_without_edge(tmp_path):
-    plan = plan_for(sample_project(tmp_path / "proj", {"sources": {
-        f"{X}.hyperparameters_s3_uri": {"json": {"label_name": "label"}, "file": "hyperparameters.json"}}}))
+    plan = plan_for(
+        sample_project(
+            tmp_path / "proj",
+            {
+                "sources": {
+                    f"{X}.hyperparameters_s3_uri": {
+                        "json": {"label_name": "label"},
+                        "file": "hyperparameters.json",
+                    }
+                }
+            },
+        )
+    )
     w = plan.wiring.inputs[X]["hyperparameters_s3_uri"]
     assert w.kind == "source" and w.overridden is None and w.source.json_ == {"label_name": "label"}
     assert input_file_name(plan.nodes[X].resolved, "hyperparameters_s3_uri") == "hyperparameters.json"
@@ -245,8 +318,10 @@ def _standalone_project(tmp_path: Path, *, hyper_required: bool, profiles: bool 
     xgb = yaml.safe_load((root / "steps" / "xgboost_training.step.yaml").read_text())
     xgb["spec"]["dependencies"]["hyperparameters_s3_uri"]["required"] = hyper_required  # production's flag
     write_yaml(root / "steps" / "xgboost_training.step.yaml", xgb)
-    write_json(root / "dags" / "alone.dag.json",
-               {"dag": {"nodes": [X, "TabularPreprocessing_calibration"], "edges": []}})
+    write_json(
+        root / "dags" / "alone.dag.json",
+        {"dag": {"nodes": [X, "TabularPreprocessing_calibration"], "edges": []}},
+    )
     cfg = yaml.safe_load((root / "script_testing.yaml").read_text())
     cfg["pipelines"] = {"alone": {"dag": "dags/alone.dag.json"}}
     if not profiles:
@@ -278,7 +353,11 @@ def test_suggested_source_lines_are_pasteable(tmp_path):
     with pytest.raises(WiringError) as e:
         plan_for(project, "alone")
     pasted = yaml.safe_load(e.value.details)
-    assert set(pasted) == {f"{X}.input_path", f"{X}.hyperparameters_s3_uri", "TabularPreprocessing_calibration.DATA"}
+    assert set(pasted) == {
+        f"{X}.input_path",
+        f"{X}.hyperparameters_s3_uri",
+        "TabularPreprocessing_calibration.DATA",
+    }
     for spec in pasted.values():
         SourceSpec.model_validate(spec)
     cfg = yaml.safe_load(project.file.read_text())
@@ -301,29 +380,45 @@ def test_consumed_data_node_outputs_without_source_are_reported(tmp_path):
         plan_for(project)
     lines = [line.strip() for line in e.value.details.splitlines()]
     cal = "CradleDataLoading_calibration"
-    assert sorted(lines) == sorted([
-        f"{C}.DATA: {{synthetic: tabular_binary, format: csv}}",
-        f"{C}.SIGNATURE: {{signature: tabular_binary}}",
-        f"{C}.METADATA: {{synthetic: tabular_binary, format: csv}}",   # production feeds it to DATA_SECONDARY
-        f"{cal}.DATA: {{synthetic: tabular_binary, format: csv}}",
-        f"{cal}.SIGNATURE: {{signature: tabular_binary}}",
-        f"{cal}.METADATA: {{synthetic: tabular_binary, format: csv}}",
-    ])
+    assert (
+        sorted(lines)
+        == sorted(
+            [
+                f"{C}.DATA: {{synthetic: tabular_binary, format: csv}}",
+                f"{C}.SIGNATURE: {{signature: tabular_binary}}",
+                f"{C}.METADATA: {{synthetic: tabular_binary, format: csv}}",  # production feeds it to DATA_SECONDARY
+                f"{cal}.DATA: {{synthetic: tabular_binary, format: csv}}",
+                f"{cal}.SIGNATURE: {{signature: tabular_binary}}",
+                f"{cal}.METADATA: {{synthetic: tabular_binary, format: csv}}",
+            ]
+        )
+    )
 
 
 def test_config_keys_naming_unknown_nodes_or_ports_are_reported_at_once(project, resolved):
-    w = _wire(project, resolved,
-              sources={"Ghost.DATA": {"local": "x"}, f"{P}.DAT": {"local": "x"},
-                       f"{P}.processed_data": {"local": "x"}},
-              bindings={f"{X}.input_pth": f"{P}.processed_data", f"{X}.input_path": f"{P}.nope",
-                        f"{X}.model_artifacts_input": "Phantom.out"},
-              expectations={"Nobody.x": {"min_rows": 1}, f"{X}.input_path": {"min_rows": 1}},
-              nodes={"Nonexistent": {}, X: {}})
+    w = _wire(
+        project,
+        resolved,
+        sources={
+            "Ghost.DATA": {"local": "x"},
+            f"{P}.DAT": {"local": "x"},
+            f"{P}.processed_data": {"local": "x"},
+        },
+        bindings={
+            f"{X}.input_pth": f"{P}.processed_data",
+            f"{X}.input_path": f"{P}.nope",
+            f"{X}.model_artifacts_input": "Phantom.out",
+        },
+        expectations={"Nobody.x": {"min_rows": 1}, f"{X}.input_path": {"min_rows": 1}},
+        nodes={"Nonexistent": {}, X: {}},
+    )
     # wiring reports, never raises: every input is still wired or marked unwired
     assert {n: list(ws) for n, ws in w.inputs.items()} == {
-        P: ["DATA", "DATA_SECONDARY", "SIGNATURE"], X: ["input_path", "hyperparameters_s3_uri", "model_artifacts_input"],
-        "TabularPreprocessing_calibration": ["DATA", "DATA_SECONDARY", "SIGNATURE"]}
-    assert w.inputs[X]["input_path"].kind == "edge"   # the broken binding is ignored
+        P: ["DATA", "DATA_SECONDARY", "SIGNATURE"],
+        X: ["input_path", "hyperparameters_s3_uri", "model_artifacts_input"],
+        "TabularPreprocessing_calibration": ["DATA", "DATA_SECONDARY", "SIGNATURE"],
+    }
+    assert w.inputs[X]["input_path"].kind == "edge"  # the broken binding is ignored
     config_errors = [p for p in w.errors if p.category == "config"]
     assert len(config_errors) == 8 and all(p.severity == "error" for p in config_errors)
     with pytest.raises(WiringError) as e:
@@ -332,8 +427,13 @@ def test_config_keys_naming_unknown_nodes_or_ports_are_reported_at_once(project,
     assert str(err).startswith("script_testing.yaml: 8 problem(s) in the configuration of pipeline 'p'")
     d = err.details
     assert "pipelines.p.sources.Ghost.DATA: node 'Ghost' is not in the DAG" in d
-    assert f"pipelines.p.sources.{P}.DAT: 'DAT' is not a port of {P} (known: DATA, DATA_SECONDARY, SIGNATURE)" in d
-    assert f"pipelines.p.sources.{P}.processed_data: 'processed_data' is an output of a node with a script" in d
+    assert (
+        f"pipelines.p.sources.{P}.DAT: 'DAT' is not a port of {P} (known: DATA, DATA_SECONDARY, SIGNATURE)"
+        in d
+    )
+    assert (
+        f"pipelines.p.sources.{P}.processed_data: 'processed_data' is an output of a node with a script" in d
+    )
     assert f"pipelines.p.bindings.{X}.input_pth: 'input_pth' is not a port of {X}" in d
     assert f"pipelines.p.bindings.{X}.input_path: 'nope' is not an output of {P} (known: processed_data)" in d
     assert f"pipelines.p.bindings.{X}.model_artifacts_input: upstream node 'Phantom' is not in the DAG" in d
@@ -350,20 +450,30 @@ def test_binding_onto_a_script_less_node_is_reported(project, resolved):
 
 
 def test_binding_a_node_to_itself_is_reported(project, resolved):
-    w = _wire(project, resolved, sources=_sample_sources(), bindings={f"{X}.model_artifacts_input": f"{X}.model_output"})
+    w = _wire(
+        project,
+        resolved,
+        sources=_sample_sources(),
+        bindings={f"{X}.model_artifacts_input": f"{X}.model_output"},
+    )
     with pytest.raises(WiringError, match="cannot feed itself"):
         w.raise_for_errors()
 
 
 def test_expectations_may_name_outputs_of_scripts_and_data_nodes(project, resolved):
-    w = _wire(project, resolved, sources=_sample_sources(),
-              expectations={f"{P}.processed_data": {"min_rows": 1}, f"{C}.DATA": {"min_rows": 1}})
+    w = _wire(
+        project,
+        resolved,
+        sources=_sample_sources(),
+        expectations={f"{P}.processed_data": {"min_rows": 1}, f"{C}.DATA": {"min_rows": 1}},
+    )
     assert w.errors == []
     w.raise_for_errors()
 
 
 def _sample_sources():
     from script_testing_tests.helpers import sample_sources
+
     return sample_sources()
 
 
@@ -373,38 +483,78 @@ def _sample_sources():
 @pytest.fixture
 def ifaces(tmp_path):
     ws = tmp_path / "ws"
-    write_yaml(ws / "prod.step.yaml", interface(
-        "Prod", entry_point="prod.py", outputs={"model": None, "table": None, "blob": None},
-        spec_outputs={"model": {"type": "model_artifacts", "aliases": ["trained_model"]},
-                      "table": {"type": "processing_output", "aliases": ["features"]},
-                      "blob": {}}))
-    write_yaml(ws / "cons.step.yaml", interface(
-        "Cons", entry_point="cons.py", inputs={"trained_model": True, "features": False, "model": False,
-                                               "stuff": False},
-        dependencies={"trained_model": {"type": "model_artifacts", "compatible_sources": ["ProdStep"],
-                                        "semantic_keywords": ["model"]},
-                      "features": {"type": "training_data", "semantic_keywords": ["table", "features", "x"]},
-                      "stuff": {"type": "custom_property", "compatible_sources": ["Prod"]}}))
+    write_yaml(
+        ws / "prod.step.yaml",
+        interface(
+            "Prod",
+            entry_point="prod.py",
+            outputs={"model": None, "table": None, "blob": None},
+            spec_outputs={
+                "model": {"type": "model_artifacts", "aliases": ["trained_model"]},
+                "table": {"type": "processing_output", "aliases": ["features"]},
+                "blob": {},
+            },
+        ),
+    )
+    write_yaml(
+        ws / "cons.step.yaml",
+        interface(
+            "Cons",
+            entry_point="cons.py",
+            inputs={"trained_model": True, "features": False, "model": False, "stuff": False},
+            dependencies={
+                "trained_model": {
+                    "type": "model_artifacts",
+                    "compatible_sources": ["ProdStep"],
+                    "semantic_keywords": ["model"],
+                },
+                "features": {"type": "training_data", "semantic_keywords": ["table", "features", "x"]},
+                "stuff": {"type": "custom_property", "compatible_sources": ["Prod"]},
+            },
+        ),
+    )
     write_script(ws / "prod.py")
     write_script(ws / "cons.py")
     cat = StepCatalog([ws])
     return cat.resolve("Cons"), cat.resolve("Prod")
 
 
-@pytest.mark.parametrize("input_name,output,expected,signals", [
-    # 0.4 + 0.2 (S3Uri by default) + 0.25 (alias) + 0.05 + 0.1 ('ProdStep' names Prod) + 0.05 -> capped at 1
-    ("trained_model", "model", 1.0, ["type model_artifacts=model_artifacts +0.4", "data type +0.2",
-                                     "name ~ alias trained_model 1.00", "exact alias +0.05",
-                                     "listed in compatible_sources +0.1", "keywords 1/1"]),
-    # not under spec.dependencies: production never wires it
-    ("model", "model", 0.0, ["not declared under spec (production never scores it)"]),
-    # accepted type 0.2 + 0.2 + 0.25 + 0.05 + 1 of 3 keywords in 'table' (aliases are not searched)
-    ("features", "table", 0.2 + 0.2 + 0.25 + 0.05 + 0.05 / 3,
-     ["type processing_output accepted by training_data +0.2", "data type +0.2", "name ~ alias features 1.00",
-      "exact alias +0.05", "keywords 1/3"]),
-    # a type gate: nothing else counts
-    ("stuff", "blob", 0.0, ["type processing_output is not accepted by custom_property: no match"]),
-])
+@pytest.mark.parametrize(
+    "input_name,output,expected,signals",
+    [
+        # 0.4 + 0.2 (S3Uri by default) + 0.25 (alias) + 0.05 + 0.1 ('ProdStep' names Prod) + 0.05 -> capped at 1
+        (
+            "trained_model",
+            "model",
+            1.0,
+            [
+                "type model_artifacts=model_artifacts +0.4",
+                "data type +0.2",
+                "name ~ alias trained_model 1.00",
+                "exact alias +0.05",
+                "listed in compatible_sources +0.1",
+                "keywords 1/1",
+            ],
+        ),
+        # not under spec.dependencies: production never wires it
+        ("model", "model", 0.0, ["not declared under spec (production never scores it)"]),
+        # accepted type 0.2 + 0.2 + 0.25 + 0.05 + 1 of 3 keywords in 'table' (aliases are not searched)
+        (
+            "features",
+            "table",
+            0.2 + 0.2 + 0.25 + 0.05 + 0.05 / 3,
+            [
+                "type processing_output accepted by training_data +0.2",
+                "data type +0.2",
+                "name ~ alias features 1.00",
+                "exact alias +0.05",
+                "keywords 1/3",
+            ],
+        ),
+        # a type gate: nothing else counts
+        ("stuff", "blob", 0.0, ["type processing_output is not accepted by custom_property: no match"]),
+    ],
+)
 def test_score_output_numbers(ifaces, input_name, output, expected, signals):
     cons, prod = ifaces
     cand = score_output(cons.interface, input_name, prod, output)
@@ -416,22 +566,34 @@ def test_score_output_numbers(ifaces, input_name, output, expected, signals):
 def test_sample_scores(resolved):
     _, nodes = resolved
     tp, cradle, xgb = nodes[P], nodes[C], nodes[X]
-    assert score_output(tp.interface, "DATA", cradle, "DATA").score == 1.0   # capped
+    assert score_output(tp.interface, "DATA", cradle, "DATA").score == 1.0  # capped
     # hyperparameters accept only hyperparameters or custom_property outputs
     assert score_output(xgb.interface, "hyperparameters_s3_uri", tp, "processed_data").score == 0.0
 
 
 def _two_step_ws(tmp_path, up_outputs: dict, down_deps: dict, *, extra_up: dict | None = None):
     ws = tmp_path / "ws"
-    write_yaml(ws / "a.step.yaml", interface("Up", entry_point="up.py", outputs={o: None for o in up_outputs},
-                                             spec_outputs=up_outputs))
+    write_yaml(
+        ws / "a.step.yaml",
+        interface("Up", entry_point="up.py", outputs=dict.fromkeys(up_outputs), spec_outputs=up_outputs),
+    )
     if extra_up is not None:
-        write_yaml(ws / "c.step.yaml", interface("Other", entry_point="o.py", outputs={o: None for o in extra_up},
-                                                 spec_outputs=extra_up))
+        write_yaml(
+            ws / "c.step.yaml",
+            interface(
+                "Other", entry_point="o.py", outputs=dict.fromkeys(extra_up), spec_outputs=extra_up
+            ),
+        )
         write_script(ws / "o.py")
-    write_yaml(ws / "b.step.yaml", interface(
-        "Down", entry_point="down.py",
-        inputs={d: bool(spec.get("required", True)) for d, spec in down_deps.items()}, dependencies=down_deps))
+    write_yaml(
+        ws / "b.step.yaml",
+        interface(
+            "Down",
+            entry_point="down.py",
+            inputs={d: bool(spec.get("required", True)) for d, spec in down_deps.items()},
+            dependencies=down_deps,
+        ),
+    )
     write_script(ws / "up.py")
     write_script(ws / "down.py")
     return ws
@@ -440,8 +602,11 @@ def _two_step_ws(tmp_path, up_outputs: dict, down_deps: dict, *, extra_up: dict 
 def test_required_inputs_get_first_pick_and_the_builder_fallback_feeds_the_rest(tmp_path):
     """Both inputs match the single output; the required one, declared last, is bound by pass A; pass B
     then feeds the same output to the optional one (production's built pipeline) and says so."""
-    ws = _two_step_ws(tmp_path, {"rows": {"aliases": ["main", "extra"]}},
-                      {"extra": {"required": False}, "main": {"required": True}})
+    ws = _two_step_ws(
+        tmp_path,
+        {"rows": {"aliases": ["main", "extra"]}},
+        {"extra": {"required": False}, "main": {"required": True}},
+    )
     nodes = StepCatalog([ws]).resolve_all(["Up", "Down"])
     w = wire_pipeline("p", PipelineDag(["Up", "Down"], [("Up", "Down")]), nodes, PipelineConfig(dag="d"))
     main, extra = w.inputs["Down"]["main"], w.inputs["Down"]["extra"]
@@ -454,11 +619,19 @@ def test_required_inputs_get_first_pick_and_the_builder_fallback_feeds_the_rest(
 
 @pytest.mark.parametrize("keywords,winner", [([], "Weak"), (["data"], "Strong")])
 def test_best_of_several_predecessors_wins_ties_go_to_the_earlier_edge(tmp_path, keywords, winner):
-    ws = _two_step_ws(tmp_path, {"x": {"aliases": ["data"]}}, {"data": {"semantic_keywords": keywords}},
-                      extra_up={"data": {}})
+    ws = _two_step_ws(
+        tmp_path,
+        {"x": {"aliases": ["data"]}},
+        {"data": {"semantic_keywords": keywords}},
+        extra_up={"data": {}},
+    )
     for f, t in (("a.step.yaml", "Weak"), ("c.step.yaml", "Strong")):
-        (ws / f).write_text((ws / f).read_text().replace("step_type: Up", f"step_type: {t}")
-                            .replace("step_type: Other", f"step_type: {t}"))
+        (ws / f).write_text(
+            (ws / f)
+            .read_text()
+            .replace("step_type: Up", f"step_type: {t}")
+            .replace("step_type: Other", f"step_type: {t}")
+        )
     nodes = StepCatalog([ws]).resolve_all(["Weak", "Strong", "Down"])
     dag = PipelineDag(["Weak", "Strong", "Down"], [("Weak", "Down"), ("Strong", "Down")])
     w = wire_pipeline("p", dag, nodes, PipelineConfig(dag="d"))
@@ -483,9 +656,13 @@ def _gap_ws(tmp_path):
     """Down.train_rows should be fed by the edge Up -> Down, but no output of Up is a candidate:
     data type mismatch and a compatible_sources list without Up keep every score at or below 0.5."""
     return _two_step_ws(
-        tmp_path, {"rows": {}, "stats": {"data_type": "String"}, "model": {"type": "model_artifacts"}},
-        {"train_rows": {"data_type": "Boolean", "compatible_sources": ["Elsewhere"]},
-         "lonely": {"required": True, "type": "hyperparameters"}})
+        tmp_path,
+        {"rows": {}, "stats": {"data_type": "String"}, "model": {"type": "model_artifacts"}},
+        {
+            "train_rows": {"data_type": "Boolean", "compatible_sources": ["Elsewhere"]},
+            "lonely": {"required": True, "type": "hyperparameters"},
+        },
+    )
 
 
 def test_required_input_an_edge_should_feed_names_outputs_scores_and_the_fixing_lines(tmp_path):
@@ -495,16 +672,18 @@ def test_required_input_an_edge_should_feed_names_outputs_scores_and_the_fixing_
     w = wire_pipeline("p", dag, nodes, PipelineConfig(dag="d"), ["tabular_binary"])
     assert w.inputs["Down"]["train_rows"].kind == "unwired"
     problem = next(p for p in w.errors if p.where == "Down.train_rows")
-    scores = {o: score_output(nodes["Down"].interface, "train_rows", nodes["Up"], o).score
-              for o in ("rows", "stats", "model")}
+    scores = {
+        o: score_output(nodes["Down"].interface, "train_rows", nodes["Up"], o).score
+        for o in ("rows", "stats", "model")
+    }
     assert all(s <= MATCH_THRESHOLD for s in scores.values())
     msg = problem.message
-    for o, s in scores.items():          # every output of the predecessor, with its score
+    for o, s in scores.items():  # every output of the predecessor, with its score
         assert f"Up.{o} {s:.2f}" in msg
     assert "the nearest name is Up.rows" in msg
     assert "add under pipelines.p.bindings: `Down.train_rows: Up.rows`" in msg
     assert "spec.outputs.rows" in msg and "`aliases: [train_rows]`" in msg
-    assert problem.suggestion is None and "sources" not in msg   # an edge should feed it: no sources line
+    assert problem.suggestion is None and "sources" not in msg  # an edge should feed it: no sources line
     with pytest.raises(WiringError) as e:
         w.raise_for_errors()
     assert "Down.train_rows: Up.rows" in e.value.details
@@ -524,8 +703,9 @@ def test_the_suggested_alias_makes_production_wire_it(tmp_path):
 def test_a_binding_line_from_the_advice_is_accepted_with_a_warning(tmp_path):
     ws = _gap_ws(tmp_path)
     nodes = StepCatalog([ws]).resolve_all(["Up", "Down"])
-    config = PipelineConfig.model_validate({"dag": "d", "bindings": {"Down.train_rows": "Up.rows"},
-                                            "sources": {"Down.lonely": {"json": {}}}})
+    config = PipelineConfig.model_validate(
+        {"dag": "d", "bindings": {"Down.train_rows": "Up.rows"}, "sources": {"Down.lonely": {"json": {}}}}
+    )
     w = wire_pipeline("p", PipelineDag(["Up", "Down"], [("Up", "Down")]), nodes, config)
     assert w.errors == []
     assert w.inputs["Down"]["train_rows"].kind == "binding"
@@ -537,11 +717,16 @@ def test_sources_line_only_for_inputs_no_edge_reaches(tmp_path):
     incoming edge gets a pasteable sources line."""
     ws = _gap_ws(tmp_path)
     nodes = StepCatalog([ws]).resolve_all(["Up", "Down"])
-    w = wire_pipeline("p", PipelineDag(["Up", "Down"], []), nodes, PipelineConfig(dag="d"), ["tabular_binary"])
+    w = wire_pipeline(
+        "p", PipelineDag(["Up", "Down"], []), nodes, PipelineConfig(dag="d"), ["tabular_binary"]
+    )
     unwired = {p.where: p for p in w.errors}
-    assert unwired["Down.train_rows"].suggestion == "Down.train_rows: {synthetic: tabular_binary, format: csv}"
+    assert (
+        unwired["Down.train_rows"].suggestion == "Down.train_rows: {synthetic: tabular_binary, format: csv}"
+    )
     assert "bindings" not in unwired["Down.train_rows"].message
-    w2 = wire_pipeline("p", PipelineDag(["Up", "Down"], [("Up", "Down")]), nodes, PipelineConfig(dag="d"),
-                       ["tabular_binary"])
-    lonely = next(p for p in w2.errors if p.where == "Down.lonely")   # a type gate: an alias cannot fix it
+    w2 = wire_pipeline(
+        "p", PipelineDag(["Up", "Down"], [("Up", "Down")]), nodes, PipelineConfig(dag="d"), ["tabular_binary"]
+    )
+    lonely = next(p for p in w2.errors if p.where == "Down.lonely")  # a type gate: an alias cannot fix it
     assert "not enough" in lonely.message and "type" in lonely.message and lonely.suggestion is None

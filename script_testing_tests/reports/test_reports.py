@@ -18,10 +18,20 @@ from pathlib import Path
 
 import pytest
 
-from script_testing.reports.model import EdgeReport, NodeReport, OutputSummary, RunReport
-from script_testing.reports import (dag_edges, export, layout_dag, render_dag_svg, render_html, summary_html,
-                                    write_csv, write_edges_csv, write_html, write_json)
+from script_testing.reports import (
+    dag_edges,
+    export,
+    layout_dag,
+    render_dag_svg,
+    render_html,
+    summary_html,
+    write_csv,
+    write_edges_csv,
+    write_html,
+    write_json,
+)
 from script_testing.reports.common import PALETTE
+from script_testing.reports.model import EdgeReport, NodeReport, OutputSummary, RunReport
 
 REPO = Path(__file__).resolve().parent.parent
 ARTIFACTS = REPO / "test-artifacts"
@@ -30,6 +40,7 @@ EXTERNAL = re.compile(r"""(?:src|href|action)\s*=\s*["']?\s*(?:https?:)?//""", r
 
 
 # --------------------------------------------------------------------------------------- fixtures
+
 
 def _hand_report(run_dir: Path) -> RunReport:
     run_dir.mkdir(parents=True, exist_ok=True)
@@ -40,52 +51,133 @@ def _hand_report(run_dir: Path) -> RunReport:
     data = run_dir / "Load" / "DATA"
     data.mkdir(parents=True)
     (data / "part-0.csv").write_text("id,label\n1,0\n")
-    tb = ('Traceback (most recent call last):\n  File "train.py", line 3, in main\n'
-          f'    raise ValueError("{HOSTILE}")\nValueError: bad & worse {HOSTILE}\n')
+    tb = (
+        'Traceback (most recent call last):\n  File "train.py", line 3, in main\n'
+        f'    raise ValueError("{HOSTILE}")\nValueError: bad & worse {HOSTILE}\n'
+    )
     nodes = {
-        "Load": NodeReport(status="source", role="data", step_type="DataLoading", job_type="training",
-                           started_at="2026-01-01T10:00:00.000+00:00", finished_at="2026-01-01T10:00:00.400+00:00",
-                           duration_s=0.4, outputs={"DATA": str(data)},
-                           output_summary={"DATA": OutputSummary(path=str(data), files=1, bytes=14, rows=1)},
-                           source="DATA: synthetic 'tabular' 1 row"),
-        "Prep": NodeReport(status="passed", step_type="TabularPreprocessing", job_type="training",
-                           script="/proj/steps/prep.py", started_at="2026-01-01T10:00:01.000+00:00",
-                           finished_at="2026-01-01T10:00:03.500+00:00", duration_s=2.1, peak_memory_mb=151.25,
-                           outputs={"processed": str(run_dir / "Prep" / "processed")},
-                           output_summary={"processed": OutputSummary(path=str(run_dir / "Prep" / "processed"),
-                                                                      files=3, bytes=2_500_000)}),
-        "Train": NodeReport(status="failed", step_type="XGBoostTraining", script="/proj/steps/train.py",
-                            started_at="2026-01-01T10:00:04.000+00:00", finished_at="2026-01-01T10:00:09.000+00:00",
-                            duration_s=4.5, peak_memory_mb=2048.0,
-                            error=f"Train: main() raised ValueError: bad & worse {HOSTILE}\n{tb}", error_detail=tb,
-                            error_kind="exception", exit_code=1,
-                            stdout_path=str(logs / "stdout.log"), stderr_path=str(logs / "stderr.log"),
-                            stderr_tail=f"loading <b>data</b>\n{tb}"),
-        "Package": NodeReport(status="skipped", step_type="Packaging", skipped_because="upstream Train failed"),
+        "Load": NodeReport(
+            status="source",
+            role="data",
+            step_type="DataLoading",
+            job_type="training",
+            started_at="2026-01-01T10:00:00.000+00:00",
+            finished_at="2026-01-01T10:00:00.400+00:00",
+            duration_s=0.4,
+            outputs={"DATA": str(data)},
+            output_summary={"DATA": OutputSummary(path=str(data), files=1, bytes=14, rows=1)},
+            source="DATA: synthetic 'tabular' 1 row",
+        ),
+        "Prep": NodeReport(
+            status="passed",
+            step_type="TabularPreprocessing",
+            job_type="training",
+            script="/proj/steps/prep.py",
+            started_at="2026-01-01T10:00:01.000+00:00",
+            finished_at="2026-01-01T10:00:03.500+00:00",
+            duration_s=2.1,
+            peak_memory_mb=151.25,
+            outputs={"processed": str(run_dir / "Prep" / "processed")},
+            output_summary={
+                "processed": OutputSummary(path=str(run_dir / "Prep" / "processed"), files=3, bytes=2_500_000)
+            },
+        ),
+        "Train": NodeReport(
+            status="failed",
+            step_type="XGBoostTraining",
+            script="/proj/steps/train.py",
+            started_at="2026-01-01T10:00:04.000+00:00",
+            finished_at="2026-01-01T10:00:09.000+00:00",
+            duration_s=4.5,
+            peak_memory_mb=2048.0,
+            error=f"Train: main() raised ValueError: bad & worse {HOSTILE}\n{tb}",
+            error_detail=tb,
+            error_kind="exception",
+            exit_code=1,
+            stdout_path=str(logs / "stdout.log"),
+            stderr_path=str(logs / "stderr.log"),
+            stderr_tail=f"loading <b>data</b>\n{tb}",
+        ),
+        "Package": NodeReport(
+            status="skipped", step_type="Packaging", skipped_because="upstream Train failed"
+        ),
     }
     edges = [
-        EdgeReport(**{"from": "Load"}, output="DATA", to="Prep", input="DATA", status="passed",
-                   summary="Load.DATA -> Prep.DATA: 12 expectations passed.", expectations_evaluated=12,
-                   duration_s=0.8, docs_path=str(run_dir / "data_docs" / "index.html")),
-        EdgeReport(**{"from": "sources"}, output="Prep.hyperparameters", to="Prep", input="hyperparameters",
-                   status="warn", severity="warn", kind="source", summary="1 of 2 expectations failed",
-                   failed_expectations=[{"expectation": "expect_file_to_exist", "column": None,
-                                         "observed": "missing", "message": "no params.json", "severity": "warn"}],
-                   expectations_evaluated=2),
-        EdgeReport(**{"from": "Prep"}, output="processed", to="Train", input="input_path", status="failed",
-                   summary=f"Prep.processed -> Train.input_path: 1 of 9 expectations failed {HOSTILE}",
-                   expectations_evaluated=9, duration_s=0.3,
-                   failed_expectations=[{"expectation": "expect_column_values_to_not_be_null", "column": "label",
-                                         "observed": "12 nulls", "message": f"label has nulls {HOSTILE}",
-                                         "unexpected_percent": 12.5, "severity": "block",
-                                         "files": ["train/part-0.csv"]}]),
-        EdgeReport(**{"from": "Train"}, output="model", to="Package", input="model", status="skipped",
-                   summary="upstream Train failed"),
+        EdgeReport(
+            **{"from": "Load"},
+            output="DATA",
+            to="Prep",
+            input="DATA",
+            status="passed",
+            summary="Load.DATA -> Prep.DATA: 12 expectations passed.",
+            expectations_evaluated=12,
+            duration_s=0.8,
+            docs_path=str(run_dir / "data_docs" / "index.html"),
+        ),
+        EdgeReport(
+            **{"from": "sources"},
+            output="Prep.hyperparameters",
+            to="Prep",
+            input="hyperparameters",
+            status="warn",
+            severity="warn",
+            kind="source",
+            summary="1 of 2 expectations failed",
+            failed_expectations=[
+                {
+                    "expectation": "expect_file_to_exist",
+                    "column": None,
+                    "observed": "missing",
+                    "message": "no params.json",
+                    "severity": "warn",
+                }
+            ],
+            expectations_evaluated=2,
+        ),
+        EdgeReport(
+            **{"from": "Prep"},
+            output="processed",
+            to="Train",
+            input="input_path",
+            status="failed",
+            summary=f"Prep.processed -> Train.input_path: 1 of 9 expectations failed {HOSTILE}",
+            expectations_evaluated=9,
+            duration_s=0.3,
+            failed_expectations=[
+                {
+                    "expectation": "expect_column_values_to_not_be_null",
+                    "column": "label",
+                    "observed": "12 nulls",
+                    "message": f"label has nulls {HOSTILE}",
+                    "unexpected_percent": 12.5,
+                    "severity": "block",
+                    "files": ["train/part-0.csv"],
+                }
+            ],
+        ),
+        EdgeReport(
+            **{"from": "Train"},
+            output="model",
+            to="Package",
+            input="model",
+            status="skipped",
+            summary="upstream Train failed",
+        ),
     ]
-    return RunReport(pipeline="hand_made", run_id="20260101-100000-abc123", success=False, status="failed",
-                     project="/proj", run_dir=str(run_dir), started_at="2026-01-01T10:00:00.000+00:00",
-                     finished_at="2026-01-01T10:00:09.200+00:00", duration_s=9.2, nodes=nodes, edges=edges,
-                     warnings=[f"a warning with {HOSTILE}"])
+    return RunReport(
+        pipeline="hand_made",
+        run_id="20260101-100000-abc123",
+        success=False,
+        status="failed",
+        project="/proj",
+        run_dir=str(run_dir),
+        started_at="2026-01-01T10:00:00.000+00:00",
+        finished_at="2026-01-01T10:00:09.200+00:00",
+        duration_s=9.2,
+        nodes=nodes,
+        edges=edges,
+        warnings=[f"a warning with {HOSTILE}"],
+    )
 
 
 @pytest.fixture
@@ -97,6 +189,7 @@ def hand_report(tmp_path: Path) -> RunReport:
 def real_report(tmp_path_factory: pytest.TempPathFactory) -> RunReport:
     """One real run of the bundled ``tabular_simple`` pipeline, in a temporary runs root."""
     from script_testing.api import run
+
     runs = tmp_path_factory.mktemp("runs")
     mp = pytest.MonkeyPatch()
     mp.setenv("SCRIPT_TESTING_RUNS", str(runs))
@@ -116,6 +209,7 @@ def _assert_offline(html: str) -> None:
 
 
 # ------------------------------------------------------------------------------------ hand-made report
+
 
 def test_html_has_the_dag_with_one_coloured_node_per_node(hand_report: RunReport) -> None:
     html = render_html(hand_report)
@@ -138,7 +232,7 @@ def test_html_tables_timeline_details_and_links(hand_report: RunReport) -> None:
     html = render_html(hand_report)
     assert len(re.findall(r'<tr id="node-n\d+-', html)) == 4
     assert 'class="row-failed row-problem" data-node="Train"' in html
-    assert 'class="st-timeline"' in html and html.count('class="tl-bar ') == 3   # Package never ran
+    assert 'class="st-timeline"' in html and html.count('class="tl-bar ') == 3  # Package never ran
     assert "not run \u2014 upstream Train failed" in html
     # failed expectations, with unexpected percent, and the Data Docs link (relative to the run folder)
     assert "expect_column_values_to_not_be_null" in html and "12.50 %" in html and "12 nulls" in html
@@ -163,8 +257,9 @@ def test_html_escapes_all_user_text(hand_report: RunReport) -> None:
 
 
 def test_edges_dag_argument_and_unknown_nodes(hand_report: RunReport) -> None:
-    svg = render_dag_svg(hand_report, [("Load", "Prep"), ("Prep", "Train"), ("Train", "Package"),
-                                       ("Train", "Extra")])
+    svg = render_dag_svg(
+        hand_report, [("Load", "Prep"), ("Prep", "Train"), ("Train", "Package"), ("Train", "Extra")]
+    )
     assert svg.count('class="dag-node ') == 5
     assert 'class="dag-node node-pending"' in svg and 'data-node="Extra"' in svg
     assert 'data-from="Train" data-to="Extra" data-status="unchecked"' in svg
@@ -183,18 +278,20 @@ def test_layout_of_a_large_dag_has_layers_and_no_overlaps() -> None:
     assert lay.slots[names[0]].layer == 0
     real = [lay.slots[n] for n in names]
     for i, s in enumerate(real):
-        for t in real[i + 1:]:
-            apart = (s.x + s.w <= t.x or t.x + t.w <= s.x or s.y + s.h <= t.y or t.y + t.h <= s.y)
+        for t in real[i + 1 :]:
+            apart = s.x + s.w <= t.x or t.x + t.w <= s.x or s.y + s.h <= t.y or t.y + t.h <= s.y
             assert apart, (s.key, t.key)
     svg = render_dag_svg(report, pairs)
     assert svg.count('class="dag-node ') == 26 and svg.count('class="dag-edge ') == len(pairs)
-    assert render_dag_svg(report, pairs) == svg   # deterministic
+    assert render_dag_svg(report, pairs) == svg  # deterministic
 
 
 def test_csv_json_and_export(hand_report: RunReport, tmp_path: Path) -> None:
     rows = list(csv.DictReader(write_csv(hand_report, tmp_path / "n.csv").open()))
     assert [r["node"] for r in rows] == ["Load", "Prep", "Train", "Package"]
-    assert rows[2]["status"] == "failed" and rows[2]["pipeline"] == "hand_made" and rows[2]["exit_code"] == "1"
+    assert (
+        rows[2]["status"] == "failed" and rows[2]["pipeline"] == "hand_made" and rows[2]["exit_code"] == "1"
+    )
     assert rows[1]["peak_memory_mb"] == "151.25" and rows[3]["duration_s"] == ""
     assert HOSTILE in rows[2]["error"]
     erows = list(csv.DictReader(write_edges_csv(hand_report, tmp_path / "e.csv").open()))
@@ -210,7 +307,9 @@ def test_csv_json_and_export(hand_report: RunReport, tmp_path: Path) -> None:
     assert 'class="dag-node ' in (run_dir / "report.html").read_text()
     out = export(run_dir, "csv", tmp_path)
     assert out == tmp_path / "report.csv" and (tmp_path / "report.edges.csv").exists()
-    assert json.loads(export(run_dir, "json", tmp_path / "x.json").read_text())["run_id"] == hand_report.run_id
+    assert (
+        json.loads(export(run_dir, "json", tmp_path / "x.json").read_text())["run_id"] == hand_report.run_id
+    )
     with pytest.raises(Exception, match="unknown report format"):
         export(run_dir, "pdf")  # type: ignore[arg-type]
 
@@ -235,6 +334,7 @@ def test_summary_fragment_for_notebooks(hand_report: RunReport) -> None:
 
 # ------------------------------------------------------------------------------------------- real run
 
+
 @pytest.mark.e2e
 def test_report_of_a_real_run(real_report: RunReport, tmp_path: Path) -> None:
     path = write_html(real_report, Path(real_report.run_dir) / "report.html")
@@ -255,19 +355,34 @@ def test_report_of_a_real_run(real_report: RunReport, tmp_path: Path) -> None:
 
 # ------------------------------------------------------------------------------------ headless browser
 
+
 def _chromium() -> str:
     for name in ("chromium", "chromium-browser", "google-chrome"):
         found = shutil.which(name)
         if found:
             return found
-    pytest.skip("headless Chromium is not installed (apt-get install chromium): the browser rendering is not checked")
+    pytest.skip(
+        "headless Chromium is not installed (apt-get install chromium): the browser rendering is not checked"
+    )
 
 
 def _browser(html_path: Path, tmp_path: Path, *extra: str) -> subprocess.CompletedProcess:
-    cmd = [_chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-           "--disable-background-networking", "--disable-component-update", "--disable-sync",
-           "--hide-scrollbars", f"--user-data-dir={tmp_path / 'chromium-profile'}", "--window-size=1400,1800",
-           *extra, html_path.resolve().as_uri()]
+    cmd = [
+        _chromium(),
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--hide-scrollbars",
+        f"--user-data-dir={tmp_path / 'chromium-profile'}",
+        "--window-size=1400,1800",
+        *extra,
+        html_path.resolve().as_uri(),
+    ]
     try:
         return subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=False)
     except subprocess.TimeoutExpired:
@@ -293,12 +408,18 @@ def _render_in_browser(report: RunReport, html_path: Path, png: Path, tmp_path: 
 @pytest.mark.browser
 @pytest.mark.timeout(300)
 def test_hand_made_report_renders_in_chromium(hand_report: RunReport, tmp_path: Path) -> None:
-    _render_in_browser(hand_report, Path(hand_report.run_dir) / "report.html", ARTIFACTS / "report.png", tmp_path)
+    _render_in_browser(
+        hand_report, Path(hand_report.run_dir) / "report.html", ARTIFACTS / "report.png", tmp_path
+    )
 
 
 @pytest.mark.e2e
 @pytest.mark.browser
 @pytest.mark.timeout(300)
 def test_real_report_renders_in_chromium(real_report: RunReport, tmp_path: Path) -> None:
-    _render_in_browser(real_report, Path(real_report.run_dir) / "report.html",
-                       ARTIFACTS / "report-tabular_simple.png", tmp_path)
+    _render_in_browser(
+        real_report,
+        Path(real_report.run_dir) / "report.html",
+        ARTIFACTS / "report-tabular_simple.png",
+        tmp_path,
+    )

@@ -21,16 +21,24 @@ from pathlib import Path
 import pytest
 
 try:  # the tests folder is a rootdir-relative import path, or a package
-    from s3_server import FAKE_CREDENTIALS, MotoS3, s3_server, unresponsive_endpoint  # noqa: F401
+    from s3_server import FAKE_CREDENTIALS, MotoS3, s3_server, unresponsive_endpoint
 except ImportError:  # pragma: no cover
     from script_testing_tests.s3_server import (  # noqa: F401
-        FAKE_CREDENTIALS, MotoS3, s3_server, unresponsive_endpoint,
+        FAKE_CREDENTIALS,
+        MotoS3,
+        s3_server,
+        unresponsive_endpoint,
     )
 
-from script_testing.errors import SourceError
 from script_testing.config.project import SourceSpec
+from script_testing.errors import SourceError
 from script_testing.s3 import (
-    ObjectChangedError, check_layout, deep_dive_sources, execution_layout, make_s3_client, publish_run,
+    ObjectChangedError,
+    check_layout,
+    deep_dive_sources,
+    execution_layout,
+    make_s3_client,
+    publish_run,
 )
 from script_testing.sources.base import SourceContext
 from script_testing.sources.s3 import S3Source
@@ -41,6 +49,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 # -- helpers -------------------------------------------------------------------------------------
+
 
 @pytest.fixture
 def bucket(s3_server: MotoS3) -> str:
@@ -77,13 +86,21 @@ def closed_port() -> int:
 
 # -- client --------------------------------------------------------------------------------------
 
+
 def test_client_honours_environment_and_settings(s3_server: MotoS3):
     client = make_s3_client()
-    assert client.meta.endpoint_url == s3_server.endpoint_url          # AWS_ENDPOINT_URL_S3
+    assert client.meta.endpoint_url == s3_server.endpoint_url  # AWS_ENDPOINT_URL_S3
     assert client.meta.config.retries == {"mode": "standard", "total_max_attempts": 3}
     assert client.meta.config.connect_timeout == 5.0
-    other = make_s3_client({"endpoint_url": "http://127.0.0.1:1", "region": "eu-west-1", "max_attempts": 5,
-                            "retry_mode": "adaptive", "connect_timeout": 2})
+    other = make_s3_client(
+        {
+            "endpoint_url": "http://127.0.0.1:1",
+            "region": "eu-west-1",
+            "max_attempts": 5,
+            "retry_mode": "adaptive",
+            "connect_timeout": 2,
+        }
+    )
     assert other.meta.endpoint_url == "http://127.0.0.1:1"
     assert other.meta.region_name == "eu-west-1"
     assert other.meta.config.retries == {"mode": "adaptive", "total_max_attempts": 5}
@@ -102,6 +119,7 @@ def test_client_injection_and_credentials_refused(s3_server: MotoS3):
 
 # -- materialize ---------------------------------------------------------------------------------
 
+
 def test_single_object(s3_server: MotoS3, bucket: str, tmp_path: Path):
     put(s3_server, bucket, {"exec/DATA/train.csv": b"id,label\n1,0\n2,1\n"})
     dest = fresh_dest(tmp_path, "d")
@@ -115,21 +133,26 @@ def test_single_object(s3_server: MotoS3, bucket: str, tmp_path: Path):
 def test_single_object_as_default_file(s3_server: MotoS3, bucket: str, tmp_path: Path):
     put(s3_server, bucket, {"exec/hp/params": b'{"eta": 0.1}'})
     dest = fresh_dest(tmp_path, "d")
-    md = S3Source().materialize(spec(f"s3://{bucket}/exec/hp/params"), dest, ctx_for(tmp_path),
-                                default_file="hyperparameters.json")
+    md = S3Source().materialize(
+        spec(f"s3://{bucket}/exec/hp/params"), dest, ctx_for(tmp_path), default_file="hyperparameters.json"
+    )
     assert md.path == dest / "hyperparameters.json"
     assert json.loads(md.path.read_text()) == {"eta": 0.1}
     assert sorted(p.name for p in dest.iterdir()) == ["hyperparameters.json"]
 
 
 def test_prefix_downloads_a_folder_with_nested_keys(s3_server: MotoS3, bucket: str, tmp_path: Path):
-    put(s3_server, bucket, {
-        "exec/Pre/out/part-0.csv": b"a\n1\n",
-        "exec/Pre/out/sub/part-1.csv": b"a\n2\n",
-        "exec/Pre/out/sub/deeper/meta.json": b"{}",
-        "exec/Pre/out/": b"",                      # a console "folder" marker: skipped
-        "exec/Pre/out_other/x.csv": b"not mine",   # shares the string prefix, not the folder
-    })
+    put(
+        s3_server,
+        bucket,
+        {
+            "exec/Pre/out/part-0.csv": b"a\n1\n",
+            "exec/Pre/out/sub/part-1.csv": b"a\n2\n",
+            "exec/Pre/out/sub/deeper/meta.json": b"{}",
+            "exec/Pre/out/": b"",  # a console "folder" marker: skipped
+            "exec/Pre/out_other/x.csv": b"not mine",  # shares the string prefix, not the folder
+        },
+    )
     for i, uri in enumerate([f"s3://{bucket}/exec/Pre/out/", f"s3://{bucket}/exec/Pre/out"]):
         dest = fresh_dest(tmp_path, f"d{i}")
         md = S3Source().materialize(spec(uri), dest, ctx_for(tmp_path), default_file="absent.csv")
@@ -140,8 +163,9 @@ def test_prefix_downloads_a_folder_with_nested_keys(s3_server: MotoS3, bucket: s
         assert md.extra["objects"] == 3 and md.extra["prefix"] is True
 
 
-def test_cache_second_run_downloads_nothing_until_an_object_changes(s3_server: MotoS3, bucket: str,
-                                                                     tmp_path: Path, capsys):
+def test_cache_second_run_downloads_nothing_until_an_object_changes(
+    s3_server: MotoS3, bucket: str, tmp_path: Path, capsys
+):
     put(s3_server, bucket, {f"run/out/part-{i}.csv": f"v1 {i}\n".encode() * 1000 for i in range(4)})
     uri = f"s3://{bucket}/run/out/"
     cache = tmp_path / "shared-cache"
@@ -151,15 +175,16 @@ def test_cache_second_run_downloads_nothing_until_an_object_changes(s3_server: M
     def run(name: str):
         s3_server.reset_counts()
         md = source.materialize(spec(uri), fresh_dest(tmp_path, name), ctx_for(tmp_path, cache))
-        counts.append((name, s3_server.count("GetObject", path_contains=bucket),
-                       s3_server.count(path_contains=bucket)))
+        counts.append(
+            (name, s3_server.count("GetObject", path_contains=bucket), s3_server.count(path_contains=bucket))
+        )
         return md
 
     first = run("first")
     second = run("second")
     assert counts[0][1] == 4 and first.extra["downloaded"] == 4
-    assert counts[1][1] == 0 and second.extra["from_cache"] == 4      # nothing downloaded
-    assert counts[1][2] == 1                                           # one ListObjectsV2, nothing else
+    assert counts[1][1] == 0 and second.extra["from_cache"] == 4  # nothing downloaded
+    assert counts[1][2] == 1  # one ListObjectsV2, nothing else
     assert (tmp_path / "second" / "part-2.csv").read_bytes() == b"v1 2\n" * 1000
 
     put(s3_server, bucket, {"run/out/part-2.csv": b"v2 changed\n"})
@@ -177,8 +202,9 @@ def test_object_changed_mid_download(s3_server: MotoS3, bucket: str, tmp_path: P
     writer = s3_server.client()
     client = s3_server.client()
 
-    def overwrite(**_):   # another writer replaces the object between the listing and the GET
+    def overwrite(**_):  # another writer replaces the object between the listing and the GET
         writer.put_object(Bucket=bucket, Key=key, Body=b"version 2" * 100)
+
     client.meta.events.register("before-call.s3.GetObject", overwrite)
 
     dest = fresh_dest(tmp_path, "d")
@@ -188,15 +214,16 @@ def test_object_changed_mid_download(s3_server: MotoS3, bucket: str, tmp_path: P
     assert message.startswith(f"s3://{bucket}/{key}: the object changed while it was being downloaded")
     assert "run again" in message and "\n" not in message
     leftovers = [p for p in tmp_path.rglob("*") if p.is_file()]
-    assert leftovers == []                        # no partial file in the run or the cache
+    assert leftovers == []  # no partial file in the run or the cache
 
 
 # -- errors --------------------------------------------------------------------------------------
 
+
 def _denied_user(s3: MotoS3) -> tuple[str, str]:
     iam = s3.client("iam")
     name = f"denied-{uuid.uuid4().hex[:8]}"
-    iam.create_user(UserName=name)                # no policy: every S3 action is denied
+    iam.create_user(UserName=name)  # no policy: every S3 action is denied
     key = iam.create_access_key(UserName=name)["AccessKey"]
     return key["AccessKeyId"], key["SecretAccessKey"]
 
@@ -227,24 +254,44 @@ def scenario(name: str, s3: MotoS3, bucket: str, monkeypatch: pytest.MonkeyPatch
         yield f"s3://{bucket}/any.csv", {}, "no AWS credentials found"
     elif name == "unreachable":
         endpoint = f"http://127.0.0.1:{closed_port()}"
-        yield f"s3://{bucket}/any.csv", {"s3": {"endpoint_url": endpoint}}, f"cannot reach the S3 endpoint {endpoint}"
+        yield (
+            f"s3://{bucket}/any.csv",
+            {"s3": {"endpoint_url": endpoint}},
+            f"cannot reach the S3 endpoint {endpoint}",
+        )
     elif name == "connect_timeout":
-        with unresponsive_endpoint() as endpoint:      # TCP connect hangs: the connect timeout decides
-            yield (f"s3://{bucket}/any.csv", {"s3": {"endpoint_url": endpoint, "connect_timeout": 0.5}},
-                   f"cannot reach the S3 endpoint {endpoint}")
+        with unresponsive_endpoint() as endpoint:  # TCP connect hangs: the connect timeout decides
+            yield (
+                f"s3://{bucket}/any.csv",
+                {"s3": {"endpoint_url": endpoint, "connect_timeout": 0.5}},
+                f"cannot reach the S3 endpoint {endpoint}",
+            )
     elif name == "missing_profile":
-        yield f"s3://{bucket}/any.csv", {"s3": {"profile": "no-such-profile"}}, "AWS profile 'no-such-profile' does not exist"
+        yield (
+            f"s3://{bucket}/any.csv",
+            {"s3": {"profile": "no-such-profile"}},
+            "AWS profile 'no-such-profile' does not exist",
+        )
     else:  # pragma: no cover
         raise AssertionError(name)
 
 
-SCENARIOS = ["missing_bucket", "missing_key", "empty_prefix", "access_denied", "no_credentials", "unreachable",
-             "connect_timeout", "missing_profile"]
+SCENARIOS = [
+    "missing_bucket",
+    "missing_key",
+    "empty_prefix",
+    "access_denied",
+    "no_credentials",
+    "unreachable",
+    "connect_timeout",
+    "missing_profile",
+]
 
 
 @pytest.mark.parametrize("name", SCENARIOS)
-def test_error_messages(name: str, s3_server: MotoS3, bucket: str, tmp_path: Path,
-                        monkeypatch: pytest.MonkeyPatch):
+def test_error_messages(
+    name: str, s3_server: MotoS3, bucket: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
     with scenario(name, s3_server, bucket, monkeypatch) as (uri, options, phrase):
         t0 = time.monotonic()
         problems = S3Source().check(spec(uri), ctx_for(tmp_path, **options))
@@ -254,13 +301,14 @@ def test_error_messages(name: str, s3_server: MotoS3, bucket: str, tmp_path: Pat
     assert len(problems) == 1 and problems[0] == str(err.value)
     message = problems[0]
     assert message.startswith(uri + ": ") and phrase in message, message
-    assert "\n" not in message and ". " not in message and message.endswith(".")   # one sentence
+    assert "\n" not in message and ". " not in message and message.endswith(".")  # one sentence
     assert check_s < 10, f"check took {check_s:.1f}s"
     assert not any(tmp_path.rglob("*.part"))
 
 
-def test_credentials_never_appear_in_messages_logs_or_reprs(s3_server: MotoS3, bucket: str, tmp_path: Path,
-                                                             monkeypatch: pytest.MonkeyPatch, caplog):
+def test_credentials_never_appear_in_messages_logs_or_reprs(
+    s3_server: MotoS3, bucket: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog
+):
     caplog.set_level(logging.DEBUG, logger="script_testing")
     texts: list[str] = []
     for name in [*SCENARIOS, "ok"]:
@@ -345,9 +393,14 @@ def test_100mb_object_downloads_with_bounded_memory(s3_server: MotoS3, bucket: s
     src.unlink()
     dest = fresh_dest(tmp_path, "d")
     # The client runs in a child process: this process hosts moto, which holds the object in memory.
-    out = subprocess.run([sys.executable, "-c", CHILD, f"s3://{bucket}/big/model.bin", str(dest),
-                          str(tmp_path / "cache")], capture_output=True, text=True, timeout=120, cwd=ROOT,
-                         env={**os.environ, "PYTHONPATH": str(ROOT)})
+    out = subprocess.run(
+        [sys.executable, "-c", CHILD, f"s3://{bucket}/big/model.bin", str(dest), str(tmp_path / "cache")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
     assert out.returncode == 0, out.stderr[-2000:]
     result = json.loads(out.stdout.strip().splitlines()[-1])
     assert result["bytes"] == size
@@ -358,9 +411,11 @@ def test_100mb_object_downloads_with_bounded_memory(s3_server: MotoS3, bucket: s
     assert got.hexdigest() == digest.hexdigest()
     mb = 1024 * 1024
     with capsys.disabled():
-        print(f"\n[s3 memory] 100 MB download: peak RSS growth {result['rss_growth'] / mb:.1f} MB, "
-              f"Python heap peak {result['py_peak'] / mb:.1f} MB, {result['seconds']:.1f}s "
-              f"(control: reading the file whole grows RSS by {result['control_growth'] / mb:.1f} MB)")
+        print(
+            f"\n[s3 memory] 100 MB download: peak RSS growth {result['rss_growth'] / mb:.1f} MB, "
+            f"Python heap peak {result['py_peak'] / mb:.1f} MB, {result['seconds']:.1f}s "
+            f"(control: reading the file whole grows RSS by {result['control_growth'] / mb:.1f} MB)"
+        )
     assert result["control_growth"] > 90 * mb
     assert result["rss_growth"] < 25 * mb
     assert result["py_peak"] < 10 * mb
@@ -395,17 +450,24 @@ def test_deep_dive_mapping():
 
 def test_deep_dive_layout_check_and_materialize(s3_server: MotoS3, bucket: str, tmp_path: Path):
     prefix = f"s3://{bucket}/exec-7"
-    put(s3_server, bucket, {
-        "exec-7/TabularPreprocessing_training/processed_data/part-0.csv": b"id,label\n1,0\n",
-        "exec-7/HyperparameterPrep/hyperparameters/hyperparameters.json": b"{}",
-    })
+    put(
+        s3_server,
+        bucket,
+        {
+            "exec-7/TabularPreprocessing_training/processed_data/part-0.csv": b"id,label\n1,0\n",
+            "exec-7/HyperparameterPrep/hyperparameters/hyperparameters.json": b"{}",
+        },
+    )
     client = s3_server.client()
     problems = check_layout(client, prefix, None, WANTED)
     assert len(problems) == 1
     msg = problems[0]
     assert msg.startswith(f"{prefix}/: 2 of 4 expected execution outputs are missing: ")
     assert f"XGBoostTraining.model_output ({prefix}/XGBoostTraining/model_output/)" in msg
-    assert f"TabularPreprocessing_calibration.processed_data ({prefix}/TabularPreprocessing_calibration/processed_data/)" in msg
+    assert (
+        f"TabularPreprocessing_calibration.processed_data ({prefix}/TabularPreprocessing_calibration/processed_data/)"
+        in msg
+    )
     assert "TabularPreprocessing_training" not in msg and "\n" not in msg
     assert check_layout(client, prefix, None, WANTED[:2]) == []
     missing_bucket = check_layout(client, f"s3://nope-{uuid.uuid4().hex[:8]}/e", None, WANTED)
@@ -413,11 +475,14 @@ def test_deep_dive_layout_check_and_materialize(s3_server: MotoS3, bucket: str, 
 
     sources = deep_dive_sources(prefix, None, WANTED[:1])
     dest = fresh_dest(tmp_path, "d")
-    md = S3Source().materialize(sources["XGBoostTraining.input_path"], dest, ctx_for(tmp_path, s3_client=client))
+    md = S3Source().materialize(
+        sources["XGBoostTraining.input_path"], dest, ctx_for(tmp_path, s3_client=client)
+    )
     assert (md.path / "part-0.csv").read_bytes() == b"id,label\n1,0\n"
 
 
 # -- publish -------------------------------------------------------------------------------------
+
 
 def test_publish_run_round_trip(s3_server: MotoS3, bucket: str, tmp_path: Path):
     run = tmp_path / "runs" / "xgboost_simple" / "20261121-0001"
@@ -425,15 +490,20 @@ def test_publish_run_round_trip(s3_server: MotoS3, bucket: str, tmp_path: Path):
         "report.json": b'{"success": true}',
         "report.html": b"<html></html>",
         "TabularPreprocessing_training/processed_data/part-0.csv": b"id\n1\n",
-        "XGBoostTraining/model_output/model.bin": os.urandom(12 * 1024 * 1024),   # multipart
+        "XGBoostTraining/model_output/model.bin": os.urandom(12 * 1024 * 1024),  # multipart
     }
     for rel, body in files.items():
         (run / rel).parent.mkdir(parents=True, exist_ok=True)
         (run / rel).write_bytes(body)
     s3_server.reset_counts()
     client = s3_server.client()
-    uris = publish_run(run, f"s3://{bucket}/published/run-1", client, multipart_threshold=5 * 1024 * 1024,
-                       multipart_chunksize=5 * 1024 * 1024)
+    uris = publish_run(
+        run,
+        f"s3://{bucket}/published/run-1",
+        client,
+        multipart_threshold=5 * 1024 * 1024,
+        multipart_chunksize=5 * 1024 * 1024,
+    )
     assert uris == sorted(f"s3://{bucket}/published/run-1/{rel}" for rel in files)
     assert s3_server.count("CreateMultipartUpload", path_contains=bucket) == 1
     assert s3_server.count("UploadPart", path_contains=bucket) == 3
@@ -446,17 +516,19 @@ def test_publish_run_round_trip(s3_server: MotoS3, bucket: str, tmp_path: Path):
         assert (dest / rel).read_bytes() == body
 
 
-def test_cache_location_and_hardlink_option(s3_server: MotoS3, bucket: str, tmp_path: Path,
-                                            monkeypatch: pytest.MonkeyPatch):
+def test_cache_location_and_hardlink_option(
+    s3_server: MotoS3, bucket: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
     from script_testing.s3 import default_cache_dir
 
     monkeypatch.setenv("SCRIPT_TESTING_S3_CACHE", str(tmp_path / "env-cache"))
     assert default_cache_dir() == tmp_path / "env-cache"
     put(s3_server, bucket, {"h/a.csv": b"a\n1\n"})
-    ctx = SourceContext(project_root=tmp_path, options={"s3": {"link": "hardlink"}})   # no cache_dir: env
+    ctx = SourceContext(project_root=tmp_path, options={"s3": {"link": "hardlink"}})  # no cache_dir: env
     md = S3Source().materialize(spec(f"s3://{bucket}/h/a.csv"), fresh_dest(tmp_path, "d"), ctx)
     cached = [p for p in (tmp_path / "env-cache").rglob("*") if p.is_file()]
     assert len(cached) == 1 and cached[0].stat().st_ino == md.files[0].stat().st_ino
-    nocache = S3Source().materialize(spec(f"s3://{bucket}/h/a.csv"), fresh_dest(tmp_path, "e"),
-                                     ctx_for(tmp_path, s3={"cache": False}))
+    nocache = S3Source().materialize(
+        spec(f"s3://{bucket}/h/a.csv"), fresh_dest(tmp_path, "e"), ctx_for(tmp_path, s3={"cache": False})
+    )
     assert nocache.extra["downloaded"] == 1 and not (tmp_path / "cache").exists()

@@ -16,13 +16,13 @@ import pytest
 import yaml
 
 try:
-    from s3_server import MotoS3, s3_server  # noqa: F401
+    from s3_server import MotoS3, s3_server
 except ImportError:  # pragma: no cover
     from script_testing_tests.s3_server import MotoS3, s3_server  # noqa: F401
 
 from script_testing.api import open_project, run
-from script_testing.execution.options import RunOptions
 from script_testing.config.state import BUNDLED_EXAMPLES
+from script_testing.execution.options import RunOptions
 
 pytestmark = [pytest.mark.e2e, pytest.mark.s3]
 
@@ -45,8 +45,10 @@ def local_runs(tmp_path_factory, s3_server: MotoS3):
     s3_server.client().create_bucket(Bucket=BUCKET)
     os.environ["SCRIPT_TESTING_RUNS"] = str(runs)
     try:
-        reports = {name: run(name, options=RunOptions(checks=False))
-                   for name in open_project(BUNDLED_EXAMPLES).config.pipelines}
+        reports = {
+            name: run(name, options=RunOptions(checks=False))
+            for name in open_project(BUNDLED_EXAMPLES).config.pipelines
+        }
     finally:
         del os.environ["SCRIPT_TESTING_RUNS"]
     assert all(r.success for r in reports.values()), {n: r.error for n, r in reports.items()}
@@ -79,7 +81,8 @@ def test_every_bundled_pipeline_runs_on_s3_data(tmp_path, monkeypatch, s3_server
         s3_server.reset_counts()
         report = run(name, project)
         assert report.success, [(n, r.error) for n, r in report.nodes.items() if r.error] + [
-            e.summary for e in report.edges if e.status == "failed"]
+            e.summary for e in report.edges if e.status == "failed"
+        ]
         assert s3_server.count("GetObject") > 0
         data_nodes = [n for n, r in report.nodes.items() if r.role == "data"]
         assert data_nodes and all(report.nodes[n].status == "source" for n in data_nodes)
@@ -100,21 +103,37 @@ def test_readme_deep_dive_reruns_one_node_from_an_execution(tmp_path, s3_server:
     project = tmp_path / "project"
     shutil.copytree(BUNDLED_EXAMPLES, project, ignore=shutil.ignore_patterns("__pycache__"))
     env = dict(os.environ, SCRIPT_TESTING_RUNS=str(tmp_path / "runs"))
-    cmd = [sys.executable, "-m", "script_testing.cli", "run", str(project), "-p", "tabular_calibrated",
-           "--select", "ModelEvaluation_calibration", "--deep-dive", f"s3://{BUCKET}/executions/exec-123",
-           "--json", str(tmp_path / "result.json")]
+    cmd = [
+        sys.executable,
+        "-m",
+        "script_testing.cli",
+        "run",
+        str(project),
+        "-p",
+        "tabular_calibrated",
+        "--select",
+        "ModelEvaluation_calibration",
+        "--deep-dive",
+        f"s3://{BUCKET}/executions/exec-123",
+        "--json",
+        str(tmp_path / "result.json"),
+    ]
     s3_server.reset_counts()
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=200)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     import json
+
     result = json.loads((tmp_path / "result.json").read_text())["runs"][0]
     nodes = result["nodes"]
     assert nodes["ModelEvaluation_calibration"]["status"] == "passed"
-    assert all(n["status"] == "skipped" and n["skipped_because"] == "not selected"
-               for name, n in nodes.items() if name != "ModelEvaluation_calibration")
+    assert all(
+        n["status"] == "skipped" and n["skipped_because"] == "not selected"
+        for name, n in nodes.items()
+        if name != "ModelEvaluation_calibration"
+    )
     inputs = nodes["ModelEvaluation_calibration"]["inputs"]
     assert set(inputs) >= {"model_input", "processed_data"}
-    assert all("/inputs/" in p for p in inputs.values())            # fed from the downloaded execution
+    assert all("/inputs/" in p for p in inputs.values())  # fed from the downloaded execution
     checked = [e for e in result["edges"] if e["to"] == "ModelEvaluation_calibration"]
     assert checked and all(e["status"] == "passed" for e in checked)  # the edge checks ran on the real data
     assert s3_server.count("GetObject") > 0
@@ -125,18 +144,33 @@ def test_deep_dive_with_a_missing_execution_output_fails_before_running(tmp_path
     project = tmp_path / "project"
     shutil.copytree(BUNDLED_EXAMPLES, project, ignore=shutil.ignore_patterns("__pycache__"))
     env = dict(os.environ, SCRIPT_TESTING_RUNS=str(tmp_path / "runs"))
-    cmd = [sys.executable, "-m", "script_testing.cli", "run", str(project), "-p", "tabular_calibrated",
-           "--select", "ModelPackaging", "--deep-dive", f"s3://{BUCKET}/executions/does-not-exist"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "script_testing.cli",
+        "run",
+        str(project),
+        "-p",
+        "tabular_calibrated",
+        "--select",
+        "ModelPackaging",
+        "--deep-dive",
+        f"s3://{BUCKET}/executions/does-not-exist",
+    ]
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=100)
     assert proc.returncode == 1, proc.stdout + proc.stderr
-    assert "s3://pipeline-data/executions/does-not-exist/ModelTraining/model_output/" in proc.stdout + proc.stderr
+    assert (
+        "s3://pipeline-data/executions/does-not-exist/ModelTraining/model_output/"
+        in proc.stdout + proc.stderr
+    )
     assert "before running any script" in proc.stdout + proc.stderr
     assert not list((tmp_path / "runs").glob("*/*/ModelPackaging/_run/stdout.log"))
 
 
 @pytest.mark.timeout(240)
-def test_launchpad_deep_dive_materializes_one_node_from_an_execution(tmp_path, monkeypatch, s3_server: MotoS3,
-                                                                     local_runs):
+def test_launchpad_deep_dive_materializes_one_node_from_an_execution(
+    tmp_path, monkeypatch, s3_server: MotoS3, local_runs
+):
     """The same deep dive from Dagster: select one node's assets, set data_source.deep_dive_prefix in the
     run config; its inputs come from the execution in S3 and are checked, nothing upstream runs."""
     from dagster import AssetKey, DagsterInstance
@@ -149,10 +183,15 @@ def test_launchpad_deep_dive_materializes_one_node_from_an_execution(tmp_path, m
     defs = build_definitions(BUNDLED_EXAMPLES)
     job = defs.resolve_job_def("tabular_calibrated")
     node = "ModelEvaluation_calibration"
-    selection = [k for k in job.asset_layer.selected_asset_keys if list(k.path[:2]) == ["tabular_calibrated", node]]
+    selection = [
+        k for k in job.asset_layer.selected_asset_keys if list(k.path[:2]) == ["tabular_calibrated", node]
+    ]
     assert selection
-    config = {"resources": {"data_source": {"config": {
-        "deep_dive_prefix": f"s3://{BUCKET}/executions/exec-dagster"}}}}
+    config = {
+        "resources": {
+            "data_source": {"config": {"deep_dive_prefix": f"s3://{BUCKET}/executions/exec-dagster"}}
+        }
+    }
     s3_server.reset_counts()
     with DagsterInstance.ephemeral() as instance:
         result = job.execute_in_process(run_config=config, asset_selection=selection, instance=instance)
@@ -161,6 +200,10 @@ def test_launchpad_deep_dive_materializes_one_node_from_an_execution(tmp_path, m
         assert {m.asset_key for m in mats} == set(selection)
         lineage = mats[0].metadata["inputs"].value
         assert all(v.get("deep_dive") for v in lineage.values()), lineage
-        assert instance.get_latest_materialization_event(
-            AssetKey(["tabular_calibrated", "ModelTraining", "model_output"])) is None   # nothing upstream ran
+        assert (
+            instance.get_latest_materialization_event(
+                AssetKey(["tabular_calibrated", "ModelTraining", "model_output"])
+            )
+            is None
+        )  # nothing upstream ran
     assert s3_server.count("GetObject") > 0

@@ -15,11 +15,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from script_testing.config.project import DataProfile, SourceSpec
 from script_testing.data.tabular import (
-    detect_format, is_compressed, list_data_files, read_dataset, read_frame, write_frame,
+    detect_format,
+    is_compressed,
+    list_data_files,
+    read_dataset,
+    read_frame,
+    write_frame,
 )
 from script_testing.errors import SourceError
-from script_testing.config.project import DataProfile, SourceSpec
 from script_testing.sources import check, get_source, materialize
 from script_testing.sources.base import SourceContext
 from script_testing.sources.synthetic import VOCABULARY, generate_frame, profile_problems
@@ -69,6 +74,7 @@ def no_temp_files(folder: Path) -> bool:
 # generate_frame
 # ---------------------------------------------------------------------------------------------
 
+
 def test_same_seed_same_frame_and_different_seeds_differ():
     a = generate_frame(profile())
     b = generate_frame(profile())
@@ -97,7 +103,7 @@ def test_dtypes_of_each_kind():
     dtypes = {k: str(v) for k, v in df.dtypes.items()}
     assert dtypes["id"] == "int64"
     assert dtypes["label"] == "int64"
-    assert dtypes["age"] == "Int64"          # int with nulls: pandas nullable
+    assert dtypes["age"] == "Int64"  # int with nulls: pandas nullable
     assert dtypes["income"] == "float64"
     assert pd.api.types.is_string_dtype(df["country"])
     assert dtypes["signup"].startswith("datetime64")
@@ -117,7 +123,7 @@ def test_numeric_ranges_and_null_rates():
     assert (age == age.round()).all()
     assert income.min() >= 1000 and income.max() < 5000
     assert abs(income.mean() - 3000) < 50
-    assert df["age"].isna().sum() == 500       # exactly round(n * nulls)
+    assert df["age"].isna().sum() == 500  # exactly round(n * nulls)
     assert df["income"].isna().sum() == 1000
     assert df[["id", "label", "country", "signup", "note", "active"]].notna().all().all()
 
@@ -145,7 +151,9 @@ def test_null_positions_do_not_change_the_other_values():
 
 
 def test_categorical_values_and_weights():
-    s = one_column(rows=20_000, kind="categorical", values=["US", "DE", "JP"], weights=[0.7, 0.2, 0.1], nulls=0.1)
+    s = one_column(
+        rows=20_000, kind="categorical", values=["US", "DE", "JP"], weights=[0.7, 0.2, 0.1], nulls=0.1
+    )
     assert set(s.dropna()) == {"US", "DE", "JP"}
     shares = s.dropna().value_counts(normalize=True)
     assert abs(shares["US"] - 0.7) < 0.02 and abs(shares["JP"] - 0.1) < 0.02
@@ -201,13 +209,16 @@ def test_zero_rows():
     assert list(df.columns) == COLUMNS and len(df) == 0
 
 
-@pytest.mark.parametrize("column, message", [
-    ({"kind": "id", "nulls": 0.1}, "id column cannot have nulls"),
-    ({"kind": "numeric", "dtype": "int", "min": 0.2, "max": 0.8}, "no integer lies between"),
-    ({"kind": "datetime", "start": "not a date"}, "'start' value 'not a date' is not a date"),
-    ({"kind": "datetime", "start": "2025-01-01", "end": "2024-01-01"}, "is after end"),
-    ({"kind": "label", "classes": [0, 1], "weights": [-1, 2]}, "'weights' must be non-negative"),
-])
+@pytest.mark.parametrize(
+    "column, message",
+    [
+        ({"kind": "id", "nulls": 0.1}, "id column cannot have nulls"),
+        ({"kind": "numeric", "dtype": "int", "min": 0.2, "max": 0.8}, "no integer lies between"),
+        ({"kind": "datetime", "start": "not a date"}, "'start' value 'not a date' is not a date"),
+        ({"kind": "datetime", "start": "2025-01-01", "end": "2024-01-01"}, "is after end"),
+        ({"kind": "label", "classes": [0, 1], "weights": [-1, 2]}, "'weights' must be non-negative"),
+    ],
+)
 def test_bad_column_settings_name_the_column(column, message):
     prof = DataProfile(rows=10, columns=[{"name": "bad", **column}])
     problems = profile_problems(prof, "p")
@@ -217,8 +228,10 @@ def test_bad_column_settings_name_the_column(column, message):
 
 
 def test_a_million_rows():
-    prof = profile(rows=1_000_000, columns=PROFILE["columns"][:-1] + [
-        {"name": "active", "kind": "boolean", "nulls": 0.01}])
+    prof = profile(
+        rows=1_000_000,
+        columns=PROFILE["columns"][:-1] + [{"name": "active", "kind": "boolean", "nulls": 0.01}],
+    )
     df = generate_frame(prof)
     assert df.shape == (1_000_000, 8)
     assert df["id"].is_unique
@@ -228,11 +241,13 @@ def test_a_million_rows():
 # SyntheticSource
 # ---------------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("compression", [None, "gzip"])
 @pytest.mark.parametrize("fmt", ["csv", "tsv", "parquet", "json", "jsonl"])
 def test_each_format_and_shards_round_trip(tmp_path, ctx, fmt, compression):
-    data = materialize(spec(synthetic="tabular_binary", format=fmt, shards=3, compression=compression),
-                       tmp_path / "out", ctx)
+    data = materialize(
+        spec(synthetic="tabular_binary", format=fmt, shards=3, compression=compression), tmp_path / "out", ctx
+    )
     assert data.path == tmp_path / "out"
     assert len(data.files) == 3 and data.rows == 2000 and data.columns == COLUMNS
     assert data.bytes == sum(f.stat().st_size for f in data.files) > 0
@@ -254,8 +269,10 @@ def test_each_format_and_shards_round_trip(tmp_path, ctx, fmt, compression):
     assert np.allclose(whole["income"].astype(float), original["income"], equal_nan=True)
     assert whole["country"].tolist() == original["country"].tolist()
     assert no_temp_files(tmp_path / "out")
-    assert data.description == (f"synthetic 'tabular_binary': 2000 rows × 8 columns, {fmt}"
-                                f"{' (gzip)' if compression else ''}, 3 shards")
+    assert data.description == (
+        f"synthetic 'tabular_binary': 2000 rows × 8 columns, {fmt}"
+        f"{' (gzip)' if compression else ''}, 3 shards"
+    )
 
 
 def test_gzip_files_are_gzip_and_deterministic(tmp_path, ctx):
@@ -271,7 +288,9 @@ def test_gzip_files_are_gzip_and_deterministic(tmp_path, ctx):
 def test_parquet_gzip_uses_the_parquet_codec(tmp_path, ctx):
     import pyarrow.parquet as pq
 
-    data = materialize(spec(synthetic="tabular_binary", format="parquet", compression="gzip"), tmp_path / "o", ctx)
+    data = materialize(
+        spec(synthetic="tabular_binary", format="parquet", compression="gzip"), tmp_path / "o", ctx
+    )
     (f,) = data.files
     assert f.name == "part-00000.parquet"
     assert pq.ParquetFile(f).metadata.row_group(0).column(0).compression == "GZIP"
@@ -287,20 +306,25 @@ def test_csv_text_looks_like_pandas_output(tmp_path, ctx):
 
 
 def test_values_that_need_quoting_are_quoted(tmp_path):
-    prof = DataProfile(rows=50, columns=[{"name": "city", "kind": "categorical", "values": ["Paris, FR", 'say "hi"']}])
+    prof = DataProfile(
+        rows=50, columns=[{"name": "city", "kind": "categorical", "values": ["Paris, FR", 'say "hi"']}]
+    )
     ctx = SourceContext(project_root=tmp_path, profiles={"p": prof})
     data = materialize(spec(synthetic="p"), tmp_path / "o", ctx)
     assert set(read_frame(data.files[0])["city"]) == {"Paris, FR", 'say "hi"'}
 
 
-@pytest.mark.parametrize("file, shards, names", [
-    ("data-{shard:03d}.csv", 3, ["data-000.csv", "data-001.csv", "data-002.csv"]),
-    ("part-{shard}.csv", 2, ["part-0.csv", "part-1.csv"]),
-    ("data.csv", 2, ["data-00000.csv", "data-00001.csv"]),
-    ("part-00000.csv", 1, ["part-00000.csv"]),
-    ("train/part-{shard:02d}.csv", 2, ["train/part-00.csv", "train/part-01.csv"]),
-    ("data.csv.gz", 2, ["data-00000.csv.gz", "data-00001.csv.gz"]),
-])
+@pytest.mark.parametrize(
+    "file, shards, names",
+    [
+        ("data-{shard:03d}.csv", 3, ["data-000.csv", "data-001.csv", "data-002.csv"]),
+        ("part-{shard}.csv", 2, ["part-0.csv", "part-1.csv"]),
+        ("data.csv", 2, ["data-00000.csv", "data-00001.csv"]),
+        ("part-00000.csv", 1, ["part-00000.csv"]),
+        ("train/part-{shard:02d}.csv", 2, ["train/part-00.csv", "train/part-01.csv"]),
+        ("data.csv.gz", 2, ["data-00000.csv.gz", "data-00001.csv.gz"]),
+    ],
+)
 def test_file_names_and_patterns(tmp_path, ctx, file, shards, names):
     data = materialize(spec(synthetic="tabular_binary", file=file, shards=shards), tmp_path / "o", ctx)
     assert [f.relative_to(tmp_path / "o").as_posix() for f in data.files] == names
@@ -315,13 +339,16 @@ def test_format_comes_from_the_file_name(tmp_path, ctx):
     assert [f.name for f in gz.files] == ["data.jsonl.gz"] and len(read_frame(gz.files[0])) == 2000
 
 
-@pytest.mark.parametrize("file, message", [
-    ("x-{part}.csv", "file pattern 'x-{part}.csv' is invalid"),
-    ("x-{shard.csv", "is invalid"),
-    ("same-{}.csv", "is invalid"),
-    ("../escape.csv", "is not a valid file name"),
-    ("/abs/x.csv", "is not a valid file name"),
-])
+@pytest.mark.parametrize(
+    "file, message",
+    [
+        ("x-{part}.csv", "file pattern 'x-{part}.csv' is invalid"),
+        ("x-{shard.csv", "is invalid"),
+        ("same-{}.csv", "is invalid"),
+        ("../escape.csv", "is not a valid file name"),
+        ("/abs/x.csv", "is not a valid file name"),
+    ],
+)
 def test_bad_file_names(tmp_path, ctx, file, message):
     s = spec(synthetic="tabular_binary", file=file, shards=2)
     problems = check(s, ctx)
@@ -338,7 +365,9 @@ def test_pattern_without_shard_is_rejected_for_several_shards(ctx):
 def test_default_file_makes_path_the_file(tmp_path, ctx):
     data = materialize(spec(synthetic="tabular_binary"), tmp_path / "o", ctx, default_file="train.csv")
     assert data.path == tmp_path / "o" / "train.csv" and data.files == [data.path]
-    sharded = materialize(spec(synthetic="tabular_binary", shards=2), tmp_path / "s", ctx, default_file="train.csv")
+    sharded = materialize(
+        spec(synthetic="tabular_binary", shards=2), tmp_path / "s", ctx, default_file="train.csv"
+    )
     assert sharded.path == tmp_path / "s" and len(sharded.files) == 2
 
 
@@ -351,11 +380,15 @@ def test_unknown_profile(tmp_path, ctx):
 
 
 def test_check_reports_profile_problems(tmp_path):
-    ctx = SourceContext(project_root=tmp_path, profiles={
-        "p": DataProfile(columns=[{"name": "id", "kind": "id", "nulls": 0.5}])})
+    ctx = SourceContext(
+        project_root=tmp_path,
+        profiles={"p": DataProfile(columns=[{"name": "id", "kind": "id", "nulls": 0.5}])},
+    )
     (problem,) = check(spec(synthetic="p"), ctx)
     assert "data_profiles.p.columns[0] (id)" in problem
-    assert check(spec(synthetic="tabular_binary"), SourceContext(tmp_path, {"tabular_binary": profile()})) == []
+    assert (
+        check(spec(synthetic="tabular_binary"), SourceContext(tmp_path, {"tabular_binary": profile()})) == []
+    )
 
 
 def test_row_and_seed_overrides(tmp_path, ctx):
@@ -385,13 +418,15 @@ def test_more_shards_than_rows(tmp_path, ctx):
 # signature and json
 # ---------------------------------------------------------------------------------------------
 
+
 def test_signature(tmp_path, ctx):
     data = materialize(spec(signature="tabular_binary"), tmp_path / "o", ctx)
     assert data.path == tmp_path / "o" and [f.name for f in data.files] == ["signature"]
     assert data.files[0].read_text() == ",".join(COLUMNS)
     assert data.columns == COLUMNS
-    named = materialize(spec(signature="tabular_binary", file="sig.csv"), tmp_path / "n", ctx,
-                        default_file="signature")
+    named = materialize(
+        spec(signature="tabular_binary", file="sig.csv"), tmp_path / "n", ctx, default_file="signature"
+    )
     assert named.path == tmp_path / "n" / "sig.csv" and named.path.read_text() == ",".join(COLUMNS)
     (problem,) = check(spec(signature="nope"), ctx)
     assert "unknown data profile 'nope'" in problem
@@ -406,7 +441,9 @@ def test_json_file_names_and_default_file(tmp_path, ctx):
     assert expected.path == tmp_path / "b" / "hyperparameters.json"
     assert json.loads(expected.path.read_text()) == doc
     fallback = materialize(spec(json={}), tmp_path / "c", ctx)
-    assert fallback.files == [tmp_path / "c" / "data.json"] and json.loads(fallback.files[0].read_text()) == {}
+    assert (
+        fallback.files == [tmp_path / "c" / "data.json"] and json.loads(fallback.files[0].read_text()) == {}
+    )
     # the spec's file wins over the consumer's name, and path is still that file
     both = materialize(spec(json=[1, 2], file="x.json"), tmp_path / "d", ctx, default_file="y.json")
     assert both.path == tmp_path / "d" / "x.json"
@@ -427,6 +464,7 @@ def test_json_literals_from_yaml(tmp_path, ctx):
 # ---------------------------------------------------------------------------------------------
 # local
 # ---------------------------------------------------------------------------------------------
+
 
 def test_local_file_copy(tmp_path, ctx):
     src = ctx.project_root / "data" / "input.csv"
@@ -451,7 +489,10 @@ def test_local_folder_copy(tmp_path, ctx):
     data = materialize(spec(local="exec"), tmp_path / "o", ctx)
     assert data.path == tmp_path / "o"
     assert sorted(f.relative_to(data.path).as_posix() for f in data.files) == [
-        "_SUCCESS", "nested/part-1.csv", "part-0.csv"]
+        "_SUCCESS",
+        "nested/part-1.csv",
+        "part-0.csv",
+    ]
     assert read_dataset(data.path)["a"].tolist() == [2, 1]  # nested/ sorts before part-0.csv
     with_default = materialize(spec(local="exec"), tmp_path / "d", ctx, default_file="part-0.csv")
     assert with_default.path == tmp_path / "d" / "part-0.csv"
@@ -480,6 +521,7 @@ def test_local_missing_path_names_the_absolute_path(tmp_path, ctx):
 # registry
 # ---------------------------------------------------------------------------------------------
 
+
 def test_registry():
     for kind in ("synthetic", "signature", "json", "local"):
         assert get_source(kind).kind == kind
@@ -489,8 +531,10 @@ def test_registry():
 
 
 def test_importing_sources_is_light():
-    code = ("import sys, script_testing.sources, script_testing.data; "
-            "print(sorted(m for m in ('pandas', 'numpy', 'pyarrow', 'boto3') if m in sys.modules))")
+    code = (
+        "import sys, script_testing.sources, script_testing.data; "
+        "print(sorted(m for m in ('pandas', 'numpy', 'pyarrow', 'boto3') if m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
 
@@ -499,24 +543,46 @@ def test_importing_sources_is_light():
 # tabular helpers
 # ---------------------------------------------------------------------------------------------
 
+
 def test_list_data_files(tmp_path):
-    for name in ["b/part-1.csv", "a.parquet", "part-00000", "c.json.gz", "_SUCCESS", ".part-1.csv.crc",
-                 ".hidden.csv", "_temporary/x.csv", "notes.txt", "b/_committed_1"]:
+    for name in [
+        "b/part-1.csv",
+        "a.parquet",
+        "part-00000",
+        "c.json.gz",
+        "_SUCCESS",
+        ".part-1.csv.crc",
+        ".hidden.csv",
+        "_temporary/x.csv",
+        "notes.txt",
+        "b/_committed_1",
+    ]:
         p = tmp_path / name
         p.parent.mkdir(parents=True, exist_ok=True)
         p.write_text("a\n1\n")
     assert [p.relative_to(tmp_path).as_posix() for p in list_data_files(tmp_path)] == [
-        "a.parquet", "b/part-1.csv", "c.json.gz", "part-00000"]
+        "a.parquet",
+        "b/part-1.csv",
+        "c.json.gz",
+        "part-00000",
+    ]
     assert list_data_files(tmp_path / "notes.txt") == [tmp_path / "notes.txt"]
     with pytest.raises(SourceError, match="no such file or folder"):
         list_data_files(tmp_path / "nope")
 
 
-@pytest.mark.parametrize("name, fmt, compressed", [
-    ("x.csv", "csv", False), ("x.CSV.GZ", "csv", True), ("x.tsv.gz", "tsv", True),
-    ("x.snappy.parquet", "parquet", False), ("x.json", "json", False), ("x.jsonl.gz", "jsonl", True),
-    ("x.ndjson", "jsonl", False),
-])
+@pytest.mark.parametrize(
+    "name, fmt, compressed",
+    [
+        ("x.csv", "csv", False),
+        ("x.CSV.GZ", "csv", True),
+        ("x.tsv.gz", "tsv", True),
+        ("x.snappy.parquet", "parquet", False),
+        ("x.json", "json", False),
+        ("x.jsonl.gz", "jsonl", True),
+        ("x.ndjson", "jsonl", False),
+    ],
+)
 def test_detect_format_by_extension(tmp_path, name, fmt, compressed):
     p = tmp_path / name
     p.write_bytes(gzip.compress(b"a\n1\n") if compressed else b"a\n1\n")
@@ -558,15 +624,18 @@ def test_nrows(tmp_path, ctx):
     assert len(read_dataset(tmp_path / "csv", nrows=5)) == 5
 
 
-@pytest.mark.parametrize("name, content, message", [
-    ("empty.csv", b"", "the csv file is empty"),
-    ("bad.parquet", b"not parquet at all", "not a valid Parquet file"),
-    ("bad.json", b'{"a": 1,\n broken', "not valid JSON lines nor a JSON document"),
-    ("bad.csv.gz", b"not gzip", "not a valid gzip file"),
-    ("ragged.csv", b"a,b\n1,2\n3,4,5,6\n", "not valid CSV"),
-    ("latin.csv", "a\ncaf\u00e9\n".encode("latin-1"), "not UTF-8 text"),
-    ("scalar.json", b"42", "is not a table"),
-])
+@pytest.mark.parametrize(
+    "name, content, message",
+    [
+        ("empty.csv", b"", "the csv file is empty"),
+        ("bad.parquet", b"not parquet at all", "not a valid Parquet file"),
+        ("bad.json", b'{"a": 1,\n broken', "not valid JSON lines nor a JSON document"),
+        ("bad.csv.gz", b"not gzip", "not a valid gzip file"),
+        ("ragged.csv", b"a,b\n1,2\n3,4,5,6\n", "not valid CSV"),
+        ("latin.csv", "a\ncaf\u00e9\n".encode("latin-1"), "not UTF-8 text"),
+        ("scalar.json", b"42", "is not a table"),
+    ],
+)
 def test_read_errors_name_the_file(tmp_path, name, content, message):
     p = tmp_path / name
     p.write_bytes(content)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import errno
 import json
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -16,7 +15,6 @@ import pytest
 
 from script_testing.worker import Redactor, ScriptJob, WorkerPool
 from script_testing.worker.models import DEFAULT_MEMORY_LIMIT_MB
-
 from script_testing_tests.worker.test_worker import make_job, process_is_gone, write_script
 
 pytestmark = pytest.mark.timeout(120)
@@ -37,41 +35,56 @@ def wait_gone(pid: int, timeout_s: float = 5) -> bool:
 
 # --------------------------------------------------------------------------- 1. the call
 
+
 def test_a_script_that_calls_logger_methods_runs_as_in_production(pool, tmp_path):
     # the real bug: a print function was passed as logger, and logger.error crashed
-    script = write_script(tmp_path, """
+    script = write_script(
+        tmp_path,
+        """
         import logging
         def main(input_paths, output_paths, environ_vars, job_args, logger=None):
             log = logger or logging.getLogger("step")
             log.error("problem noted")
             return logger is None
-    """)
+    """,
+    )
     result = pool.run(make_job(tmp_path, script))
     assert result.passed, result.error
     assert result.return_value == "True"
 
 
 def test_a_keyword_only_required_parameter_is_a_sentence(pool, tmp_path):
-    script = write_script(tmp_path, """
+    script = write_script(
+        tmp_path,
+        """
         def main(input_paths, output_paths, environ_vars, job_args, *, model_dir):
             pass
-    """)
+    """,
+    )
     result = pool.run(make_job(tmp_path, script, node="X"))
     assert result.kind == "bad_signature"
     assert result.headline == (
         "X: main() has a required parameter 'model_dir' besides the four standard ones, but "
         "production passes only those four; give it a default value or set it in the node's "
-        "main_kwargs.")
+        "main_kwargs."
+    )
 
 
 # --------------------------------------------------------------------------- 2. root causes
 
+
 def test_the_root_cause_and_the_users_frame_come_first(pool, tmp_path):
-    write_script(tmp_path, """
+    write_script(
+        tmp_path,
+        """
         def read_label(row):
             return row["label"]
-    """, name="helpers.py")
-    script = write_script(tmp_path, """
+    """,
+        name="helpers.py",
+    )
+    script = write_script(
+        tmp_path,
+        """
         import helpers
 
         def main(input_paths, output_paths, environ_vars, job_args):
@@ -79,35 +92,44 @@ def test_the_root_cause_and_the_users_frame_come_first(pool, tmp_path):
                 helpers.read_label({})
             except KeyError as error:
                 raise RuntimeError("could not load the training data") from error
-    """)
+    """,
+    )
     result = pool.run(make_job(tmp_path, script, node="X"))
     assert result.kind == "exception"
     assert result.exception_type == "KeyError" and result.location == "helpers.py:3"
     assert result.headline == (
         "X: main() raised KeyError: 'label' (helpers.py:3); that then caused RuntimeError: "
-        "could not load the training data (script.py:8). See the traceback below or stderr.log.")
+        "could not load the training data (script.py:8). See the traceback below or stderr.log."
+    )
     assert [c["type"] for c in result.causes] == ["KeyError", "RuntimeError"]
     assert "The above exception was the direct cause" in result.traceback
 
 
 def test_an_implicit_context_is_followed_too(pool, tmp_path):
-    script = write_script(tmp_path, """
+    script = write_script(
+        tmp_path,
+        """
         def main(input_paths, output_paths, environ_vars, job_args):
             try:
                 int("abc")
             except ValueError:
                 {}["missing"]
-    """)
+    """,
+    )
     result = pool.run(make_job(tmp_path, script, node="X"))
     assert result.headline.startswith(
         "X: main() raised ValueError: invalid literal for int() with base 10: 'abc' "
-        "(script.py:4); that then caused KeyError: 'missing' (script.py:6).")
+        "(script.py:4); that then caused KeyError: 'missing' (script.py:6)."
+    )
 
 
 # --------------------------------------------------------------------------- 3. forgery
 
+
 def test_a_forged_result_file_then_a_segfault_is_a_failure(pool, tmp_path):
-    script = write_script(tmp_path, """
+    script = write_script(
+        tmp_path,
+        """
         import ctypes, json, os
         FAKE = {"outcome": "passed", "phase": "main"}
         def main(input_paths, output_paths, environ_vars, job_args):
@@ -115,13 +137,16 @@ def test_a_forged_result_file_then_a_segfault_is_a_failure(pool, tmp_path):
                 with open(os.path.join(folder, ".script_testing_result.json"), "w") as f:
                     json.dump(FAKE, f)
             ctypes.string_at(0)
-    """)
+    """,
+    )
     result = pool.run(make_job(tmp_path, script, node="X"))
     assert result.status == "failed" and result.kind == "signal" and result.signal == 11
 
 
 def test_writing_a_fake_outcome_into_every_pipe_cannot_pass(pool, tmp_path):
-    script = write_script(tmp_path, """
+    script = write_script(
+        tmp_path,
+        """
         import json, os
         def main(input_paths, output_paths, environ_vars, job_args):
             fake = (json.dumps({"outcome": "passed", "phase": "main"}) + "\\n").encode()
@@ -131,19 +156,23 @@ def test_writing_a_fake_outcome_into_every_pipe_cannot_pass(pool, tmp_path):
                 except OSError:
                     pass
             os._exit(0)
-    """)
+    """,
+    )
     result = pool.run(make_job(tmp_path, script, node="X"))
     assert result.status == "failed" and result.kind == "exit"
     assert "without a valid report from the runner" in result.headline
 
 
 def test_the_result_channel_is_not_inherited_by_programs_the_script_runs(pool, tmp_path):
-    script = write_script(tmp_path, """
+    script = write_script(
+        tmp_path,
+        """
         import subprocess
         def main(input_paths, output_paths, environ_vars, job_args):
             return subprocess.run(["ls", "/proc/self/fd"], capture_output=True,
                                   text=True).stdout.split()
-    """)
+    """,
+    )
     result = pool.run(make_job(tmp_path, script))
     assert result.passed, result.error
     assert sorted(eval(result.return_value)) == ["0", "1", "2", "3"]  # 3: ls's own listing
@@ -151,25 +180,44 @@ def test_the_result_channel_is_not_inherited_by_programs_the_script_runs(pool, t
 
 # --------------------------------------------------------------------------- 4. secrets
 
+
 def test_scripts_get_a_scrubbed_environment_and_secrets_are_redacted(tmp_path, monkeypatch):
     monkeypatch.setenv("MY_API_TOKEN", "tok-4f9a8b7c6d")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "aws-secret-value-123")
     monkeypatch.setenv("AWS_PROFILE", "dev-profile")
     monkeypatch.setenv("UNRELATED_SETTING", "visible-to-tool-only")
-    script = write_script(tmp_path, """
+    script = write_script(
+        tmp_path,
+        """
         import os, sys
         def main(input_paths, output_paths, environ_vars, job_args):
             print(sorted(os.environ), file=sys.stderr)
             print("profile", os.environ.get("AWS_PROFILE"), "token", os.environ.get("MY_API_TOKEN"))
             raise ValueError("login failed with " + os.environ.get("MY_API_TOKEN", "none"))
-    """)
+    """,
+    )
     with WorkerPool() as own_pool:
-        job = make_job(tmp_path, script, node="X", environ_vars={"LABEL": "y"},
-                       env={"PROJECT_SETTING": "p"}, pass_env=["AWS_PROFILE"])
+        job = make_job(
+            tmp_path,
+            script,
+            node="X",
+            environ_vars={"LABEL": "y"},
+            env={"PROJECT_SETTING": "p"},
+            pass_env=["AWS_PROFILE"],
+        )
         result = own_pool.run(job)
         names = eval(result.stderr_tail.splitlines()[0])
-        assert set(names) <= {"PATH", "HOME", "LANG", "TZ", "TMPDIR", "LABEL", "PROJECT_SETTING",
-                              "AWS_PROFILE", "VIRTUAL_ENV"}
+        assert set(names) <= {
+            "PATH",
+            "HOME",
+            "LANG",
+            "TZ",
+            "TMPDIR",
+            "LABEL",
+            "PROJECT_SETTING",
+            "AWS_PROFILE",
+            "VIRTUAL_ENV",
+        }
         assert {"TMPDIR", "LABEL", "PROJECT_SETTING", "AWS_PROFILE"} <= set(names)
         assert result.stdout_path.read_text() == "profile dev-profile token None\n"
         # the worker process itself holds no secrets either
@@ -179,15 +227,27 @@ def test_scripts_get_a_scrubbed_environment_and_secrets_are_redacted(tmp_path, m
         leaky = own_pool.run(make_job(tmp_path, script, node="X", pass_env=["MY_API_TOKEN"]))
     assert leaky.kind == "exception"
     assert "tok-4f9a8b7c6d" in leaky.stdout_path.read_text()  # the file on disk is the user's
-    for text in (leaky.error, leaky.exception_message, leaky.traceback, leaky.stderr_tail,
-                 json.dumps(leaky.causes)):
+    for text in (
+        leaky.error,
+        leaky.exception_message,
+        leaky.traceback,
+        leaky.stderr_tail,
+        json.dumps(leaky.causes),
+    ):
         assert "tok-4f9a8b7c6d" not in text
     assert leaky.exception_message == "login failed with ***"
 
 
 def test_the_redactor_masks_secret_values_only():
-    redact = Redactor.from_environ({"GITHUB_TOKEN": "ghp_abcdef", "DB_PASSWORD": "hunter22",
-                                    "SHORT_KEY": "abc", "HOME": "/root", "aws_region_x": "eu-1"})
+    redact = Redactor.from_environ(
+        {
+            "GITHUB_TOKEN": "ghp_abcdef",
+            "DB_PASSWORD": "hunter22",
+            "SHORT_KEY": "abc",
+            "HOME": "/root",
+            "aws_region_x": "eu-1",
+        }
+    )
     assert redact("ghp_abcdef and hunter22 at /root, abc") == "*** and *** at /root, abc"
     assert redact(None) is None
     assert Redactor.from_environ({"AWS_REGION": "eu-west-1"})("eu-west-1") == "***"
@@ -216,8 +276,10 @@ DAEMON = """
 """
 
 
-@pytest.mark.parametrize("after, kind", [("return 1", None), ("raise ValueError('x')", "exception"),
-                                         ("time.sleep(300)", "timeout")])
+@pytest.mark.parametrize(
+    "after, kind",
+    [("return 1", None), ("raise ValueError('x')", "exception"), ("time.sleep(300)", "timeout")],
+)
 def test_a_double_forked_setsid_daemon_does_not_outlive_its_node(pool, tmp_path, after, kind):
     out = tmp_path / "out"
     out.mkdir()
@@ -239,6 +301,7 @@ def test_a_daemon_left_by_a_script_that_crashed_is_killed(pool, tmp_path):
 
 # --------------------------------------------------------------------------- 6. preimports
 
+
 def test_a_misbehaving_preimport_fails_only_the_script_that_imports_it(tmp_path, monkeypatch):
     mods = tmp_path / "mods"
     write_script(mods, "import time\ntime.sleep(600)\n", name="hangs_at_import.py")
@@ -246,16 +309,22 @@ def test_a_misbehaving_preimport_fails_only_the_script_that_imports_it(tmp_path,
     write_script(mods, "import ctypes\nctypes.string_at(0)\n", name="crashes_at_import.py")
     write_script(mods, "VALUE = 1\n", name="fine_module.py")
     monkeypatch.setenv("PYTHONPATH", str(mods))
-    ok = write_script(tmp_path / "ok", """
+    ok = write_script(
+        tmp_path / "ok",
+        """
         import sys
         def main(input_paths, output_paths, environ_vars, job_args):
             return "fine_module" in sys.modules
-    """)
-    bad = write_script(tmp_path / "bad", """
+    """,
+    )
+    bad = write_script(
+        tmp_path / "bad",
+        """
         import hangs_at_import
         def main(input_paths, output_paths, environ_vars, job_args):
             pass
-    """)
+    """,
+    )
     names = ["hangs_at_import", "fine_module", "exits_at_import", "crashes_at_import"]
     with WorkerPool(preimport=names, preimport_timeout_s=2) as own_pool:
         first = own_pool.run(make_job(tmp_path / "ok", ok))
@@ -265,36 +334,60 @@ def test_a_misbehaving_preimport_fails_only_the_script_that_imports_it(tmp_path,
         assert info["skipped"] == {
             "hangs_at_import": "importing it did not finish within 2 s",
             "exits_at_import": "importing it ended the process with exit code 3",
-            "crashes_at_import": "importing it killed the process with signal 11 (SIGSEGV)"}
+            "crashes_at_import": "importing it killed the process with signal 11 (SIGSEGV)",
+        }
         hung = own_pool.run(make_job(tmp_path / "bad", bad, node="X", timeout_s=2))
         assert hung.kind == "timeout"
-        assert ("The script imports hangs_at_import, which the warm worker left out because "
-                "importing it did not finish within 2 s") in hung.error
+        assert (
+            "The script imports hangs_at_import, which the warm worker left out because "
+            "importing it did not finish within 2 s"
+        ) in hung.error
         again = own_pool.run(make_job(tmp_path / "ok", ok))
         assert again.passed
 
 
 # --------------------------------------------------------------------------- 7. bounds
 
+
 def test_a_memory_limit_applies_by_default(pool, tmp_path):
-    assert ScriptJob(node="n", script_path=Path("s"), input_paths={}, output_paths={},
-                     work_dir=Path("w")).effective_memory_limit_mb == DEFAULT_MEMORY_LIMIT_MB == 4096
-    assert ScriptJob(node="n", script_path=Path("s"), input_paths={}, output_paths={},
-                     work_dir=Path("w"), memory_limit_mb=0).effective_memory_limit_mb is None
-    script = write_script(tmp_path, """
+    assert (
+        ScriptJob(
+            node="n", script_path=Path("s"), input_paths={}, output_paths={}, work_dir=Path("w")
+        ).effective_memory_limit_mb
+        == DEFAULT_MEMORY_LIMIT_MB
+        == 4096
+    )
+    assert (
+        ScriptJob(
+            node="n",
+            script_path=Path("s"),
+            input_paths={},
+            output_paths={},
+            work_dir=Path("w"),
+            memory_limit_mb=0,
+        ).effective_memory_limit_mb
+        is None
+    )
+    script = write_script(
+        tmp_path,
+        """
         def main(input_paths, output_paths, environ_vars, job_args):
             block = bytearray(6 * 1024 ** 3)  # 6 GiB of address space, never touched
-    """)
+    """,
+    )
     result = pool.run(make_job(tmp_path, script, node="X"))
     assert result.kind == "memory"
     assert "memory_limit_mb=4096" in result.headline
 
 
 def test_huge_exception_messages_are_capped_head_and_tail(pool, tmp_path):
-    script = write_script(tmp_path, """
+    script = write_script(
+        tmp_path,
+        """
         def main(input_paths, output_paths, environ_vars, job_args):
             raise ValueError("HEAD" + "x" * 1_000_000 + "TAIL")
-    """)
+    """,
+    )
     result = pool.run(make_job(tmp_path, script))
     assert result.kind == "exception"
     assert len(result.exception_message) < 5000
@@ -305,18 +398,22 @@ def test_huge_exception_messages_are_capped_head_and_tail(pool, tmp_path):
 
 
 def test_output_caps_fail_with_a_sentence(pool, tmp_path):
-    script = write_script(tmp_path, """
+    script = write_script(
+        tmp_path,
+        """
         import os
         def main(input_paths, output_paths, environ_vars, job_args):
             os.makedirs(output_paths["out"], exist_ok=True)
             for i in range(5):
                 with open(os.path.join(output_paths["out"], f"{i}.bin"), "wb") as f:
                     f.write(b"x" * 1024 * 1024)
-    """)
+    """,
+    )
     many = pool.run(make_job(tmp_path, script, node="X", max_output_files=3))
     assert many.kind == "output_limit" and many.headline == (
         "X: the script wrote more than 3 files to its outputs (max_output_files); shrink what "
-        "it writes, or raise the limit for this node (0 = no limit).")
+        "it writes, or raise the limit for this node (0 = no limit)."
+    )
     big = pool.run(make_job(tmp_path, script, node="X", max_output_mb=2))
     assert big.kind == "output_limit" and "wrote 5 MB to its outputs" in big.headline
     assert pool.run(make_job(tmp_path, script, max_output_mb=0, max_output_files=0)).passed
@@ -324,10 +421,14 @@ def test_output_caps_fail_with_a_sentence(pool, tmp_path):
 
 # --------------------------------------------------------------------------- 8. private dirs
 
+
 def test_cwd_and_tmpdir_are_private_and_removed_after_the_run(pool, tmp_path):
     import tempfile
+
     tempfile.gettempdir()  # cached in the tool process: must not leak into the script
-    script = write_script(tmp_path, """
+    script = write_script(
+        tmp_path,
+        """
         import os, tempfile
         def main(input_paths, output_paths, environ_vars, job_args):
             fd, name = tempfile.mkstemp()
@@ -335,7 +436,8 @@ def test_cwd_and_tmpdir_are_private_and_removed_after_the_run(pool, tmp_path):
             with open("scratch.txt", "w") as f:
                 f.write("x")
             return [os.getcwd(), os.environ["TMPDIR"], name]
-    """)
+    """,
+    )
     job = make_job(tmp_path, script)
     result = pool.run(job)
     assert result.passed, result.error
@@ -351,8 +453,11 @@ def test_cwd_and_tmpdir_are_private_and_removed_after_the_run(pool, tmp_path):
 
 # --------------------------------------------------------------------------- 9. key access
 
+
 def test_the_keys_a_script_uses_are_recorded(pool, tmp_path):
-    script = write_script(tmp_path, """
+    script = write_script(
+        tmp_path,
+        """
         import argparse, json
         def main(input_paths, output_paths, environ_vars, job_args):
             assert isinstance(input_paths, dict) and isinstance(job_args, argparse.Namespace)
@@ -362,19 +467,29 @@ def test_the_keys_a_script_uses_are_recorded(pool, tmp_path):
             "LABEL" in environ_vars
             output_paths["extra"] = "/somewhere"
             return job_args.job_type, getattr(job_args, "missing_arg", None)
-    """)
-    result = pool.run(make_job(tmp_path, script, input_paths={"train": "/in", "val": "/v"},
-                               environ_vars={"LABEL": "y", "OTHER": "z"},
-                               job_args={"job_type": "training", "n": 1}))
+    """,
+    )
+    result = pool.run(
+        make_job(
+            tmp_path,
+            script,
+            input_paths={"train": "/in", "val": "/v"},
+            environ_vars={"LABEL": "y", "OTHER": "z"},
+            job_args={"job_type": "training", "n": 1},
+        )
+    )
     assert result.passed, result.error
-    assert result.accessed == {"input_paths": ["train", "undeclared_input"],
-                               "output_paths": ["out"],  # json.dumps iterated every key
-                               "environ_vars": ["LABEL"],
-                               "job_args": ["job_type", "missing_arg"]}
+    assert result.accessed == {
+        "input_paths": ["train", "undeclared_input"],
+        "output_paths": ["out"],  # json.dumps iterated every key
+        "environ_vars": ["LABEL"],
+        "job_args": ["job_type", "missing_arg"],
+    }
     assert result.assigned == {"output_paths": ["extra"]}
 
 
 # --------------------------------------------------------------------------- 10. environments
+
 
 def _bare_venv(tmp_path: Path) -> Path:
     """A venv of another interpreter with nothing installed (no pandas, no psutil)."""
@@ -386,7 +501,9 @@ def _bare_venv(tmp_path: Path) -> Path:
 
 def test_the_worker_runs_in_a_bare_venv_with_only_the_standard_library(tmp_path):
     python = _bare_venv(tmp_path)
-    script = write_script(tmp_path, """
+    script = write_script(
+        tmp_path,
+        """
         import os, sys
         def main(input_paths, output_paths, environ_vars, job_args):
             try:
@@ -398,7 +515,8 @@ def test_the_worker_runs_in_a_bare_venv_with_only_the_standard_library(tmp_path)
                                  if m.split(".")[0] in ("psutil", "pydantic", "yaml", "dagster"))
             repo = any(os.path.isdir(os.path.join(p, "script_testing_tests")) for p in sys.path)
             return sys.executable, has_pandas, third_party, repo
-    """)
+    """,
+    )
     with WorkerPool() as own_pool:
         result = own_pool.run(make_job(tmp_path, script, python=str(python)))
         ours = own_pool.run(make_job(tmp_path, script))
@@ -413,6 +531,7 @@ def test_the_worker_runs_in_a_bare_venv_with_only_the_standard_library(tmp_path)
 def test_an_existing_interpreter_environment_resolves(tmp_path):
     from script_testing.errors import ConfigError
     from script_testing.worker import resolve_environment
+
     assert resolve_environment({"python": sys.executable}) == sys.executable
     assert resolve_environment(None) is None
     with pytest.raises(ConfigError, match="does not exist"):
@@ -424,27 +543,33 @@ def test_an_existing_interpreter_environment_resolves(tmp_path):
 def test_a_requirements_environment_is_built_cached_and_rebuilt(tmp_path):
     from script_testing.errors import ConfigError
     from script_testing.worker import resolve_environment
+
     requirements = tmp_path / "requirements.txt"
     requirements.write_text("six==1.16.0\n")
     cache, lines = tmp_path / "cache", []
-    python = resolve_environment({"requirements": "requirements.txt"}, root=tmp_path,
-                                 cache_dir=cache, log=lines.append)
+    python = resolve_environment(
+        {"requirements": "requirements.txt"}, root=tmp_path, cache_dir=cache, log=lines.append
+    )
     assert any("Building the scripts' environment" in line for line in lines)
     lines.clear()
-    assert resolve_environment({"requirements": str(requirements)}, cache_dir=cache,
-                               log=lines.append) == python and lines == []
-    script = write_script(tmp_path, """
+    assert (
+        resolve_environment({"requirements": str(requirements)}, cache_dir=cache, log=lines.append) == python
+        and lines == []
+    )
+    script = write_script(
+        tmp_path,
+        """
         import six
         def main(input_paths, output_paths, environ_vars, job_args):
             return six.__version__
-    """)
+    """,
+    )
     with WorkerPool() as own_pool:
         result = own_pool.run(make_job(tmp_path, script, python=python))
     assert result.passed and result.return_value == "'1.16.0'", result.error
 
     requirements.write_text("six==1.17.0\n")
-    rebuilt = resolve_environment({"requirements": str(requirements)}, cache_dir=cache,
-                                  log=lines.append)
+    rebuilt = resolve_environment({"requirements": str(requirements)}, cache_dir=cache, log=lines.append)
     assert rebuilt != python and lines
 
     requirements.write_text("this-package-does-not-exist-anywhere-xyz==0.0.1\n")
@@ -454,12 +579,15 @@ def test_a_requirements_environment_is_built_cached_and_rebuilt(tmp_path):
 
 # --------------------------------------------------------------------------- 11. read-only
 
+
 @pytest.mark.skipif(os.geteuid() != 0, reason="read-only bind mounts need root")
 def test_a_script_cannot_modify_a_read_only_input(pool, tmp_path):
     data = tmp_path / "input"
     data.mkdir()
     (data / "train.csv").write_text("a,b\n1,2\n")
-    script = write_script(tmp_path, """
+    script = write_script(
+        tmp_path,
+        """
         import errno, os
         def main(input_paths, output_paths, environ_vars, job_args):
             codes = []
@@ -473,9 +601,11 @@ def test_a_script_cannot_modify_a_read_only_input(pool, tmp_path):
                     codes.append(error.errno)
             os.makedirs(output_paths["out"], exist_ok=True)  # outputs stay writable
             return codes
-    """)
-    result = pool.run(make_job(tmp_path, script, input_paths={"train": str(data)},
-                               readonly_paths=[str(data)]))
+    """,
+    )
+    result = pool.run(
+        make_job(tmp_path, script, input_paths={"train": str(data)}, readonly_paths=[str(data)])
+    )
     assert result.passed, result.error
     assert result.readonly == "mounted"
     assert set(eval(result.return_value)) <= {errno.EROFS, errno.EACCES}
