@@ -295,8 +295,7 @@ def _merge(original: list[str], baseline: list[str], modified: list[str]) -> lis
         tail = 0
         while tail < len(out) and (
             not out[-1 - tail].strip()
-            or (out[-1 - tail].lstrip().startswith("#")
-            and _indent(out[-1 - tail]) < depth)
+            or (out[-1 - tail].lstrip().startswith("#") and _indent(out[-1 - tail]) < depth)
         ):
             tail += 1
         if tail and block[0].strip() and depth > (_indent(following) if following else 0):

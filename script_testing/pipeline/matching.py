@@ -67,7 +67,9 @@ ABBREVIATIONS = {
     "pkg": "package",
     "packaged": "package",
 }
-STOP_WORDS = frozenset(["the", "a", "an", "and", "or", "but", "in", "on", "at", "to", "for", "of", "with", "by"])
+STOP_WORDS = frozenset(
+    ["the", "a", "an", "and", "or", "but", "in", "on", "at", "to", "for", "of", "with", "by"]
+)
 # §4.5
 SYNONYM_ROWS: tuple[frozenset[str], ...] = tuple(
     frozenset(row.split())

@@ -35,9 +35,7 @@ class ScriptExecutionSpec(BaseModel):
     environ_vars: dict[str, str] = Field(default_factory=dict)
     job_args: dict[str, Any] = Field(default_factory=dict)
     timeout_s: float | None = None
-    last_updated: str = Field(
-        default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds")
-    )
+    last_updated: str = Field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
     user_notes: str = ""
     pinned: bool = False
 
@@ -58,9 +56,7 @@ class PipelineTestingSpec(BaseModel):
     edges: list[tuple[str, str]]
     scripts: dict[str, ScriptExecutionSpec]
     wiring: list[str] = Field(default_factory=list)
-    last_updated: str = Field(
-        default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds")
-    )
+    last_updated: str = Field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
 
 
 def script_name_for(node: str, script_path: Path | None, step_type: str, job_type: str | None) -> str:

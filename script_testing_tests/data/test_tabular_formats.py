@@ -12,17 +12,8 @@ import pytest
 
 from script_testing.checks import EdgeRequirements, validate_edge
 from script_testing.config.project import Expectations
-from script_testing.data.tabular import (
-    describe_files,
-    format_from_name,
-    holds_tables,
-    iter_batches,
-    list_data_files,
-    list_files,
-    read_dataset,
-    sniff_format,
-    write_frame,
-)
+from script_testing.data.tabular import (describe_files, format_from_name, holds_tables, iter_batches, list_data_files,
+                                         list_files, read_dataset, sniff_format, write_frame)
 from script_testing.orchestration.metadata import output_metadata
 
 FRAME = pd.DataFrame({"id": range(12), "label": [0, 1] * 6, "score": [i / 10 for i in range(12)]})
@@ -69,10 +60,10 @@ def _write(path: Path, frame: pd.DataFrame, fmt: str) -> None:
 def output(request, tmp_path) -> tuple[Path, list[str], str]:
     names, fmt = CASES[request.param]
     out = tmp_path / "out"
-    shards = [FRAME.iloc[i :: len(names)].reset_index(drop=True) for i in range(len(names))]
+    shards = [FRAME.iloc[i::len(names)].reset_index(drop=True) for i in range(len(names))]
     for name, shard in zip(names, shards):
         _write(out / name, shard, fmt)
-    (out / "_SUCCESS").write_text("")  # markers are never data
+    (out / "_SUCCESS").write_text("")                 # markers are never data
     (out / ".part-0.crc").write_text("x")
     return out, names, fmt
 
@@ -82,7 +73,7 @@ def test_detection_listing_and_reading_agree(output):
     assert sorted(p.relative_to(out).as_posix() for p in list_files(out)) == sorted(names)
     assert sorted(p.relative_to(out).as_posix() for p in list_data_files(out)) == sorted(names)
     for name in names:
-        assert format_from_name(name)[0] in (fmt, "json")  # json lines may be named .json
+        assert format_from_name(name)[0] in (fmt, "json")      # json lines may be named .json
         assert sniff_format(out / name)[0] == fmt
     described = describe_files(out)
     assert [f.fmt for f in described] == [fmt] * len(names)
@@ -94,14 +85,12 @@ def test_detection_listing_and_reading_agree(output):
 
 def test_checks_see_the_columns_the_consumer_names(output):
     out, _, _ = output
-    req = EdgeRequirements.from_expectations(
-        Expectations(), env_columns={"LABEL_FIELD": "label"}, source="Up.data", consumer="Down.input"
-    )
+    req = EdgeRequirements.from_expectations(Expectations(), env_columns={"LABEL_FIELD": "label"},
+                                             source="Up.data", consumer="Down.input")
     result = validate_edge(out, req)
     assert result.status == "passed", result.summary
-    missing = EdgeRequirements.from_expectations(
-        Expectations(), env_columns={"LABEL_FIELD": "target"}, source="Up.data", consumer="Down.input"
-    )
+    missing = EdgeRequirements.from_expectations(Expectations(), env_columns={"LABEL_FIELD": "target"},
+                                                 source="Up.data", consumer="Down.input")
     assert validate_edge(out, missing).status == "failed"
 
 
@@ -118,13 +107,10 @@ def test_pq_output_with_label_field_passes_the_blocking_check(tmp_path):
     "no tabular file was found" because two modules disagreed about ``.pq``."""
     out = tmp_path / "processed_data"
     write_frame(FRAME, out / "part-0.pq", "parquet")
-    assert holds_tables(out)  # the edge checker asks for the env columns only on tables
-    req = EdgeRequirements.from_expectations(
-        Expectations(severity="block"),
-        env_columns={"LABEL_FIELD": "label"},
-        source="TabularPreprocessing.processed_data",
-        consumer="XGBoostTraining.input_path",
-    )
+    assert holds_tables(out)        # the edge checker asks for the env columns only on tables
+    req = EdgeRequirements.from_expectations(Expectations(severity="block"), env_columns={"LABEL_FIELD": "label"},
+                                             source="TabularPreprocessing.processed_data",
+                                             consumer="XGBoostTraining.input_path")
     result = validate_edge(out, req)
     assert result.status == "passed", result.summary
     assert "no tabular file" not in (result.summary or "")

@@ -580,9 +580,7 @@ def _two_step_ws(tmp_path, up_outputs: dict, down_deps: dict, *, extra_up: dict 
     if extra_up is not None:
         write_yaml(
             ws / "c.step.yaml",
-            interface(
-                "Other", entry_point="o.py", outputs=dict.fromkeys(extra_up), spec_outputs=extra_up
-            ),
+            interface("Other", entry_point="o.py", outputs=dict.fromkeys(extra_up), spec_outputs=extra_up),
         )
         write_script(ws / "o.py")
     write_yaml(

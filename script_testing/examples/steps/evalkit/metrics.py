@@ -3,16 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
-from sklearn.metrics import (
-    accuracy_score,
-    average_precision_score,
-    brier_score_loss,
-    f1_score,
-    log_loss,
-    precision_score,
-    recall_score,
-    roc_auc_score,
-)
+from sklearn.metrics import (accuracy_score, average_precision_score, brier_score_loss, f1_score,
+                             log_loss, precision_score, recall_score, roc_auc_score)
 
 
 def expected_calibration_error(y_true: np.ndarray, score: np.ndarray, n_bins: int = 10) -> float:
@@ -33,7 +25,7 @@ def binary_metrics(y_true: np.ndarray, score: np.ndarray, threshold: float = 0.5
     score = np.asarray(score, dtype=float)
     pred = (score >= threshold).astype(int)
     out = {
-        "rows": len(y_true),
+        "rows": int(len(y_true)),
         "positive_rate": float(y_true.mean()) if len(y_true) else 0.0,
         "accuracy": float(accuracy_score(y_true, pred)),
         "precision": float(precision_score(y_true, pred, zero_division=0)),
@@ -52,11 +44,8 @@ def binary_metrics(y_true: np.ndarray, score: np.ndarray, threshold: float = 0.5
 def multiclass_metrics(y_true: np.ndarray, proba: np.ndarray, classes: list) -> dict:
     y_true = np.asarray(y_true)
     pred = np.asarray(classes)[proba.argmax(axis=1)]
-    out = {
-        "rows": len(y_true),
-        "accuracy": float(accuracy_score(y_true, pred)),
-        "f1_macro": float(f1_score(y_true, pred, average="macro", zero_division=0)),
-    }
+    out = {"rows": int(len(y_true)), "accuracy": float(accuracy_score(y_true, pred)),
+           "f1_macro": float(f1_score(y_true, pred, average="macro", zero_division=0))}
     if len(np.unique(y_true)) > 1:
         out["auc_roc_ovr"] = float(roc_auc_score(y_true, proba, multi_class="ovr", labels=classes))
         out["log_loss"] = float(log_loss(y_true, proba, labels=classes))

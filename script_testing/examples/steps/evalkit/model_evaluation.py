@@ -58,8 +58,7 @@ def find_eval_file(data_dir: str, job_type: str) -> Path:
     if len(files) != 1:
         raise FileNotFoundError(
             f"expected {job_type}/{job_type}_processed_data.csv or exactly one data file under "
-            f"{data_dir}, found {len(files)}"
-        )
+            f"{data_dir}, found {len(files)}")
     return files[0]
 
 
@@ -79,12 +78,8 @@ def prepare_features(df: pd.DataFrame, tab_fields: list[str], cat_fields: list[s
     return X
 
 
-def main(
-    input_paths: dict[str, str],
-    output_paths: dict[str, str],
-    environ_vars: dict[str, str],
-    job_args: argparse.Namespace,
-) -> dict:
+def main(input_paths: dict[str, str], output_paths: dict[str, str],
+         environ_vars: dict[str, str], job_args: argparse.Namespace) -> dict:
     job_type = getattr(job_args, "job_type", "calibration")
     id_field = environ_vars["ID_FIELD"]
     label_field = environ_vars["LABEL_FIELD"]

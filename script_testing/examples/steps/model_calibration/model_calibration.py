@@ -42,7 +42,7 @@ class PlattCalibrator:
         s = np.clip(np.asarray(score, dtype=float), EPS, 1 - EPS)
         return np.log(s / (1 - s)).reshape(-1, 1)
 
-    def fit(self, score: np.ndarray, y: np.ndarray) -> PlattCalibrator:
+    def fit(self, score: np.ndarray, y: np.ndarray) -> "PlattCalibrator":
         self.lr.fit(self._logit(score), y)
         return self
 
@@ -69,12 +69,8 @@ def read_predictions(path: str) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
-def main(
-    input_paths: dict[str, str],
-    output_paths: dict[str, str],
-    environ_vars: dict[str, str],
-    job_args: argparse.Namespace,
-) -> dict:
+def main(input_paths: dict[str, str], output_paths: dict[str, str],
+         environ_vars: dict[str, str], job_args: argparse.Namespace) -> dict:
     label_field = environ_vars["LABEL_FIELD"]
     score_field = environ_vars.get("SCORE_FIELD", "prob_class_1")
     method = environ_vars.get("CALIBRATION_METHOD", "isotonic").lower()
@@ -99,13 +95,10 @@ def main(
     calibrated = np.clip(calibrator.predict(score), 0.0, 1.0)
 
     metrics = {
-        "job_type": getattr(job_args, "job_type", None),
-        "method": method,
-        "rows": len(y),
+        "job_type": getattr(job_args, "job_type", None), "method": method, "rows": int(len(y)),
         "brier_before": float(brier_score_loss(y, score)),
         "brier_after": float(brier_score_loss(y, calibrated)),
-        "ece_before": ece(y, score, n_bins),
-        "ece_after": ece(y, calibrated, n_bins),
+        "ece_before": ece(y, score, n_bins), "ece_after": ece(y, calibrated, n_bins),
     }
     logger.info("calibration: %s", metrics)
 
@@ -114,29 +107,13 @@ def main(
     # Only library objects are pickled so the artifact loads without this script on the path.
     estimator = calibrator.lr if isinstance(calibrator, PlattCalibrator) else calibrator
     with open(cal_dir / "calibration_model.pkl", "wb") as fh:
-        pickle.dump(
-            {
-                "method": method,
-                "input": "logit" if method == "platt" else "score",
-                "estimator": estimator,
-                "score_field": score_field,
-            },
-            fh,
-        )
+        pickle.dump({"method": method, "input": "logit" if method == "platt" else "score",
+                     "estimator": estimator, "score_field": score_field}, fh)
     grid = np.linspace(0, 1, 21)
-    (cal_dir / "calibration_summary.json").write_text(
-        json.dumps(
-            {
-                "method": method,
-                "score_field": score_field,
-                "label_field": label_field,
-                "mapping": {
-                    f"{g:.2f}": float(v) for g, v in zip(grid, np.clip(calibrator.predict(grid), 0, 1))
-                },
-            },
-            indent=2,
-        )
-    )
+    (cal_dir / "calibration_summary.json").write_text(json.dumps({
+        "method": method, "score_field": score_field, "label_field": label_field,
+        "mapping": {f"{g:.2f}": float(v) for g, v in zip(grid, np.clip(calibrator.predict(grid), 0, 1))},
+    }, indent=2))
 
     metrics_dir = Path(output_paths["metrics_output"])
     metrics_dir.mkdir(parents=True, exist_ok=True)

@@ -22,7 +22,7 @@ import shutil
 import sys
 import tarfile
 import tempfile
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 from pathlib import Path
 
 logger = logging.getLogger(__name__)
@@ -61,12 +61,8 @@ def stage_folder(src: str, dest: Path) -> list[Path]:
     return files
 
 
-def main(
-    input_paths: dict[str, str],
-    output_paths: dict[str, str],
-    environ_vars: dict[str, str],
-    job_args: argparse.Namespace | None = None,
-) -> dict:
+def main(input_paths: dict[str, str], output_paths: dict[str, str],
+         environ_vars: dict[str, str], job_args: argparse.Namespace | None = None) -> dict:
     name = environ_vars.get("MODEL_NAME", "tabular-binary-classifier")
     version = environ_vars.get("MODEL_VERSION", "1.0.0")
 
@@ -81,16 +77,11 @@ def main(
         else:
             logger.warning("no calibration_model input: packaging the uncalibrated model")
 
-        files = {
-            str(p.relative_to(staging)): {"sha256": _sha256(p), "bytes": p.stat().st_size}
-            for p in sorted(staging.rglob("*"))
-            if p.is_file()
-        }
+        files = {str(p.relative_to(staging)): {"sha256": _sha256(p), "bytes": p.stat().st_size}
+                 for p in sorted(staging.rglob("*")) if p.is_file()}
         manifest = {
-            "name": name,
-            "version": version,
-            "calibrated": bool(calibration),
-            "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "name": name, "version": version, "calibrated": bool(calibration),
+            "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "files": files,
         }
         (staging / "manifest.json").write_text(json.dumps(manifest, indent=2))

@@ -64,11 +64,8 @@ def load_hyperparameters(path: str) -> dict:
 
 def read_split(input_dir: Path, split: str) -> pd.DataFrame | None:
     folder = input_dir / split
-    for suffix, reader in (
-        (".csv", pd.read_csv),
-        (".parquet", pd.read_parquet),
-        (".tsv", lambda f: pd.read_csv(f, sep="\t")),
-    ):
+    for suffix, reader in ((".csv", pd.read_csv), (".parquet", pd.read_parquet),
+                           (".tsv", lambda f: pd.read_csv(f, sep="\t"))):
         f = folder / f"{split}_processed_data{suffix}"
         if f.exists():
             df = reader(f)
@@ -79,32 +76,19 @@ def read_split(input_dir: Path, split: str) -> pd.DataFrame | None:
 
 def build_pipeline(hp: dict, tab_fields: list[str], cat_fields: list[str]) -> Pipeline:
     encoder = ColumnTransformer(
-        [
-            (
-                "cat",
-                OrdinalEncoder(
-                    handle_unknown="use_encoded_value", unknown_value=-1, encoded_missing_value=-1
-                ),
-                cat_fields,
-            ),
-            ("num", "passthrough", tab_fields),
-        ],
-        remainder="drop",
-        verbose_feature_names_out=False,
-    )
+        [("cat", OrdinalEncoder(handle_unknown="use_encoded_value", unknown_value=-1,
+                                encoded_missing_value=-1), cat_fields),
+         ("num", "passthrough", tab_fields)],
+        remainder="drop", verbose_feature_names_out=False)
     categorical_mask = [True] * len(cat_fields) + [False] * len(tab_fields)
     clf = HistGradientBoostingClassifier(
-        max_iter=int(hp["max_iter"]),
-        learning_rate=float(hp["learning_rate"]),
-        max_depth=hp["max_depth"],
-        max_leaf_nodes=int(hp["max_leaf_nodes"]),
+        max_iter=int(hp["max_iter"]), learning_rate=float(hp["learning_rate"]),
+        max_depth=hp["max_depth"], max_leaf_nodes=int(hp["max_leaf_nodes"]),
         min_samples_leaf=int(hp["min_samples_leaf"]),
         l2_regularization=float(hp["l2_regularization"]),
-        early_stopping=bool(hp["early_stopping"]),
-        random_state=int(hp["random_state"]),
+        early_stopping=bool(hp["early_stopping"]), random_state=int(hp["random_state"]),
         categorical_features=categorical_mask or None,
-        class_weight=hp.get("class_weight"),
-    )
+        class_weight=hp.get("class_weight"))
     return Pipeline([("encode", encoder), ("model", clf)])
 
 
@@ -118,7 +102,7 @@ def prepare_features(df: pd.DataFrame, tab_fields: list[str], cat_fields: list[s
 
 
 def compute_metrics(y: np.ndarray, proba: np.ndarray) -> dict:
-    metrics = {"rows": len(y), "accuracy": float(accuracy_score(y, proba.argmax(axis=1)))}
+    metrics = {"rows": int(len(y)), "accuracy": float(accuracy_score(y, proba.argmax(axis=1)))}
     if len(np.unique(y)) > 1:
         if proba.shape[1] == 2:
             metrics["auc_roc"] = float(roc_auc_score(y, proba[:, 1]))
@@ -128,12 +112,8 @@ def compute_metrics(y: np.ndarray, proba: np.ndarray) -> dict:
     return metrics
 
 
-def main(
-    input_paths: dict[str, str],
-    output_paths: dict[str, str],
-    environ_vars: dict[str, str],
-    job_args: argparse.Namespace,
-) -> dict:
+def main(input_paths: dict[str, str], output_paths: dict[str, str],
+         environ_vars: dict[str, str], job_args: argparse.Namespace) -> dict:
     hp = load_hyperparameters(input_paths["hyperparameters_s3_uri"])
     label, id_name = hp["label_name"], hp.get("id_name")
     tab_fields, cat_fields = list(hp["tab_field_list"]), list(hp["cat_field_list"])
@@ -160,18 +140,9 @@ def main(
     model_dir.mkdir(parents=True, exist_ok=True)
     with open(model_dir / "model.pkl", "wb") as fh:
         pickle.dump(pipeline, fh)
-    (model_dir / "feature_columns.json").write_text(
-        json.dumps(
-            {
-                "tab_field_list": tab_fields,
-                "cat_field_list": cat_fields,
-                "label_name": label,
-                "id_name": id_name,
-                "classes": classes,
-            },
-            indent=2,
-        )
-    )
+    (model_dir / "feature_columns.json").write_text(json.dumps(
+        {"tab_field_list": tab_fields, "cat_field_list": cat_fields, "label_name": label,
+         "id_name": id_name, "classes": classes}, indent=2))
     (model_dir / "hyperparameters.json").write_text(json.dumps(hp, indent=2, default=str))
 
     eval_dir = Path(output_paths["evaluation_output"])

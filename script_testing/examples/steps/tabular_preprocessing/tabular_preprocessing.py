@@ -146,12 +146,8 @@ def write_split(df: pd.DataFrame, out_dir: Path, split: str, fmt: str) -> Path:
     return path
 
 
-def main(
-    input_paths: dict[str, str],
-    output_paths: dict[str, str],
-    environ_vars: dict[str, str],
-    job_args: argparse.Namespace,
-) -> dict[str, int]:
+def main(input_paths: dict[str, str], output_paths: dict[str, str],
+         environ_vars: dict[str, str], job_args: argparse.Namespace) -> dict[str, int]:
     job_type = job_args.job_type
     label_field = environ_vars.get("LABEL_FIELD")
     if not label_field:
@@ -180,11 +176,11 @@ def main(
 
     if job_type == "training":
         stratify = df[label_field] if df[label_field].value_counts().min() >= 2 else None
-        train_df, holdout = train_test_split(df, train_size=train_ratio, random_state=seed, stratify=stratify)
+        train_df, holdout = train_test_split(df, train_size=train_ratio, random_state=seed,
+                                             stratify=stratify)
         stratify = holdout[label_field] if holdout[label_field].value_counts().min() >= 2 else None
-        test_df, val_df = train_test_split(
-            holdout, test_size=test_val_ratio, random_state=seed, stratify=stratify
-        )
+        test_df, val_df = train_test_split(holdout, test_size=test_val_ratio, random_state=seed,
+                                           stratify=stratify)
         splits = {"train": train_df, "val": val_df, "test": test_df}
     else:
         splits = {job_type: df}
@@ -199,9 +195,8 @@ def main(
 if __name__ == "__main__":
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     parser = argparse.ArgumentParser()
-    parser.add_argument(
-        "--job_type", type=str, required=True, choices=["training", "validation", "testing", "calibration"]
-    )
+    parser.add_argument("--job_type", type=str, required=True,
+                        choices=["training", "validation", "testing", "calibration"])
     args = parser.parse_args()
 
     INPUT_DATA = "/opt/ml/processing/input/data"

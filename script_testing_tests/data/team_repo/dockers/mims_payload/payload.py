@@ -26,9 +26,5 @@ def main(input_paths, output_paths, environ_vars, job_args):
 if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     args = parser.parse_args()
-    main(
-        {"model_input": "/opt/ml/processing/input/model"},
-        {"output_dir": "/opt/ml/processing/output"},
-        dict(os.environ),
-        args,
-    )
+    main({"model_input": "/opt/ml/processing/input/model"}, {"output_dir": "/opt/ml/processing/output"},
+         dict(os.environ), args)

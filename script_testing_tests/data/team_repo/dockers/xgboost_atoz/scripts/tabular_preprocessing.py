@@ -47,12 +47,7 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("--job_type", required=True)
     args = parser.parse_args()
-    main(
-        {"DATA": "/opt/ml/processing/input/data", "SIGNATURE": "/opt/ml/processing/input/signature"},
-        {"processed_data": "/opt/ml/processing/output"},
-        {
-            "LABEL_FIELD": os.environ.get("LABEL_FIELD", ""),
-            "TRAIN_RATIO": os.environ.get("TRAIN_RATIO", "0.7"),
-        },
-        args,
-    )
+    main({"DATA": "/opt/ml/processing/input/data", "SIGNATURE": "/opt/ml/processing/input/signature"},
+         {"processed_data": "/opt/ml/processing/output"},
+         {"LABEL_FIELD": os.environ.get("LABEL_FIELD", ""), "TRAIN_RATIO": os.environ.get("TRAIN_RATIO", "0.7")},
+         args)

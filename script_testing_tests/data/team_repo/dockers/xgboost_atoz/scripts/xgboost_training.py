@@ -13,7 +13,6 @@ from .utils.config import load_hyperparameters
 
 def _train(train, val, params, label):
     import xgboost as xgb
-
     dtrain = xgb.DMatrix(train.drop(columns=[label]), label=train[label])
     dval = xgb.DMatrix(val.drop(columns=[label]), label=val[label])
     return xgb.train(params, dtrain, num_boost_round=params.pop("num_round", 50), evals=[(dval, "val")])
@@ -33,9 +32,8 @@ def main(input_paths, output_paths, environ_vars, job_args, logger=None):
     model = _train(train, val, dict(params), label)
     os.makedirs(output_paths[C.MODEL_OUTPUT], exist_ok=True)
     model.save_model(os.path.join(output_paths[C.MODEL_OUTPUT], "xgboost_model.bst"))
-    preds = pd.DataFrame(
-        {"label": val[label], "prob": model.predict(__import__("xgboost").DMatrix(val.drop(columns=[label])))}
-    )
+    preds = pd.DataFrame({"label": val[label], "prob": model.predict(__import__("xgboost").DMatrix(
+        val.drop(columns=[label])))})
     out = output_paths[C.EVALUATION_OUTPUT]
     os.makedirs(out, exist_ok=True)
     preds.to_csv(os.path.join(out, "val_predictions.csv"), index=False)
