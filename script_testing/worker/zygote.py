@@ -210,6 +210,7 @@ class Zygote:
         signum = os.WTERMSIG(status) if os.WIFSIGNALED(status) else None
         # An outcome counts only from a child that then ended the way run_job ends it.
         child = _parse_outcome(run.data, run.nonce) if exit_code == 0 and not run.timed_out else None
+        _clean_work_dir(run.job)  # before answering: the caller may look at the folder at once
         self._send(
             {
                 "id": run.request_id,
@@ -223,7 +224,6 @@ class Zygote:
                 "reported_then_died": bool(run.data) and child is None and not run.timed_out,
             }
         )
-        _clean_work_dir(run.job)
 
     def _kill_orphans(self) -> None:
         """Processes reparented to us (we are a subreaper) belong to children that died."""
