@@ -19,6 +19,7 @@ from script_testing.errors import ScriptTestingError
 from script_testing.execution.edges import EdgeChecker, edge_reports, warm_up_checks
 from script_testing.execution.inputs import check_sources, materialize_source, source_for, write_synthesized
 from script_testing.execution.layout import (
+    create_run_dir,
     input_path_for,
     output_dir,
     reused_path,
@@ -107,7 +108,7 @@ class PipelineExecution:
             warm_up_checks()
         if any(n.role == NodeRole.SCRIPT for n in self.plan.nodes.values()):
             self._pool_get().start()  # the worker's imports overlap planning and source generation
-        self.run_dir.mkdir(parents=True, exist_ok=True)
+        create_run_dir(self.run_dir, self.run_id, self.plan.name)
         self.report.warnings = [w for n in self.plan.nodes.values() for w in n.warnings]
         for n in self.plan.order:
             self.report.nodes[n] = base_node_report(self.plan.nodes[n])
