@@ -66,3 +66,6 @@ class DiskFullError(ScriptTestingError, OSError):
     def __init__(self, what: str, **kwargs) -> None:
         super().__init__(what, **kwargs)
         self.errno, self.strerror = 28, "No space left on device"  # errno.ENOSPC
+
+    def __str__(self) -> str:  # OSError's own would show only "[Errno 28] ..."
+        return self.message

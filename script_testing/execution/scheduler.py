@@ -39,6 +39,7 @@ from script_testing.pipeline.specs import SpecStore
 from script_testing.pipeline.wiring import InputWire
 from script_testing.reports.model import EdgeReport, NodeReport, OutputSummary, RunReport, now_iso
 from script_testing.vocabulary import (
+    NOT_RUN_NO_SCRIPT,
     UPSTREAM_KINDS,
     EdgeStatus,
     NodeRole,
@@ -321,7 +322,7 @@ class PipelineExecution:
     def _run_data_node(self, node: str, rep: NodeReport, done: dict[str, NodeStatus]) -> None:
         n = self.plan.nodes[node]
         if n.role == NodeRole.SINK:
-            self._finish(node, skip(rep, SkipReason.NO_SCRIPT, "no script: a sink, nothing to run"), done)
+            self._finish(node, skip(rep, SkipReason.NO_SCRIPT, NOT_RUN_NO_SCRIPT), done)
             return
         t0 = time.perf_counter()
         rep.started_at = now_iso()
