@@ -12,7 +12,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from script_testing.config.loading import load_model, read_document
-from script_testing.config.names import check_name, check_names
+from script_testing.config.names import check_name, check_names, check_relative_path
 from script_testing.errors import ConfigError
 from script_testing.text import did_you_mean, env_strings
 
@@ -101,7 +101,7 @@ class SourceSpec(_Model):
     def _file_name(cls, value: str | None) -> str | None:
         if value is None:
             return None
-        return check_name(value)  # a {shard} pattern formats an int: still one segment
+        return check_relative_path(value)  # sub-folders allowed, each part a plain name
 
     @model_validator(mode="before")
     @classmethod
