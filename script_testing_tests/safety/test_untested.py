@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import dagster as dg
 import pytest
 import yaml
 from click.testing import CliRunner
@@ -13,7 +14,10 @@ from click.testing import CliRunner
 from script_testing.api import plan_pipeline, run
 from script_testing.cli import cli
 from script_testing.errors import CatalogError, WiringError
+from script_testing.execution.layout import RUN_MARKER
+from script_testing.orchestration import build_definitions
 from script_testing.reports.html import write_html
+from script_testing.reports.model import RunReport
 from script_testing.reports.text import summary_text
 from script_testing.vocabulary import NOT_RUN_NO_SCRIPT, NodeStatus, SkipReason
 from script_testing_tests.safety.trees import project_with_sibling, snapshot
@@ -85,3 +89,23 @@ def test_a_sink_without_a_script_is_not_run_and_not_passed(tmp_path):
     result = CliRunner().invoke(cli, ["show", "--project", str(root), "p/latest"])
     assert NOT_RUN_NO_SCRIPT in result.output, result.output
     assert snapshot(root, sibling) == before
+
+
+@pytest.mark.e2e
+def test_dagster_reports_the_sink_as_not_run(tmp_path):
+    root, _ = _with_leaf(tmp_path, entry_point=None)
+    defs = build_definitions(root)
+    runs = tmp_path / "runs"
+    with dg.instance_for_test() as instance:
+        result = defs.resolve_job_def("p").execute_in_process(
+            instance=instance,
+            raise_on_error=False,
+            run_config={"resources": {"runner": {"config": {"runs_root": str(runs)}}}},
+        )
+    assert result.success
+    (report_file,) = runs.glob("p/*/report.json")
+    saved = RunReport.read(report_file)
+    assert saved.nodes["Publish"].status == NodeStatus.SKIPPED
+    assert saved.nodes["Publish"].skipped_because == NOT_RUN_NO_SCRIPT
+    assert saved.scripts_ran == 2 and saved.scripts_total == 2
+    assert (report_file.parent / RUN_MARKER).is_file()
