@@ -10,12 +10,15 @@ import uuid
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from script_testing import files
+from script_testing.cli import cli
 from script_testing.config.loading import MAX_FILE_BYTES, read_document
 from script_testing.config.project import load_project
 from script_testing.errors import ConfigError, DiskFullError
 from script_testing.reports.model import RunReport
+from script_testing_tests.safety.trees import project_with_sibling, snapshot
 
 LAUGHS = """\
 a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]
@@ -119,3 +122,19 @@ def test_a_full_disk_while_writing_a_report_is_a_sentence(tiny_disk):
     with pytest.raises(DiskFullError, match=r"report\.json"):
         report.write(tiny_disk)
     assert not any(p.name.startswith(".report.json") for p in Path(tiny_disk).iterdir())
+
+
+@pytest.mark.e2e
+def test_a_run_on_a_full_disk_says_so_in_one_sentence(tiny_disk, tmp_path, monkeypatch):
+    p, sibling = project_with_sibling(tmp_path)
+    p.config["data_profiles"]["small"]["rows"] = 200_000  # ~5 MB of CSV: more than the 1 MB disk
+    p.config["pipelines"]["p"]["sources"] = {"MakeData.data": {"synthetic": "small"}}
+    root = p.write()
+    (root / "steps" / "make_data" / "make_data.py").unlink()  # MakeData becomes a data node
+    monkeypatch.setenv("SCRIPT_TESTING_RUNS", str(tiny_disk))
+    before = snapshot(root, sibling)
+    result = CliRunner().invoke(cli, ["run", str(root)])
+    assert result.exit_code != 0
+    assert "Traceback" not in result.output
+    assert "No space left on device" in result.output or "disk is full" in result.output, result.output
+    assert snapshot(root, sibling) == before
