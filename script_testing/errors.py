@@ -54,3 +54,18 @@ class SourceError(ScriptTestingError):
 
 class WorkerError(ScriptTestingError):
     """The isolated script worker itself failed (not the user's script)."""
+
+
+class UnsafePathError(ScriptTestingError):
+    """A write, copy or delete would reach outside the folder it is meant for."""
+
+
+class DiskFullError(ScriptTestingError, OSError):
+    """The disk (or quota) is full while script_testing writes a file (still an ``OSError``, ENOSPC)."""
+
+    def __init__(self, what: str, **kwargs) -> None:
+        super().__init__(what, **kwargs)
+        self.errno, self.strerror = 28, "No space left on device"  # errno.ENOSPC
+
+    def __str__(self) -> str:  # OSError's own would show only "[Errno 28] ..."
+        return self.message

@@ -65,6 +65,9 @@ class Severity(StrEnum):
     WARN = "warn"
 
 
+NOT_RUN_NO_SCRIPT = "not run (no script)"  # what a sink shows: never "passed"
+
+
 class SkipReason(StrEnum):
     """Why a node was skipped: a code, next to the human sentence in ``skipped_because``."""
 

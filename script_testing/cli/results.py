@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import click
 
+from script_testing import files
 from script_testing.api import open_project
 from script_testing.cli.options import output_format, project_arg
+from script_testing.config.names import name_problem
 from script_testing.config.state import runs_root
 from script_testing.errors import ScriptTestingError
+from script_testing.execution.layout import RUN_MARKER, is_run_dir
 from script_testing.reports.export import export
 from script_testing.reports.model import REPORT_FILE, RunReport
 from script_testing.reports.text import edge_line, node_line, summary_text
@@ -162,40 +164,57 @@ def report(run, project_dir, fmt, output) -> None:
 @click.option(
     "--keep", type=int, default=0, show_default=True, help="Keep the newest N runs of each pipeline."
 )
+@click.option("--dry-run", is_flag=True, help="List what would be deleted, delete nothing.")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
-def clean_workspace(project_dir, pipeline, keep, yes) -> None:
-    """Delete past run folders (never anything outside the runs root).
+def clean_workspace(project_dir, pipeline, keep, dry_run, yes) -> None:
+    """Delete past run folders: only folders script_testing created for a run (they carry a marker
+    file), only under the runs root.
 
     \b
     Example:
-      script-testing clean-workspace --keep 3 --yes
+      script-testing clean-workspace --keep 3 --dry-run
     """
+    if keep < 0:
+        raise click.BadParameter("must be 0 or more", param_hint="--keep")
     root = _runs_root(project_dir).resolve()
-    victims: list[Path] = []
-    pipelines = (
-        [root / pipeline]
-        if pipeline
-        else ([p for p in root.iterdir() if p.is_dir()] if root.is_dir() else [])
-    )
-    for pdir in pipelines:
-        runs = sorted(
-            (r for r in pdir.iterdir() if r.is_dir()) if pdir.is_dir() else [],
-            key=lambda r: r.stat().st_mtime,
-            reverse=True,
-        )
-        victims += runs[keep:]
-    victims = [v.resolve() for v in victims if root in v.resolve().parents and not v.is_symlink()]
+    if pipeline and name_problem(pipeline):
+        raise click.BadParameter(name_problem(pipeline), param_hint="--pipeline")
+    victims = run_folders_to_delete(root, pipeline, keep)
     if not victims:
-        click.echo(f"nothing to delete under {root}")
+        click.echo(f"nothing to delete under {root} (only run folders script_testing created are deleted)")
         return
-    size = sum(f.stat().st_size for v in victims for f in v.rglob("*") if f.is_file())
-    click.echo(f"{len(victims)} run folder(s), {size / 1e6:.1f} MB under {root}")
+    size = sum(f.stat().st_size for v in victims for f in v.rglob("*") if f.is_file() and not f.is_symlink())
+    click.echo(f"{len(victims)} run folder(s), {size / 1e6:.1f} MB under {root}:")
+    for v in victims:
+        click.echo(f"  {v.relative_to(root)}")
+    if dry_run:
+        click.echo("dry run: nothing deleted")
+        return
     if not yes and not click.confirm("Delete them?", default=False):
         click.echo("nothing deleted")
         sys.exit(1)
     for v in victims:
-        shutil.rmtree(v)
+        files.remove_tree(v, root=root)
     click.echo(f"deleted {len(victims)} run folder(s)")
+
+
+def run_folders_to_delete(root: Path, pipeline: str | None, keep: int) -> list[Path]:
+    """The marked run folders ``<root>/<pipeline>/<run>`` beyond the newest ``keep`` of each pipeline;
+    never a symlink, never a folder without the run marker, never anything outside ``root``."""
+    if not root.is_dir():
+        return []
+    pipelines = [root / pipeline] if pipeline else sorted(p for p in root.iterdir() if p.is_dir())
+    victims: list[Path] = []
+    for pdir in pipelines:
+        if pdir.is_symlink() or not pdir.is_dir():
+            continue
+        runs = sorted(
+            (r for r in pdir.iterdir() if is_run_dir(r)),
+            key=lambda r: (r / RUN_MARKER).stat().st_mtime,
+            reverse=True,
+        )
+        victims += runs[keep:]
+    return [v for v in victims if root in v.resolve().parents]
 
 
 @click.command()
@@ -215,7 +234,7 @@ def ui(project_dir, port, host) -> None:
     home.mkdir(parents=True, exist_ok=True)
     repo_yaml = Path(__file__).resolve().parents[2] / "dagster.yaml"
     if not (home / "dagster.yaml").exists() and repo_yaml.exists():
-        shutil.copy(repo_yaml, home / "dagster.yaml")
+        files.copy_file(repo_yaml, home / "dagster.yaml", root=home)
     env["DAGSTER_HOME"] = str(home)
     dagster = Path(sys.executable).with_name("dagster")
     cmd = [

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from script_testing import files
 from script_testing.api import open_project, test_compatibility, test_script
 from script_testing.cli.options import output_format, partial_run_options
 from script_testing.errors import ScriptTestingError
@@ -137,8 +138,7 @@ def run(
             "success": all(r.success for r in reports),
             "runs": [json.loads(r.model_dump_json(by_alias=True)) for r in reports],
         }
-        json_path.parent.mkdir(parents=True, exist_ok=True)
-        json_path.write_text(json.dumps(combined, indent=2) + "\n")
+        files.write_text(json_path, json.dumps(combined, indent=2) + "\n")
     sys.exit(0 if all(r.success for r in reports) else 1)
 
 

@@ -10,12 +10,13 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from script_testing.config.loading import load_model
+from script_testing.config.names import SafeName, name_problem
 from script_testing.errors import DagError
 
 
 class _DagBody(BaseModel):
     model_config = ConfigDict(extra="allow")
-    nodes: list[str]
+    nodes: list[SafeName]
     edges: list[tuple[str, str]] = Field(default_factory=list)
 
 
@@ -40,6 +41,11 @@ class PipelineDag:
         self.metadata = dict(metadata or {})
         seen: set[str] = set()
         for n in nodes:
+            problem = name_problem(n)
+            if problem:
+                raise DagError(
+                    f"node {n!r} cannot be a folder name: {problem}", where=source, hint="rename it"
+                )
             if n in seen:
                 raise DagError(
                     f"node '{n}' is listed twice in dag.nodes", where=source, hint="remove the duplicate"

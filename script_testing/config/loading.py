@@ -14,22 +14,108 @@ from script_testing.errors import ConfigError
 M = TypeVar("M", bound=BaseModel)
 
 
+MAX_FILE_BYTES = 10 * 1024 * 1024  # a configuration file larger than this is refused unread
+MAX_DEPTH = 64  # nesting of mappings/lists
+MAX_ALIASES = 200  # YAML aliases (``*name``) in one file
+MAX_NODES = 1_000_000  # values after expanding aliases (a "billion laughs" file has 10**9)
+
+
+def _too_big(path: Path, what: str) -> ConfigError:
+    return ConfigError(
+        f"the file is too {what} to be a configuration file",
+        where=str(path),
+        hint=f"configuration files are at most {MAX_FILE_BYTES // (1024 * 1024)} MB, {MAX_DEPTH} levels "
+        f"deep and {MAX_NODES:,} values (aliases expanded); keep data in data files, not here",
+    )
+
+
+class _BoundedLoader(yaml.SafeLoader):
+    """PyYAML's safe loader with a nesting depth and an alias count limit (checked while composing)."""
+
+    def __init__(self, stream) -> None:
+        super().__init__(stream)
+        self._depth = 0
+        self._aliases = 0
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            self._aliases += 1
+            if self._aliases > MAX_ALIASES:
+                raise _Bound("aliased")
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                raise _Bound("deeply nested")
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
+class _Bound(Exception):
+    """A limit of :class:`_BoundedLoader` was crossed (``args[0]``: the adjective for the message)."""
+
+
+def _expanded_size(data: Any) -> int:
+    """How many values ``data`` has with shared (aliased) containers counted each time they appear;
+    memoized by identity, so it costs one visit per distinct container."""
+    memo: dict[int, int] = {}
+
+    def size(value: Any, depth: int) -> int:
+        if depth > MAX_DEPTH + 1:
+            raise _Bound("deeply nested")
+        if not isinstance(value, dict | list):
+            return 1
+        key = id(value)
+        if key not in memo:
+            children = value.values() if isinstance(value, dict) else value
+            memo[key] = 1 + sum(size(v, depth + 1) for v in children)
+            if memo[key] > MAX_NODES:
+                raise _Bound("large (after expanding its aliases)")
+        return memo[key]
+
+    return size(data, 0)
+
+
 def read_document(path: Path) -> Any:
-    """Parse ``path`` as YAML (``.yaml``/``.yml``) or JSON; syntax errors name the line."""
+    """Parse ``path`` as YAML (``.yaml``/``.yml``) or JSON; syntax errors name the line. Bounded: at
+    most :data:`MAX_FILE_BYTES`, :data:`MAX_DEPTH` levels, :data:`MAX_ALIASES` aliases and
+    :data:`MAX_NODES` values once aliases are expanded (a larger file is a :class:`ConfigError`)."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open("rb") as fh:
+            raw = fh.read(MAX_FILE_BYTES + 1)
     except FileNotFoundError:
         raise ConfigError(
             "file not found",
             where=str(path),
             hint="check the path, relative paths are relative to the file that names it",
         ) from None
+    except IsADirectoryError:
+        raise ConfigError("this is a folder, not a file", where=str(path), hint="name the file") from None
     except OSError as exc:
         raise ConfigError(f"cannot read the file ({exc.strerror})", where=str(path)) from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise _too_big(path, "large")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"the file is not UTF-8 text (byte {exc.start})", where=str(path), hint="save it as UTF-8"
+        ) from None
+    try:
+        data = _parse(path, text)
+        _expanded_size(data)
+    except _Bound as exc:
+        raise _too_big(path, exc.args[0]) from None
+    except RecursionError:
+        raise _too_big(path, "deeply nested") from None
+    return data
+
+
+def _parse(path: Path, text: str) -> Any:
     if path.suffix in (".yaml", ".yml"):
         try:
-            return yaml.safe_load(text)
+            return yaml.load(text, Loader=_BoundedLoader)
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             loc = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)

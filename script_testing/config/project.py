@@ -12,6 +12,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from script_testing.config.loading import load_model, read_document
+from script_testing.config.names import check_name, check_names, check_relative_path
 from script_testing.errors import ConfigError
 from script_testing.text import did_you_mean, env_strings
 
@@ -94,6 +95,13 @@ class SourceSpec(_Model):
     rows: int | None = Field(None, ge=0)  # overrides the profile's row count
     seed: int | None = None  # overrides the profile's seed
     compression: Literal["gzip"] | None = None
+
+    @field_validator("file")
+    @classmethod
+    def _file_name(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        return check_relative_path(value)  # sub-folders allowed, each part a plain name
 
     @model_validator(mode="before")
     @classmethod
@@ -193,6 +201,11 @@ class PipelineConfig(_Model):
     def _cron_string(cls, value: Any) -> Any:
         return {"cron": value, "status": "running"} if isinstance(value, str) else value
 
+    @field_validator("nodes")
+    @classmethod
+    def _node_keys(cls, value: dict) -> dict:
+        return check_names(value)
+
     @field_validator("sources", "expectations")
     @classmethod
     def _node_port_keys(cls, value: dict) -> dict:
@@ -234,6 +247,11 @@ class ProjectConfig(_Model):
     def _listify(cls, value: Any) -> Any:
         return [value] if isinstance(value, str) else value
 
+    @field_validator("pipelines")
+    @classmethod
+    def _pipeline_names(cls, value: dict) -> dict:
+        return check_names(value)
+
     @model_validator(mode="after")
     def _profiles_exist(self) -> ProjectConfig:
         for pname, pipe in self.pipelines.items():
@@ -251,6 +269,8 @@ def _split_node_port(key: str) -> tuple[str, str]:
     node, sep, port = key.partition(".")
     if not sep or not node or not port:
         raise ValueError(f"'{key}' must be 'Node.port'")
+    check_name(node)
+    check_name(port)
     return node, port
 
 

@@ -16,6 +16,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from script_testing.config.loading import load_model, read_document, validation_error
+from script_testing.config.names import SafeName, check_names, check_relative_path
 from script_testing.errors import ConfigError
 from script_testing.text import env_strings
 
@@ -27,7 +28,7 @@ class _Loose(BaseModel):
 class ContractInput(_Loose):
     path: str = ""
     required: bool = True
-    channels: list[str] | None = None
+    channels: list[SafeName] | None = None
 
 
 class ContractOutput(_Loose):
@@ -77,6 +78,21 @@ class Contract(_Loose):
             return [] if info.field_name == "job_arguments" else {}
         return value
 
+    @field_validator("inputs", "outputs")
+    @classmethod
+    def _safe_names(cls, value: dict) -> dict:
+        return check_names(value)
+
+    @field_validator("entry_point")
+    @classmethod
+    def _script_file_name(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        check_relative_path(value)
+        if not value.endswith(".py"):
+            raise ValueError(f"{value!r} is not a Python file name (it must end in '.py')")
+        return value
+
 
 def _none_to_list(value: Any) -> Any:
     return [] if value is None else value
@@ -118,6 +134,11 @@ class Spec(_Loose):
     @classmethod
     def _none_empty(cls, value: Any) -> Any:
         return {} if value is None else value
+
+    @field_validator("dependencies", "outputs")
+    @classmethod
+    def _safe_names(cls, value: dict) -> dict:
+        return check_names(value)
 
 
 class Registry(_Loose):

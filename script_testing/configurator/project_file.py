@@ -97,7 +97,7 @@ def unified_diff(old: str, new: str, path: Path) -> str:
 def write_project_file(target: Path, text: str) -> None:
     """Keep the old file as ``<name>.bak``, then replace it atomically (never half-written)."""
     if target.exists():
-        shutil.copy2(target, target.with_name(target.name + ".bak"))
+        files.copy_file(target, target.with_name(target.name + ".bak"), root=target.parent)
     files.write_text(target, text)
 
 
@@ -115,7 +115,7 @@ def copy_project(root: Path, dest: Path, project_file: str) -> None:
             where=str(dest),
             hint="choose a folder outside the project",
         )
-    shutil.copytree(root, dest, dirs_exist_ok=True, ignore=shutil.ignore_patterns(*_COPY_IGNORE))
+    files.copy_tree(root, dest, root=dest, ignore=shutil.ignore_patterns(*_COPY_IGNORE))
 
 
 # ----------------------------------------------------------------------------- ruamel editing

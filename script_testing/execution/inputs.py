@@ -3,10 +3,9 @@ run, and the wires of the plan."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
-from script_testing import sources
+from script_testing import files, sources
 from script_testing.config.project import SourceSpec
 from script_testing.data.tabular import write_frame
 from script_testing.errors import SourceError
@@ -84,9 +83,7 @@ def materialize_source(
             where=str(plan.project.file),
             hint=f"add it under pipelines.{plan.name}.sources",
         )
-    if dest.exists():
-        shutil.rmtree(dest)
-    dest.mkdir(parents=True)
+    files.empty_dir(dest, root=dest.parent)  # dest comes from execution.layout, already confined
     default_file = (
         input_file_name(plan.nodes[node].resolved, port) if plan.nodes[node].role == NodeRole.SCRIPT else None
     )
@@ -99,7 +96,6 @@ def write_synthesized(item: SynthesizedInput, dest: Path) -> Path:
 
     frame = generate_frame(item.profile)
     for channel in item.channels or [None]:
-        folder = dest / channel if channel else dest
-        folder.mkdir(parents=True, exist_ok=True)
+        folder = files.make_dir(files.confined(dest, channel) if channel else dest, root=dest)
         write_frame(frame, folder / f"{channel or 'part'}_data.csv", "csv", None)
     return dest

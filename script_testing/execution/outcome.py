@@ -28,6 +28,7 @@ def blocking_failures(report: RunReport) -> list[str]:
 def finalize(report: RunReport) -> RunReport:
     """Set ``report.success`` and ``report.status`` (and ``finished_at``) from its nodes and edges."""
     report.finished_at = now_iso()
+    report.scripts_ran, report.scripts_total = report.script_counts()
     if report.status == RunStatus.ERROR:
         report.success = False
         return report

@@ -19,6 +19,7 @@ from script_testing.errors import ScriptTestingError
 from script_testing.execution.edges import EdgeChecker, edge_reports, warm_up_checks
 from script_testing.execution.inputs import check_sources, materialize_source, source_for, write_synthesized
 from script_testing.execution.layout import (
+    create_run_dir,
     input_path_for,
     output_dir,
     reused_path,
@@ -38,6 +39,7 @@ from script_testing.pipeline.specs import SpecStore
 from script_testing.pipeline.wiring import InputWire
 from script_testing.reports.model import EdgeReport, NodeReport, OutputSummary, RunReport, now_iso
 from script_testing.vocabulary import (
+    NOT_RUN_NO_SCRIPT,
     UPSTREAM_KINDS,
     EdgeStatus,
     NodeRole,
@@ -107,7 +109,7 @@ class PipelineExecution:
             warm_up_checks()
         if any(n.role == NodeRole.SCRIPT for n in self.plan.nodes.values()):
             self._pool_get().start()  # the worker's imports overlap planning and source generation
-        self.run_dir.mkdir(parents=True, exist_ok=True)
+        create_run_dir(self.run_dir, self.run_id, self.plan.name)
         self.report.warnings = [w for n in self.plan.nodes.values() for w in n.warnings]
         for n in self.plan.order:
             self.report.nodes[n] = base_node_report(self.plan.nodes[n])
@@ -320,7 +322,7 @@ class PipelineExecution:
     def _run_data_node(self, node: str, rep: NodeReport, done: dict[str, NodeStatus]) -> None:
         n = self.plan.nodes[node]
         if n.role == NodeRole.SINK:
-            self._finish(node, skip(rep, SkipReason.NO_SCRIPT, "no script: a sink, nothing to run"), done)
+            self._finish(node, skip(rep, SkipReason.NO_SCRIPT, NOT_RUN_NO_SCRIPT), done)
             return
         t0 = time.perf_counter()
         rep.started_at = now_iso()

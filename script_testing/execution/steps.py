@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
+from script_testing import files
 from script_testing.execution.layout import logs_dir, output_dir
 from script_testing.pipeline.plan import NodePlan, PipelinePlan
 from script_testing.reports.model import NodeReport, OutputSummary, now_iso
@@ -21,13 +21,9 @@ def build_job(plan: PipelinePlan, node: str, run_dir: Path, input_paths: dict[st
     root, module = resolve_module(script, plan.project.python_path)
     outputs = {}
     for out in n.outputs:
-        d = output_dir(run_dir, node, out)
-        if d.exists():
-            shutil.rmtree(d)
-        d.mkdir(parents=True)
+        d = files.empty_dir(output_dir(run_dir, node, out), root=run_dir)
         outputs[out] = str(d)
-    work = logs_dir(run_dir, node)
-    work.mkdir(parents=True, exist_ok=True)
+    work = files.make_dir(logs_dir(run_dir, node), root=run_dir)
     return ScriptJob(
         node=node,
         script_path=script,

@@ -292,13 +292,13 @@ def sources_asset(plan: PipelinePlan, node: str, *, s3: bool = False):
         can_subset=True,
         description=f"Materializes the configured sources of {node} through the data_source resource. "
         f"{_pipeline_line(plan)}",
-        required_resource_keys={"s3"} if s3 else None,
+        # every resource by key: Dagster refuses resource parameters next to required_resource_keys
+        required_resource_keys={"data_source", "runner", *(("s3",) if s3 else ())},
         op_tags={"script_testing/node": keys.tag_value(node)},
     )
-    def _sources(
-        context: AssetExecutionContext, data_source: DataSourceResource, runner: RunnerSettingsResource
-    ) -> Iterator[MaterializeResult]:
-        yield from _materialize_sources(context, data_source, runner, plan, node, s3)
+    def _sources(context: AssetExecutionContext) -> Iterator[MaterializeResult]:
+        resources = context.resources
+        yield from _materialize_sources(context, resources.data_source, resources.runner, plan, node, s3)
 
     return _sources
 

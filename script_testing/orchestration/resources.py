@@ -28,9 +28,11 @@ import yaml
 from dagster import ConfigurableResource, EnvVar
 from pydantic import Field, ValidationError
 
+from script_testing import files
 from script_testing.config.project import SourceSpec
 from script_testing.config.state import runs_root as core_runs_root
 from script_testing.errors import ConfigError
+from script_testing.execution.layout import create_run_dir
 from script_testing.execution.options import RunOptions
 from script_testing.pipeline.plan import PipelinePlan
 
@@ -134,7 +136,7 @@ class RunnerSettingsResource(ConfigurableResource):
                 allow_retries=False,
             )
         root = Path(self.runs_root).expanduser().resolve() if self.runs_root else core_runs_root(plan.project)
-        return root / plan.name / run_id
+        return create_run_dir(files.confined(root, plan.name, run_id), run_id, plan.name)
 
     def plan_for(self, plan: PipelinePlan, node: str) -> PipelinePlan:
         """``plan`` with this run's default timeout applied to ``node`` (when the node sets none)."""

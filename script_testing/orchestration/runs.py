@@ -23,13 +23,13 @@ from script_testing.execution.edges import EdgeChecker, edge_reports, warm_up_ch
 from script_testing.execution.inputs import materialize_source
 from script_testing.execution.layout import source_input_dir
 from script_testing.execution.options import RunOptions
-from script_testing.execution.outcome import finalize
-from script_testing.execution.steps import preimports_for
+from script_testing.execution.outcome import finalize, skip
+from script_testing.execution.steps import base_node_report, preimports_for
 from script_testing.orchestration.metadata import PATH_KEY
 from script_testing.pipeline.plan import PipelinePlan
 from script_testing.reports.model import REPORT_FILE, RunReport
 from script_testing.s3.deep_dive import deep_dive_sources
-from script_testing.vocabulary import EdgeStatus, Severity
+from script_testing.vocabulary import NOT_RUN_NO_SCRIPT, EdgeStatus, NodeRole, Severity, SkipReason
 from script_testing.worker import WorkerPool, shared_pool
 
 _lock = threading.Lock()
@@ -285,6 +285,9 @@ def record(
                 rr = RunReport(
                     pipeline=plan.name, run_id=run_id, project=str(plan.project.root), run_dir=str(run_dir)
                 )
+                for name, n in plan.nodes.items():  # a sink has no asset: say it was not run
+                    if n.role == NodeRole.SINK:
+                        rr.nodes[name] = skip(base_node_report(n), SkipReason.NO_SCRIPT, NOT_RUN_NO_SCRIPT)
             if node is not None and report is not None:
                 rr.nodes[node] = report
             if edge is not None:

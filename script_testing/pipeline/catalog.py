@@ -42,6 +42,12 @@ class ResolvedNode:
     script_path: Path | None
 
     @property
+    def missing_script(self) -> str | None:
+        """The ``entry_point`` the interface names when no workspace has that file (else ``None``)."""
+        entry = self.interface.contract.entry_point
+        return entry if entry and self.script_path is None else None
+
+    @property
     def has_script(self) -> bool:
         return self.script_path is not None
 
@@ -112,7 +118,21 @@ class StepCatalog:
 
     def find_script(self, interface_path: Path, entry_point: str | None) -> Path | None:
         """The script file named by ``contract.entry_point``: beside the interface first, then the
-        workspaces in order. ``None`` when no workspace has it (a data node or a sink)."""
+        workspaces in order. ``None`` when no workspace has it (a data node or a sink); a file that
+        resolves outside every workspace (a symlink out of them) is an error."""
+        script = self._find_script(interface_path, entry_point)
+        if script is not None:
+            real = script.resolve()
+            if not any(real == ws or ws in real.parents for ws in (w.resolve() for w in self.workspaces)):
+                raise CatalogError(
+                    f"the script {script} of entry_point '{entry_point}' resolves to {real}, outside the "
+                    f"workspaces",
+                    where=str(interface_path),
+                    hint="put the script itself in a workspace (not a symlink that leaves them)",
+                )
+        return script
+
+    def _find_script(self, interface_path: Path, entry_point: str | None) -> Path | None:
         if not entry_point:
             return None
         name = Path(entry_point).name

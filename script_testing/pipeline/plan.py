@@ -16,6 +16,7 @@ from typing import Any
 from script_testing.config.dag import PipelineDag
 from script_testing.config.project import Expectations, NodeSettings, PipelineConfig, Project, split_node_port
 from script_testing.config.state import state_root
+from script_testing.errors import CatalogError
 from script_testing.pipeline.catalog import ResolvedNode, StepCatalog
 from script_testing.pipeline.specs import PipelineTestingSpec, ScriptExecutionSpec, SpecStore, script_name_for
 from script_testing.pipeline.wiring import InputWire, Wiring, input_file_name, wire_pipeline
@@ -161,6 +162,7 @@ def load_plan(
         pipeline, dag, resolved, config, list(project.config.data_profiles), where=str(project.file)
     )
     wiring.raise_for_errors()
+    _raise_for_missing_scripts(project, pipeline, resolved, config, catalog)
     # explicit bindings between non-adjacent nodes become ordering edges (a cycle is reported)
     extra = [
         (w.upstream, w.node)
@@ -198,6 +200,32 @@ def load_plan(
         wiring=wiring,
         catalog=catalog,
     )
+
+
+def _raise_for_missing_scripts(
+    project: Project,
+    pipeline: str,
+    resolved: dict[str, ResolvedNode],
+    config: PipelineConfig,
+    catalog: StepCatalog,
+) -> None:
+    """A node whose interface names an ``entry_point`` no workspace has is an error (it would otherwise
+    be reported as if tested), unless every output of it comes from a configured source."""
+    missing = []
+    for name, r in resolved.items():
+        entry = r.missing_script
+        outputs = r.interface.output_names
+        if entry and not (outputs and all(f"{name}.{o}" in config.sources for o in outputs)):
+            missing.append(f"  - {name}: '{entry}' (named in {r.interface_path})")
+    if missing:
+        searched = ", ".join(str(w) for w in catalog.workspaces)
+        raise CatalogError(
+            f"{len(missing)} script(s) named by an entry_point were not found in the workspaces ({searched})",
+            where=f"{project.file}: pipeline {pipeline}",
+            hint="add the script to a workspace, fix the entry_point, or (for a step that runs as a managed "
+            f"service) configure every output of the node under pipelines.{pipeline}.sources",
+            details="\n".join(missing),
+        )
 
 
 def resolve_job_args(r: ResolvedNode, settings: NodeSettings) -> dict[str, Any]:

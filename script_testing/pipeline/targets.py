@@ -12,7 +12,7 @@ from pathlib import Path
 
 from script_testing.config.dag import PipelineDag
 from script_testing.config.project import PROJECT_FILE, PipelineConfig, Project, load_project
-from script_testing.config.state import default_project_dir
+from script_testing.config.state import default_project_dir, runs_root
 from script_testing.errors import ConfigError
 
 
@@ -26,7 +26,14 @@ def open_project(project: str | Path | Project | None = None) -> Project:
     """
     if isinstance(project, Project):
         return project
-    return load_project(Path(project) if project is not None else default_project_dir())
+    return _load(Path(project) if project is not None else default_project_dir())
+
+
+def _load(path: Path) -> Project:
+    """``load_project``, and a runs root that would hold the project's own files is refused now."""
+    proj = load_project(path)
+    runs_root(proj)
+    return proj
 
 
 @dataclass
@@ -61,7 +68,7 @@ def resolve(
     if path.suffix == ".json" and str(target).endswith(".dag.json"):
         raise ConfigError("the DAG file does not exist", where=str(path), hint="check the path")
     if (path.is_dir() and (path / PROJECT_FILE).exists()) or (path.name == PROJECT_FILE and path.is_file()):
-        proj = load_project(path)
+        proj = _load(path)
         if project is not None and open_project(project).file != proj.file:
             raise ConfigError(
                 "two different projects were given",
@@ -105,5 +112,5 @@ def pipeline_of(node: str, project: str | Path | Project | None = None, also: st
 def _project_containing(path: Path) -> Project:
     for parent in path.resolve().parents:
         if (parent / PROJECT_FILE).exists():
-            return load_project(parent)
+            return _load(parent)
     return open_project(None)

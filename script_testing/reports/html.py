@@ -110,7 +110,8 @@ def cards_html(report: RunReport) -> str:
             "Scripts",
             f"{counts.get('passed', 0)}/{scripts}",
             "passed"
-            + "".join(f", {counts[k]} {k}" for k in ("failed", "skipped", "pending") if counts.get(k)),
+            + "".join(f", {counts[k]} {k}" for k in ("failed", "skipped", "pending") if counts.get(k))
+            + f"; {report.scripts_ran_text()}",
         ),
         ("Data sources", str(counts.get("source", 0)), "nodes fed with configured data"),
         (

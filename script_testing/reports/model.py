@@ -102,6 +102,8 @@ class RunReport(BaseModel):
     edges: list[EdgeReport] = Field(default_factory=list)
     error: str | None = None  # a problem that stopped the whole run
     warnings: list[str] = Field(default_factory=list)
+    scripts_ran: int | None = None  # script nodes whose main() was actually run (set by finalize)
+    scripts_total: int | None = None  # script nodes of the run
 
     def write(self, run_dir: Path) -> Path:
         path = Path(run_dir) / REPORT_FILE
@@ -112,6 +114,16 @@ class RunReport(BaseModel):
     def read(cls, path: Path) -> RunReport:
         path = Path(path)
         return load_model(cls, path / REPORT_FILE if path.is_dir() else path)
+
+    def script_counts(self) -> tuple[int, int]:
+        """(scripts that actually ran, script nodes): a skipped or not-selected script did not run."""
+        scripts = [n for n in self.nodes.values() if n.role == NodeRole.SCRIPT]
+        ran = sum(n.status in (NodeStatus.PASSED, NodeStatus.FAILED) for n in scripts)
+        return ran, len(scripts)
+
+    def scripts_ran_text(self) -> str:
+        ran, total = self.script_counts()
+        return f"{ran} of {total} script{'s' if total != 1 else ''} ran"
 
     def counts(self) -> dict[str, int]:
         out: dict[str, int] = {}

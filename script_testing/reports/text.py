@@ -43,7 +43,8 @@ def edge_line(edge: EdgeReport) -> str:
 
 def summary_text(report: RunReport) -> str:
     counts = report.counts()
-    parts = [f"{counts[k]} {k}" for k in ("passed", "failed", "skipped", "source") if counts.get(k)]
+    parts = [report.scripts_ran_text()]
+    parts += [f"{counts[k]} {k}" for k in ("passed", "failed", "skipped", "source") if counts.get(k)]
     checks = [e for e in report.edges if e.status not in (EdgeStatus.PENDING, EdgeStatus.SKIPPED)]
     if checks:
         bad = sum(e.status == EdgeStatus.FAILED for e in checks)

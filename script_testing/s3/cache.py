@@ -10,10 +10,10 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import shutil
 from pathlib import Path
 from typing import Any
 
+from script_testing import files
 from script_testing.s3.transfer import S3Object, download_object
 
 ENV_VAR = "SCRIPT_TESTING_S3_CACHE"
@@ -65,12 +65,12 @@ class S3Cache:
 def place(src: Path, dest: Path, *, link: str = "copy") -> None:
     """Put a cached file at ``dest``: a copy (default; the run may change it freely) or a hardlink."""
     dest.parent.mkdir(parents=True, exist_ok=True)
-    if dest.exists():
-        dest.unlink()
+    if dest.exists() or dest.is_symlink():
+        files.remove_tree(dest, root=dest.parent)
     if link == "hardlink":
         try:
             os.link(src, dest)
             return
         except OSError:
             pass  # another filesystem: fall back to a copy
-    shutil.copyfile(src, dest)
+    files.copy_file(src, dest, root=dest.parent)

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from script_testing import files
-from script_testing.errors import SourceError
+from script_testing.errors import DiskFullError, SourceError
 from script_testing.s3.client import s3_error
 from script_testing.s3.errors import ObjectChangedError, S3Error, S3NotFoundError
 from script_testing.s3.uri import S3Uri
@@ -141,12 +141,12 @@ def download_object(client: Any, obj: S3Object, target: Path, *, chunk_size: int
                 kwargs["IfMatch"] = f'"{obj.etag}"'
             response = client.get_object(**kwargs)
             body = response["Body"]
-            with open(tmp, "wb") as fh:
+            with files.disk_errors(target), open(tmp, "wb") as fh:
                 for chunk in body.iter_chunks(chunk_size):
                     fh.write(chunk)
                     written += len(chunk)
             body.close()
-        except SourceError:
+        except (SourceError, DiskFullError):
             raise
         except Exception as exc:
             raise s3_error(exc, obj.uri, client=client) from None

@@ -8,7 +8,6 @@ or under ``file`` / the consumer's expected file name when given.
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 
 from script_testing import files as write_files
@@ -80,7 +79,7 @@ class LocalSource(DataSource):
                 what = f"folder, {len(files)} file{'s' if len(files) != 1 else ''}"
             else:
                 target = dest / safe_relative(spec.file or default_file or src.name, where)
-                write_files.copy_file(src, target)
+                write_files.copy_file(src, target, root=dest)
                 files = [target]
                 path = target if default_file else dest
                 what = f"file -> {target.name}"
@@ -112,6 +111,5 @@ class LocalSource(DataSource):
                     skipped.add(name)
             return skipped
 
-        dest.mkdir(parents=True, exist_ok=True)
-        shutil.copytree(src, dest, ignore=ignore, dirs_exist_ok=True)
+        write_files.copy_tree(src, dest, root=dest, ignore=ignore)
         return sorted(p for p in dest.rglob("*") if p.is_file())

@@ -17,6 +17,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from script_testing import files
 from script_testing.config.project import SourceSpec
 from script_testing.errors import SourceError
 from script_testing.s3.cache import S3Cache, place
@@ -89,11 +90,12 @@ class S3Source(DataSource):
 
         dest = Path(dest)
         dest.mkdir(parents=True, exist_ok=True)
+        # every key lands inside dest (a key with '..' or an absolute name is refused)
         if is_prefix:
-            targets = [dest / obj.relative for obj in objects]
+            targets = [files.confined(dest, *obj.relative.split("/")) for obj in objects]
         else:
             name = spec.file or default_file or objects[0].key.rsplit("/", 1)[-1] or "data"
-            targets = [dest / name]
+            targets = [files.confined(dest, name)]
 
         cache = self._cache(ctx, settings)
         link = str(settings.get("link") or "copy")

@@ -10,7 +10,7 @@ import yaml
 
 from script_testing.config.dag import PipelineDag
 from script_testing.config.project import PipelineConfig, SourceSpec, load_project
-from script_testing.errors import WiringError
+from script_testing.errors import CatalogError, WiringError
 from script_testing.pipeline.catalog import StepCatalog
 from script_testing.pipeline.wiring import (
     MATCH_THRESHOLD,
@@ -284,8 +284,12 @@ def test_source_over_an_edge_makes_the_upstream_output_unneeded(tmp_path):
         "CradleDataLoading_calibration.SIGNATURE": {"signature": "tabular_binary"},
         "CradleDataLoading_calibration.METADATA": {"json": {}},
     }
-    plan = plan_for(sample_project(tmp_path / "proj", {"sources": srcs}, sources=False))
-    assert plan.wiring.data_outputs[C] == {"SIGNATURE": None, "METADATA": None, "DATA": None}
+    # the wiring no longer needs C's outputs; C itself names a script (scripts.py) that is absent and has
+    # no source for its outputs, so it would be reported as if tested: that is the one error left
+    with pytest.raises(CatalogError) as e:
+        plan_for(sample_project(tmp_path / "proj", {"sources": srcs}, sources=False))
+    assert f"{C}: 'scripts.py'" in str(e.value)
+    assert not isinstance(e.value, WiringError)
 
 
 def test_source_for_an_optional_input_without_edge(tmp_path):
