@@ -17,6 +17,7 @@ from typing import Any
 from script_testing.config.state import state_root
 from script_testing.errors import ScriptTestingError
 from script_testing.execution.edges import EdgeChecker, edge_reports, warm_up_checks
+from script_testing.execution.guard import InputGuard, record_manifest
 from script_testing.execution.inputs import check_sources, materialize_source, source_for, write_synthesized
 from script_testing.execution.layout import (
     input_path_for,
@@ -30,8 +31,12 @@ from script_testing.execution.outcome import finalize, skip
 from script_testing.execution.steps import (
     base_node_report,
     build_job,
+    check_guard,
+    guard_inputs,
     node_report_from_result,
     preimports_for,
+    record_outputs,
+    refused_report,
 )
 from script_testing.pipeline.plan import PipelinePlan
 from script_testing.pipeline.specs import SpecStore
@@ -48,7 +53,7 @@ from script_testing.vocabulary import (
 )
 from script_testing.worker import WorkerPool
 
-_Started = tuple[cf.Future, dict[str, str], str]  # (future of the script, its inputs, started at)
+_Started = tuple[cf.Future, dict[str, str], str, InputGuard]  # (future, its inputs, started at, guard)
 
 
 class PipelineExecution:
@@ -209,7 +214,7 @@ class PipelineExecution:
         position = {n: i for i, n in enumerate(plan.order)}
         done: dict[str, NodeStatus] = {}
         ready: list[str] = []
-        running: dict[cf.Future, tuple[str, dict[str, str], str]] = {}
+        running: dict[cf.Future, tuple[str, dict[str, str], str, InputGuard]] = {}
         limit = max(1, self.options.parallelism or plan.project.config.runner.parallelism)
         while sorter.is_active():
             ready.extend(sorter.get_ready())
@@ -220,14 +225,14 @@ class PipelineExecution:
                 if started is None:
                     sorter.done(node)
                 else:
-                    running[started[0]] = (node, started[1], started[2])
+                    running[started[0]] = (node, *started[1:])
                 continue
             if not running:  # pragma: no cover - impossible for a DAG
                 raise ScriptTestingError(f"internal scheduling stall on {ready}")
             finished, _ = cf.wait(list(running), return_when=cf.FIRST_COMPLETED)
             for f in finished:
-                node, inputs, started_at = running.pop(f)
-                rep = node_report_from_result(plan, node, f.result(), inputs)
+                node, inputs, started_at, guard = running.pop(f)
+                rep = check_guard(node_report_from_result(plan, node, f.result(), inputs), guard)
                 rep.started_at, rep.finished_at = started_at, now_iso()
                 self._finish(node, rep, done)
                 sorter.done(node)
@@ -235,6 +240,7 @@ class PipelineExecution:
     def _finish(self, node: str, rep: NodeReport, done: dict[str, NodeStatus]) -> None:
         self.report.nodes[node] = rep
         done[node] = rep.status
+        record_outputs(rep)
         if rep.status in (NodeStatus.PASSED, NodeStatus.SOURCE):
             for out, path in rep.outputs.items():
                 self._data[(node, out)] = Path(path)
@@ -289,10 +295,15 @@ class PipelineExecution:
             rep.inputs = inputs
             self._finish(node, rep, done)
             return None
+        guard, given, problems = guard_inputs(node, self.run_dir, inputs)
+        if problems:
+            guard.cleanup()
+            self._finish(node, refused_report(plan, node, problems, inputs), done)
+            return None
         started = now_iso()
-        job = build_job(plan, node, self.run_dir, inputs)
+        job = build_job(plan, node, self.run_dir, given, guard.readonly_paths)
         self.report.nodes[node].status = NodeStatus.RUNNING
-        return self._pool_get().submit(job), inputs, started
+        return self._pool_get().submit(job), inputs, started, guard
 
     def _input_data(self, node: str, port: str, w: InputWire, rep: NodeReport) -> Path | None:
         spec = source_for(self.plan, node, port, self.options)
@@ -307,10 +318,13 @@ class PipelineExecution:
                     "source",
                 )
                 return None
+            record_manifest(dest)
             return Path(data.path)
         synthesized = self.options.synthesized.get(f"{node}.{port}")
         if synthesized is not None:
-            return write_synthesized(synthesized, source_input_dir(self.run_dir, node, port))
+            dest = write_synthesized(synthesized, source_input_dir(self.run_dir, node, port))
+            record_manifest(dest)
+            return dest
         if w.kind in UPSTREAM_KINDS:
             return self._data.get((w.upstream, w.output)) or reused_path(
                 self.options.reuse_run, w.upstream, w.output
