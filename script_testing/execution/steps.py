@@ -8,7 +8,7 @@ from pathlib import Path
 from script_testing.execution.guard import InputGuard, forget_manifest, record_manifest
 from script_testing.execution.layout import logs_dir, output_dir
 from script_testing.pipeline.plan import NodePlan, PipelinePlan
-from script_testing.reports.model import NodeReport, OutputSummary, now_iso
+from script_testing.reports.model import NodeReport, OutputSummary, now_iso, sanitize
 from script_testing.vocabulary import NodeStatus
 from script_testing.worker import ScriptJob, ScriptResult, WorkerPool, discover_imports, resolve_module
 from script_testing.worker.environments import resolve_environment
@@ -184,4 +184,4 @@ def run_script_node(
     rep = check_guard(node_report_from_result(plan, node, result, input_paths), guard)
     rep.started_at, rep.finished_at = started, now_iso()
     record_outputs(rep)
-    return rep
+    return sanitize(rep)  # what the Dagster layer logs and shows never holds the tool's secrets

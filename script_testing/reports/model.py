@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from enum import Enum
 from pathlib import Path
 from typing import Any
 
@@ -19,8 +20,44 @@ from script_testing.vocabulary import (
     Severity,
     SkipReason,
 )
+from script_testing.worker.models import clip
+from script_testing.worker.redaction import Redactor, tool_redactor
 
 REPORT_FILE = "report.json"
+#: Longest error / traceback / stderr tail kept in a report (head and tail; the full text is on disk).
+MAX_TEXT_CHARS = 20_000
+_CAPPED = ("error", "error_detail", "stderr_tail", "summary")
+
+
+def sanitize(model: BaseModel, redactor: Redactor | None = None) -> BaseModel:
+    """Mask the tool's secrets in every text of ``model`` (in place, nested models included) and cap
+    the long texts (errors, tracebacks, stderr tails) to their head and tail."""
+    redactor = tool_redactor() if redactor is None else redactor
+    for name in type(model).model_fields:
+        value = getattr(model, name)
+        if isinstance(value, BaseModel):
+            sanitize(value, redactor)
+        elif isinstance(value, dict) and any(isinstance(v, BaseModel) for v in value.values()):
+            for v in value.values():
+                if isinstance(v, BaseModel):
+                    sanitize(v, redactor)
+        elif isinstance(value, list) and any(isinstance(v, BaseModel) for v in value):
+            for v in value:
+                if isinstance(v, BaseModel):
+                    sanitize(v, redactor)
+        elif isinstance(value, Enum) or value is None:
+            continue
+        elif isinstance(value, str):
+            new = redactor.redact(value)
+            if name in _CAPPED:
+                new = clip(new, MAX_TEXT_CHARS)
+            if new != value:
+                setattr(model, name, new)
+        elif isinstance(value, dict | list) and redactor:
+            new = redactor.redact_any(value)
+            if new != value:
+                setattr(model, name, new)
+    return model
 
 
 def now_iso() -> str:
@@ -104,6 +141,8 @@ class RunReport(BaseModel):
     warnings: list[str] = Field(default_factory=list)
 
     def write(self, run_dir: Path) -> Path:
+        """Write ``report.json`` (secrets masked and long texts capped first, in this object too)."""
+        sanitize(self)
         path = Path(run_dir) / REPORT_FILE
         files.write_text(path, self.model_dump_json(indent=2, by_alias=True) + "\n")
         return path

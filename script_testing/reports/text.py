@@ -7,6 +7,7 @@ from pathlib import Path
 
 from script_testing.reports.model import REPORT_FILE, EdgeReport, NodeReport, RunReport
 from script_testing.vocabulary import EdgeStatus, NodeStatus
+from script_testing.worker.redaction import tool_redactor
 
 STATUS_MARK = {
     "passed": "PASS",
@@ -30,7 +31,7 @@ def node_line(name: str, node: NodeReport) -> str:
         line += f"  ({node.skipped_because})"
     elif node.status == NodeStatus.SOURCE and node.source:
         line += f"  ({node.source})"
-    return line
+    return tool_redactor().redact(line)
 
 
 def edge_line(edge: EdgeReport) -> str:
@@ -38,7 +39,7 @@ def edge_line(edge: EdgeReport) -> str:
     text = f"  {mark}  check {edge.id}"
     if edge.status in (EdgeStatus.FAILED, EdgeStatus.WARN) and edge.summary:
         text += "\n        " + edge.summary
-    return text
+    return tool_redactor().redact(text)
 
 
 def summary_text(report: RunReport) -> str:
@@ -55,4 +56,4 @@ def summary_text(report: RunReport) -> str:
         line += f"\n  {report.error}"
     if report.run_dir:
         line += f"\n  report: {Path(report.run_dir) / REPORT_FILE}"
-    return line
+    return tool_redactor().redact(line)
