@@ -9,6 +9,9 @@ from its asset bodies. Both decide success with :func:`.outcome.finalize`.
 from __future__ import annotations
 
 import concurrent.futures as cf
+import contextlib
+import errno
+import os
 import time
 from graphlib import TopologicalSorter
 from pathlib import Path
@@ -19,6 +22,7 @@ from script_testing.errors import ScriptTestingError
 from script_testing.execution.edges import EdgeChecker, edge_reports, warm_up_checks
 from script_testing.execution.guard import InputGuard, record_manifest
 from script_testing.execution.inputs import check_sources, materialize_source, source_for, write_synthesized
+from script_testing.execution.interrupts import signal_name
 from script_testing.execution.layout import (
     input_path_for,
     output_dir,
@@ -27,7 +31,7 @@ from script_testing.execution.layout import (
     source_input_dir,
 )
 from script_testing.execution.options import RunOptions
-from script_testing.execution.outcome import finalize, skip
+from script_testing.execution.outcome import finalize, skip, this_host
 from script_testing.execution.steps import (
     base_node_report,
     build_job,
@@ -69,7 +73,12 @@ class PipelineExecution:
         self._pool = pool
         self._own_pool = pool is None
         self.report = RunReport(
-            pipeline=plan.name, run_id=self.run_id, project=str(plan.project.root), run_dir=str(self.run_dir)
+            pipeline=plan.name,
+            run_id=self.run_id,
+            project=str(plan.project.root),
+            run_dir=str(self.run_dir),
+            pid=os.getpid(),
+            host=this_host(),
         )
         self.report.edges = edge_reports(plan)
         self._edge_by_input = {(e.to, e.input): e for e in self.report.edges}
@@ -105,6 +114,14 @@ class PipelineExecution:
     def _save(self) -> None:
         self.report.write(self.run_dir)
 
+    def _save_final(self) -> None:
+        """Write the final record; on a full disk, overwrite the old one in place (no new blocks)."""
+        try:
+            self._save()
+        except OSError:
+            with contextlib.suppress(OSError):
+                self.report.write_in_place(self.run_dir)
+
     # -- the run
     def run(self) -> RunReport:
         t0 = time.perf_counter()
@@ -137,10 +154,36 @@ class PipelineExecution:
                     self.report.warnings.append(
                         f"could not build the Data Docs site ({type(exc).__name__}: {exc})"
                     )
+        except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM via signals_as_interrupts
+            self.report.status = RunStatus.INTERRUPTED
+            self.report.error = (
+                f"the run was interrupted ({signal_name(exc)}); the nodes that had finished keep their "
+                f"results, the others are marked interrupted: re-run to complete it"
+            )
+            exc.report = self.report  # type: ignore[attr-defined]
+            raise
+        except OSError as exc:
+            self.report.status = RunStatus.ERROR
+            self.report.error = stopped_by(exc, self.run_dir)
+            exc.report = self.report  # type: ignore[attr-defined]
+            raise
+        except ScriptTestingError as exc:
+            self.report.status = RunStatus.ERROR
+            self.report.error = f"the run stopped: {exc.message}"
+            exc.report = self.report  # type: ignore[attr-defined]
+            raise
+        except Exception as exc:
+            self.report.status = RunStatus.ERROR
+            self.report.error = (
+                f"the run stopped on an unexpected error ({type(exc).__name__}: {exc}); the nodes that "
+                f"had finished keep their results: please report this"
+            )
+            exc.report = self.report  # type: ignore[attr-defined]
+            raise
         finally:
             finalize(self.report)
             self.report.duration_s = round(time.perf_counter() - t0, 3)
-            self._save()
+            self._save_final()
             self._emit("run_finished", report=self.report)
         return self.report
 
@@ -386,6 +429,19 @@ class PipelineExecution:
             )
         self._save()
         self._emit("edge_checked", edge=edge)
+
+
+def stopped_by(exc: OSError, run_dir: Path) -> str:
+    """The sentence for an OS error that stopped a run (a full disk above all)."""
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return (
+            f"the run stopped because the disk is full ({exc.filename or run_dir}); the nodes that had "
+            f"finished keep their results: free some space (e.g. script-testing clean-workspace) and re-run"
+        )
+    return (
+        f"the run stopped on a file system error ({exc.strerror or exc} at {exc.filename or run_dir}); "
+        f"the nodes that had finished keep their results: fix it and re-run"
+    )
 
 
 def run_pipeline(

@@ -139,12 +139,25 @@ class RunReport(BaseModel):
     edges: list[EdgeReport] = Field(default_factory=list)
     error: str | None = None  # a problem that stopped the whole run
     warnings: list[str] = Field(default_factory=list)
+    pid: int | None = None  # the process running it, and its host: a run left ``running`` by a
+    host: str | None = None  # process that is gone was interrupted (``execution.outcome.settled``)
 
     def write(self, run_dir: Path) -> Path:
         """Write ``report.json`` (secrets masked and long texts capped first, in this object too)."""
         sanitize(self)
         path = Path(run_dir) / REPORT_FILE
         files.write_text(path, self.model_dump_json(indent=2, by_alias=True) + "\n")
+        return path
+
+    def write_in_place(self, run_dir: Path) -> Path:
+        """Overwrite ``report.json`` in place, compact (for a full disk: it reuses the old file's
+        blocks, where the atomic write needs new ones). Not atomic: only when :meth:`write` failed."""
+        path = Path(run_dir) / REPORT_FILE
+        sanitize(self)
+        data = self.model_dump_json(by_alias=True).encode()
+        with open(path, "r+b") as fh:
+            fh.write(data)
+            fh.truncate()
         return path
 
     @classmethod

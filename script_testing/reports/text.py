@@ -17,6 +17,7 @@ STATUS_MARK = {
     "pending": "....",
     "running": "RUN ",
     "warn": "WARN",
+    "interrupted": "INTR",
 }
 
 
@@ -44,12 +45,14 @@ def edge_line(edge: EdgeReport) -> str:
 
 def summary_text(report: RunReport) -> str:
     counts = report.counts()
-    parts = [f"{counts[k]} {k}" for k in ("passed", "failed", "skipped", "source") if counts.get(k)]
+    parts = [
+        f"{counts[k]} {k}" for k in ("passed", "failed", "skipped", "source", "interrupted") if counts.get(k)
+    ]
     checks = [e for e in report.edges if e.status not in (EdgeStatus.PENDING, EdgeStatus.SKIPPED)]
     if checks:
         bad = sum(e.status == EdgeStatus.FAILED for e in checks)
         parts.append(f"{len(checks) - bad}/{len(checks)} edge checks passed")
-    verdict = "PASSED" if report.success else "FAILED"
+    verdict = "PASSED" if report.success else str(report.status).upper()
     dur = f" in {report.duration_s:.1f}s" if report.duration_s is not None else ""
     line = f"{verdict}: pipeline {report.pipeline}{dur}: {', '.join(parts) or 'nothing ran'}"
     if report.error:
