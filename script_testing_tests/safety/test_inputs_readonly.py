@@ -163,3 +163,33 @@ def test_private_copies_and_the_s3_cache_never_share_inodes(tmp_path):
 
 def test_make_data_is_unchanged_by_fixture():  # the module's scripts are what they say
     assert "part-00000.csv" in MAKE_DATA and "part-00000.csv" in REWRITE
+
+
+def _runner_config(runs_root: Path) -> dict:
+    return {"resources": {"runner": {"config": {"runs_root": str(runs_root)}}}}
+
+
+def test_a_partial_dagster_run_refuses_changed_upstream_data(tmp_path, mode):
+    import dagster as dg  # why: Dagster is heavy; only this test of the module needs it
+
+    from script_testing.orchestration import build_definitions
+
+    root = branching_project(tmp_path / "proj").write()
+    defs = build_definitions(root)
+    job = defs.resolve_job_def("p")
+    with dg.instance_for_test() as instance:
+        first = job.execute_in_process(instance=instance, run_config=_runner_config(tmp_path / "runs"))
+        assert first.success
+        data = tmp_path / "runs" / "p" / first.run_id / "MakeData" / "data" / "part-00000.csv"
+        assert data.is_file() and (data.parent.parent / "_run" / "manifest.data.json").is_file()
+        data.write_text("id,label,score\n9,9,9\n")  # changed behind our back
+        second = job.execute_in_process(
+            instance=instance,
+            raise_on_error=False,
+            asset_selection=[dg.AssetKey(["p", "Transform", "table"])],
+            run_config=_runner_config(tmp_path / "runs"),
+        )
+    assert not second.success
+    (failure,) = [e.step_failure_data for e in second.all_events if e.is_step_failure]
+    description = failure.user_failure_data.description
+    assert "changed after it was produced" in description and "part-00000.csv" in description
