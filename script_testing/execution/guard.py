@@ -82,7 +82,9 @@ class InputGuard:
 
         ``given`` is the input path (a data folder, or a file in one when the contract names a file)."""
         given = Path(given)
-        folder = given if given.is_dir() or not given.exists() else given.parent
+        if not given.exists():  # nothing there (an optional input): nothing to protect or copy
+            return given, None
+        folder = given if given.is_dir() else given.parent
         current = take_manifest(folder)
         recorded = load_manifest(manifest_path(folder))
         problem = None

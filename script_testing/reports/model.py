@@ -94,8 +94,8 @@ class NodeReport(BaseModel):
     error_detail: str | None = None  # traceback / details
     exit_code: int | None = None
     signal: int | None = None
-    stdout_path: str | None = None
-    stderr_path: str | None = None
+    stdout_path: str | None = None  # the raw captured output, as the script wrote it (not redacted;
+    stderr_path: str | None = None  # everything shown or exported from it is)
     stderr_tail: str | None = None
     skipped_because: str | None = None  # the sentence shown to the user
     skip_reason: SkipReason | None = None  # the code the success rule reads
