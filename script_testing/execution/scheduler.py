@@ -187,9 +187,10 @@ class PipelineExecution:
             self._emit("run_finished", report=self.report)
         return self.report
 
-    def close(self) -> None:
+    def close(self, wait: bool = True) -> None:
+        """Stop the worker this run started (``wait=False``: end the scripts still running)."""
         if self._own_pool and self._pool is not None:
-            self._pool.close()
+            self._pool.close(wait=wait)
             self._pool = None
 
     def _write_spec(self) -> None:
@@ -457,5 +458,8 @@ def run_pipeline(
     execution = PipelineExecution(plan, options, pool=pool)
     try:
         return execution.run()
+    except BaseException:  # interrupted or stopped: do not wait for the scripts still running
+        execution.close(wait=False)
+        raise
     finally:
         execution.close()

@@ -210,3 +210,35 @@ def test_the_ui_launcher_ends_its_whole_process_group(tmp_path):
     assert proc.wait(timeout=60) == 143
     _wait_for(lambda: not _alive(grandchild), "the grandchild to end", 30)
     assert run_in_own_group([sys.executable, "-c", "raise SystemExit(3)"]) == 3
+
+
+def test_ctrl_c_in_a_notebook_run_finalises_and_ends_the_script(tmp_path):
+    pid_file = tmp_path / "pids.txt"
+    nodes = {"Transform": {"environ_vars": {"PID_FILE": str(pid_file)}}}
+    root = branching_project(tmp_path / "proj", SLOW, nodes=nodes).write()
+    program = (
+        "import json, sys\n"
+        "from script_testing import api\n"
+        "from script_testing.execution.options import RunOptions\n"
+        "try:\n"
+        f"    api.run('p', project={str(root)!r}, options=RunOptions(checks=False, parallelism=1))\n"
+        "except KeyboardInterrupt as exc:\n"
+        "    r = exc.report\n"
+        "    print(json.dumps({'status': r.status, 'nodes': {k: v.status for k, v in r.nodes.items()},\n"
+        "                      'run_dir': r.run_dir}))\n"
+    )
+    env = {**os.environ, "SCRIPT_TESTING_RUNS": str(tmp_path / "runs")}
+    proc = subprocess.Popen(
+        [sys.executable, "-c", program], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    _wait_for(lambda: pid_file.exists() and pid_file.read_text().strip(), "the script to start", 120)
+    script_pid, grandchild = (int(x) for x in pid_file.read_text().split())
+    os.kill(proc.pid, signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err[-3000:]
+    result = json.loads(out.strip().splitlines()[-1])
+    assert result["status"] == "interrupted"
+    assert result["nodes"]["MakeData"] == "passed" and result["nodes"]["Transform"] == "interrupted"
+    on_disk = json.loads((Path(result["run_dir"]) / "report.json").read_text())
+    assert on_disk["status"] == "interrupted" and on_disk["nodes"]["Transform"]["status"] == "interrupted"
+    _wait_for(lambda: not _alive(script_pid) and not _alive(grandchild), "the script's processes to end", 30)
