@@ -15,6 +15,7 @@ from typing import Any
 from script_testing.config.project import Project
 from script_testing.errors import ScriptTestingError
 from script_testing.execution.options import RunOptions
+from script_testing.execution.outcome import settled
 from script_testing.execution.scheduler import run_pipeline
 from script_testing.pipeline.plan import PipelinePlan, load_plan
 from script_testing.pipeline.selection import options_for, select
@@ -226,4 +227,4 @@ def load_result(run_dir: str | Path) -> TestResult:
         result.failed
     """
     path = Path(run_dir)
-    return TestResult(RunReport.read(path if path.name == REPORT_FILE else path / REPORT_FILE))
+    return TestResult(settled(RunReport.read(path if path.name == REPORT_FILE else path / REPORT_FILE)))

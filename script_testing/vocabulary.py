@@ -16,6 +16,7 @@ class NodeStatus(StrEnum):
     FAILED = "failed"
     SKIPPED = "skipped"
     SOURCE = "source"  # a data node whose sources were materialized
+    INTERRUPTED = "interrupted"  # had not finished when the run was stopped (Ctrl-C, SIGTERM, an error)
 
 
 class EdgeStatus(StrEnum):
@@ -30,7 +31,8 @@ class RunStatus(StrEnum):
     RUNNING = "running"
     PASSED = "passed"
     FAILED = "failed"
-    ERROR = "error"  # stopped before any script ran (e.g. source problems)
+    ERROR = "error"  # stopped by an error: before any script ran (source problems), a fatal error, a full disk
+    INTERRUPTED = "interrupted"  # stopped by Ctrl-C or SIGTERM, or its process died while it ran
 
 
 class WireKind(StrEnum):

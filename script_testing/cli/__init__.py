@@ -13,13 +13,14 @@ import click
 from script_testing.cli import results, run
 from script_testing.cli.configure import configure
 from script_testing.errors import ScriptTestingError
+from script_testing.worker.redaction import tool_redactor
 
 __all__ = ["cli", "fail", "main"]
 
 
 def fail(exc: ScriptTestingError) -> None:
     """Print a user-caused error as one sentence and exit with status 2."""
-    click.echo(click.style("error: ", fg="red", bold=True) + exc.message, err=True)
+    click.echo(click.style("error: ", fg="red", bold=True) + tool_redactor().redact(exc.message), err=True)
     sys.exit(2)
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -16,7 +15,9 @@ from script_testing.cli.options import output_format, project_arg
 from script_testing.config.names import name_problem
 from script_testing.config.state import runs_root
 from script_testing.errors import ScriptTestingError
+from script_testing.execution.interrupts import run_in_own_group
 from script_testing.execution.layout import RUN_MARKER, is_run_dir
+from script_testing.execution.outcome import settled
 from script_testing.reports.export import export
 from script_testing.reports.model import REPORT_FILE, RunReport
 from script_testing.reports.text import edge_line, node_line, summary_text
@@ -74,7 +75,7 @@ def list_results(project_dir, pipeline, limit, output_format) -> None:
     rows = []
     for run in _all_runs(root, pipeline)[:limit]:
         try:
-            r = RunReport.read(run)
+            r = settled(RunReport.read(run))
         except ScriptTestingError as exc:
             rows.append(
                 {
@@ -122,7 +123,7 @@ def show(run, project_dir, output_format) -> None:
       script-testing show tabular_simple/latest
     """
     folder = find_run(_runs_root(project_dir), run)
-    report = RunReport.read(folder)
+    report = settled(RunReport.read(folder))
     if output_format == "json":
         click.echo(report.model_dump_json(indent=2, by_alias=True))
         return
@@ -248,4 +249,4 @@ def ui(project_dir, port, host) -> None:
         str(port),
     ]
     click.echo(f"DAGSTER_HOME={home} {' '.join(cmd)}")
-    sys.exit(subprocess.call(cmd, env=env))
+    sys.exit(run_in_own_group(cmd, env=env))

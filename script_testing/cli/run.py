@@ -13,6 +13,7 @@ from script_testing.api import open_project, test_compatibility, test_script
 from script_testing.cli.options import output_format, partial_run_options
 from script_testing.errors import ScriptTestingError
 from script_testing.execution.inputs import check_sources
+from script_testing.execution.interrupts import exit_code, signals_as_interrupts
 from script_testing.execution.options import RunOptions
 from script_testing.execution.scheduler import run_pipeline
 from script_testing.execution.steps import preimports_for
@@ -119,20 +120,35 @@ def run(
         raise ScriptTestingError("--deep-dive needs the nodes to run", hint="add --select NODE (repeatable)")
     reports = []
     preimport = sorted({m for p in plans for m in preimports_for(p)})
-    with WorkerPool(preimport=preimport) as pool:
-        for plan in plans:
-            click.echo(f"pipeline {plan.name}: {len(plan.order)} nodes", err=True)
-            opts = _run_options(plan, select_nodes, deep_dive_prefix, layout)
-            opts.rows_override, opts.seed_override, opts.checks = rows, seed, not no_checks
-            opts.rebaseline, opts.parallelism = rebaseline, parallelism
-            opts.on_event = None if quiet else _progress
-            report = run_pipeline(plan, opts, pool=pool)
-            reports.append(report)
-            if html:
-                _write_html(report)
-            click.echo(summary_text(report))
-            if upload:
-                _upload(project, report, upload)
+    with signals_as_interrupts():  # Ctrl-C / SIGTERM: the record is finalised, the worker stopped
+        try:
+            with WorkerPool(preimport=preimport) as pool:
+                for plan in plans:
+                    click.echo(f"pipeline {plan.name}: {len(plan.order)} nodes", err=True)
+                    opts = _run_options(plan, select_nodes, deep_dive_prefix, layout)
+                    opts.rows_override, opts.seed_override, opts.checks = rows, seed, not no_checks
+                    opts.rebaseline, opts.parallelism = rebaseline, parallelism
+                    opts.on_event = None if quiet else _progress
+                    report = run_pipeline(plan, opts, pool=pool)
+                    reports.append(report)
+                    if html:
+                        _write_html(report)
+                    click.echo(summary_text(report))
+                    if upload:
+                        _upload(project, report, upload)
+        except KeyboardInterrupt as exc:
+            _stopped(exc, html)
+            sys.exit(exit_code(exc))
+        except ScriptTestingError as exc:
+            if getattr(exc, "report", None) is None:
+                raise
+            _stopped(exc, html)
+            sys.exit(1)
+        except OSError as exc:
+            if getattr(exc, "report", None) is None:
+                raise
+            _stopped(exc, html)
+            sys.exit(1)
     if json_path:
         combined = {
             "success": all(r.success for r in reports),
@@ -140,6 +156,17 @@ def run(
         }
         files.write_text(json_path, json.dumps(combined, indent=2) + "\n")
     sys.exit(0 if all(r.success for r in reports) else 1)
+
+
+def _stopped(exc: BaseException, html: bool) -> None:
+    """A run stopped by a signal or an error: its finalised record, written and summed up."""
+    report = getattr(exc, "report", None)
+    if report is None:
+        click.echo("interrupted before any run started", err=True)
+        return
+    if html:
+        _write_html(report)
+    click.echo(summary_text(report))
 
 
 def _run_options(plan, select_nodes, deep_dive_prefix, layout):

@@ -256,6 +256,13 @@ def _sniff_json(path: Path, compressed: bool) -> str | None:
             if first_is_object and len(head) < (1 << 16) and not rest.strip():
                 return None  # exactly one object on one line: a config document
             # one (multi-line) object: parse it whole to tell a config from garbage
+        if path.stat().st_size > MAX_WHOLE_BYTES:
+            raise UnreadableFile(
+                path,
+                fmt,
+                f"a single JSON document over {MAX_WHOLE_BYTES // (1024 * 1024)} MB is not parsed "
+                f"(it would be held in memory whole); write JSON lines",
+            )
         with _open_text(path, compressed) as fh:
             json.load(fh)
         return None
@@ -311,12 +318,63 @@ def holds_tables(path: str | Path) -> bool:
     return any(f.tabular for f in describe_files(path))
 
 
+#: Longest line (hence field) a CSV/TSV/JSON-lines file may hold to be read: a longer one would have
+#: to be held in memory whole (a 20 GB single-line file would exhaust the runner).
+MAX_LINE_BYTES = 32 * 1024 * 1024
+#: Largest file of a format read whole (a JSON array, a gzipped Parquet file).
+MAX_WHOLE_BYTES = 512 * 1024 * 1024
+_SCAN_BLOCK = 1 << 20
+
+
+def longest_line_over(path: Path, compressed: bool, limit: int = MAX_LINE_BYTES) -> int | None:
+    """The line number (1-based) of the first line longer than ``limit`` bytes, else None.
+
+    Streams the file in 1 MB blocks and stops at the first long line: memory stays one block."""
+    opener = gzip.open if compressed else open
+    run, line = 0, 1  # bytes since the last newline; the current line's number
+    with opener(path, "rb") as fh:
+        while block := fh.read(_SCAN_BLOCK):
+            first = block.find(b"\n")
+            if first < 0:
+                run += len(block)
+                if run > limit:
+                    return line
+                continue
+            if run + first > limit:
+                return line
+            line += block.count(b"\n")
+            run = len(block) - block.rfind(b"\n") - 1
+    return None
+
+
+def _check_bounds(file: DataFile) -> None:
+    """Refuse, with a reason, a file that cannot be read in bounded memory."""
+    fmt, path = file.fmt, file.path
+    if fmt in ("csv", "tsv", "jsonl"):
+        long_line = longest_line_over(path, file.compressed)
+        if long_line is not None:
+            raise UnreadableFile(
+                path,
+                fmt,
+                f"line {long_line} is longer than {MAX_LINE_BYTES // (1024 * 1024)} MB, so it is not read "
+                f"(reading it would hold it in memory whole); write one record per line",
+            )
+    elif (fmt == "json" or (fmt == "parquet" and file.compressed)) and file.size > MAX_WHOLE_BYTES:
+        raise UnreadableFile(
+            path,
+            fmt,
+            f"{file.size // (1024 * 1024)} MB in a format read whole (over {MAX_WHOLE_BYTES // (1024 * 1024)} "
+            f"MB), so it is not read; write JSON lines or uncompressed Parquet",
+        )
+
+
 def iter_batches(file: DataFile, batch_rows: int | None = 1_000_000) -> Iterator[pd.DataFrame]:
     """Yield the rows of one tabular file as pandas frames of at most ``batch_rows`` rows.
 
     CSV/TSV/JSON lines by chunks, Parquet by record batches, so memory is bounded by one batch; a
-    JSON array (and a gzipped Parquet file) is read whole. Raises :class:`UnreadableFile` naming
-    the file and the parser's reason.
+    JSON array (and a gzipped Parquet file) is read whole, up to :data:`MAX_WHOLE_BYTES`. A line
+    longer than :data:`MAX_LINE_BYTES` is refused before pandas sees it. Raises
+    :class:`UnreadableFile` naming the file and the reason.
     """
     import pandas as pd
 
@@ -325,6 +383,7 @@ def iter_batches(file: DataFile, batch_rows: int | None = 1_000_000) -> Iterator
         raise ValueError(f"{file.rel} is not a tabular file")
     comp = "gzip" if file.compressed else None
     try:
+        _check_bounds(file)
         if fmt in ("csv", "tsv"):
             if file.size == 0:
                 raise UnreadableFile(path, fmt, "the file is empty (0 bytes, not even a header)")

@@ -9,6 +9,9 @@ from its asset bodies. Both decide success with :func:`.outcome.finalize`.
 from __future__ import annotations
 
 import concurrent.futures as cf
+import contextlib
+import errno
+import os
 import time
 from graphlib import TopologicalSorter
 from pathlib import Path
@@ -17,7 +20,9 @@ from typing import Any
 from script_testing.config.state import state_root
 from script_testing.errors import ScriptTestingError
 from script_testing.execution.edges import EdgeChecker, edge_reports, warm_up_checks
+from script_testing.execution.guard import InputGuard, record_manifest
 from script_testing.execution.inputs import check_sources, materialize_source, source_for, write_synthesized
+from script_testing.execution.interrupts import signal_name
 from script_testing.execution.layout import (
     create_run_dir,
     input_path_for,
@@ -27,12 +32,16 @@ from script_testing.execution.layout import (
     source_input_dir,
 )
 from script_testing.execution.options import RunOptions
-from script_testing.execution.outcome import finalize, skip
+from script_testing.execution.outcome import finalize, skip, this_host
 from script_testing.execution.steps import (
     base_node_report,
     build_job,
+    check_guard,
+    guard_inputs,
     node_report_from_result,
     preimports_for,
+    record_outputs,
+    refused_report,
 )
 from script_testing.pipeline.plan import PipelinePlan
 from script_testing.pipeline.specs import SpecStore
@@ -50,7 +59,7 @@ from script_testing.vocabulary import (
 )
 from script_testing.worker import WorkerPool
 
-_Started = tuple[cf.Future, dict[str, str], str]  # (future of the script, its inputs, started at)
+_Started = tuple[cf.Future, dict[str, str], str, InputGuard]  # (future, its inputs, started at, guard)
 
 
 class PipelineExecution:
@@ -66,7 +75,12 @@ class PipelineExecution:
         self._pool = pool
         self._own_pool = pool is None
         self.report = RunReport(
-            pipeline=plan.name, run_id=self.run_id, project=str(plan.project.root), run_dir=str(self.run_dir)
+            pipeline=plan.name,
+            run_id=self.run_id,
+            project=str(plan.project.root),
+            run_dir=str(self.run_dir),
+            pid=os.getpid(),
+            host=this_host(),
         )
         self.report.edges = edge_reports(plan)
         self._edge_by_input = {(e.to, e.input): e for e in self.report.edges}
@@ -102,6 +116,14 @@ class PipelineExecution:
     def _save(self) -> None:
         self.report.write(self.run_dir)
 
+    def _save_final(self) -> None:
+        """Write the final record; on a full disk, overwrite the old one in place (no new blocks)."""
+        try:
+            self._save()
+        except OSError:
+            with contextlib.suppress(OSError):
+                self.report.write_in_place(self.run_dir)
+
     # -- the run
     def run(self) -> RunReport:
         t0 = time.perf_counter()
@@ -134,16 +156,43 @@ class PipelineExecution:
                     self.report.warnings.append(
                         f"could not build the Data Docs site ({type(exc).__name__}: {exc})"
                     )
+        except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM via signals_as_interrupts
+            self.report.status = RunStatus.INTERRUPTED
+            self.report.error = (
+                f"the run was interrupted ({signal_name(exc)}); the nodes that had finished keep their "
+                f"results, the others are marked interrupted: re-run to complete it"
+            )
+            exc.report = self.report  # type: ignore[attr-defined]
+            raise
+        except OSError as exc:
+            self.report.status = RunStatus.ERROR
+            self.report.error = stopped_by(exc, self.run_dir)
+            exc.report = self.report  # type: ignore[attr-defined]
+            raise
+        except ScriptTestingError as exc:
+            self.report.status = RunStatus.ERROR
+            self.report.error = f"the run stopped: {exc.message}"
+            exc.report = self.report  # type: ignore[attr-defined]
+            raise
+        except Exception as exc:
+            self.report.status = RunStatus.ERROR
+            self.report.error = (
+                f"the run stopped on an unexpected error ({type(exc).__name__}: {exc}); the nodes that "
+                f"had finished keep their results: please report this"
+            )
+            exc.report = self.report  # type: ignore[attr-defined]
+            raise
         finally:
             finalize(self.report)
             self.report.duration_s = round(time.perf_counter() - t0, 3)
-            self._save()
+            self._save_final()
             self._emit("run_finished", report=self.report)
         return self.report
 
-    def close(self) -> None:
+    def close(self, wait: bool = True) -> None:
+        """Stop the worker this run started (``wait=False``: end the scripts still running)."""
         if self._own_pool and self._pool is not None:
-            self._pool.close()
+            self._pool.close(wait=wait)
             self._pool = None
 
     def _write_spec(self) -> None:
@@ -211,7 +260,7 @@ class PipelineExecution:
         position = {n: i for i, n in enumerate(plan.order)}
         done: dict[str, NodeStatus] = {}
         ready: list[str] = []
-        running: dict[cf.Future, tuple[str, dict[str, str], str]] = {}
+        running: dict[cf.Future, tuple[str, dict[str, str], str, InputGuard]] = {}
         limit = max(1, self.options.parallelism or plan.project.config.runner.parallelism)
         while sorter.is_active():
             ready.extend(sorter.get_ready())
@@ -222,14 +271,14 @@ class PipelineExecution:
                 if started is None:
                     sorter.done(node)
                 else:
-                    running[started[0]] = (node, started[1], started[2])
+                    running[started[0]] = (node, *started[1:])
                 continue
             if not running:  # pragma: no cover - impossible for a DAG
                 raise ScriptTestingError(f"internal scheduling stall on {ready}")
             finished, _ = cf.wait(list(running), return_when=cf.FIRST_COMPLETED)
             for f in finished:
-                node, inputs, started_at = running.pop(f)
-                rep = node_report_from_result(plan, node, f.result(), inputs)
+                node, inputs, started_at, guard = running.pop(f)
+                rep = check_guard(node_report_from_result(plan, node, f.result(), inputs), guard)
                 rep.started_at, rep.finished_at = started_at, now_iso()
                 self._finish(node, rep, done)
                 sorter.done(node)
@@ -237,6 +286,7 @@ class PipelineExecution:
     def _finish(self, node: str, rep: NodeReport, done: dict[str, NodeStatus]) -> None:
         self.report.nodes[node] = rep
         done[node] = rep.status
+        record_outputs(rep)
         if rep.status in (NodeStatus.PASSED, NodeStatus.SOURCE):
             for out, path in rep.outputs.items():
                 self._data[(node, out)] = Path(path)
@@ -291,10 +341,15 @@ class PipelineExecution:
             rep.inputs = inputs
             self._finish(node, rep, done)
             return None
+        guard, given, problems = guard_inputs(node, self.run_dir, inputs)
+        if problems:
+            guard.cleanup()
+            self._finish(node, refused_report(plan, node, problems, inputs), done)
+            return None
         started = now_iso()
-        job = build_job(plan, node, self.run_dir, inputs)
+        job = build_job(plan, node, self.run_dir, given, guard.readonly_paths)
         self.report.nodes[node].status = NodeStatus.RUNNING
-        return self._pool_get().submit(job), inputs, started
+        return self._pool_get().submit(job), inputs, started, guard
 
     def _input_data(self, node: str, port: str, w: InputWire, rep: NodeReport) -> Path | None:
         spec = source_for(self.plan, node, port, self.options)
@@ -309,10 +364,13 @@ class PipelineExecution:
                     "source",
                 )
                 return None
+            record_manifest(dest)
             return Path(data.path)
         synthesized = self.options.synthesized.get(f"{node}.{port}")
         if synthesized is not None:
-            return write_synthesized(synthesized, source_input_dir(self.run_dir, node, port))
+            dest = write_synthesized(synthesized, source_input_dir(self.run_dir, node, port))
+            record_manifest(dest)
+            return dest
         if w.kind in UPSTREAM_KINDS:
             return self._data.get((w.upstream, w.output)) or reused_path(
                 self.options.reuse_run, w.upstream, w.output
@@ -376,6 +434,19 @@ class PipelineExecution:
         self._emit("edge_checked", edge=edge)
 
 
+def stopped_by(exc: OSError, run_dir: Path) -> str:
+    """The sentence for an OS error that stopped a run (a full disk above all)."""
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return (
+            f"the run stopped because the disk is full ({exc.filename or run_dir}); the nodes that had "
+            f"finished keep their results: free some space (e.g. script-testing clean-workspace) and re-run"
+        )
+    return (
+        f"the run stopped on a file system error ({exc.strerror or exc} at {exc.filename or run_dir}); "
+        f"the nodes that had finished keep their results: fix it and re-run"
+    )
+
+
 def run_pipeline(
     plan: PipelinePlan, options: RunOptions | None = None, pool: WorkerPool | None = None
 ) -> RunReport:
@@ -389,5 +460,8 @@ def run_pipeline(
     execution = PipelineExecution(plan, options, pool=pool)
     try:
         return execution.run()
+    except BaseException:  # interrupted or stopped: do not wait for the scripts still running
+        execution.close(wait=False)
+        raise
     finally:
         execution.close()

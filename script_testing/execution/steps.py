@@ -5,23 +5,34 @@ from __future__ import annotations
 from pathlib import Path
 
 from script_testing import files
+from script_testing.execution.guard import InputGuard, forget_manifest, record_manifest
 from script_testing.execution.layout import logs_dir, output_dir
 from script_testing.pipeline.plan import NodePlan, PipelinePlan
-from script_testing.reports.model import NodeReport, OutputSummary, now_iso
+from script_testing.reports.model import NodeReport, OutputSummary, now_iso, sanitize
 from script_testing.vocabulary import NodeStatus
 from script_testing.worker import ScriptJob, ScriptResult, WorkerPool, discover_imports, resolve_module
 from script_testing.worker.environments import resolve_environment
 
 
-def build_job(plan: PipelinePlan, node: str, run_dir: Path, input_paths: dict[str, str]) -> ScriptJob:
-    """The worker job of ``node``; its output folders are emptied and created."""
+def build_job(
+    plan: PipelinePlan,
+    node: str,
+    run_dir: Path,
+    input_paths: dict[str, str],
+    readonly_paths: list[str] | None = None,
+) -> ScriptJob:
+    """The worker job of ``node``; its output folders (and their manifests) are emptied and created.
+
+    ``readonly_paths`` are mounted read-only for the script (see :mod:`.guard`)."""
     n = plan.nodes[node]
     script = n.resolved.script_path
     assert script is not None, f"{node} has no script"
     root, module = resolve_module(script, plan.project.python_path)
     outputs = {}
     for out in n.outputs:
-        d = files.empty_dir(output_dir(run_dir, node, out), root=run_dir)
+        d = output_dir(run_dir, node, out)
+        forget_manifest(d)
+        d = files.empty_dir(d, root=run_dir)
         outputs[out] = str(d)
     work = files.make_dir(logs_dir(run_dir, node), root=run_dir)
     return ScriptJob(
@@ -41,6 +52,7 @@ def build_job(plan: PipelinePlan, node: str, run_dir: Path, input_paths: dict[st
         main_kwargs=dict(n.settings.main_kwargs),
         pass_env=list(n.settings.pass_env),
         python=scripts_python(plan, node),
+        readonly_paths=list(readonly_paths or []),
     )
 
 
@@ -108,13 +120,65 @@ def node_report_from_result(
     return rep
 
 
+def guard_inputs(
+    node: str, run_dir: Path, input_paths: dict[str, str]
+) -> tuple[InputGuard, dict[str, str], list[str]]:
+    """(the guard, the paths to hand to the script, problems found before it runs) for ``node``'s inputs."""
+    guard = InputGuard(node, logs_dir(run_dir, node))
+    given: dict[str, str] = {}
+    problems: list[str] = []
+    for port, path in input_paths.items():
+        handed, problem = guard.add(port, Path(path))
+        given[port] = str(handed)
+        if problem:
+            problems.append(problem)
+    return guard, given, problems
+
+
+def refused_report(plan: PipelinePlan, node: str, problems: list[str], inputs: dict[str, str]) -> NodeReport:
+    """The report of a node not run because its input data changed after it was produced."""
+    rep = base_node_report(plan.nodes[node])
+    rep.status, rep.error_kind, rep.inputs = NodeStatus.FAILED, "changed_input", dict(inputs)
+    rep.error = "\n".join(problems)
+    rep.started_at = rep.finished_at = now_iso()
+    return rep
+
+
+def check_guard(rep: NodeReport, guard: InputGuard) -> NodeReport:
+    """Fail ``rep`` when its script changed an input; name a refused write to a read-only input."""
+    problems = guard.verify()
+    guard.cleanup()
+    if problems:
+        rep.status, rep.error_kind = NodeStatus.FAILED, "modified_input"
+        rep.error = "\n".join(problems) + (f"\n{rep.error}" if rep.error else "")
+    elif rep.status == NodeStatus.FAILED and "Read-only file system" in f"{rep.error}{rep.error_detail}":
+        rep.error_kind = "modified_input"
+        rep.error = (
+            f"{guard.node} tried to write into one of its inputs, which are read-only; "
+            f"write to an output instead\n{rep.error}"
+        )
+    return rep
+
+
+def record_outputs(rep: NodeReport) -> None:
+    """Record the manifest of every output ``rep`` produced (checked after each consumer and reuse)."""
+    if rep.status in (NodeStatus.PASSED, NodeStatus.SOURCE):
+        for path in rep.outputs.values():
+            record_manifest(Path(path))
+
+
 def run_script_node(
     plan: PipelinePlan, node: str, run_dir: Path, input_paths: dict[str, str], pool: WorkerPool
 ) -> NodeReport:
     """Run one node's script in the worker pool and report it (never raises for a script failure)."""
-    job = build_job(plan, node, run_dir, input_paths)
+    guard, given, problems = guard_inputs(node, run_dir, input_paths)
+    if problems:
+        guard.cleanup()
+        return refused_report(plan, node, problems, input_paths)
+    job = build_job(plan, node, run_dir, given, guard.readonly_paths)
     started = now_iso()
     result = pool.run(job)
-    rep = node_report_from_result(plan, node, result, input_paths)
+    rep = check_guard(node_report_from_result(plan, node, result, input_paths), guard)
     rep.started_at, rep.finished_at = started, now_iso()
-    return rep
+    record_outputs(rep)
+    return sanitize(rep)  # what the Dagster layer logs and shows never holds the tool's secrets

@@ -25,6 +25,7 @@ from dagster import (
 )
 
 from script_testing.errors import ScriptTestingError
+from script_testing.execution.guard import record_manifest
 from script_testing.execution.inputs import materialize_source, source_for
 from script_testing.execution.layout import input_path_for, output_dir, source_input_dir
 from script_testing.execution.steps import base_node_report, run_script_node
@@ -355,6 +356,7 @@ def _materialize_sources(
                 },
                 allow_retries=False,
             ) from None
+        record_manifest(dest)  # checked after every consumer and before every reuse
         elapsed = time.perf_counter() - t0
         meta = md.output_metadata(
             data.path, files=len(data.files), nbytes=data.bytes, rows=data.rows, columns=data.columns

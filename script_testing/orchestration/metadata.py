@@ -20,7 +20,8 @@ from dagster import (
 )
 
 from script_testing.data.tabular import describe_files, iter_batches
-from script_testing.reports.model import NodeReport
+from script_testing.reports.model import NodeReport, sanitize
+from script_testing.worker.redaction import tool_redactor
 
 PATH_KEY = "path"  # the key downstream assets read to find an upstream's data
 SMALL_BYTES = 16 * 1024 * 1024
@@ -116,6 +117,8 @@ def node_metadata(rep: NodeReport) -> dict[str, Any]:
 
 
 def failure_metadata(rep: NodeReport) -> dict[str, Any]:
+    """What a failed node shows in Dagster: error, kind, stderr tail, traceback (secrets masked)."""
+    sanitize(rep)
     md: dict[str, Any] = {}
     tail = (rep.stderr_tail or "")[-STDERR_TAIL_CHARS:]
     if tail:
@@ -133,7 +136,8 @@ def failure_metadata(rep: NodeReport) -> dict[str, Any]:
 
 
 def headline(error: str | None, fallback: str) -> str:
-    """The one-sentence first line of a core error."""
+    """The one-sentence first line of a core error (the tool's secrets masked)."""
+    error = tool_redactor().redact(error)
     return (error or "").strip().splitlines()[0] if (error or "").strip() else fallback
 
 

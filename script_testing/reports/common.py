@@ -19,6 +19,8 @@ PALETTE: dict[str, tuple[str, str, str]] = {
     "pending": ("#94a3b8", "#f8fafc", "#334155"),
     "running": ("#7c3aed", "#ede9fe", "#4c1d95"),
     "unchecked": ("#94a3b8", "#f8fafc", "#334155"),
+    "interrupted": ("#b45309", "#fef3c7", "#78350f"),
+    "error": ("#dc2626", "#fee2e2", "#7f1d1d"),
 }
 STATUS_LABEL = {
     "passed": "passed",
@@ -29,6 +31,8 @@ STATUS_LABEL = {
     "pending": "pending",
     "running": "running",
     "unchecked": "no check",
+    "interrupted": "interrupted",
+    "error": "error",
 }
 STATUS_GLYPH = {
     "passed": "\u2713",
@@ -39,6 +43,8 @@ STATUS_GLYPH = {
     "pending": "\u2026",
     "running": "\u25b8",
     "unchecked": "\u00b7",
+    "interrupted": "\u25a0",
+    "error": "\u2715",
 }
 
 

@@ -14,7 +14,7 @@ from importlib import resources
 from pathlib import Path
 
 from script_testing import files
-from script_testing.reports.model import EdgeReport, NodeReport, RunReport
+from script_testing.reports.model import EdgeReport, NodeReport, RunReport, sanitize
 
 from .common import (
     STATUS_LABEL,
@@ -404,6 +404,7 @@ def render_html(
     ``base_dir``: the folder the page will be saved in (links to logs and outputs are relative to it
     when they are inside it); default: the run folder.
     """
+    sanitize(report)  # the tool's secrets never reach a page; long texts are capped
     base = _base_dir(report, base_dir)
     slugs = _slugs(report)
     dag_svg = render_dag_svg(report, edges_dag, node_href={n: f"#node-{s}" for n, s in slugs.items()})
@@ -490,6 +491,7 @@ def summary_html(report: RunReport, *, base_dir: str | os.PathLike | None = None
 
     Links are absolute ``file://`` URIs unless ``base_dir`` is given. No JavaScript.
     """
+    sanitize(report)  # the tool's secrets never reach a notebook
     base = base_dir  # None: absolute links, since a notebook is not next to the run folder
     verdict = "PASSED" if report.success else "FAILED"
     n_eval, n_pass, n_fail, n_warn = _checks_stats(report)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from enum import Enum
 from pathlib import Path
 from typing import Any
 
@@ -19,8 +20,44 @@ from script_testing.vocabulary import (
     Severity,
     SkipReason,
 )
+from script_testing.worker.models import clip
+from script_testing.worker.redaction import Redactor, tool_redactor
 
 REPORT_FILE = "report.json"
+#: Longest error / traceback / stderr tail kept in a report (head and tail; the full text is on disk).
+MAX_TEXT_CHARS = 20_000
+_CAPPED = ("error", "error_detail", "stderr_tail", "summary")
+
+
+def sanitize(model: BaseModel, redactor: Redactor | None = None) -> BaseModel:
+    """Mask the tool's secrets in every text of ``model`` (in place, nested models included) and cap
+    the long texts (errors, tracebacks, stderr tails) to their head and tail."""
+    redactor = tool_redactor() if redactor is None else redactor
+    for name in type(model).model_fields:
+        value = getattr(model, name)
+        if isinstance(value, BaseModel):
+            sanitize(value, redactor)
+        elif isinstance(value, dict) and any(isinstance(v, BaseModel) for v in value.values()):
+            for v in value.values():
+                if isinstance(v, BaseModel):
+                    sanitize(v, redactor)
+        elif isinstance(value, list) and any(isinstance(v, BaseModel) for v in value):
+            for v in value:
+                if isinstance(v, BaseModel):
+                    sanitize(v, redactor)
+        elif isinstance(value, Enum) or value is None:
+            continue
+        elif isinstance(value, str):
+            new = redactor.redact(value)
+            if name in _CAPPED:
+                new = clip(new, MAX_TEXT_CHARS)
+            if new != value:
+                setattr(model, name, new)
+        elif isinstance(value, dict | list) and redactor:
+            new = redactor.redact_any(value)
+            if new != value:
+                setattr(model, name, new)
+    return model
 
 
 def now_iso() -> str:
@@ -57,8 +94,8 @@ class NodeReport(BaseModel):
     error_detail: str | None = None  # traceback / details
     exit_code: int | None = None
     signal: int | None = None
-    stdout_path: str | None = None
-    stderr_path: str | None = None
+    stdout_path: str | None = None  # the raw captured output, as the script wrote it (not redacted;
+    stderr_path: str | None = None  # everything shown or exported from it is)
     stderr_tail: str | None = None
     skipped_because: str | None = None  # the sentence shown to the user
     skip_reason: SkipReason | None = None  # the code the success rule reads
@@ -104,10 +141,25 @@ class RunReport(BaseModel):
     warnings: list[str] = Field(default_factory=list)
     scripts_ran: int | None = None  # script nodes whose main() was actually run (set by finalize)
     scripts_total: int | None = None  # script nodes of the run
+    pid: int | None = None  # the process running it, and its host: a run left ``running`` by a
+    host: str | None = None  # process that is gone was interrupted (``execution.outcome.settled``)
 
     def write(self, run_dir: Path) -> Path:
+        """Write ``report.json`` (secrets masked and long texts capped first, in this object too)."""
+        sanitize(self)
         path = Path(run_dir) / REPORT_FILE
         files.write_text(path, self.model_dump_json(indent=2, by_alias=True) + "\n")
+        return path
+
+    def write_in_place(self, run_dir: Path) -> Path:
+        """Overwrite ``report.json`` in place, compact (for a full disk: it reuses the old file's
+        blocks, where the atomic write needs new ones). Not atomic: only when :meth:`write` failed."""
+        path = Path(run_dir) / REPORT_FILE
+        sanitize(self)
+        data = self.model_dump_json(by_alias=True).encode()
+        with open(path, "r+b") as fh:
+            fh.write(data)
+            fh.truncate()
         return path
 
     @classmethod

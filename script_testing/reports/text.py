@@ -7,6 +7,7 @@ from pathlib import Path
 
 from script_testing.reports.model import REPORT_FILE, EdgeReport, NodeReport, RunReport
 from script_testing.vocabulary import EdgeStatus, NodeStatus
+from script_testing.worker.redaction import tool_redactor
 
 STATUS_MARK = {
     "passed": "PASS",
@@ -16,6 +17,7 @@ STATUS_MARK = {
     "pending": "....",
     "running": "RUN ",
     "warn": "WARN",
+    "interrupted": "INTR",
 }
 
 
@@ -30,7 +32,7 @@ def node_line(name: str, node: NodeReport) -> str:
         line += f"  ({node.skipped_because})"
     elif node.status == NodeStatus.SOURCE and node.source:
         line += f"  ({node.source})"
-    return line
+    return tool_redactor().redact(line)
 
 
 def edge_line(edge: EdgeReport) -> str:
@@ -38,22 +40,24 @@ def edge_line(edge: EdgeReport) -> str:
     text = f"  {mark}  check {edge.id}"
     if edge.status in (EdgeStatus.FAILED, EdgeStatus.WARN) and edge.summary:
         text += "\n        " + edge.summary
-    return text
+    return tool_redactor().redact(text)
 
 
 def summary_text(report: RunReport) -> str:
     counts = report.counts()
     parts = [report.scripts_ran_text()]
-    parts += [f"{counts[k]} {k}" for k in ("passed", "failed", "skipped", "source") if counts.get(k)]
+    parts += [
+        f"{counts[k]} {k}" for k in ("passed", "failed", "skipped", "source", "interrupted") if counts.get(k)
+    ]
     checks = [e for e in report.edges if e.status not in (EdgeStatus.PENDING, EdgeStatus.SKIPPED)]
     if checks:
         bad = sum(e.status == EdgeStatus.FAILED for e in checks)
         parts.append(f"{len(checks) - bad}/{len(checks)} edge checks passed")
-    verdict = "PASSED" if report.success else "FAILED"
+    verdict = "PASSED" if report.success else str(report.status).upper()
     dur = f" in {report.duration_s:.1f}s" if report.duration_s is not None else ""
     line = f"{verdict}: pipeline {report.pipeline}{dur}: {', '.join(parts) or 'nothing ran'}"
     if report.error:
         line += f"\n  {report.error}"
     if report.run_dir:
         line += f"\n  report: {Path(report.run_dir) / REPORT_FILE}"
-    return line
+    return tool_redactor().redact(line)

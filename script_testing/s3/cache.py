@@ -1,7 +1,8 @@
 """A local cache of downloaded S3 objects, keyed by bucket, key, ETag and size.
 
 An object is downloaded once per version: a later run that finds the same (bucket, key, ETag, size)
-copies (or hardlinks) the cached file into its run folder without a GetObject. Entries are written
+copies the cached file into its run folder without a GetObject (a reflink where the filesystem can,
+else a byte copy; never a hardlink: a script that changed its input would change the cache). Entries are written
 atomically (temp file + rename), so concurrent runs never see half a file.
 """
 
@@ -13,7 +14,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from script_testing import files
+from script_testing.integrity import clone_file
 from script_testing.s3.transfer import S3Object, download_object
 
 ENV_VAR = "SCRIPT_TESTING_S3_CACHE"
@@ -63,14 +64,8 @@ class S3Cache:
 
 
 def place(src: Path, dest: Path, *, link: str = "copy") -> None:
-    """Put a cached file at ``dest``: a copy (default; the run may change it freely) or a hardlink."""
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    if dest.exists() or dest.is_symlink():
-        files.remove_tree(dest, root=dest.parent)
-    if link == "hardlink":
-        try:
-            os.link(src, dest)
-            return
-        except OSError:
-            pass  # another filesystem: fall back to a copy
-    files.copy_file(src, dest, root=dest.parent)
+    """Put a cached file at ``dest`` with its own inode: a reflink or a copy.
+
+    ``link="hardlink"`` (an older setting) is accepted and also copies: a hardlink would share the
+    inode, so a script changing its input would change the cache and every later run."""
+    clone_file(Path(src), Path(dest))

@@ -20,7 +20,7 @@ Settings (``script_testing.yaml``'s ``s3:`` mapping, never credentials):
 ``cache``                     false to skip the local download cache
 ``cache_dir``                 cache folder (else ``SourceContext.cache_dir``, ``$SCRIPT_TESTING_S3_CACHE``,
                               ``~/.cache/script_testing/s3``)
-``link``                      ``copy`` (default) or ``hardlink`` from the cache into a run
+``link``                      accepted for compatibility; always a copy (reflink) with its own inode
 ============================  ===========================================================
 """
 

@@ -12,6 +12,7 @@ Standard library only.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from collections.abc import Iterable, Mapping
@@ -71,6 +72,12 @@ class Redactor:
         if isinstance(value, (list, tuple)):
             return [self.redact_any(v) for v in value]
         return value
+
+
+@functools.cache
+def tool_redactor() -> Redactor:
+    """The redactor of the tool's own environment, built once per process (``cache_clear()`` rebuilds)."""
+    return Redactor.from_environ()
 
 
 def scrub_environ(environ: Mapping[str, str]) -> dict[str, str]:

@@ -527,7 +527,9 @@ def test_cache_location_and_hardlink_option(
     ctx = SourceContext(project_root=tmp_path, options={"s3": {"link": "hardlink"}})  # no cache_dir: env
     md = S3Source().materialize(spec(f"s3://{bucket}/h/a.csv"), fresh_dest(tmp_path, "d"), ctx)
     cached = [p for p in (tmp_path / "env-cache").rglob("*") if p.is_file()]
-    assert len(cached) == 1 and cached[0].stat().st_ino == md.files[0].stat().st_ino
+    # "hardlink" is accepted but never shares the inode: a script changing its input must not change the cache
+    assert len(cached) == 1 and cached[0].stat().st_ino != md.files[0].stat().st_ino
+    assert cached[0].read_bytes() == md.files[0].read_bytes() == b"a\n1\n"
     nocache = S3Source().materialize(
         spec(f"s3://{bucket}/h/a.csv"), fresh_dest(tmp_path, "e"), ctx_for(tmp_path, s3={"cache": False})
     )
