@@ -4,8 +4,6 @@ The asset's description says why the pipeline cannot run; materializing it (or e
 fails with the same sentence, so nothing is ever reported as passed for a pipeline that did not run.
 """
 
-from __future__ import annotations
-
 from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, Failure, MetadataValue, asset
 
 from script_testing.orchestration import keys
@@ -26,7 +24,6 @@ def invalid_asset(check: PlanCheck) -> AssetsDefinition:
 
     @asset(
         key=invalid_key(check.name),
-        name=keys.dagster_name(f"{check.name}__invalid"),
         group_name=keys.dagster_name(check.name),
         description=f"Pipeline {check.name} cannot be planned, so none of its nodes can run.\n\n{sentence}",
         metadata={
