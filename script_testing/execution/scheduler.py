@@ -110,7 +110,7 @@ class PipelineExecution:
         self.run_dir.mkdir(parents=True, exist_ok=True)
         self.report.warnings = [w for n in self.plan.nodes.values() for w in n.warnings]
         for n in self.plan.order:
-            self.report.nodes[n] = base_node_report(self.plan.nodes[n])
+            self.report.nodes[n] = base_node_report(self.plan.nodes[n], self.plan)
         self._save()
         self._write_spec()
         try:
@@ -245,7 +245,7 @@ class PipelineExecution:
         """Start ``node``: returns (future, inputs, started_at) for a script, else finishes it at once."""
         plan = self.plan
         n = plan.nodes[node]
-        rep = base_node_report(n)
+        rep = base_node_report(n, plan)
         if node not in self.selected:
             self._finish(node, skip(rep, SkipReason.NOT_SELECTED, "not selected"), done)
             return None

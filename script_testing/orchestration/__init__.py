@@ -17,6 +17,7 @@ from script_testing.config.project import Project
 from script_testing.orchestration import keys
 from script_testing.orchestration.assets import pipeline_assets
 from script_testing.orchestration.checks import pipeline_checks
+from script_testing.orchestration.contracts import contract_checks
 from script_testing.orchestration.invalid import invalid_asset
 from script_testing.orchestration.jobs import deployment_executor, pipeline_job, pipeline_schedule
 from script_testing.orchestration.resources import (
@@ -69,7 +70,7 @@ def build_definitions(project: str | Path | Project | None = None) -> Definition
         if not these:
             continue
         assets += these
-        checks += pipeline_checks(plan)
+        checks += pipeline_checks(plan) + contract_checks(plan)
         job = pipeline_job(plan)
         jobs.append(job)
         schedule = pipeline_schedule(plan, job)

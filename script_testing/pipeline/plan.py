@@ -72,6 +72,7 @@ class PipelinePlan:
     nodes: dict[str, NodePlan]
     wiring: Wiring
     catalog: StepCatalog
+    _usage: dict[str, contracts.ScriptUsage | None] = field(default_factory=dict, repr=False)
 
     @property
     def order(self) -> list[str]:
@@ -128,6 +129,28 @@ class PipelinePlan:
             where = str(self.project.file)
             note = f"the static contract check could not read the scripts ({exc}); it was skipped"
             return {n: [contracts.Problem("warning", where, note, "analysis-failed")] for n in scripts}
+
+    def script_usage(self, node: str) -> contracts.ScriptUsage | None:
+        """What the node's script uses of main's arguments (static analysis), ``None`` if unreadable."""
+        cache = self._usage
+        if node not in cache:
+            script = self.nodes[node].resolved.script_path
+            try:
+                cache[node] = (
+                    contracts.analyze_script(script, list(self.project.python_path)) if script else None
+                )
+            except (OSError, SyntaxError, ValueError):
+                cache[node] = None
+        return cache[node]
+
+    def runtime_contract(self, node: str, accessed: dict[str, list[str]]) -> list[contracts.Problem]:
+        """What the script read at run time that its interface or the static check did not foresee."""
+        r = self.nodes[node].resolved
+        if not accessed or r.script_path is None:
+            return []
+        return contracts.compare_runtime(
+            accessed, r.interface, self.script_usage(node), interface_path=r.interface_path
+        )
 
     def testing_spec(
         self, paths: dict[str, tuple[dict[str, str], dict[str, str]]] | None = None
