@@ -229,6 +229,7 @@ class PipelineExecution:
                 node, inputs, started_at = running.pop(f)
                 rep = node_report_from_result(plan, node, f.result(), inputs)
                 rep.started_at, rep.finished_at = started_at, now_iso()
+                rep.synthesized_inputs = self.report.nodes[node].synthesized_inputs  # set by _start
                 self._finish(node, rep, done)
                 sorter.done(node)
 
@@ -291,7 +292,8 @@ class PipelineExecution:
             return None
         started = now_iso()
         job = build_job(plan, node, self.run_dir, inputs)
-        self.report.nodes[node].status = NodeStatus.RUNNING
+        rep.status = NodeStatus.RUNNING
+        self.report.nodes[node] = rep
         return self._pool_get().submit(job), inputs, started
 
     def _input_data(self, node: str, port: str, w: InputWire, rep: NodeReport) -> Path | None:
@@ -309,7 +311,8 @@ class PipelineExecution:
                 return None
             return Path(data.path)
         synthesized = self.options.synthesized.get(f"{node}.{port}")
-        if synthesized is not None:
+        if synthesized is not None:  # labelled in the report: this data is not what the producer gives
+            rep.synthesized_inputs[port] = synthesized.reason
             return write_synthesized(synthesized, source_input_dir(self.run_dir, node, port))
         if w.kind in UPSTREAM_KINDS:
             return self._data.get((w.upstream, w.output)) or reused_path(

@@ -179,6 +179,14 @@ def _outputs_cell(node: NodeReport, base: str | os.PathLike | None) -> str:
 
 
 def _note_cell(name: str, node: NodeReport, sl: str) -> str:
+    synth = "".join(
+        f' <span class="st-chip st-synth" title="{esc(why)}">synthesized input: {esc(port)}</span>'
+        for port, why in node.synthesized_inputs.items()
+    )
+    return _status_note(node, sl) + synth
+
+
+def _status_note(node: NodeReport, sl: str) -> str:
     if node.status == "failed" or node.error:
         kind = f' <span class="st-chip">{esc(node.error_kind)}</span>' if node.error_kind else ""
         more = (

@@ -75,6 +75,7 @@ class NodeReport(BaseModel):
     contract: list[ContractFinding] = Field(default_factory=list)  # static: script vs. its interface
     contract_runtime: list[ContractFinding] = Field(default_factory=list)  # what it read that was unforeseen
     accessed: dict[str, list[str]] = Field(default_factory=dict)  # keys of main's arguments it read
+    synthesized_inputs: dict[str, str] = Field(default_factory=dict)  # input -> why its data is made up
 
 
 class EdgeReport(BaseModel):
