@@ -9,6 +9,7 @@ the package index; cached under ~/.cache/script_testing/envs).
 from __future__ import annotations
 
 import importlib.metadata
+import shutil
 from pathlib import Path
 
 import pytest
@@ -19,7 +20,18 @@ from script_testing.pipeline.plan import inspect_plan
 
 pytestmark = [pytest.mark.timeout(600), pytest.mark.e2e]
 
-PROJECT = Path(__file__).parents[1] / "data" / "team_repo_project"
+DATA = Path(__file__).parents[1] / "data"
+PROJECT = DATA / "team_repo_project"
+
+
+def _project_copy(tmp_path: Path) -> Path:
+    """The testing project beside a link to the untouched team_repo, so the run's state folder
+    (specs, baselines) is written under tmp_path, never into the source tree."""
+    (tmp_path / "team_repo").symlink_to(DATA / "team_repo", target_is_directory=True)
+    copy = tmp_path / "team_repo_project"
+    copy.mkdir()
+    shutil.copy(PROJECT / "script_testing.yaml", copy / "script_testing.yaml")
+    return copy
 
 
 def _findings(node) -> list[tuple[str, str, str]]:
@@ -47,10 +59,11 @@ def test_validate_reports_exactly_the_seeded_contract_bugs() -> None:
 
 def test_team_repo_runs_and_fails_only_on_its_seeded_bugs(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setenv("SCRIPT_TESTING_RUNS", str(tmp_path / "runs"))
-    calibrated = run("xgboost_atoz_calibrated", PROJECT)
+    project = _project_copy(tmp_path)
+    calibrated = run("xgboost_atoz_calibrated", project)
     assert calibrated.success, {n: r.error for n, r in calibrated.nodes.items() if r.error}
 
-    payload = run("xgboost_payload_eval", PROJECT)
+    payload = run("xgboost_payload_eval", project)
     status = {n: str(r.status) for n, r in payload.nodes.items()}
     assert status == {
         "CradleDataLoading_training": "source",
@@ -60,6 +73,7 @@ def test_team_repo_runs_and_fails_only_on_its_seeded_bugs(tmp_path: Path, monkey
         "ModelEvaluation_evaluation": "failed",
         "Payload": "failed",
     }
+    assert not (PROJECT / ".specs").exists() and not (PROJECT / "baselines").exists()
     # bug 3: the key, the file, the line, at run time and statically
     evaluation = payload.nodes["ModelEvaluation_evaluation"]
     assert "KeyError: 'ID_FIELD' (model_evaluation.py:12)" in evaluation.error
