@@ -17,7 +17,7 @@ from script_testing.execution.interrupts import exit_code, signals_as_interrupts
 from script_testing.execution.options import RunOptions
 from script_testing.execution.scheduler import run_pipeline
 from script_testing.execution.steps import preimports_for
-from script_testing.pipeline.plan import load_plan
+from script_testing.pipeline.plan import inspect_plan
 from script_testing.pipeline.selection import deep_dive, options_for, select
 from script_testing.reports.html import write_html
 from script_testing.reports.text import edge_line, node_line, summary_text
@@ -111,13 +111,28 @@ def run(
         raise ScriptTestingError(
             "the project defines no pipelines", where=str(project.file), hint="add one under 'pipelines:'"
         )
-    plans = [load_plan(project, n) for n in names]  # every config problem before anything runs
-    if (select_nodes or deep_dive_prefix) and len(plans) != 1:
+    for n in names:
+        project.pipeline(n)  # an unknown --pipeline name is a usage error, before anything else
+    checks = [inspect_plan(project, n) for n in names]  # every config problem before anything runs
+    plans = [c.plan for c in checks if c.ok]
+    broken = [c for c in checks if not c.ok]
+    if (select_nodes or deep_dive_prefix) and len(checks) != 1:
         raise ScriptTestingError(
             "--select and --deep-dive need exactly one --pipeline", hint=f"pipelines: {', '.join(names)}"
         )
     if deep_dive_prefix and not select_nodes:
         raise ScriptTestingError("--deep-dive needs the nodes to run", hint="add --select NODE (repeatable)")
+    if broken and (not plans or select_nodes or deep_dive_prefix):
+        if len(broken) == 1:
+            raise broken[0].error()
+        raise ScriptTestingError(
+            f"none of the {len(broken)} pipelines can run",
+            where=str(project.file),
+            hint="run 'script-testing validate' for every problem",
+            details="\n".join(f"  - {c.error().message.splitlines()[0]}" for c in broken),
+        )
+    for check in broken:  # one broken pipeline never blocks the others
+        click.echo(click.style("not run: ", fg="red") + str(check.error()), err=True)
     reports = []
     preimport = sorted({m for p in plans for m in preimports_for(p)})
     with signals_as_interrupts():  # Ctrl-C / SIGTERM: the record is finalised, the worker stopped
@@ -149,13 +164,17 @@ def run(
                 raise
             _stopped(exc, html)
             sys.exit(1)
+    for check in broken:  # repeated after the runs' summaries, where the eye lands last
+        click.echo(f"pipeline {check.name}: NOT RUN ({len(check.errors)} problem(s); see above)")
+    success = all(r.success for r in reports) and not broken
     if json_path:
         combined = {
-            "success": all(r.success for r in reports),
+            "success": success,
             "runs": [json.loads(r.model_dump_json(by_alias=True)) for r in reports],
+            "not_run": {c.name: [p.as_dict() for p in c.problems if p.severity == "error"] for c in broken},
         }
         files.write_text(json_path, json.dumps(combined, indent=2) + "\n")
-    sys.exit(0 if all(r.success for r in reports) else 1)
+    sys.exit(0 if success else 1)
 
 
 def _stopped(exc: BaseException, html: bool) -> None:
@@ -208,32 +227,51 @@ def validate(project_dir, pipelines, output_format) -> None:
     """
     project = open_project(project_dir)
     names = list(pipelines) or list(project.config.pipelines)
-    result = {}
-    for name in names:
-        entry: dict = {"problems": [], "warnings": [], "wiring": []}
-        try:
-            plan = load_plan(project, name)
-        except ScriptTestingError as exc:
-            entry["problems"].append(exc.message)
-        else:
-            entry["wiring"] = plan.wiring.report_lines()
-            entry["warnings"] = [w for n in plan.nodes.values() for w in n.warnings]
-            entry["problems"] += check_sources(plan)
-            entry["order"] = plan.order
-        result[name] = entry
-    bad = any(e["problems"] for e in result.values())
+    result = {name: validation_entry(project, name) for name in names}
+    ok = all(e["ok"] for e in result.values())
     if output_format == "json":
-        click.echo(json.dumps({"ok": not bad, "pipelines": result}, indent=2))
+        shown = {n: {k: e[k] for k in ("ok", "problems", "wiring")} for n, e in result.items()}
+        click.echo(json.dumps({"ok": ok, "pipelines": shown}, indent=2))
     else:
         for name, e in result.items():
-            click.echo(f"pipeline {name}: {'PROBLEMS' if e['problems'] else 'ok'}")
-            for line in e["wiring"]:
+            errors = [p for p in e["problems"] if p["severity"] == "error"]
+            click.echo(f"pipeline {name}: {'PROBLEMS' if errors else 'ok'}")
+            for line in e["lines"]:
                 click.echo(f"  {line}")
-            for w in e["warnings"]:
-                click.echo(click.style("  warning: ", fg="yellow") + w)
             for p in e["problems"]:
-                click.echo(click.style("  problem: ", fg="red") + p)
-    sys.exit(1 if bad else 0)
+                label = (
+                    click.style("  problem: ", fg="red")
+                    if p in errors
+                    else click.style("  warning: ", fg="yellow")
+                )
+                click.echo(label + f"{p['where']}: {p['message']}")
+    sys.exit(0 if ok else 1)
+
+
+WIRE_KEYS = ("to", "input", "from", "output", "kind", "score", "reason")
+
+
+def validation_entry(project, name: str) -> dict:
+    """One pipeline's validation: every problem (planning, sources, contracts) and every wire."""
+    check = inspect_plan(project, name)
+    problems = [p.as_dict() for p in check.problems]
+    wiring = []
+    if check.wiring is not None:
+        wiring = [{k: w[k] for k in WIRE_KEYS} for w in check.wiring.as_json()]
+        for w in wiring:
+            w["kind"] = str(w["kind"])
+    lines = check.wiring.report_lines() if check.wiring is not None else []
+    if check.plan is not None:
+        for text in check_sources(check.plan):
+            where, _, message = text.partition(": ")
+            problems.append({"severity": "error", "where": where, "message": message})
+        for node, found in check.plan.contract_problems.items():
+            for p in found:
+                problems.append(
+                    {"severity": p.severity, "where": f"{node} ({p.where})", "message": p.message}
+                )
+    ok = check.plan is not None and not any(p["severity"] == "error" for p in problems)
+    return {"ok": ok, "problems": problems, "wiring": wiring, "lines": lines}
 
 
 @click.command("test-script")

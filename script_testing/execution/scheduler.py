@@ -134,7 +134,7 @@ class PipelineExecution:
         create_run_dir(self.run_dir, self.run_id, self.plan.name)
         self.report.warnings = [w for n in self.plan.nodes.values() for w in n.warnings]
         for n in self.plan.order:
-            self.report.nodes[n] = base_node_report(self.plan.nodes[n])
+            self.report.nodes[n] = base_node_report(self.plan.nodes[n], self.plan)
         self._save()
         self._write_spec()
         try:
@@ -280,6 +280,7 @@ class PipelineExecution:
                 node, inputs, started_at, guard = running.pop(f)
                 rep = check_guard(node_report_from_result(plan, node, f.result(), inputs), guard)
                 rep.started_at, rep.finished_at = started_at, now_iso()
+                rep.synthesized_inputs = self.report.nodes[node].synthesized_inputs  # set by _start
                 self._finish(node, rep, done)
                 sorter.done(node)
 
@@ -297,7 +298,7 @@ class PipelineExecution:
         """Start ``node``: returns (future, inputs, started_at) for a script, else finishes it at once."""
         plan = self.plan
         n = plan.nodes[node]
-        rep = base_node_report(n)
+        rep = base_node_report(n, plan)
         if node not in self.selected:
             self._finish(node, skip(rep, SkipReason.NOT_SELECTED, "not selected"), done)
             return None
@@ -348,7 +349,8 @@ class PipelineExecution:
             return None
         started = now_iso()
         job = build_job(plan, node, self.run_dir, given, guard.readonly_paths)
-        self.report.nodes[node].status = NodeStatus.RUNNING
+        rep.status = NodeStatus.RUNNING
+        self.report.nodes[node] = rep
         return self._pool_get().submit(job), inputs, started, guard
 
     def _input_data(self, node: str, port: str, w: InputWire, rep: NodeReport) -> Path | None:
@@ -367,7 +369,8 @@ class PipelineExecution:
             record_manifest(dest)
             return Path(data.path)
         synthesized = self.options.synthesized.get(f"{node}.{port}")
-        if synthesized is not None:
+        if synthesized is not None:  # labelled in the report: this data is not what the producer gives
+            rep.synthesized_inputs[port] = synthesized.reason
             dest = write_synthesized(synthesized, source_input_dir(self.run_dir, node, port))
             record_manifest(dest)
             return dest

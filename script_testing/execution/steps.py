@@ -8,7 +8,7 @@ from script_testing import files
 from script_testing.execution.guard import InputGuard, forget_manifest, record_manifest
 from script_testing.execution.layout import logs_dir, output_dir
 from script_testing.pipeline.plan import NodePlan, PipelinePlan
-from script_testing.reports.model import NodeReport, OutputSummary, now_iso, sanitize
+from script_testing.reports.model import ContractFinding, NodeReport, OutputSummary, now_iso, sanitize
 from script_testing.vocabulary import NodeStatus
 from script_testing.worker import ScriptJob, ScriptResult, WorkerPool, discover_imports, resolve_module
 from script_testing.worker.environments import resolve_environment
@@ -78,20 +78,29 @@ def preimports_for(plan: PipelinePlan) -> list[str]:
     return discover_imports(scripts)
 
 
-def base_node_report(n: NodePlan) -> NodeReport:
+def base_node_report(n: NodePlan, plan: PipelinePlan | None = None) -> NodeReport:
+    """The node's report before it runs; with the plan, a script node carries its static contract findings."""
     r = n.resolved
+    found = plan.contract_problems.get(n.name, []) if plan is not None else []
     return NodeReport(
         role=n.role,
         step_type=r.step_type,
         job_type=r.job_type,
         script=str(r.script_path) if r.script_path else None,
+        contract=[_finding(p) for p in found],
     )
+
+
+def _finding(p) -> ContractFinding:
+    return ContractFinding(severity=p.severity, where=p.where, message=p.message, kind=p.kind)
 
 
 def node_report_from_result(
     plan: PipelinePlan, node: str, result: ScriptResult, input_paths: dict[str, str]
 ) -> NodeReport:
-    rep = base_node_report(plan.nodes[node])
+    rep = base_node_report(plan.nodes[node], plan)
+    rep.accessed = {k: list(v) for k, v in result.accessed.items()}
+    rep.contract_runtime = [_finding(p) for p in plan.runtime_contract(node, rep.accessed)]
     rep.status = NodeStatus.PASSED if result.status == NodeStatus.PASSED else NodeStatus.FAILED
     rep.duration_s = round(result.duration_s, 4)
     rep.peak_memory_mb = round(result.peak_memory_mb, 1) if result.peak_memory_mb is not None else None

@@ -11,41 +11,41 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from dagster import Definitions
+from dagster import AssetSelection, Definitions, define_asset_job
 
 from script_testing.config.project import Project
-from script_testing.errors import ConfigError, ScriptTestingError
+from script_testing.orchestration import keys
 from script_testing.orchestration.assets import pipeline_assets
 from script_testing.orchestration.checks import pipeline_checks
+from script_testing.orchestration.contracts import contract_checks
+from script_testing.orchestration.invalid import invalid_asset
 from script_testing.orchestration.jobs import deployment_executor, pipeline_job, pipeline_schedule
 from script_testing.orchestration.resources import (
     DataSourceResource,
     RunnerSettingsResource,
     default_resources,
 )
-from script_testing.pipeline.plan import PipelinePlan, load_plan
+from script_testing.pipeline.plan import PipelinePlan, PlanCheck, inspect_plan
 from script_testing.pipeline.targets import open_project
 
-__all__ = ["DataSourceResource", "RunnerSettingsResource", "build_definitions", "load_plans"]
+__all__ = [
+    "DataSourceResource",
+    "RunnerSettingsResource",
+    "build_definitions",
+    "inspect_plans",
+    "load_plans",
+]
+
+
+def inspect_plans(project: str | Path | Project | None = None) -> list[PlanCheck]:
+    """Every pipeline of the project planned, each with every problem found (never raising for one)."""
+    proj = open_project(project)
+    return [inspect_plan(proj, name) for name in proj.config.pipelines]
 
 
 def load_plans(project: str | Path | Project | None = None) -> list[PipelinePlan]:
-    """Every pipeline of the project planned; every problem of every pipeline in one error."""
-    proj = open_project(project)
-    plans, problems = [], []
-    for name in proj.config.pipelines:
-        try:
-            plans.append(load_plan(proj, name))
-        except ScriptTestingError as exc:
-            problems.append(f"pipeline {name}: {exc.message}")
-    if problems:
-        raise ConfigError(
-            f"{len(problems)} of {len(proj.config.pipelines)} pipeline(s) cannot be planned",
-            where=str(proj.file),
-            hint="fix them, then reload the code location",
-            details="\n".join(problems),
-        )
-    return plans
+    """The plan of every pipeline that can be planned; the others are in :func:`inspect_plans`."""
+    return [c.plan for c in inspect_plans(project) if c.ok]
 
 
 def build_definitions(project: str | Path | Project | None = None) -> Definitions:
@@ -53,12 +53,24 @@ def build_definitions(project: str | Path | Project | None = None) -> Definition
     resources = default_resources()
     s3 = "s3" in resources
     assets, checks, jobs, schedules = [], [], [], []
-    for plan in load_plans(project):
+    for check in inspect_plans(project):
+        if not check.ok:  # one broken pipeline never blocks the others; it stays visible with its reason
+            broken = invalid_asset(check)
+            assets.append(broken)
+            jobs.append(
+                define_asset_job(
+                    keys.dagster_name(check.name),
+                    selection=AssetSelection.assets(broken),
+                    description=f"Pipeline {check.name} cannot run: {check.error().message}",
+                )
+            )
+            continue
+        plan = check.plan
         these = pipeline_assets(plan, s3=s3)
         if not these:
             continue
         assets += these
-        checks += pipeline_checks(plan)
+        checks += pipeline_checks(plan) + contract_checks(plan)
         job = pipeline_job(plan)
         jobs.append(job)
         schedule = pipeline_schedule(plan, job)

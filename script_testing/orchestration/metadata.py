@@ -113,6 +113,12 @@ def node_metadata(rep: NodeReport) -> dict[str, Any]:
         md["stdout"] = MetadataValue.path(rep.stdout_path)
     if rep.stderr_path:
         md["stderr"] = MetadataValue.path(rep.stderr_path)
+    if rep.contract_runtime:  # what the script read at run time that its contract did not foresee
+        md["contract_runtime"] = MetadataValue.md(
+            "\n".join(f"- **{p.severity}** `{p.where}`: {p.message}" for p in rep.contract_runtime)
+        )
+    if rep.accessed:
+        md["accessed"] = MetadataValue.json(rep.accessed)
     return md
 
 

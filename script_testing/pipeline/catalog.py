@@ -11,8 +11,9 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from script_testing.config.loading import read_document
 from script_testing.config.step_interface import InterfaceFile, StepInterface
-from script_testing.errors import CatalogError
+from script_testing.errors import CatalogError, ConfigError
 from script_testing.text import close_matches
 
 INTERFACE_SUFFIX = ".step.yaml"
@@ -69,6 +70,9 @@ class StepCatalog:
         self.workspaces = [Path(w) for w in workspaces]
         self._interfaces: dict[str, InterfaceFile] = {}
         self._files_by_name: dict[str, list[Path]] = {}
+        # interface files that cannot be loaded: every one is kept (never only the first), keyed by
+        # the step type the file names when that much can be read, else by its path
+        self.errors: dict[str, ConfigError] = {}
         for ws in self.workspaces:
             self._index(ws)
 
@@ -83,7 +87,11 @@ class StepCatalog:
 
     def _add_file(self, path: Path) -> None:
         if path.name.endswith(INTERFACE_SUFFIX):
-            iface = InterfaceFile.load(path)
+            try:
+                iface = InterfaceFile.load(path)
+            except ConfigError as exc:
+                self.errors.setdefault(_claimed_step_type(path) or str(path), exc)
+                return
             if iface.step_type not in self._interfaces:  # first workspace wins
                 self._interfaces[iface.step_type] = iface
         elif path.suffix == ".py":
@@ -103,6 +111,15 @@ class StepCatalog:
         head, sep, tail = node.partition("_")
         if sep and head in self._interfaces and tail:
             return head, tail
+        for claimed in (node, head if sep else None):
+            if claimed and claimed in self.errors:
+                err = self.errors[claimed]
+                raise CatalogError(
+                    f"node '{node}': its interface file {err.where} cannot be loaded ({err.what})",
+                    where=err.where,
+                    hint=err.hint or "fix the interface file",
+                    details=err.details,
+                )
         close = close_matches(head if sep else node, self.step_types, cutoff=0.5)
         hint = (
             f"closest known step types: {', '.join(close)}"
@@ -167,6 +184,11 @@ class StepCatalog:
             script_path=script,
         )
 
+    @property
+    def unclaimed_errors(self) -> list[ConfigError]:
+        """Broken interface files whose step type could not be read (no node can be matched to them)."""
+        return [e for key, e in self.errors.items() if key.endswith(INTERFACE_SUFFIX)]
+
     def resolve_all(self, nodes: list[str]) -> dict[str, ResolvedNode]:
         """Resolve every node; every unknown node is reported at once."""
         resolved: dict[str, ResolvedNode] = {}
@@ -185,3 +207,13 @@ class StepCatalog:
                 hint="add their interfaces to a workspace or fix the node names",
             )
         return resolved
+
+
+def _claimed_step_type(path: Path) -> str | None:
+    """The ``step_type`` a broken interface file names, when its document can be read at all."""
+    try:
+        raw = read_document(path)
+    except ConfigError:
+        return None
+    value = raw.get("step_type") if isinstance(raw, dict) else None
+    return value if isinstance(value, str) and value else None

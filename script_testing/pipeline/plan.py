@@ -16,10 +16,11 @@ from typing import Any
 from script_testing.config.dag import PipelineDag
 from script_testing.config.project import Expectations, NodeSettings, PipelineConfig, Project, split_node_port
 from script_testing.config.state import state_root
-from script_testing.errors import CatalogError
+from script_testing.errors import CatalogError, ConfigError, ScriptTestingError
+from script_testing.pipeline import contracts
 from script_testing.pipeline.catalog import ResolvedNode, StepCatalog
 from script_testing.pipeline.specs import PipelineTestingSpec, ScriptExecutionSpec, SpecStore, script_name_for
-from script_testing.pipeline.wiring import InputWire, Wiring, input_file_name, wire_pipeline
+from script_testing.pipeline.wiring import InputWire, Problem, Wiring, input_file_name, wire_pipeline
 
 
 @dataclass
@@ -71,6 +72,7 @@ class PipelinePlan:
     nodes: dict[str, NodePlan]
     wiring: Wiring
     catalog: StepCatalog
+    _usage: dict[str, contracts.ScriptUsage | None] = field(default_factory=dict, repr=False)
 
     @property
     def order(self) -> list[str]:
@@ -109,6 +111,45 @@ class PipelinePlan:
             environ_vars=n.environ_vars,
             job_args=n.job_args,
             timeout_s=n.timeout_s,
+        )
+
+    @cached_property
+    def contract_problems(self) -> dict[str, list[contracts.Problem]]:
+        """Static contract alignment of every script node (script vs. its interface and settings)."""
+        scripts = [n for n in self.order if self.nodes[n].resolved.has_script]
+        try:
+            return contracts.check_nodes(
+                self.catalog,
+                scripts,
+                dict(self.config.nodes),
+                list(self.project.python_path),
+                pipeline=self.name,
+            )
+        except (OSError, SyntaxError, ValueError) as exc:  # a script the analysis cannot read
+            where = str(self.project.file)
+            note = f"the static contract check could not read the scripts ({exc}); it was skipped"
+            return {n: [contracts.Problem("warning", where, note, "analysis-failed")] for n in scripts}
+
+    def script_usage(self, node: str) -> contracts.ScriptUsage | None:
+        """What the node's script uses of main's arguments (static analysis), ``None`` if unreadable."""
+        cache = self._usage
+        if node not in cache:
+            script = self.nodes[node].resolved.script_path
+            try:
+                cache[node] = (
+                    contracts.analyze_script(script, list(self.project.python_path)) if script else None
+                )
+            except (OSError, SyntaxError, ValueError):
+                cache[node] = None
+        return cache[node]
+
+    def runtime_contract(self, node: str, accessed: dict[str, list[str]]) -> list[contracts.Problem]:
+        """What the script read at run time that its interface or the static check did not foresee."""
+        r = self.nodes[node].resolved
+        if not accessed or r.script_path is None:
+            return []
+        return contracts.compare_runtime(
+            accessed, r.interface, self.script_usage(node), interface_path=r.interface_path
         )
 
     def testing_spec(
@@ -190,6 +231,7 @@ def load_plan(
         nodes[name] = _node_plan(
             project, pipeline, r, settings, wiring, store if use_pinned_specs else None, names[name]
         )
+        nodes[name].warnings += _ignored_keys(catalog, r)
     return PipelinePlan(
         project=project,
         name=pipeline,
@@ -226,6 +268,100 @@ def _raise_for_missing_scripts(
             f"service) configure every output of the node under pipelines.{pipeline}.sources",
             details="\n".join(missing),
         )
+
+
+@dataclass
+class PlanCheck:
+    """Everything found while planning one pipeline: the plan when it can run, else ``None``, and every
+    problem (never only the first). ``wiring`` covers every input of every node that could be resolved."""
+
+    name: str
+    where: str
+    plan: PipelinePlan | None = None
+    wiring: Wiring | None = None
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def ok(self) -> bool:
+        return self.plan is not None and not self.errors
+
+    def error(self) -> ConfigError:
+        """The problems as one error: a sentence first, each problem on its own line after."""
+        errors = self.errors or [Problem("error", self.where, "the pipeline cannot be planned")]
+        first = errors[0]
+        more = f" (and {len(errors) - 1} more problem(s))" if len(errors) > 1 else ""
+        return ConfigError(
+            f"pipeline '{self.name}' cannot run: {first.where}: {first.message.rstrip('.')}{more}",
+            hint="run 'script-testing validate' for the whole list" if more else None,
+            details="\n".join(f"  - {p}" for p in errors[1:]) or None,
+        )
+
+
+def _problem(exc: ScriptTestingError, where: str) -> Problem:
+    text = f"{exc.what.rstrip('.')}" + (f"; {exc.hint.rstrip('.')}" if exc.hint else "") + "."
+    if exc.details:
+        text += "\n" + exc.details
+    return Problem("error", exc.where or where, text, "config")
+
+
+def inspect_plan(project: Project, pipeline: str, *, catalog: StepCatalog | None = None) -> PlanCheck:
+    """Plan ``pipeline`` collecting every problem instead of stopping at the first one."""
+    where = str(project.file)
+    check = PlanCheck(pipeline, where)
+    try:
+        config = project.pipeline(pipeline)
+        catalog = catalog or _CATALOGS.get(project)
+        dag_path = project.resolve(config.dag)
+        dag = PipelineDag.load(dag_path)
+    except ScriptTestingError as exc:
+        check.problems.append(_problem(exc, where))
+        return check
+    resolved: dict[str, ResolvedNode] = {}
+    for node in dag.nodes:
+        try:
+            resolved[node] = catalog.resolve(node)
+        except ScriptTestingError as exc:
+            check.problems.append(Problem("error", node, _problem(exc, where).message, "config"))
+    sub = dag
+    if len(resolved) < len(dag.nodes):  # wire what can be wired: the resolved nodes and their edges
+        edges = [(a, b) for a, b in dag.edges if a in resolved and b in resolved]
+        sub = PipelineDag(list(resolved), edges, metadata=dag.metadata, source=dag.source)
+    try:
+        check.wiring = wire_pipeline(
+            pipeline, sub, resolved, config, list(project.config.data_profiles), where=where
+        )
+    except ScriptTestingError as exc:
+        check.problems.append(_problem(exc, where))
+    else:
+        check.problems += check.wiring.problems
+    seen: set[str] = set()
+    for r in resolved.values():  # keys production ignores (a variant's own step_type): a warning only
+        for text in _ignored_keys(catalog, r):
+            if text not in seen:
+                seen.add(text)
+                where_ = str(r.interface_path)
+                check.problems.append(
+                    Problem("warning", where_, text.removeprefix(f"{where_}: "), "interface")
+                )
+    for err in catalog.unclaimed_errors:  # a broken file no node can be matched to: worth knowing
+        check.problems.append(
+            Problem("warning", err.where or where, f"interface file ignored: {err.what}", "interface")
+        )
+    if not check.errors:
+        try:
+            check.plan = load_plan(project, pipeline, catalog=catalog)
+        except ScriptTestingError as exc:
+            check.problems.append(_problem(exc, where))
+    return check
+
+
+def _ignored_keys(catalog: StepCatalog, r: ResolvedNode) -> list[str]:
+    marker = f": variants.{r.job_type}:"
+    return [w for w in catalog.interface_file(r.step_type).warnings if r.job_type and marker in w]
 
 
 def resolve_job_args(r: ResolvedNode, settings: NodeSettings) -> dict[str, Any]:
@@ -296,4 +432,12 @@ def _node_plan(
     )
 
 
-__all__ = ["NodePlan", "PipelinePlan", "input_file_name", "load_plan", "split_node_port"]
+__all__ = [
+    "NodePlan",
+    "PipelinePlan",
+    "PlanCheck",
+    "input_file_name",
+    "inspect_plan",
+    "load_plan",
+    "split_node_port",
+]

@@ -1,9 +1,12 @@
 """Running part of a pipeline: one node (``test_script``) or one edge (``test_compatibility``).
 
 Inputs of the selected nodes that an unselected script would produce come, in this order, from:
-the run given by the user, the latest earlier run that holds them, or data synthesized from what
-the consumer declares it needs (its ``expectations`` and column env vars). Data nodes (no
-script) feeding the selection are selected too: their sources are cheap and real.
+the run given by the user, the latest earlier run that holds them, or data synthesized from a
+*declared* shape: the consumer's ``expectations`` naming its columns, or the schema recorded from a
+real output of the producer. Nothing is invented beyond that: an artifact (a model, hyperparameters,
+a JSON file, a folder) or a table whose shape nobody declared is never made up; the error names the
+node to run first. Data nodes (no script) feeding the selection are selected too: their sources are
+cheap and real.
 """
 
 from __future__ import annotations
@@ -36,6 +39,8 @@ __all__ = [
 ]
 
 SYNTH_ROWS = 200
+# dependency / output types that are never a table: such an input is only ever real data
+ARTIFACT_TYPES = frozenset({"model_artifacts", "hyperparameters", "custom_property"})
 
 
 @dataclass
@@ -169,20 +174,63 @@ def select(plan: PipelinePlan, nodes: list[str], reuse_run: Path | None = None) 
     else:
         missing = needed
     baselines = _baselines(plan) if missing else None
+    refused: list[str] = []
     for n in chosen:
         for port, w in plan.nodes[n].inputs.items():
             if w.kind in UPSTREAM_KINDS and (w.upstream, w.output) in missing:
                 contract = plan.nodes[n].resolved.interface.contract.inputs.get(port)
                 recorded = baselines.get(f"{w.upstream}.{w.output}->{n}.{port}") if baselines else None
+                shape = declared_shape(plan, n, port, recorded)
+                if shape is None:
+                    refused.append(_cannot_synthesize(plan, n, port, w.upstream, w.output))
+                    continue
                 sel.synthesized[f"{n}.{port}"] = SynthesizedInput(
                     profile=profile_from_needs(
                         plan.expectations_for(n, port), plan.nodes[n].environ_vars, recorded
                     ),
                     channels=list(contract.channels) if contract is not None and contract.channels else None,
-                    reason=f"no earlier output of {w.upstream}.{w.output}; synthesized from {n}'s expectations",
+                    reason=f"SYNTHESIZED: no earlier output of {w.upstream}.{w.output}; made up from {shape}",
                 )
                 sel.notes.append(sel.synthesized[f"{n}.{port}"].reason)
+    if refused:
+        first = refused[0]
+        raise ScriptTestingError(
+            first + (f" (and {len(refused) - 1} more input(s))" if len(refused) > 1 else ""),
+            details="\n".join(f"  - {r}" for r in refused[1:]) or None,
+        )
     return sel
+
+
+def is_artifact(plan: PipelinePlan, node: str, port: str, upstream: str, output: str) -> bool:
+    """True for an input that is not a table: a model, hyperparameters, a JSON file, a folder."""
+    dep = plan.nodes[node].resolved.interface.spec.dependencies.get(port)
+    out = plan.nodes[upstream].resolved.interface.spec.outputs.get(output)
+    return bool((dep and dep.type in ARTIFACT_TYPES) or (out and out.type in ARTIFACT_TYPES))
+
+
+def declared_shape(plan: PipelinePlan, node: str, port: str, recorded: dict | None) -> str | None:
+    """What declares the table reaching ``node.port`` (so it may be synthesized), or ``None``."""
+    w = plan.nodes[node].inputs[port]
+    if w.upstream is None or is_artifact(plan, node, port, w.upstream, w.output):
+        return None
+    e = plan.expectations_for(node, port)
+    if e is not None and (e.columns or e.types or e.not_null or e.ranges or e.allowed_values or e.unique):
+        return f"the expectations pipelines.{plan.name}.expectations.{node}.{port}"
+    if recorded and recorded.get("columns"):
+        return f"the schema recorded from a real output of {w.upstream}.{w.output}"
+    return None
+
+
+def _cannot_synthesize(plan: PipelinePlan, node: str, port: str, upstream: str, output: str) -> str:
+    what = (
+        "an artifact (not a table), which is never made up"
+        if is_artifact(plan, node, port, upstream, output)
+        else "a table whose columns nothing declares"
+    )
+    fix = f"run {upstream} first (script-testing test-script {upstream} -p {plan.name}) or pass --reuse-run"
+    if "table" in what:
+        fix += f", or declare its columns under pipelines.{plan.name}.expectations.{node}.{port}"
+    return f"{node}.{port} needs {upstream}.{output}, {what}, and no earlier run holds it; {fix}"
 
 
 def _baselines(plan: PipelinePlan):

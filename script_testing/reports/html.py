@@ -180,6 +180,14 @@ def _outputs_cell(node: NodeReport, base: str | os.PathLike | None) -> str:
 
 
 def _note_cell(name: str, node: NodeReport, sl: str) -> str:
+    synth = "".join(
+        f' <span class="st-chip st-synth" title="{esc(why)}">synthesized input: {esc(port)}</span>'
+        for port, why in node.synthesized_inputs.items()
+    )
+    return _status_note(node, sl) + synth
+
+
+def _status_note(node: NodeReport, sl: str) -> str:
     if node.status == "failed" or node.error:
         kind = f' <span class="st-chip">{esc(node.error_kind)}</span>' if node.error_kind else ""
         more = (
@@ -365,6 +373,37 @@ def failures_html(report: RunReport, base: str | os.PathLike | None) -> str:
     return "".join(out)
 
 
+def contracts_html(report: RunReport) -> str:
+    """Per script node: what the static contract check found, and what the script read at run time that
+    neither its interface nor the static check foresaw."""
+    slugs = _slugs(report)
+    rows = []
+    for name, node in report.nodes.items():
+        for label, found in (("static", node.contract), ("run time", node.contract_runtime)):
+            for p in found:
+                status = "failed" if p.severity == "error" else "warn"
+                rows.append(
+                    f'<tr class="row-problem" data-node="{esc(name)}"><td><a href="#node-{slugs[name]}">'
+                    f"{esc(name)}</a></td><td>{_badge(status, p.severity)}</td><td>{esc(label)}</td>"
+                    f"<td><code>{esc(p.where)}</code></td><td>{esc(p.message)}</td></tr>"
+                )
+    if not rows:
+        checked = sum(1 for n in report.nodes.values() if n.role == "script")
+        return (
+            f'<p class="st-muted">No contract findings: the {checked} script(s) use what their interfaces '
+            f"declare.</p>"
+        )
+    head = "<tr><th>Node</th><th>Severity</th><th>Found</th><th>Where</th><th>What to do</th></tr>"
+    return (
+        f'<div class="st-scroll"><table class="st-table st-contracts" id="st-contracts-table">'
+        f"<thead>{head}</thead><tbody>{''.join(rows)}</tbody></table></div>"
+    )
+
+
+def _contract_count(report: RunReport) -> int:
+    return sum(len(n.contract) + len(n.contract_runtime) for n in report.nodes.values())
+
+
 def banners_html(report: RunReport) -> str:
     out = []
     if report.error:
@@ -420,6 +459,7 @@ def render_html(
         '<a href="#nodes">Nodes</a>',
         '<a href="#timeline">Timeline</a>',
         '<a href="#checks">Edge checks</a>',
+        '<a href="#contracts">Contracts</a>',
         '<a href="#failures">Errors &amp; logs</a>',
     ]
     if report.warnings:
@@ -461,6 +501,10 @@ dashed: worker start and input checks</span></h2>
     } passed \u00b7 \
 {len(report.edges)} in all</span>{_filter("st-edges-table")}</h2>
 {edges_table_html(report, base)}</section>
+<section class="st-section" id="contracts"><h2>Contracts <span class="st-count">{
+        _contract_count(report)
+    } finding(s): each script against its step interface</span></h2>
+{contracts_html(report)}</section>
 <section class="st-section" id="failures"><h2>Errors &amp; logs <span class="st-count">{n_fail}</span>\
 {
         '<span class="st-filter"><button type="button" data-toggle-details="#failures">Expand / collapse all</button></span>'

@@ -74,6 +74,15 @@ class OutputSummary(BaseModel):
     columns: dict[str, str] | None = None
 
 
+class ContractFinding(BaseModel):
+    """A mismatch between a script and its step interface: found statically, or from what it read at run time."""
+
+    severity: str  # "error" | "warning"
+    where: str  # file:line
+    message: str
+    kind: str = ""
+
+
 class NodeReport(BaseModel):
     model_config = {"validate_assignment": True}  # "passed" assigned becomes NodeStatus.PASSED
 
@@ -100,6 +109,10 @@ class NodeReport(BaseModel):
     skipped_because: str | None = None  # the sentence shown to the user
     skip_reason: SkipReason | None = None  # the code the success rule reads
     source: str | None = None  # description of the source, for data nodes
+    contract: list[ContractFinding] = Field(default_factory=list)  # static: script vs. its interface
+    contract_runtime: list[ContractFinding] = Field(default_factory=list)  # what it read that was unforeseen
+    accessed: dict[str, list[str]] = Field(default_factory=dict)  # keys of main's arguments it read
+    synthesized_inputs: dict[str, str] = Field(default_factory=dict)  # input -> why its data is made up
 
 
 class EdgeReport(BaseModel):

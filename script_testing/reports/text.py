@@ -32,6 +32,8 @@ def node_line(name: str, node: NodeReport) -> str:
         line += f"  ({node.skipped_because})"
     elif node.status == NodeStatus.SOURCE and node.source:
         line += f"  ({node.source})"
+    if node.synthesized_inputs:
+        line += f"  [SYNTHESIZED input(s): {', '.join(node.synthesized_inputs)}]"
     return tool_redactor().redact(line)
 
 

@@ -263,7 +263,11 @@ def test_a_workspace_may_be_a_single_interface_file(tmp_path):
 
 
 def test_a_broken_interface_in_a_workspace_names_its_file(tmp_path):
+    """Every broken file is kept (never only the first); a node of its step type fails naming it."""
     bad = write(tmp_path / "sub" / "bad.step.yaml", "step_type: [unclosed\n")
+    worse = write(tmp_path / "sub" / "worse.step.yaml", "step_type: Worse\ncontract: {inputs: 5}\n")
+    cat = StepCatalog([tmp_path])
+    assert [str(bad) in e.message for e in cat.unclaimed_errors] == [True]
     with pytest.raises(ConfigError) as e:
-        StepCatalog([tmp_path])
-    assert str(bad) in str(e.value)
+        cat.resolve("Worse_training")
+    assert str(worse) in str(e.value) and "contract.inputs" in str(e.value)
