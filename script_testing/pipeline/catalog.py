@@ -63,6 +63,27 @@ class ResolvedNode:
         return "data" if self.interface.output_names else "sink"
 
 
+def workspace_fingerprint(workspaces: list[Path]) -> tuple[tuple[str, int, int], ...]:
+    """(path, mtime, size) of every interface and script the catalog would index: a catalog built
+    from the same fingerprint is still true to the files."""
+    seen: list[tuple[str, int, int]] = []
+    for ws in workspaces:
+        root = Path(ws)
+        paths = [root] if root.is_file() else []
+        if not paths:
+            for dirpath, dirnames, filenames in os.walk(root):
+                dirnames[:] = sorted(d for d in dirnames if d not in _SKIP_DIRS and not d.startswith("."))
+                paths += [Path(dirpath) / fn for fn in sorted(filenames)]
+        for path in paths:
+            if path.name.endswith(INTERFACE_SUFFIX) or path.suffix == ".py":
+                try:
+                    st = path.stat()
+                except OSError:
+                    continue
+                seen.append((str(path), st.st_mtime_ns, st.st_size))
+    return tuple(seen)
+
+
 class StepCatalog:
     """Index of step interfaces and script files under the workspaces."""
 

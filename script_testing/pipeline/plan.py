@@ -18,7 +18,7 @@ from script_testing.config.project import Expectations, NodeSettings, PipelineCo
 from script_testing.config.state import state_root
 from script_testing.errors import CatalogError, ConfigError, ScriptTestingError
 from script_testing.pipeline import contracts
-from script_testing.pipeline.catalog import ResolvedNode, StepCatalog
+from script_testing.pipeline.catalog import ResolvedNode, StepCatalog, workspace_fingerprint
 from script_testing.pipeline.specs import PipelineTestingSpec, ScriptExecutionSpec, SpecStore, script_name_for
 from script_testing.pipeline.wiring import InputWire, Problem, Wiring, input_file_name, wire_pipeline
 
@@ -171,16 +171,19 @@ class CatalogCache:
     """One step catalog per set of workspaces, so several pipelines of a project index files once."""
 
     def __init__(self) -> None:
-        self._catalogs: dict[tuple[Path, ...], StepCatalog] = {}
+        self._catalogs: dict[tuple[Path, ...], tuple[tuple, StepCatalog]] = {}
 
     def forget(self, project: Project) -> None:
         self._catalogs.pop(tuple(project.workspaces), None)
 
     def get(self, project: Project) -> StepCatalog:
+        """The catalog of the project's workspaces, indexed again when any interface or script changed."""
         key = tuple(project.workspaces)
-        if key not in self._catalogs:
-            self._catalogs[key] = StepCatalog(list(key))
-        return self._catalogs[key]
+        fingerprint = workspace_fingerprint(list(key))
+        cached = self._catalogs.get(key)
+        if cached is None or cached[0] != fingerprint:
+            cached = self._catalogs[key] = (fingerprint, StepCatalog(list(key)))
+        return cached[1]
 
 
 _CATALOGS = CatalogCache()
