@@ -12,6 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from script_testing.cli import cli
+from script_testing.execution.layout import RUN_MARKER, create_run_dir
 
 pytestmark = [pytest.mark.e2e]
 
@@ -73,10 +74,12 @@ def test_report_formats(env_runs, tmp_path, fmt, suffix):
 
 def test_clean_workspace_asks_first_and_keeps_newest(env_runs, tmp_path):
     # a second, older run so --keep 1 has something to delete
-    extra = env_runs / "tabular_simple" / "00000000-old"
-    extra.mkdir(parents=True)
+    extra = create_run_dir(env_runs / "tabular_simple" / "00000000-old", "00000000-old", "tabular_simple")
     (extra / "report.json").write_text("{}")
-    os.utime(extra, (1, 1))
+    os.utime(extra / RUN_MARKER, (1, 1))  # runs are ordered by when they started (their marker)
+    unmarked = env_runs / "tabular_simple" / "not-a-run"
+    unmarked.mkdir()
+    os.utime(unmarked, (1, 1))
     outside = tmp_path / "precious.txt"
     outside.write_text("keep me")
     declined = CliRunner().invoke(cli, ["clean-workspace", "--keep", "1"], input="n\n")
@@ -84,6 +87,7 @@ def test_clean_workspace_asks_first_and_keeps_newest(env_runs, tmp_path):
     done = invoke("clean-workspace", "--keep", "1", "--yes")
     assert done.exit_code == 0 and "deleted 1 run folder" in done.output
     assert not extra.exists() and outside.exists()
+    assert unmarked.exists()  # only folders the tool created for a run are deleted
     assert list((env_runs / "tabular_simple").iterdir())  # the newest run is kept
 
 
