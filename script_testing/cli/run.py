@@ -15,6 +15,7 @@ from script_testing.execution.inputs import check_sources
 from script_testing.execution.options import RunOptions
 from script_testing.execution.scheduler import run_pipeline
 from script_testing.execution.steps import preimports_for
+from script_testing.pipeline.contracts import check_plan
 from script_testing.pipeline.plan import load_plan
 from script_testing.pipeline.selection import deep_dive, options_for, select
 from script_testing.reports.html import write_html
@@ -192,6 +193,9 @@ def validate(project_dir, pipelines, output_format) -> None:
             entry["wiring"] = plan.wiring.report_lines()
             entry["warnings"] = [w for n in plan.nodes.values() for w in n.warnings]
             entry["problems"] += check_sources(plan)
+            contract = [p for ps in check_plan(plan).values() for p in ps]
+            entry["problems"] += [p.message for p in contract if p.severity == "error"]
+            entry["warnings"] += [p.message for p in contract if p.severity != "error"]
             entry["order"] = plan.order
         result[name] = entry
     bad = any(e["problems"] for e in result.values())
