@@ -18,6 +18,7 @@ from script_testing.execution.steps import preimports_for
 from script_testing.pipeline.contracts import check_plan
 from script_testing.pipeline.plan import load_plan
 from script_testing.pipeline.selection import deep_dive, options_for, select
+from script_testing.pipeline.wiring import dag_problems
 from script_testing.reports.html import write_html
 from script_testing.reports.text import edge_line, node_line, summary_text
 from script_testing.s3.client import make_s3_client
@@ -193,7 +194,9 @@ def validate(project_dir, pipelines, output_format) -> None:
             entry["wiring"] = plan.wiring.report_lines()
             entry["warnings"] = [w for n in plan.nodes.values() for w in n.warnings]
             entry["problems"] += check_sources(plan)
-            contract = [p for ps in check_plan(plan).values() for p in ps]
+            nodes = {n: np.resolved for n, np in plan.nodes.items()}
+            contract = dag_problems(plan.dag, nodes, plan.wiring)
+            contract += [p for ps in check_plan(plan).values() for p in ps]
             entry["problems"] += [p.message for p in contract if p.severity == "error"]
             entry["warnings"] += [p.message for p in contract if p.severity != "error"]
             entry["order"] = plan.order
