@@ -925,7 +925,7 @@ def check_alignment(
             where = usage.where(usage.script_path)
             problems.append(
                 Problem(
-                    "warning",
+                    "error",
                     where,
                     f"{script} never writes output `{key}` that {iface_name} declares (it writes: "
                     f"{_declared(sorted(used))}), so downstream steps wired to `{key}` get an empty folder. "
