@@ -55,6 +55,8 @@ DRIFT_EXPECTATIONS = {
     "expect_schema_no_added_columns",
     "expect_schema_column_kinds_unchanged",
     "expect_row_count_within_baseline",
+    "expect_schema_column_order_unchanged",
+    "expect_schema_no_removed_files",
 }
 MAX_JOBS = 2
 # Environment variables that would send a run's state outside the temp copy.
