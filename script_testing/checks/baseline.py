@@ -165,6 +165,11 @@ class SchemaBaseline:
             items.append(DriftItem("rows", None, (rng["min"], rng["max"]), rows, blocking=far))
         return items
 
+    def has_rows(self, edge_id: str) -> bool:
+        """Whether the edge has a row range at this baseline's scale."""
+        entry = self.get(edge_id)
+        return entry is not None and bool(self._rows_entry(entry))
+
     def _tolerance(self) -> float:
         if self.row_tolerance is not None:
             return self.row_tolerance
