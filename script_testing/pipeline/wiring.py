@@ -646,8 +646,9 @@ def _problems_of(
                 where,
                 f"production wires {w.upstream}.{w.output} here, but {producer.step_type} is not in this "
                 f"input's compatible_sources ({', '.join(dep.compatible_sources)}) in "
-                f"{node.interface_path.name}: production only takes 0.1 off its score, so the input gets data "
-                f"from a step type its interface does not accept; add {producer.step_type} to "
+                f"{node.interface_path.name}: production only takes 0.1 off its score and wires it anyway (so "
+                f"does a run here; validate fails on it), so the input gets data from a step type its "
+                f"interface does not accept; add {producer.step_type} to "
                 f"spec.dependencies.{w.input}.compatible_sources or fix the DAG edge",
                 "compatible_sources",
             )

@@ -7,7 +7,10 @@ import json
 import shutil
 from pathlib import Path
 
+from click.testing import CliRunner
+
 from script_testing.api import open_project
+from script_testing.cli import cli
 from script_testing.pipeline.plan import load_plan
 from script_testing.pipeline.wiring import dag_problems
 
@@ -82,3 +85,32 @@ def test_producer_outside_compatible_sources_is_a_wiring_warning(tmp_path):
         _plan(_copy(tmp_path / "fresh"), "tabular_calibrated").nodes["ModelCalibration_calibration"].warnings
         == []
     )
+
+
+def _validate(project: Path) -> tuple[int, dict]:
+    result = CliRunner().invoke(
+        cli, ["validate", str(project), "-p", "tabular_calibrated", "--output-format", "json"]
+    )
+    return result.exit_code, json.loads(result.output)["pipelines"]["tabular_calibrated"]
+
+
+def test_validate_fails_on_contract_dag_and_compatible_sources_problems(tmp_path):
+    project = _copy(tmp_path)
+    code, entry = _validate(project)
+    assert code == 0 and entry["problems"] == [] and entry["warnings"] == []
+
+    project = _copy(tmp_path / "mutated")  # a new folder: interfaces already read are cached by path
+    iface = project / "steps" / "model_calibration" / "model_calibration.step.yaml"
+    iface.write_text(iface.read_text().replace("[ModelEvaluation, ModelInference]", "[ModelInference]"))
+    script = project / "steps" / "model_packaging" / "model_packaging.py"
+    text = script.read_text()
+    old = 'calibration = input_paths.get("calibration_model")'
+    assert text.count(old) == 1
+    script.write_text(text.replace(old, 'calibration = input_paths["calibration_model"]'))
+    code, entry = _validate(project)
+    assert code == 1
+    assert entry["warnings"] == []
+    assert len(entry["problems"]) == 2
+    assert entry["problems"][0].startswith("ModelCalibration_calibration.evaluation_data: production wires")
+    assert entry["problems"][1].startswith("ModelPackaging: model_packaging.py:")
+    assert "reads input `calibration_model` unguarded" in entry["problems"][1]
