@@ -55,6 +55,8 @@ DRIFT_EXPECTATIONS = {
     "expect_schema_no_added_columns",
     "expect_schema_column_kinds_unchanged",
     "expect_row_count_within_baseline",
+    "expect_schema_column_order_unchanged",
+    "expect_schema_no_removed_files",
 }
 MAX_JOBS = 2
 # Environment variables that would send a run's state outside the temp copy.
@@ -252,7 +254,7 @@ def _problem_dict(p: Any, pipeline: str, severity: str) -> dict[str, str]:
 
 def validate(cli: list[str], project: Path, timeout: float) -> tuple[list[Signal], dict[str, Any]]:
     """``validate --output-format json`` when supported, else exit code + text."""
-    rc, out, err = _sh(cli + ["validate", str(project), "--output-format", "json"], project, timeout)
+    rc, out, err = _sh([*cli, "validate", str(project), "--output-format", "json"], project, timeout)
     raw: dict[str, Any] = {"rc": rc}
     signals: list[Signal] = []
     doc = None
@@ -283,7 +285,7 @@ def validate(cli: list[str], project: Path, timeout: float) -> tuple[list[Signal
             signals.append(Signal("validate", True, "", (err or out).strip()[-500:] or f"exit {rc}"))
         return signals, raw
     # text fallback
-    rc, out, err = _sh(cli + ["validate", str(project)], project, timeout)
+    rc, out, err = _sh([*cli, "validate", str(project)], project, timeout)
     raw.update(rc=rc, format="text")
     for line in out.splitlines():
         s = re.sub(r"\x1b\[[0-9;]*m", "", line).strip()
@@ -306,7 +308,8 @@ def run(
     rebaseline: bool = False,
 ) -> tuple[list[Signal], dict[str, Any]]:
     result_path = project / "_detection_result.json"
-    cmd = cli + [
+    cmd = [
+        *cli,
         "run",
         str(project),
         "-p",

@@ -31,7 +31,9 @@ class RunStatus(StrEnum):
     RUNNING = "running"
     PASSED = "passed"
     FAILED = "failed"
-    ERROR = "error"  # stopped by an error: before any script ran (source problems), a fatal error, a full disk
+    ERROR = (
+        "error"  # stopped by an error: before any script ran (source problems), a fatal error, a full disk
+    )
     INTERRUPTED = "interrupted"  # stopped by Ctrl-C or SIGTERM, or its process died while it ran
 
 

@@ -3,15 +3,23 @@
 File layout (``<project>/baselines/<pipeline>.json`` by convention; the caller chooses)::
 
     {"version": 1,
+     "row_tolerance": 0.2,                     # optional, the file's own tolerance (default 0.2)
      "edges": {"A.out->B.in": {"columns": {"id": "integer", "label": "integer"},
+                               "order": ["id", "label"],
                                "rows": {"min": 1000, "max": 1000},
+                               "rows_at": {"600": {"min": 600, "max": 600}},   # runs with --rows 600
+                               "files": ["model.pkl", "summary.json"],          # non-tabular file names
                                "recorded_at": "2026-11-21T02:40:00+00:00"}}}
 
-:meth:`SchemaBaseline.compare` reports columns added, removed and retyped (kind changed), and a row
-count outside the recorded range (a warning). :meth:`SchemaBaseline.record` stores an edge's schema
-(widening the row range when the columns are unchanged); :meth:`SchemaBaseline.rebaseline` clears
-one edge or all. Writes are atomic (temp file + rename) and merge with what is on disk under a lock,
-so parallel runs do not lose each other's edges.
+:meth:`SchemaBaseline.compare` reports columns added, removed, retyped (kind changed) and reordered,
+non-tabular files that are gone (names compared with their digits masked, so timestamps and shard
+numbers do not count), and a row count outside the recorded range: a warning within ``row_tolerance``
+(a fraction of the range's bounds; an edge entry may carry its own ``rows.tolerance``), a blocking
+drift beyond it. Row ranges are kept per row scale (a run's ``--rows`` override), so a run at another
+scale is never compared with them. :meth:`SchemaBaseline.record` stores an edge's schema (widening the
+row range when the columns are unchanged); :meth:`SchemaBaseline.rebaseline` clears one edge or all.
+Writes are atomic (temp file + rename) and merge with what is on disk under a lock, so parallel runs do
+not lose each other's edges.
 """
 
 from __future__ import annotations
@@ -19,6 +27,7 @@ from __future__ import annotations
 import contextlib
 import datetime as _dt
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -28,16 +37,19 @@ from script_testing import files
 from script_testing.errors import ConfigError
 
 VERSION = 1
+#: Row counts this far (a fraction) outside the recorded range fail the edge; closer ones warn.
+DEFAULT_ROW_TOLERANCE = 0.2
 
 
 @dataclass(frozen=True)
 class DriftItem:
     """One difference between a baseline and a new schema."""
 
-    drift: Literal["added", "removed", "retyped", "rows"]
-    column: str | None
+    drift: Literal["added", "removed", "retyped", "reordered", "file_removed", "rows"]
+    column: str | None  # the column (or file name) concerned
     baseline: Any
     observed: Any
+    blocking: bool = True  # False: a warning (row counts within the tolerance)
 
     @property
     def expectation(self) -> str:
@@ -45,13 +57,15 @@ class DriftItem:
             "added": "expect_schema_no_added_columns",
             "removed": "expect_schema_no_removed_columns",
             "retyped": "expect_schema_column_kinds_unchanged",
+            "reordered": "expect_schema_column_order_unchanged",
+            "file_removed": "expect_schema_no_removed_files",
             "rows": "expect_row_count_within_baseline",
         }[self.drift]
 
     @property
     def severity(self) -> str:
-        """'warn' for row counts; column drift follows the edge's severity."""
-        return "warn" if self.drift == "rows" else "edge"
+        """'warn' for row counts within the tolerance; other drift follows the edge's severity."""
+        return "edge" if self.blocking else "warn"
 
     def describe(self) -> str:
         if self.drift == "added":
@@ -60,7 +74,17 @@ class DriftItem:
             return f"column '{self.column}' ({self.baseline}) was in the baseline and is gone"
         if self.drift == "retyped":
             return f"column '{self.column}' changed kind from {self.baseline} to {self.observed}"
+        if self.drift == "reordered":
+            return (
+                f"column '{self.column}' moved from position {self.baseline.index(self.column) + 1} to "
+                f"{self.observed.index(self.column) + 1} (order was {', '.join(self.baseline)}); positional "
+                f"readers (header-less CSV, built-in algorithms) now read other columns"
+            )
+        if self.drift == "file_removed":
+            return f"file '{self.column}' was in the baseline and is gone (files now: {', '.join(self.observed) or 'none'})"
         lo, hi = self.baseline
+        if self.blocking:
+            return f"{self.observed} rows, far outside the baseline range {lo}-{hi} (more than the row tolerance)"
         return f"{self.observed} rows, outside the baseline range {lo}-{hi}"
 
     def to_dict(self) -> dict[str, Any]:
@@ -70,8 +94,14 @@ class DriftItem:
 class SchemaBaseline:
     """Edge schemas in one JSON file, keyed by edge id."""
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(
+        self, path: str | Path, *, scale: int | None = None, row_tolerance: float | None = None
+    ) -> None:
+        """``scale``: the run's row override (``--rows``), which row ranges are kept under;
+        ``row_tolerance``: overrides the file's ``row_tolerance`` (and the default)."""
         self.path = Path(path)
+        self.scale = scale
+        self.row_tolerance = row_tolerance
 
     # ---- reading -------------------------------------------------------------------------------
 
@@ -117,11 +147,41 @@ class SchemaBaseline:
         for c in old:
             if c in new and _kind_changed(old[c], new[c]):
                 items.append(DriftItem("retyped", c, old[c], new[c]))
-        rows, rng = schema.get("rows"), base.get("rows") or {}
-        if rows is not None and rng.get("min") is not None and rng.get("max") is not None:
-            if not rng["min"] <= rows <= rng["max"]:
-                items.append(DriftItem("rows", None, (rng["min"], rng["max"]), rows))
+        old_order = [c for c in base.get("order") or [] if c in new]
+        new_order = [c for c in new if c in old_order]
+        if old_order and new_order != old_order:
+            moved = next(c for c, d in zip(old_order, new_order, strict=True) if c != d)
+            items.append(DriftItem("reordered", moved, list(base.get("order")), list(new)))
+        if schema.get("files") is not None:
+            now = {_mask(f) for f in schema["files"]}
+            for f in base.get("files") or []:
+                if _mask(f) not in now:
+                    items.append(DriftItem("file_removed", f, base.get("files"), list(schema["files"])))
+        rows, rng = schema.get("rows"), self._rows_entry(base) or {}
+        known = rng.get("min") is not None and rng.get("max") is not None
+        if rows is not None and known and not rng["min"] <= rows <= rng["max"]:
+            tol = rng.get("tolerance", self._tolerance())
+            far = rows < rng["min"] * (1 - tol) or rows > rng["max"] * (1 + tol)
+            items.append(DriftItem("rows", None, (rng["min"], rng["max"]), rows, blocking=far))
         return items
+
+    def has_rows(self, edge_id: str) -> bool:
+        """Whether the edge has a row range at this baseline's scale."""
+        entry = self.get(edge_id)
+        return entry is not None and bool(self._rows_entry(entry))
+
+    def _tolerance(self) -> float:
+        if self.row_tolerance is not None:
+            return self.row_tolerance
+        value = self._load().get("row_tolerance")
+        return float(value) if isinstance(value, (int, float)) and value >= 0 else DEFAULT_ROW_TOLERANCE
+
+    def _rows_entry(self, entry: dict[str, Any], create: bool = False) -> dict[str, Any] | None:
+        """The row range of ``entry`` for this baseline's scale (``rows`` when no override)."""
+        if self.scale is None:
+            return entry.get("rows") if not create else entry.setdefault("rows", {})
+        at = entry.setdefault("rows_at", {}) if create else entry.get("rows_at") or {}
+        return at.setdefault(str(self.scale), {}) if create else at.get(str(self.scale))
 
     # ---- writing -------------------------------------------------------------------------------
 
@@ -134,13 +194,11 @@ class SchemaBaseline:
             edges = data["edges"]
             entry = edges.get(edge_id)
             if entry is None or replace:
-                edges[edge_id] = {
-                    "columns": columns,
-                    "rows": {"min": rows, "max": rows},
-                    "recorded_at": _now(),
-                }
-            elif rows is not None:
-                rng = entry.setdefault("rows", {"min": rows, "max": rows})
+                entry = edges[edge_id] = {"columns": columns, "order": list(columns), "recorded_at": _now()}
+                if schema.get("files") is not None:
+                    entry["files"] = sorted(schema["files"])
+            if rows is not None:
+                rng = self._rows_entry(entry, create=True)
                 rng["min"] = rows if rng.get("min") is None else min(rng["min"], rows)
                 rng["max"] = rows if rng.get("max") is None else max(rng["max"], rows)
 
@@ -174,6 +232,11 @@ def _kind_changed(old: str, new: str) -> bool:
     if old == new or "null" in (old, new):
         return False
     return {old, new} != {"integer", "float"}
+
+
+def _mask(name: str) -> str:
+    """A file name with its digit runs masked: timestamps, versions and shard numbers do not count."""
+    return re.sub(r"\d+", "#", name)
 
 
 def _now() -> str:

@@ -376,7 +376,7 @@ class _EdgeRun:
         for f in tabular:
             if f.rel in self.file_columns:
                 groups.setdefault(str(Path(f.rel).parent), []).append(f.rel)
-        for folder, rels in groups.items():
+        for rels in groups.values():
             if len(rels) < 2:
                 continue
             self.evaluated.add("expect_shards_to_share_columns")
@@ -561,12 +561,16 @@ class _EdgeRun:
         return out
 
     def compare_baseline(self, baseline: SchemaBaseline) -> None:
-        if not self.tabular or not self.file_columns:
-            if self.files:
-                self.notes.append("no readable tabular data: schema baseline not compared")
-            return
         key = self.req.key
         schema = self.schema()
+        others = [f.rel for f in self.files if not f.tabular and f.size > 0]
+        if not self.tabular or not self.file_columns:
+            if not others:
+                if self.files:
+                    self.notes.append("no readable tabular data: schema baseline not compared")
+                return
+            schema = {"columns": {}, "rows": None}  # artifacts: their file names are the schema
+        schema["files"] = others
         if key not in baseline:
             if not self.failures:
                 baseline.record(key, schema)
@@ -576,11 +580,16 @@ class _EdgeRun:
             "expect_schema_no_removed_columns",
             "expect_schema_no_added_columns",
             "expect_schema_column_kinds_unchanged",
+            "expect_schema_column_order_unchanged",
+            "expect_schema_no_removed_files",
             "expect_row_count_within_baseline",
         ):
             self.evaluated.add(name)
+        if not self.failures and schema.get("rows") is not None and not baseline.has_rows(key):
+            baseline.record(key, schema)  # the first run at this row scale: its rows become the range
+            self.notes.append(f"row range recorded for {key} at this row scale in {baseline.path}")
         for item in baseline.compare(key, schema):
-            sev = "warn" if item.drift == "rows" else None
+            sev = None if item.blocking else "warn"
             self.fail(
                 item.expectation,
                 f"{self.src} drifted from its schema baseline: {item.describe()} "
@@ -645,6 +654,10 @@ def _drift_observed(item: Any) -> str:
         return "removed"
     if item.drift == "retyped":
         return f"{item.baseline} -> {item.observed}"
+    if item.drift == "reordered":
+        return f"order {', '.join(item.observed)}"
+    if item.drift == "file_removed":
+        return f"'{item.column}' missing"
     return f"{item.observed:,} rows"
 
 

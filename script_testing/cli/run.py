@@ -19,6 +19,7 @@ from script_testing.execution.scheduler import run_pipeline
 from script_testing.execution.steps import preimports_for
 from script_testing.pipeline.plan import inspect_plan
 from script_testing.pipeline.selection import deep_dive, options_for, select
+from script_testing.pipeline.wiring import dag_problems
 from script_testing.reports.html import write_html
 from script_testing.reports.text import edge_line, node_line, summary_text
 from script_testing.s3.client import make_s3_client
@@ -254,7 +255,12 @@ WIRE_KEYS = ("to", "input", "from", "output", "kind", "score", "reason")
 def validation_entry(project, name: str) -> dict:
     """One pipeline's validation: every problem (planning, sources, contracts) and every wire."""
     check = inspect_plan(project, name)
-    problems = [p.as_dict() for p in check.problems]
+    # a producer outside the consumer's compatible_sources runs as in production, but breaks the
+    # interface's declared contract: it fails validate
+    problems = [
+        {**p.as_dict(), "severity": "error"} if p.category == "compatible_sources" else p.as_dict()
+        for p in check.problems
+    ]
     wiring = []
     if check.wiring is not None:
         wiring = [{k: w[k] for k in WIRE_KEYS} for w in check.wiring.as_json()]
@@ -265,6 +271,9 @@ def validation_entry(project, name: str) -> dict:
         for text in check_sources(check.plan):
             where, _, message = text.partition(": ")
             problems.append({"severity": "error", "where": where, "message": message})
+        nodes = {n: np.resolved for n, np in check.plan.nodes.items()}
+        for p in dag_problems(check.plan.dag, nodes, check.plan.wiring):
+            problems.append({"severity": p.severity, "where": p.where, "message": p.message})
         for node, found in check.plan.contract_problems.items():
             for p in found:
                 problems.append(

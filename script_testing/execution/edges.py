@@ -92,11 +92,13 @@ class EdgeChecker:
         rebaseline: bool = False,
         docs: bool = True,
         baseline: bool = True,
+        scale: int | None = None,
     ) -> None:
         self.plan = plan
         self.run_dir = Path(run_dir)
         self.docs = DocsBatch(self.run_dir / "data_docs") if docs else None
-        self.baseline = SchemaBaseline(baseline_path(plan)) if baseline else None
+        # row ranges are kept per row scale (the run's --rows), so other scales are never compared
+        self.baseline = SchemaBaseline(baseline_path(plan), scale=scale) if baseline else None
         if rebaseline and self.baseline is not None:
             self.baseline.rebaseline()
 

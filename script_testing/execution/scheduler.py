@@ -424,7 +424,9 @@ class PipelineExecution:
             edge.status, edge.summary = EdgeStatus.SKIPPED, "checks turned off for this run"
             return
         if self._checker is None:
-            self._checker = EdgeChecker(self.plan, self.run_dir, rebaseline=self.options.rebaseline)
+            self._checker = EdgeChecker(
+                self.plan, self.run_dir, rebaseline=self.options.rebaseline, scale=self.options.rows_override
+            )
         try:
             self._checker.check(edge, path, synthesized=f"{edge.to}.{edge.input}" in self.options.synthesized)
         except Exception as exc:  # a bug in a check must cost one edge, not the run

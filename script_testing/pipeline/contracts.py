@@ -401,10 +401,14 @@ class _Analyzer:
             imp = mod.imports.get(expr.value.id)
             if imp and imp[0] == "module" and imp[1] == "os":
                 return ENV, "os.environ"
-        if isinstance(expr, ast.Call) and not expr.keywords and len(expr.args) == 1:
-            # dict(d) / copy.copy(d) / d.copy() keep the same keys
-            if _call_name(expr.func) in {"dict", "copy", "deepcopy"}:
-                return self.role_of(expr.args[0], mod, env)
+        # dict(d) / copy.copy(d) / d.copy() keep the same keys
+        if (
+            isinstance(expr, ast.Call)
+            and not expr.keywords
+            and len(expr.args) == 1
+            and _call_name(expr.func) in {"dict", "copy", "deepcopy"}
+        ):
+            return self.role_of(expr.args[0], mod, env)
         if (
             isinstance(expr, ast.Call)
             and isinstance(expr.func, ast.Attribute)
@@ -553,7 +557,7 @@ class _Analyzer:
                     if r:
                         self.dyn(r[0], mod, st, f"stored in `{ast.unparse(t)}`, not followed")
             return
-        for name, value in ast.iter_fields(st):
+        for _name, value in ast.iter_fields(st):
             if isinstance(value, list):
                 if value and isinstance(value[0], ast.stmt):
                     S(value)
@@ -621,7 +625,7 @@ class _Analyzer:
                 )
             return
         elif isinstance(e, ast.Dict):
-            for k, v in zip(e.keys, e.values):
+            for k, v in zip(e.keys, e.values, strict=False):
                 if k is None:
                     r = self.role_of(v, mod, env)
                     if r:
@@ -731,7 +735,7 @@ class _Analyzer:
             bindings: dict[str, str] = {}
             params = [a.arg for a in fn.args.posonlyargs + fn.args.args]
             all_params = set(params) | {a.arg for a in fn.args.kwonlyargs}
-            for arg, kw, pos, role in passed:
+            for _arg, kw, pos, role in passed:
                 if kw is not None and kw in all_params:
                     bindings[kw] = role
                 elif kw is None and pos is not None and pos < len(params):
@@ -792,7 +796,7 @@ def analyze_script(script_path: str | Path, python_path_roots: Iterable[str | Pa
         return usage
     params = [a.arg for a in main.args.posonlyargs + main.args.args]
     usage.main_params = params
-    bindings = {p: role for p, role in zip(params, ROLES)}
+    bindings = dict(zip(params, ROLES, strict=False))
     analyzer.function(mod, main, bindings, _Ctx())
     usage.notes.extend(loader.errors)
     # one record per distinct use
@@ -824,6 +828,8 @@ def check_alignment(
     interface_path: str | Path | None = None,
     node: str | None = None,
     pipeline: str | None = None,
+    job_type: str | None = None,
+    variants: Iterable[str] = (),
 ) -> list[Problem]:
     """Problems between what the script uses (``usage``) and what ``interface`` (a ``StepInterface``,
     the node's variant) declares, given the node's ``NodeSettings`` (environ_vars, job_args) if any."""
@@ -882,22 +888,31 @@ def check_alignment(
                         f"undeclared-optional-{role.split('_')[0].rstrip('s')}",
                     )
                 )
-    # a required input that the interface calls optional
+    # a required input that the interface calls optional (the spec's flag, or the contract's own)
     for key in sorted(usage.keys(INPUTS, required=True)):
-        if key not in interface.input_names or interface.required_input(key):
+        if key not in interface.input_names:
+            continue
+        c_input = contract.inputs.get(key)
+        contract_optional = c_input is not None and c_input.required is False
+        if interface.required_input(key) and not contract_optional:
             continue
         u = first(INPUTS, key, lambda x: x.required and x.condition is None)
         if u is None:
             continue
         where = usage.where(u.file, u.line)
+        flag = (
+            f"contract.inputs.{key}.required: false"
+            if contract_optional
+            else f"spec.dependencies.{key}.required: false"
+        )
+        guard = f'if "{key}" in {usage.main_params[0] if usage.main_params else "input_paths"}'
         problems.append(
             Problem(
-                "warning",
+                "error",
                 where,
                 f"{where} reads input `{key}` unguarded ({u.how}), but {iface_name} marks it optional "
-                f"(required: false), so a pipeline that does not provide it fails here with KeyError. Mark it "
-                f'required in {iface_name} or guard the access (`if "{key}" in {usage.main_params[0] if usage.main_params else "input_paths"}`'
-                f" / `.get`).",
+                f"({flag}), so a pipeline that does not provide it fails here with KeyError. Mark it "
+                f"required in {iface_name} or guard the access (`{guard}` / `.get`).",
                 "optional-input-required",
             )
         )
@@ -910,7 +925,7 @@ def check_alignment(
             where = usage.where(usage.script_path)
             problems.append(
                 Problem(
-                    "warning",
+                    "error",
                     where,
                     f"{script} never writes output `{key}` that {iface_name} declares (it writes: "
                     f"{_declared(sorted(used))}), so downstream steps wired to `{key}` get an empty folder. "
@@ -935,24 +950,79 @@ def check_alignment(
                 "unset-env-var",
             )
         )
-    # job args read that the contract does not pass
-    passed = {a.dest for a in contract.job_arguments} | set(settings_args)
-    for key in sorted(usage.keys(JOB_ARGS, required=True)):
-        if key in passed:
+    # env vars the contract requires that nothing sets: production refuses to build the step
+    for key in sorted(contract.env_vars.required):
+        if key in settings_env or key in contract.env_vars.optional:
             continue
-        u = first(JOB_ARGS, key, lambda x: x.required)
-        where = usage.where(u.file, u.line)
-        flags = ", ".join(a.flag for a in contract.job_arguments) or "none"
+        reads = usage.uses_of(ENV, key)
+        read = f" ({usage.where(reads[0].file, reads[0].line)} reads it)" if reads else ""
         problems.append(
             Problem(
-                "warning",
+                "error",
+                usage.where(usage.script_path),
+                f"{iface_name} lists env var `{key}` under contract.env_vars.required, but the project sets no "
+                f"value for it{read}, so production cannot build this step. Set {node_ref}.environ_vars.{key}, "
+                f"or move it to contract.env_vars.optional with a default in {iface_name}.",
+                "unset-required-env-var",
+            )
+        )
+    # job args read that the contract does not pass
+    passed = {a.dest for a in contract.job_arguments} | set(settings_args)
+    flags = ", ".join(a.flag for a in contract.job_arguments) or "none"
+    for key in sorted(usage.keys(JOB_ARGS)):
+        if key in passed:
+            continue
+        req = first(JOB_ARGS, key, lambda x: x.required)
+        # an optional read (getattr default) of an argument nobody passes matters when it is the node's job
+        # type: the variant this node exists for never reaches the script
+        u = req or (
+            first(JOB_ARGS, key, lambda x: x.how != "hasattr") if job_type and key == "job_type" else None
+        )
+        if u is None:
+            continue
+        where = usage.where(u.file, u.line)
+        effect = (
+            "so the script fails with AttributeError"
+            if req is not None
+            else f"so the node's job type `{job_type}` never reaches it and it always uses its default ({u.how})"
+        )
+        problems.append(
+            Problem(
+                "error",
                 where,
                 f"{where} reads job argument `{key}`, which {iface_name} does not pass (its job_arguments: "
-                f"{flags}).{_did_you_mean(key, sorted(passed))} Add `- flag: --{key}` under contract.job_arguments "
-                f"in {iface_name} or set {node_ref}.job_args.{key}.",
+                f"{flags}), {effect}.{_did_you_mean(key, sorted(passed))} Add `- flag: --{key}` under "
+                f"contract.job_arguments in {iface_name} or set {node_ref}.job_args.{key}.",
                 "unpassed-job-arg",
             )
         )
+    # the interface has per-job-type variants and passes the node's job type, but the script never reads
+    # it: every variant runs the same code
+    job_type_args = [a for a in contract.job_arguments if (a.source or a.dest) == "job_type"]
+    if (
+        job_type
+        and job_type in set(variants)
+        and job_type_args
+        and usage.main_params[3:4]
+        and not usage.is_dynamic(JOB_ARGS)
+    ):
+        read = usage.keys(JOB_ARGS)
+        for a in job_type_args:
+            if a.dest in read:
+                continue
+            where = usage.where(usage.script_path)
+            problems.append(
+                Problem(
+                    "error",
+                    where,
+                    f"{iface_name} has a `{job_type}` variant and passes the node's job type "
+                    f"(`{a.flag} {job_type}`), but {script} never reads "
+                    f"job argument `{a.dest}`, so the `{job_type}` variant runs exactly like every other one. "
+                    f"Read `{usage.main_params[3]}.{a.dest}` in {script}, or drop {a.flag} from "
+                    f"contract.job_arguments in {iface_name} and the job type from the node name.",
+                    "unread-job-type",
+                )
+            )
     return sorted(problems, key=lambda p: (p.severity != "error", p.where, p.message))
 
 
@@ -1058,8 +1128,50 @@ def check_nodes(
             interface_path=iface_file.path,
             node=node,
             pipeline=pipeline,
+            job_type=job_type,
+            variants=_variants(iface_file),
         )
     return out
+
+
+def check_plan(plan: Any) -> dict[str, list[Problem]]:
+    """``check_alignment`` for every script node of a ``PipelinePlan``, with the values the plan really
+    passes (its merged environ_vars and job_args): node -> problems, each message prefixed by the node."""
+    roots = list(getattr(plan.project, "python_path", []) or [])
+    cache: dict[Path, ScriptUsage] = {}
+    out: dict[str, list[Problem]] = {}
+    for name in plan.order:
+        node = plan.nodes.get(name)
+        if node is None or not node.resolved.has_script:
+            continue
+        script = Path(node.resolved.script_path)
+        if script not in cache:
+            cache[script] = analyze_script(script, roots)
+        values = _NodeValues(environ_vars=node.environ_vars, job_args=node.job_args)
+        problems = check_alignment(
+            cache[script],
+            node.resolved.interface,
+            values,
+            interface_path=node.resolved.interface_path,
+            node=name,
+            pipeline=plan.name,
+            job_type=node.resolved.job_type,
+            variants=_variants(plan.catalog.interface_file(node.resolved.step_type)),
+        )
+        out[name] = [Problem(p.severity, p.where, f"{name}: {p.message}", p.kind) for p in problems]
+    return out
+
+
+def _variants(iface_file: Any) -> list[str]:
+    """The job types an interface file has ``variants`` for."""
+    variants = iface_file.raw.get("variants") if isinstance(iface_file.raw, dict) else None
+    return list(variants) if isinstance(variants, dict) else []
+
+
+@dataclass(frozen=True)
+class _NodeValues:
+    environ_vars: dict[str, Any]
+    job_args: dict[str, Any]
 
 
 __all__ = [
@@ -1071,6 +1183,7 @@ __all__ = [
     "analyze_script",
     "check_alignment",
     "check_nodes",
+    "check_plan",
     "compare_runtime",
     "interface_for",
 ]

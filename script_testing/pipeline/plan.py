@@ -117,14 +117,8 @@ class PipelinePlan:
     def contract_problems(self) -> dict[str, list[contracts.Problem]]:
         """Static contract alignment of every script node (script vs. its interface and settings)."""
         scripts = [n for n in self.order if self.nodes[n].resolved.has_script]
-        try:
-            return contracts.check_nodes(
-                self.catalog,
-                scripts,
-                dict(self.config.nodes),
-                list(self.project.python_path),
-                pipeline=self.name,
-            )
+        try:  # with the values the plan really passes (merged environ_vars, job_args) and its variants
+            return contracts.check_plan(self)
         except (OSError, SyntaxError, ValueError) as exc:  # a script the analysis cannot read
             where = str(self.project.file)
             note = f"the static contract check could not read the scripts ({exc}); it was skipped"

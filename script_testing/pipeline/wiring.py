@@ -15,7 +15,7 @@ message). Callers that must stop (plan building) call :meth:`Wiring.raise_for_er
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from script_testing.config.dag import PipelineDag
@@ -163,7 +163,7 @@ class Wiring:
 
     def report_lines(self) -> list[str]:
         lines = []
-        for node, wires in self.inputs.items():
+        for wires in self.inputs.values():
             for w in wires.values():
                 lines.append(w.describe())
         for node, outs in self.data_outputs.items():
@@ -637,6 +637,22 @@ def _problems_of(
                 "binding",
             )
         )
+    elif w.kind == WireKind.EDGE and _outside_compatible_sources(node, w.input, nodes[w.upstream]):
+        dep = _dep(node, w.input)
+        producer = nodes[w.upstream]
+        out.append(
+            Problem(
+                "warning",
+                where,
+                f"production wires {w.upstream}.{w.output} here, but {producer.step_type} is not in this "
+                f"input's compatible_sources ({', '.join(dep.compatible_sources)}) in "
+                f"{node.interface_path.name}: production only takes 0.1 off its score and wires it anyway (so "
+                f"does a run here; validate fails on it), so the input gets data from a step type its "
+                f"interface does not accept; add {producer.step_type} to "
+                f"spec.dependencies.{w.input}.compatible_sources or fix the DAG edge",
+                "compatible_sources",
+            )
+        )
     elif w.kind == WireKind.UNWIRED and w.required:
         preds = [p for p in dag.predecessors[w.node] if p in nodes]
         if not preds or w.input not in node.interface.spec.dependencies:
@@ -652,6 +668,91 @@ def _problems_of(
             )
         else:
             out.append(Problem("error", where, _edge_advice(w, prefix, preds, nodes, resolution), "unwired"))
+    return out
+
+
+def _outside_compatible_sources(node: ResolvedNode, input_name: str, producer: ResolvedNode) -> bool:
+    """A non-empty ``compatible_sources`` of ``node.input_name`` that does not list the producer's type."""
+    dep = _dep(node, input_name)
+    return (
+        dep is not None and bool(dep.compatible_sources) and producer.step_type not in dep.compatible_sources
+    )
+
+
+def _direct_score(w: InputWire) -> float:
+    """How well an input is fed now: its production score along a real edge, else 0 (unwired, a source,
+    or the builders' fallback re-using another input's data)."""
+    if w.kind == WireKind.EDGE and w.via != "builder_fallback" and w.score is not None:
+        return w.score
+    return 0.0
+
+
+def dag_problems(dag: PipelineDag, nodes: dict[str, ResolvedNode], wiring: Wiring) -> list[Problem]:
+    """What the DAG file says about itself that its edges contradict: a node whose outputs feed nothing
+    although ``metadata.exit_points`` does not list it (an error: a branch lost its last edge; without exit
+    points, a warning when another node's input would take those outputs), and an ``edge_count`` /
+    ``node_count`` that disagrees with the lists."""
+    out: list[Problem] = []
+    where = Path(dag.source).name
+    exits = dag.metadata.get("exit_points")
+    exits = [str(x) for x in exits] if isinstance(exits, list) else None
+    counts = []
+    for key, actual in (("edge_count", len(dag.edges)), ("node_count", len(dag.nodes))):
+        declared = dag.metadata.get(key)
+        if isinstance(declared, int) and declared != actual:
+            counts.append(f"metadata.{key} says {declared} but the file lists {actual}")
+    fed = {(w.upstream, w.output) for wires in wiring.inputs.values() for w in wires.values() if w.upstream}
+    for name in dag.order:
+        node = nodes.get(name)
+        if node is None or not node.has_script or dag.successors[name] or (exits and name in exits):
+            continue
+        outputs = [o for o in node.interface.output_names if (name, o) not in fed]
+        if not outputs:
+            continue
+        # who would take these outputs if an edge reached them: unwired inputs of non-ancestors
+        takers = [
+            f"{c}.{w.input}"
+            for c in dag.order
+            if c != name and c not in dag.ancestors(name) and c in wiring.inputs
+            for w in wiring.inputs[c].values()
+            if any(
+                (e := explain_pair(nodes[c], w.input, node, o)) is not None
+                and e.score > max(MATCH_THRESHOLD, _direct_score(w))
+                for o in outputs
+            )
+        ]
+        if exits is None and not takers:
+            continue  # without exit_points, a sink nothing would read is taken as the pipeline's end
+        lost = f"; {' and '.join(counts)}" if counts else ""
+        hint = (
+            f"it would feed {', '.join(takers)}, which production feeds nothing better now: add the edge "
+            f'["{name}", "{takers[0].split(".")[0]}"]'
+            if takers
+            else f"add the edge that consumes it, or list {name} under metadata.exit_points"
+        )
+        severity = "error" if exits is not None else "warning"
+        listed = (
+            f"metadata.exit_points ({', '.join(exits)}) does not list it" if exits else "nothing reads them"
+        )
+        out.append(
+            Problem(
+                severity,
+                f"{name}",
+                f"{where}: the outputs of {name} ({', '.join(outputs)}) feed no node and {listed}{lost}, "
+                f"so that branch runs for nothing; {hint}",
+                "dag",
+            )
+        )
+    if counts and not out:
+        out.append(
+            Problem(
+                "warning",
+                where,
+                f"{where}: {' and '.join(counts)}; an edge or node was added or removed without updating "
+                f"the metadata, check that the DAG is the one you meant",
+                "dag",
+            )
+        )
     return out
 
 
@@ -730,6 +831,7 @@ __all__ = [
     "InputWire",
     "Problem",
     "Wiring",
+    "dag_problems",
     "explain_pair",
     "input_file_name",
     "node_spec",

@@ -383,7 +383,7 @@ def test_drift_added_removed_retyped_exactly(out, tmp_path):
         ("expect_schema_no_removed_columns", "income", "removed"),
     ]
 
-    frame(25).to_csv(out / "data.csv", index=False)  # same columns, more rows: a warning
+    frame(23).to_csv(out / "data.csv", index=False)  # same columns, a few more rows: a warning
     r3 = validate_edge(out, req(), baseline=base_file)
     assert r3.status == "warn"
     assert [f["expectation"] for f in failures(r3)] == ["expect_row_count_within_baseline"]
@@ -392,7 +392,67 @@ def test_drift_added_removed_retyped_exactly(out, tmp_path):
     b.rebaseline()
     assert b.edges() == {}
     assert validate_edge(out, req(), baseline=b).status == "passed"
-    assert b.get(f"{SRC}->{DST}")["rows"] == {"min": 25, "max": 25}
+    assert b.get(f"{SRC}->{DST}")["rows"] == {"min": 23, "max": 23}
+
+
+def test_rows_far_outside_the_baseline_fail_and_the_tolerance_is_configurable(out, tmp_path):
+    base_file = tmp_path / "baselines" / "p.json"
+    frame(100).to_csv(out / "data.csv", index=False)
+    assert validate_edge(out, req(), baseline=base_file).status == "passed"
+    frame(65).to_csv(out / "data.csv", index=False)  # a third of the rows dropped
+    r = validate_edge(out, req(), baseline=base_file)
+    assert r.status == "failed"
+    assert failures(r)[0]["expectation"] == "expect_row_count_within_baseline"
+    assert "far outside the baseline range 100-100" in failures(r)[0]["message"]
+    assert validate_edge(out, req(), baseline=SchemaBaseline(base_file, row_tolerance=0.5)).status == "warn"
+    doc = json.loads(base_file.read_text())
+    doc["row_tolerance"] = 0.4  # the file's own tolerance
+    base_file.write_text(json.dumps(doc))
+    assert validate_edge(out, req(), baseline=base_file).status == "warn"
+
+
+def test_row_ranges_are_kept_per_row_scale(out, tmp_path):
+    base_file = tmp_path / "baselines" / "p.json"
+    frame(100).to_csv(out / "data.csv", index=False)
+    assert validate_edge(out, req(), baseline=SchemaBaseline(base_file, scale=100)).status == "passed"
+    frame(600).to_csv(out / "data.csv", index=False)  # a run with --rows 600: another scale
+    assert validate_edge(out, req(), baseline=SchemaBaseline(base_file, scale=600)).status == "passed"
+    entry = SchemaBaseline(base_file).get(f"{SRC}->{DST}")
+    assert entry["rows_at"] == {"100": {"min": 100, "max": 100}, "600": {"min": 600, "max": 600}}
+    frame(300).to_csv(out / "data.csv", index=False)
+    assert validate_edge(out, req(), baseline=SchemaBaseline(base_file, scale=600)).status == "failed"
+
+
+def test_reordered_columns_fail_as_drift(out, tmp_path):
+    base_file = tmp_path / "baselines" / "p.json"
+    frame(20).to_csv(out / "data.csv", index=False)
+    assert validate_edge(out, req(), baseline=base_file).status == "passed"
+    df = frame(20)
+    df[["label", "id", "age", "income", "country"]].to_csv(out / "data.csv", index=False)
+    r = validate_edge(out, req(), baseline=base_file)
+    assert r.status == "failed"
+    (f,) = failures(r)
+    assert (f["expectation"], f["column"]) == ("expect_schema_column_order_unchanged", "id")
+    assert "column 'id' moved from position 1 to 2" in f["message"]
+
+
+def test_artifact_files_gone_since_the_baseline_fail_as_drift(out, tmp_path):
+    base_file = tmp_path / "baselines" / "p.json"
+    (out / "calibrator.pkl").write_bytes(b"\x80\x04N.")
+    (out / "summary_20261130.json").write_text("{}")
+    assert validate_edge(out, req(), baseline=base_file).status == "passed"
+    assert SchemaBaseline(base_file).get(f"{SRC}->{DST}")["files"] == [
+        "calibrator.pkl",
+        "summary_20261130.json",
+    ]
+    (out / "summary_20261130.json").rename(out / "summary_20261201.json")  # digits do not count
+    assert validate_edge(out, req(), baseline=base_file).status == "passed"
+    (out / "calibrator.pkl").unlink()
+    r = validate_edge(out, req(), baseline=base_file)
+    assert r.status == "failed"
+    (f,) = failures(r)
+    assert (f["expectation"], f["column"]) == ("expect_schema_no_removed_files", "calibrator.pkl")
+    assert "file 'calibrator.pkl' was in the baseline and is gone" in f["message"]
 
 
 def test_data_docs_site_is_built(out, tmp_path):

@@ -391,9 +391,10 @@ def test_undeclared_output_is_an_error_with_did_you_mean(tmp_path):
     """,
         iface(outputs={"scores": {}, "score_files": {}}),
     )
+    problems.sort(key=lambda p: p.kind)  # undeclared before unwritten
     assert [(p.severity, p.where, p.kind) for p in problems] == [
         ("error", "model_score.py:2", "undeclared-output"),
-        ("warning", "model_score.py", "unwritten-output"),
+        ("error", "model_score.py", "unwritten-output"),
     ]
     assert problems[0].message == (
         "model_score.py:2 writes output `score_file`, which model_score.step.yaml does not declare (it declares: "
@@ -407,7 +408,7 @@ def test_undeclared_output_is_an_error_with_did_you_mean(tmp_path):
     )
 
 
-def test_alias_of_a_declared_output_is_suggested_and_unwritten_output_warned(tmp_path):
+def test_alias_of_a_declared_output_is_suggested_and_unwritten_output_reported(tmp_path):
     problems = _check(
         tmp_path,
         """
@@ -416,9 +417,10 @@ def test_alias_of_a_declared_output_is_suggested_and_unwritten_output_warned(tmp
     """,
         iface(outputs={"model_output": {}}, spec={"outputs": {"model_output": {"aliases": ["model_data"]}}}),
     )
+    problems.sort(key=lambda p: p.kind)
     assert [(p.severity, p.kind) for p in problems] == [
         ("error", "undeclared-output"),
-        ("warning", "unwritten-output"),
+        ("error", "unwritten-output"),
     ]
     assert "`model_data` is an alias of `model_output`: use `model_output`." in problems[0].message
     assert problems[1].message.startswith(
@@ -457,7 +459,7 @@ def test_undeclared_input_required_is_error_optional_is_warning(tmp_path):
     assert "Did you mean `model_input`?" in problems[0].message
 
 
-def test_required_input_marked_optional_is_a_warning_only_when_unconditional(tmp_path):
+def test_required_input_marked_optional_is_an_error_only_when_unconditional(tmp_path):
     interface = iface(
         inputs={
             "data": {"required": True},
@@ -479,7 +481,7 @@ def test_required_input_marked_optional_is_a_warning_only_when_unconditional(tmp
         interface,
     )
     assert [(p.severity, p.where, p.kind) for p in problems] == [
-        ("warning", "model_score.py:3", "optional-input-required")
+        ("error", "model_score.py:3", "optional-input-required")
     ]
     assert (
         "marks it optional" in problems[0].message and '`if "hparams" in input_paths`' in problems[0].message
@@ -508,14 +510,15 @@ def test_env_var_without_default_nobody_sets_is_an_error(tmp_path):
         pipeline="nightly",
     )
     assert [(p.severity, p.where, p.kind) for p in problems] == [
-        ("error", "model_score.py:4", "unset-env-var")
+        ("error", "model_score.py", "unset-required-env-var"),  # SECRET: required, the project sets none
+        ("error", "model_score.py:4", "unset-env-var"),
     ]
-    assert problems[0].message.endswith(
+    assert problems[1].message.endswith(
         "or set pipelines.nightly.nodes.ModelScore_training.environ_vars.ID_FIELD."
     )
 
 
-def test_job_arg_the_contract_does_not_pass_is_a_warning(tmp_path):
+def test_job_arg_the_contract_does_not_pass_is_an_error(tmp_path):
     src = """
         def main(input_paths, output_paths, environ_vars, job_args):
             return job_args.job_type, job_args.jobtype, job_args.extra, getattr(job_args, "opt", None)
@@ -523,7 +526,7 @@ def test_job_arg_the_contract_does_not_pass_is_a_warning(tmp_path):
     interface = iface(job_arguments=[{"flag": "--job_type", "source": "job_type"}])
     problems = _check(tmp_path, src, interface, NodeSettings(job_args={"extra": 1}))
     assert [(p.severity, p.where, p.kind) for p in problems] == [
-        ("warning", "model_score.py:2", "unpassed-job-arg")
+        ("error", "model_score.py:2", "unpassed-job-arg")
     ]
     assert (
         "reads job argument `jobtype`" in problems[0].message
@@ -605,10 +608,10 @@ def test_compare_runtime_reports_undeclared_and_unseen_keys(tmp_path):
 
 
 EXPECTED_TEAM_PROBLEMS = {
-    ("XGBoostTraining", "warning", "scripts/utils/config.py:10", "optional-input-required"),
+    ("XGBoostTraining", "error", "scripts/utils/config.py:10", "optional-input-required"),
     ("ModelEvaluation_evaluation", "error", "scripts/model_evaluation.py:12", "unset-env-var"),
     ("Payload", "error", "payload.py:18", "undeclared-output"),
-    ("Payload", "warning", "payload.py", "unwritten-output"),
+    ("Payload", "error", "payload.py", "unwritten-output"),
 }
 
 
@@ -672,3 +675,76 @@ def test_interface_for_merges_a_variant_that_carries_its_own_step_type():
     assert training.step_type == "TabularPreprocessing"
     assert training.contract.env_vars.optional == {"LABEL_FIELD": "", "TRAIN_RATIO": "0.8"}
     assert interface_for(iface_file, "testing").contract.env_vars.optional["TRAIN_RATIO"] == "0.7"
+
+
+# ---------------------------------------------------------------------------------------------- issue 13
+
+
+def test_input_the_contract_marks_optional_while_the_spec_requires_it(tmp_path):
+    interface = iface(
+        inputs={"hparams": {"required": False}},
+        spec={"dependencies": {"hparams": {"type": "hyperparameters", "required": True}}},
+    )
+    problems = _check(
+        tmp_path,
+        """
+        def main(input_paths, output_paths, environ_vars, job_args):
+            return input_paths["hparams"]
+    """,
+        interface,
+    )
+    assert [(p.severity, p.kind) for p in problems] == [("error", "optional-input-required")]
+    assert "contract.inputs.hparams.required: false" in problems[0].message
+
+
+def test_required_env_var_nobody_sets_is_an_error_even_when_the_script_has_a_default(tmp_path):
+    src = """
+        import os
+
+        def main(input_paths, output_paths, environ_vars, job_args):
+            return os.environ.get("REGION", "NA"), environ_vars["LABEL_FIELD"]
+    """
+    interface = iface(env_vars={"required": ["REGION", "LABEL_FIELD"]})
+    problems = _check(
+        tmp_path,
+        src,
+        interface,
+        NodeSettings(environ_vars={"LABEL_FIELD": "label"}),
+        node="Train",
+        pipeline="p",
+    )
+    assert [(p.severity, p.kind) for p in problems] == [("error", "unset-required-env-var")]
+    assert "`REGION`" in problems[0].message and "(model_score.py:4 reads it)" in problems[0].message
+    assert "pipelines.p.nodes.Train.environ_vars.REGION" in problems[0].message
+    settings = NodeSettings(environ_vars={"LABEL_FIELD": "label", "REGION": "EU"})
+    assert _check(tmp_path, src, interface, settings) == []
+
+
+JOB_TYPE_ARG = [{"flag": "--job_type", "source": "job_type"}]
+
+
+def test_job_type_read_with_a_default_but_not_passed_is_an_error_for_a_variant_node(tmp_path):
+    src = """
+        def main(input_paths, output_paths, environ_vars, job_args):
+            return getattr(job_args, "job_type", "calibration"), getattr(job_args, "opt", None)
+    """
+    problems = _check(tmp_path, src, iface(), job_type="calibration")
+    assert [(p.severity, p.kind) for p in problems] == [("error", "unpassed-job-arg")]
+    assert "job type `calibration` never reaches it" in problems[0].message
+    # a node without a job type: a defaulted read of an argument nobody passes is the script's business
+    assert _check(tmp_path, src, iface()) == []
+    assert _check(tmp_path, src, iface(job_arguments=JOB_TYPE_ARG), job_type="calibration") == []
+
+
+def test_job_type_passed_but_never_read_is_an_error_for_a_variant_node(tmp_path):
+    src = """
+        def main(input_paths, output_paths, environ_vars, job_args):
+            return environ_vars.get("JOB_TYPE", "validation")
+    """
+    interface = iface(job_arguments=JOB_TYPE_ARG)
+    problems = _check(tmp_path, src, interface, job_type="calibration", variants=["calibration"])
+    assert [(p.severity, p.kind) for p in problems] == [("error", "unread-job-type")]
+    assert "`--job_type calibration`" in problems[0].message
+    assert _check(tmp_path, src, interface) == []  # no job type in the node name: nothing to ignore
+    # no variant for this job type: the job type changes nothing the contract knows of
+    assert _check(tmp_path, src, interface, job_type="calibration") == []
