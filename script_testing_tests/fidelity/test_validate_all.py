@@ -83,5 +83,7 @@ def test_contract_problems_fail_validate(tmp_path: Path) -> None:
     doc = json.loads(_validate(root, "--output-format", "json").output)
     entry = doc["pipelines"]["solo"]
     assert doc["ok"] is False and entry["ok"] is False
-    (err,) = [p for p in entry["problems"] if p["severity"] == "error"]
+    (err,) = [
+        p for p in entry["problems"] if p["severity"] == "error" and "writes output `dataset`" in p["message"]
+    ]
     assert err["where"].startswith("MakeData (make_data.py:") and "`dataset`" in err["message"], err
