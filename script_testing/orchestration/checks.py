@@ -118,9 +118,7 @@ def _run_check(
     if edge.docs_path:
         docs = str(edge.docs_path)
         meta["data_docs"] = (
-            MetadataValue.url(docs)
-            if docs.startswith(("http://", "https://", "s3://"))
-            else MetadataValue.path(docs)
+            MetadataValue.url(docs) if docs.startswith(("http://", "https://", "s3://")) else md.link(docs)
         )
     return AssetCheckResult(passed=passed, severity=severity, description=edge.summary, metadata=meta)
 

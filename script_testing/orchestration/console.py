@@ -27,7 +27,7 @@ from pathlib import Path
 from dagster import DagsterEventType, DagsterInstance, DagsterRunStatus, RunsFilter
 
 from script_testing.api import open_project
-from script_testing.orchestration.keys import dagster_name
+from script_testing.orchestration.keys import dagster_name, port_of
 from script_testing.reports.html import write_html
 from script_testing.reports.model import REPORT_FILE, RunReport
 
@@ -93,7 +93,7 @@ def _check_label(key) -> str:
     """``feeds_ModelTraining__input_path`` (on ``TabularPreprocessing_training``)."""
     path = key.asset_key.path
     owner = path[-2] if len(path) >= 2 else path[-1]
-    return f"{key.name} (on {owner}.{path[-1]})"
+    return f"{key.name} (on {owner}.{port_of(key.asset_key)})"
 
 
 def _seconds(ms: float | None) -> str:
