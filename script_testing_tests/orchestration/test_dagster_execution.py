@@ -83,7 +83,8 @@ def test_bundled_job_in_process_succeeds_with_metadata(bundled, job: str) -> Non
         assert ev.passed, (name, ev.metadata.get("summary"))
         assert isinstance(ev.metadata["failed_expectations"], dg.TableMetadataValue)
         assert "summary" in ev.metadata
-    assert any("data_docs" in ev.metadata for ev in evaluations.values())
+    docs = {ev.metadata["data_docs"].value for ev in evaluations.values() if "data_docs" in ev.metadata}
+    assert docs and all(Path(d).is_file() for d in docs), docs  # the link opens: the site is built
 
 
 def test_partial_run_reuses_upstream_outputs(bundled) -> None:
