@@ -40,9 +40,9 @@ def browse(url: str, profile: Path, *extra: str, offline: bool = False) -> subpr
         url,
     ]
     try:
-        return subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=False)
+        return subprocess.run(cmd, capture_output=True, text=True, timeout=300, check=False)
     except subprocess.TimeoutExpired:
-        pytest.fail(f"chromium did not finish in 120 s: {' '.join(cmd)}")
+        pytest.fail(f"chromium did not finish in 300 s: {' '.join(cmd)}")
 
 
 def screenshot(url: str, png: Path, profile: Path, **kw) -> Path:
