@@ -8,7 +8,9 @@
   ``ExpectationSuite`` for one shard (only columns that shard has; type rules stay ours, see
   :mod:`script_testing.checks.kinds`). Each expectation carries ``meta={"st_key": rule.key}`` so
   results map back to rules.
-- :class:`DocsSites` stores shard results and builds a filesystem Data Docs site per folder.
+- :class:`DocsSites` stores shard results and builds a filesystem Data Docs site per folder;
+  :func:`make_offline` then makes its pages render without a network (GX links Bootstrap, Font Awesome,
+  jQuery and Vega from CDNs: those tags are removed and ``data_docs_offline.css`` is inlined instead).
 
 GX calls are serialized with a lock: the context is shared by every thread of the process.
 """
@@ -25,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from script_testing.checks.requirements import Rule
+from script_testing.files import write_text
 
 _LOCK = threading.RLock()
 _STATE: dict[str, Any] = {}
@@ -235,6 +238,7 @@ class DocsSites:
                 if k.to_tuple() not in present:
                     store.set(k, v)
             urls = context.build_data_docs(site_names=[site], resource_identifiers=new_keys or None)
+            make_offline(docs_dir)
         index = docs_dir / "index.html"
         url = urls.get(site, "")
         if not index.exists() and url.startswith("file://"):
@@ -243,6 +247,39 @@ class DocsSites:
 
 
 _DOCS = DocsSites()
+
+OFFLINE_MARK = "<!-- script_testing: offline -->"
+_REMOTE_LINK = re.compile(r"""<link\b[^>]*\bhref=["'](?:https?:)?//[^"']*["'][^>]*>""", re.I)
+_REMOTE_SCRIPT = re.compile(r"""<script\b[^>]*\bsrc=["'](?:https?:)?//[^"']*["'][^>]*>\s*</script>""", re.I)
+# GX's logos (an <img> and a CSS background) come from S3: point them at the site's own images folder
+_REMOTE_LOGO = re.compile(r"""https://great-expectations-web-assets[^"')\s]*/([\w.-]+)(?:\?[^"')\s]*)?""")
+
+
+def make_offline(docs_dir: Path) -> int:
+    """Make every page of a Data Docs site render offline; returns how many pages were changed.
+
+    Pages already done carry :data:`OFFLINE_MARK` and are left alone (a site is rebuilt per edge).
+    The pages stay readable without their scripts: GX renders tables and results into the HTML;
+    only sorting/filtering (bootstrap-table) and the Vega charts need the network and are dropped.
+    """
+    css = (Path(__file__).with_name("data_docs_offline.css")).read_text(encoding="utf-8")
+    style = f"{OFFLINE_MARK}\n<style>\n{css}</style>\n"
+    changed = 0
+    for page in Path(docs_dir).rglob("*.html"):
+        try:
+            text = page.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+        if OFFLINE_MARK in text:
+            continue
+        logo = os.path.relpath(Path(docs_dir) / "static" / "images", page.parent).replace(os.sep, "/")
+        text = _REMOTE_SCRIPT.sub("", _REMOTE_LINK.sub("", text))
+        text = _REMOTE_LOGO.sub(rf"{logo}/\1", text)
+        head = text.lower().find("</head>")
+        text = text[:head] + style + text[head:] if head >= 0 else style + text
+        write_text(page, text)
+        changed += 1
+    return changed
 
 
 def build_docs(docs_dir: Path, suite_name: str, shard_results: list[tuple[str, Any]]) -> str:

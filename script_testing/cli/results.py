@@ -18,6 +18,7 @@ from script_testing.errors import ScriptTestingError
 from script_testing.execution.interrupts import run_in_own_group
 from script_testing.execution.layout import RUN_MARKER, is_run_dir
 from script_testing.execution.outcome import settled
+from script_testing.reports import serve
 from script_testing.reports.export import export
 from script_testing.reports.model import REPORT_FILE, RunReport
 from script_testing.reports.text import edge_line, node_line, summary_text
@@ -222,8 +223,16 @@ def run_folders_to_delete(root: Path, pipeline: str | None, keep: int) -> list[P
 @project_arg
 @click.option("--port", type=int, default=3000, show_default=True)
 @click.option("--host", default="127.0.0.1", show_default=True)
-def ui(project_dir, port, host) -> None:
-    """Start the Dagster UI (`dagster dev`) on this project, with its own Dagster home.
+@click.option(
+    "--files-port",
+    type=int,
+    default=3100,
+    show_default=True,
+    help="Port of the read-only server of the runs root (reports, logs, Data Docs); 0: any free port.",
+)
+def ui(project_dir, port, host, files_port) -> None:
+    """Start the Dagster UI (`dagster dev`) on this project, with its own Dagster home, and a read-only
+    http server of the runs root on loopback so links to reports, logs and Data Docs open in the browser.
 
     \b
     Example:
@@ -237,6 +246,16 @@ def ui(project_dir, port, host) -> None:
     if not (home / "dagster.yaml").exists() and repo_yaml.exists():
         files.copy_file(repo_yaml, home / "dagster.yaml", root=home)
     env["DAGSTER_HOME"] = str(home)
+    root = runs_root(project)
+    try:
+        files = serve.start(root, port=files_port)
+    except OSError as exc:
+        raise click.ClickException(
+            f"could not serve the runs root {root} on 127.0.0.1:{files_port} ({exc.strerror}); "
+            f"pass --files-port with a free port (or 0 for any)"
+        ) from None
+    env[serve.URL_ENV], env[serve.ROOT_ENV] = serve.base_url(files), str(root)
+    click.echo(f"runs root {root} served read-only at {serve.base_url(files)}")
     dagster = Path(sys.executable).with_name("dagster")
     cmd = [
         str(dagster) if dagster.exists() else "dagster",

@@ -33,6 +33,7 @@ from script_testing.orchestration import keys, runs
 from script_testing.orchestration import metadata as md
 from script_testing.orchestration.resources import DataSourceResource, RunnerSettingsResource
 from script_testing.pipeline.plan import PipelinePlan
+from script_testing.reports.serve import url_for
 from script_testing.vocabulary import UPSTREAM_KINDS, NodeRole, NodeStatus, WireKind
 
 _MAIN = re.compile(r"^def main\s*\(", re.M)
@@ -212,8 +213,8 @@ def _run_script(
     node_md = md.node_metadata(rep)
     inputs_md = MetadataValue.json(lineage)
     source_md = MetadataValue.text(_input_source(lineage))
-    for key in sorted(context.selected_asset_keys, key=lambda k: n.outputs.index(k.path[-1])):
-        out = key.path[-1]
+    for key in sorted(context.selected_asset_keys, key=lambda k: n.outputs.index(keys.port_of(k))):
+        out = keys.port_of(key)
         summary = rep.output_summary.get(out)
         path = rep.outputs.get(out) or str(Path(run_dir) / node / out)
         meta = md.output_metadata(
@@ -227,6 +228,7 @@ def _run_script(
                 "inputs": inputs_md,
                 "input_source": source_md,
                 "run_dir": MetadataValue.path(str(run_dir)),
+                **({"run_folder": md.link(run_dir)} if url_for(run_dir) else {}),
                 runs.HOST_KEY: MetadataValue.text(runs.this_host()),
             },
         )
@@ -337,8 +339,8 @@ def _materialize_sources(
             allow_retries=False,
         )
     run_dir = runner.run_dir(plan, context.run_id)
-    for key in sorted(context.selected_asset_keys, key=lambda k: k.path[-1]):
-        port = key.path[-1]
+    for key in sorted(context.selected_asset_keys, key=keys.port_of):
+        port = keys.port_of(key)
         dest = (
             output_dir(run_dir, node, port)
             if n.role == NodeRole.DATA

@@ -1,8 +1,14 @@
 """Names and asset keys: the one place that says how a plan's nodes, ports and edges are named in Dagster.
 
-- a script node's output:           ``[pipeline, node, output]``
+- a script node's output:           ``[pipeline, node, "<output>__<node>"]``
 - a source (script-less data node output, or an input fed by a configured source):
-                                    ``[pipeline, "sources", node, port]``
+                                    ``[pipeline, "sources", node, "<port>__<node>"]``
+
+The Dagster UI shows only a key's last part on an asset card, middle-truncated when long: the last part
+names the output first and the node last (node names end in their job type, e.g. ``_training``), so the
+training and calibration branches' ``processed_data`` read ``processed_data__TabularPreprocessing_training``
+and ``..._calibration``. The node stays the key's middle part: ``tabular_calibrated/ModelPackaging/*``
+still selects every output of one node.
 - an edge check, on the upstream asset: ``feeds_<consumer>__<input>``
 - group and job: the pipeline name; ops: ``<pipeline>__<node>`` and ``<pipeline>__sources__<node>``
 
@@ -33,12 +39,24 @@ def tag_value(text: str | None) -> str:
     return _TAG_INVALID.sub("_", str(text or ""))[:63]
 
 
+def leaf(node: str, name: str) -> str:
+    """The key's last part, the name an asset card shows: ``<output or port>__<node>``."""
+    return f"{name}__{node}"
+
+
 def output_key(pipeline: str, node: str, output: str) -> AssetKey:
-    return AssetKey([pipeline, node, output])
+    return AssetKey([pipeline, node, leaf(node, output)])
 
 
 def source_key(pipeline: str, node: str, port: str) -> AssetKey:
-    return AssetKey([pipeline, SOURCES, node, port])
+    return AssetKey([pipeline, SOURCES, node, leaf(node, port)])
+
+
+def port_of(key: AssetKey) -> str:
+    """The output or port an asset key of :func:`output_key` / :func:`source_key` stands for."""
+    node, last = key.path[-2], key.path[-1]
+    suffix = f"__{node}"
+    return last[: -len(suffix)] if last.endswith(suffix) else last
 
 
 def check_name(consumer: str, port: str) -> str:

@@ -21,6 +21,7 @@ from dagster import (
 
 from script_testing.data.tabular import describe_files, iter_batches
 from script_testing.reports.model import NodeReport, sanitize
+from script_testing.reports.serve import url_for
 from script_testing.worker.redaction import tool_redactor
 
 PATH_KEY = "path"  # the key downstream assets read to find an upstream's data
@@ -80,7 +81,7 @@ def output_metadata(
         files, nbytes = len(found), sum(f.stat().st_size for f in found)
     md: dict[str, Any] = {
         PATH_KEY: MetadataValue.path(str(p)),
-        "dagster/uri": MetadataValue.url(p.resolve().as_uri()),
+        "dagster/uri": MetadataValue.url(url_for(p) or p.resolve().as_uri()),
         "files": MetadataValue.int(int(files)),
         "bytes": MetadataValue.int(int(nbytes)),
     }
@@ -102,6 +103,12 @@ def output_metadata(
     return md
 
 
+def link(path: str | Path) -> Any:
+    """A link the UI can open: the files server's ``http://`` URL when it runs, else the local path."""
+    url = url_for(path)
+    return MetadataValue.url(url) if url else MetadataValue.path(str(path))
+
+
 def node_metadata(rep: NodeReport) -> dict[str, Any]:
     """Per-node numbers attached to each of its outputs (they plot over time in the UI)."""
     md: dict[str, Any] = {}
@@ -110,9 +117,9 @@ def node_metadata(rep: NodeReport) -> dict[str, Any]:
     if rep.peak_memory_mb is not None:
         md["peak_memory_mb"] = MetadataValue.float(float(rep.peak_memory_mb))
     if rep.stdout_path:
-        md["stdout"] = MetadataValue.path(rep.stdout_path)
+        md["stdout"] = link(rep.stdout_path)
     if rep.stderr_path:
-        md["stderr"] = MetadataValue.path(rep.stderr_path)
+        md["stderr"] = link(rep.stderr_path)
     if rep.contract_runtime:  # what the script read at run time that its contract did not foresee
         md["contract_runtime"] = MetadataValue.md(
             "\n".join(f"- **{p.severity}** `{p.where}`: {p.message}" for p in rep.contract_runtime)

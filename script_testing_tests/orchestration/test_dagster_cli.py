@@ -137,12 +137,14 @@ def test_webserver_graphql_lineage_and_launched_run(tmp_path: Path) -> None:
             "/".join(n["assetKey"]["path"]): {"/".join(d["path"]) for d in n["dependencyKeys"]} for n in nodes
         }
         assert (
-            "tabular_calibrated/sources/DataLoading_training/DATA"
-            in deps["tabular_calibrated/TabularPreprocessing_training/processed_data"]
+            "tabular_calibrated/sources/DataLoading_training/DATA__DataLoading_training"
+            in deps[
+                "tabular_calibrated/TabularPreprocessing_training/processed_data__TabularPreprocessing_training"
+            ]
         )
-        assert deps["tabular_calibrated/ModelPackaging/packaged_model"] == {
-            "tabular_calibrated/ModelTraining/model_output",
-            "tabular_calibrated/ModelCalibration_calibration/calibration_output",
+        assert deps["tabular_calibrated/ModelPackaging/packaged_model__ModelPackaging"] == {
+            "tabular_calibrated/ModelTraining/model_output__ModelTraining",
+            "tabular_calibrated/ModelCalibration_calibration/calibration_output__ModelCalibration_calibration",
         }
         repos = _graphql(url, REPOS_QUERY)["repositoriesOrError"]["nodes"]
         (repo,) = [r for r in repos if any(j["name"] == "tabular_simple" for j in r["jobs"])]

@@ -31,10 +31,10 @@ def test_definitions_load_and_validate(defs: dg.Definitions) -> None:
     graph = defs.resolve_asset_graph()
     keys = {k.to_user_string() for k in graph.materializable_asset_keys}
     # a script node's outputs, a data node's sources, an input fed by a source
-    assert "tabular_calibrated/ModelTraining/model_output" in keys
-    assert "tabular_calibrated/sources/DataLoading_training/DATA" in keys
-    assert "tabular_calibrated/sources/ModelTraining/hyperparameters_s3_uri" in keys
-    node = graph.get(dg.AssetKey(["tabular_calibrated", "ModelTraining", "model_output"]))
+    assert "tabular_calibrated/ModelTraining/model_output__ModelTraining" in keys
+    assert "tabular_calibrated/sources/DataLoading_training/DATA__DataLoading_training" in keys
+    assert "tabular_calibrated/sources/ModelTraining/hyperparameters_s3_uri__ModelTraining" in keys
+    node = graph.get(dg.AssetKey(["tabular_calibrated", "ModelTraining", "model_output__ModelTraining"]))
     assert node.group_name == "tabular_calibrated"
     assert {"python", "training"} <= set(node.kinds)
     assert node.tags["step_type"] == "ModelTraining" and node.tags["job_type"] == "training"
@@ -44,7 +44,13 @@ def test_definitions_load_and_validate(defs: dg.Definitions) -> None:
     assert node.assets_def.can_subset
     # checks: on the upstream asset, named after consumer and input, blocking by default
     ck = dg.AssetCheckKey(
-        dg.AssetKey(["tabular_calibrated", "TabularPreprocessing_training", "processed_data"]),
+        dg.AssetKey(
+            [
+                "tabular_calibrated",
+                "TabularPreprocessing_training",
+                "processed_data__TabularPreprocessing_training",
+            ]
+        ),
         "feeds_ModelTraining__input_path",
     )
     assert graph.get_check_spec(ck).blocking

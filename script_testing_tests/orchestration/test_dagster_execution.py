@@ -68,11 +68,13 @@ def test_bundled_job_in_process_succeeds_with_metadata(bundled, job: str) -> Non
             assert isinstance(md["duration_s"].value, float), key
             if "peak_memory_mb" in md:
                 assert isinstance(md["peak_memory_mb"].value, float)
-    processed = mats[f"{job}/TabularPreprocessing_training/processed_data"].metadata
+    processed = mats[
+        f"{job}/TabularPreprocessing_training/processed_data__TabularPreprocessing_training"
+    ].metadata
     assert processed["dagster/row_count"].value > 0
     columns = [c.name for c in processed["dagster/column_schema"].schema.columns]
     assert {"id", "label"} <= set(columns)
-    data = mats[f"{job}/sources/DataLoading_training/DATA"].metadata
+    data = mats[f"{job}/sources/DataLoading_training/DATA__DataLoading_training"].metadata
     assert data["dagster/row_count"].value == 2000
     # every edge check ran and passed, with its table of failed expectations (empty)
     evaluations = _check_evaluations(result)
@@ -81,22 +83,23 @@ def test_bundled_job_in_process_succeeds_with_metadata(bundled, job: str) -> Non
         assert ev.passed, (name, ev.metadata.get("summary"))
         assert isinstance(ev.metadata["failed_expectations"], dg.TableMetadataValue)
         assert "summary" in ev.metadata
-    assert any("data_docs" in ev.metadata for ev in evaluations.values())
+    docs = {ev.metadata["data_docs"].value for ev in evaluations.values() if "data_docs" in ev.metadata}
+    assert docs and all(Path(d).is_file() for d in docs), docs  # the link opens: the site is built
 
 
 def test_partial_run_reuses_upstream_outputs(bundled) -> None:
     defs, instance, results, runs_root = bundled
     first = results["tabular_calibrated"]
     assert first.success
-    key = dg.AssetKey(["tabular_calibrated", "ModelPackaging", "packaged_model"])
+    key = dg.AssetKey(["tabular_calibrated", "ModelPackaging", "packaged_model__ModelPackaging"])
     job = defs.resolve_job_def("tabular_calibrated")
     second = job.execute_in_process(
         instance=instance, asset_selection=[key], run_config=_runner_config(runs_root)
     )
     assert second.success
     mats = _materializations(second)
-    assert set(mats) == {"tabular_calibrated/ModelPackaging/packaged_model"}
-    inputs = mats["tabular_calibrated/ModelPackaging/packaged_model"].metadata["inputs"].value
+    assert set(mats) == {"tabular_calibrated/ModelPackaging/packaged_model__ModelPackaging"}
+    inputs = mats["tabular_calibrated/ModelPackaging/packaged_model__ModelPackaging"].metadata["inputs"].value
     first_dir = runs_root / "tabular_calibrated" / first.run_id
     assert inputs["model_input"]["run_id"] == first.run_id and inputs["model_input"]["reused"]
     assert inputs["model_input"]["path"].startswith(str(first_dir / "ModelTraining" / "model_output"))
@@ -116,13 +119,13 @@ def test_partial_run_without_upstream_data_says_what_to_do(tmp_path: Path) -> No
         result = job.execute_in_process(
             instance=instance,
             raise_on_error=False,
-            asset_selection=[dg.AssetKey(["mixed", "After", "data"])],
+            asset_selection=[dg.AssetKey(["mixed", "After", "data__After"])],
             run_config=_runner_config(tmp_path / "runs"),
         )
     assert not result.success
     (failure,) = [e.step_failure_data for e in result.all_events if e.is_step_failure]
     assert (
-        "After.data needs mixed/Broken/data, which has never been materialized"
+        "After.data needs mixed/Broken/data__Broken, which has never been materialized"
         in failure.user_failure_data.description
     )
 
@@ -209,8 +212,8 @@ def test_failing_script_fails_its_step_and_spares_the_independent_branch(tmp_pat
         or "the threshold column is missing" in user.metadata["error"].value
     )
     mats = set(_materializations(result))
-    assert "mixed/Side/data" in mats and "mixed/Start/data" in mats  # the healthy branch ran
-    assert "mixed/Broken/data" not in mats and "mixed/After/data" not in mats
+    assert "mixed/Side/data__Side" in mats and "mixed/Start/data__Start" in mats  # the healthy branch ran
+    assert "mixed/Broken/data__Broken" not in mats and "mixed/After/data__After" not in mats
     # the in-process executor does not start a step whose upstream failed ("Not executing")
     started = {e.step_key for e in result.all_events if e.event_type_value == "STEP_START"}
     succeeded = {e.step_key for e in result.all_events if e.event_type_value == "STEP_SUCCESS"}
@@ -233,7 +236,7 @@ def test_data_source_resource_overrides_rows_and_sources(tmp_path: Path) -> None
             instance=instance,
             raise_on_error=False,
             run_config=config,
-            asset_selection=[dg.AssetKey(["mixed", "sources", "Side", "config"])],
+            asset_selection=[dg.AssetKey(["mixed", "sources", "Side", "config__Side"])],
         )
     assert result.success
     (m,) = [e.step_materialization_data.materialization for e in result.get_asset_materialization_events()]

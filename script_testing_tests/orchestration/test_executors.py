@@ -110,5 +110,5 @@ def test_multiprocess_executor_runs_the_job_and_each_step_reads_this_run(tmp_pat
             for r in instance.get_records_for_run(run.run_id, of_type=dg.DagsterEventType.STEP_START).records
         }
     assert len(pids) >= 2  # steps really ran in their own processes
-    assert mats["rows/Count/rows"].metadata["input_source"].value == "this run"
-    assert mats["rows/Count/rows"].metadata["dagster/row_count"].value == 50
+    assert mats["rows/Count/rows__Count"].metadata["input_source"].value == "this run"
+    assert mats["rows/Count/rows__Count"].metadata["dagster/row_count"].value == 50

@@ -17,8 +17,8 @@ from script_testing_tests.orchestration.projects import copy_count_project
 pytestmark = pytest.mark.timeout(600)
 
 BIN = Path(sys.executable).parent
-COUNT = dg.AssetKey(["rows", "Count", "rows"])
-COPY = dg.AssetKey(["rows", "Copy", "data"])
+COUNT = dg.AssetKey(["rows", "Count", "rows__Count"])
+COPY = dg.AssetKey(["rows", "Copy", "data__Copy"])
 
 
 def _config(runs_root: Path, rows: int | None = None) -> dict:
@@ -87,8 +87,8 @@ def test_two_concurrent_runs_of_one_pipeline_each_read_their_own_data(tmp_path: 
         seen = {}
         for run in recorded:
             mats = _mats(instance, run.run_id)
-            source_rows = mats["rows/sources/Copy/raw"].metadata["dagster/row_count"].value
-            count = mats["rows/Count/rows"].metadata
+            source_rows = mats["rows/sources/Copy/raw__Copy"].metadata["dagster/row_count"].value
+            count = mats["rows/Count/rows__Count"].metadata
             assert count["input_source"].value == "this run"
             assert count["inputs"].value["data"]["run_id"] == run.run_id
             assert str(tmp_path / "runs" / "rows" / run.run_id) in count["inputs"].value["data"]["path"]
@@ -116,12 +116,12 @@ def test_a_failed_upstream_never_lets_its_consumer_run_on_stale_data(failed_afte
     job, instance, good, bad, tmp_path = failed_after_success
     failed = {e.step_key for e in bad.all_events if e.is_step_failure}
     assert failed == {"rows__Copy"}
-    assert "rows/Count/rows" not in _mats(instance, bad.run_id)
+    assert "rows/Count/rows__Count" not in _mats(instance, bad.run_id)
     # whatever executor runs Count next in this run (one that keeps going after a failure), the lookup
     # of its input refuses the earlier run's data and says why
     with pytest.raises(dg.Failure) as exc:
         runs.upstream_data(instance, bad.run_id, COPY, needed_by="Count.data")
-    assert "needs rows/Copy/data from this run, but this run has not materialized it" in exc.value.description
+    assert "needs rows/Copy/data__Copy from this run, but this run has not materialized it" in exc.value.description
     assert "not used in its place" in exc.value.description
 
 
@@ -140,7 +140,7 @@ def test_reexecuting_only_the_consumer_of_a_failed_run_does_not_read_stale_data(
         (failure,) = [e.step_failure_data for e in result.all_events if e.is_step_failure]
     text = failure.user_failure_data.description
     assert f"run {bad.run_id} (re-executed by this run) did not materialize" in text, text
-    assert "rows/Count/rows" not in _mats(instance, result.run_id)
+    assert "rows/Count/rows__Count" not in _mats(instance, result.run_id)
 
 
 def test_a_run_of_the_consumer_alone_reads_the_latest_data_and_says_which_run(failed_after_success) -> None:
@@ -149,7 +149,7 @@ def test_a_run_of_the_consumer_alone_reads_the_latest_data_and_says_which_run(fa
         instance=instance, asset_selection=[COUNT], run_config=_config(tmp_path / "runs")
     )
     assert alone.success
-    count = _mats(instance, alone.run_id)["rows/Count/rows"].metadata
+    count = _mats(instance, alone.run_id)["rows/Count/rows__Count"].metadata
     assert count["input_source"].value == f"run {good.run_id} (not selected)"
     assert count["inputs"].value["data"]["run_id"] == good.run_id
 

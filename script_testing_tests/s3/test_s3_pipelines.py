@@ -202,7 +202,7 @@ def test_launchpad_deep_dive_materializes_one_node_from_an_execution(
         assert all(v.get("deep_dive") for v in lineage.values()), lineage
         assert (
             instance.get_latest_materialization_event(
-                AssetKey(["tabular_calibrated", "ModelTraining", "model_output"])
+                AssetKey(["tabular_calibrated", "ModelTraining", "model_output__ModelTraining"])
             )
             is None
         )  # nothing upstream ran

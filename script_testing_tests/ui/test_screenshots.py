@@ -1,0 +1,119 @@
+"""Screenshots of what users look at, kept in ``test-artifacts/`` (headless Chromium, a real webserver).
+
+A real ``tabular_calibrated`` run (through the quiet console, so ``report.html`` is written), then
+``dagster-webserver`` on a loopback port against the same temporary DAGSTER_HOME: the asset graph of the
+pipeline, one asset's checks, and the HTML report.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from script_testing_tests.ui.browser import ARTIFACTS, browse, screenshot
+
+pytestmark = [pytest.mark.e2e, pytest.mark.browser, pytest.mark.timeout(1200)]
+
+BIN = Path(sys.executable).parent
+JOB = "tabular_calibrated"
+ASSET = "tabular_calibrated/TabularPreprocessing_calibration/processed_data__TabularPreprocessing_calibration"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_for(url: str, proc: subprocess.Popen, log: Path, seconds: float = 180) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"dagster-webserver exited: {log.read_text(encoding='utf-8')[-2000:]}")
+        try:
+            with urllib.request.urlopen(url, timeout=5):
+                return
+        except OSError:
+            time.sleep(1)
+    pytest.fail(f"dagster-webserver did not answer {url} in {seconds} s")
+
+
+@pytest.fixture(scope="module")
+def ui(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("screens")
+    home = tmp / "home"
+    (home / ".nux").mkdir(parents=True)
+    (home / ".nux" / "nux.yaml").write_text("seen: 1\n", encoding="utf-8")  # no "join the community" modal
+    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n", encoding="utf-8")
+    env = {**os.environ, "DAGSTER_HOME": str(home), "SCRIPT_TESTING_RUNS": str(tmp / "runs")}
+    env.pop("SCRIPT_TESTING_PROJECT", None)
+    done = subprocess.run(
+        [sys.executable, "-m", "script_testing.orchestration.console", JOB],
+        cwd=tmp,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=400,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
+    port = _free_port()
+    log = tmp / "webserver.log"
+    with open(log, "w", encoding="utf-8") as out:
+        proc = subprocess.Popen(
+            [
+                str(BIN / "dagster-webserver"),
+                "-m",
+                "script_testing.definitions",
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(port),
+            ],
+            cwd=tmp,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        url = f"http://127.0.0.1:{port}"
+        _wait_for(f"{url}/server_info", proc, log)
+        yield url, tmp
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def test_the_asset_graph(ui) -> None:
+    url, tmp = ui
+    page = f"{url}/locations/script_testing.definitions/asset-groups/{JOB}"
+    dom = browse(page, tmp / "profile-dom", "--dump-dom")
+    assert dom.returncode == 0, dom.stderr[-1500:]
+    # zoomed out, a card shows the middle-truncated last key part: the branch still shows at its end
+    assert "processe\u2026_training" in dom.stdout and "processe\u2026libration" in dom.stdout, dom.stdout[
+        -1500:
+    ]
+    screenshot(page, ARTIFACTS / "ui_asset_graph.png", tmp / "profile-graph")
+
+
+def test_an_asset_with_its_checks(ui) -> None:
+    url, tmp = ui
+    page = f"{url}/assets/{ASSET}?view=checks"
+    dom = browse(page, tmp / "profile-dom2", "--dump-dom")
+    assert dom.returncode == 0 and "feeds_ModelEvaluation_calibration__processed_data" in dom.stdout
+    screenshot(page, ARTIFACTS / "ui_asset_checks.png", tmp / "profile-checks")
+
+
+def test_the_html_report(ui) -> None:
+    _, tmp = ui
+    report = next((tmp / "runs" / JOB).glob("*/report.html"))
+    screenshot(report.as_uri(), ARTIFACTS / "ui_report.png", tmp / "profile-report", offline=True)
