@@ -248,14 +248,14 @@ def ui(project_dir, port, host, files_port) -> None:
     env["DAGSTER_HOME"] = str(home)
     root = runs_root(project)
     try:
-        files = serve.start(root, port=files_port)
+        server = serve.start(root, port=files_port)
     except OSError as exc:
         raise click.ClickException(
             f"could not serve the runs root {root} on 127.0.0.1:{files_port} ({exc.strerror}); "
             f"pass --files-port with a free port (or 0 for any)"
         ) from None
-    env[serve.URL_ENV], env[serve.ROOT_ENV] = serve.base_url(files), str(root)
-    click.echo(f"runs root {root} served read-only at {serve.base_url(files)}")
+    env[serve.URL_ENV], env[serve.ROOT_ENV] = serve.base_url(server), str(root)
+    click.echo(f"runs root {root} served read-only at {serve.base_url(server)}")
     dagster = Path(sys.executable).with_name("dagster")
     cmd = [
         str(dagster) if dagster.exists() else "dagster",
