@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 
 from script_testing.api import open_project
-from script_testing.cli.options import output_format, project_arg
+from script_testing.cli.options import output_format, project_command
 from script_testing.config.state import runs_root
 from script_testing.errors import ScriptTestingError
 from script_testing.reports.export import export
@@ -56,8 +56,7 @@ def find_run(root: Path, run: str) -> Path:
     )
 
 
-@click.command("list-results")
-@project_arg
+@project_command("list-results")
 @click.option("-p", "--pipeline", help="Only this pipeline's runs.")
 @click.option("-n", "--limit", type=int, default=20, show_default=True)
 @output_format
@@ -108,9 +107,8 @@ def list_results(project_dir, pipeline, limit, output_format) -> None:
         click.echo(f"{row['status'].upper():7} {row['pipeline']:24} {row['run_id']:24} {dur:>7}  {counts}")
 
 
-@click.command()
+@project_command()
 @click.argument("run")
-@project_arg
 @output_format
 def show(run, project_dir, output_format) -> None:
     """Show one run: RUN is a run id (or its start), PIPELINE/latest, latest, or a run folder.
@@ -136,9 +134,8 @@ def show(run, project_dir, output_format) -> None:
         click.echo(f"  warning: {w}")
 
 
-@click.command()
+@project_command()
 @click.argument("run")
-@project_arg
 @click.option(
     "--format", "fmt", type=click.Choice(["html", "json", "csv"]), default="html", show_default=True
 )
@@ -156,8 +153,7 @@ def report(run, project_dir, fmt, output) -> None:
     click.echo(str(export(folder, fmt, output)))
 
 
-@click.command("clean-workspace")
-@project_arg
+@project_command("clean-workspace")
 @click.option("-p", "--pipeline", help="Only this pipeline's runs.")
 @click.option(
     "--keep", type=int, default=0, show_default=True, help="Keep the newest N runs of each pipeline."
@@ -198,8 +194,7 @@ def clean_workspace(project_dir, pipeline, keep, yes) -> None:
     click.echo(f"deleted {len(victims)} run folder(s)")
 
 
-@click.command()
-@project_arg
+@project_command()
 @click.option("--port", type=int, default=3000, show_default=True)
 @click.option("--host", default="127.0.0.1", show_default=True)
 def ui(project_dir, port, host) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from script_testing.api import open_project, test_compatibility, test_script
-from script_testing.cli.options import output_format, partial_run_options
+from script_testing.cli.options import output_format, partial_run_options, project_command
 from script_testing.errors import ScriptTestingError
 from script_testing.execution.inputs import check_sources
 from script_testing.execution.options import RunOptions
@@ -37,8 +37,7 @@ def _progress(event: str, data: dict) -> None:
             click.echo(edge_line(edge), err=True)
 
 
-@click.command()
-@click.argument("project_dir", required=False, type=click.Path(path_type=Path))
+@project_command()
 @click.option(
     "-p", "--pipeline", "pipelines", multiple=True, help="Pipeline to run (repeatable); default: all."
 )
@@ -166,8 +165,7 @@ def _upload(project, report, uri: str) -> None:
     click.echo(f"  uploaded {len(keys)} file(s) to {target}")
 
 
-@click.command()
-@click.argument("project_dir", required=False, type=click.Path(path_type=Path))
+@project_command()
 @click.option("-p", "--pipeline", "pipelines", multiple=True, help="Pipeline to validate (repeatable).")
 @output_format
 def validate(project_dir, pipelines, output_format) -> None:
@@ -209,7 +207,7 @@ def validate(project_dir, pipelines, output_format) -> None:
     sys.exit(1 if bad else 0)
 
 
-@click.command("test-script")
+@project_command("test-script")
 @click.argument("node")
 @partial_run_options
 def test_script_cmd(node, pipeline, project_dir, reuse_run, output_format) -> None:
@@ -222,7 +220,7 @@ def test_script_cmd(node, pipeline, project_dir, reuse_run, output_format) -> No
     _print_result(test_script(node, pipeline, project_dir, reuse_run=reuse_run), output_format)
 
 
-@click.command("test-compatibility")
+@project_command("test-compatibility")
 @click.argument("upstream")
 @click.argument("downstream")
 @partial_run_options
