@@ -1,7 +1,8 @@
 """The ``script-testing`` command line: one click group, one error handler.
 
 Commands live in :mod:`.run` (run, validate, test-script, test-compatibility), :mod:`.results`
-(list-results, show, report, clean-workspace, ui) and :mod:`script_testing.cli.configure` (configure).
+(list-results, show, report, clean-workspace, ui), :mod:`script_testing.cli.configure` (configure)
+and :mod:`.init` (init).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import click
 
 from script_testing.cli import results, run
 from script_testing.cli.configure import configure
+from script_testing.cli.init import init
 from script_testing.errors import ScriptTestingError
 
 __all__ = ["cli", "fail", "main"]
@@ -57,6 +59,7 @@ for _command in (
     results.clean_workspace,
     results.ui,
     configure,
+    init,
 ):
     cli.add_command(_command)
 
