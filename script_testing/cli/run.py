@@ -18,6 +18,7 @@ from script_testing.execution.steps import preimports_for
 from script_testing.pipeline.plan import load_plan
 from script_testing.pipeline.selection import deep_dive, options_for, select
 from script_testing.reports.html import write_html
+from script_testing.reports.junit import write_junit
 from script_testing.reports.text import edge_line, node_line, summary_text
 from script_testing.s3.client import make_s3_client
 from script_testing.s3.publish import publish_run
@@ -43,6 +44,12 @@ def _progress(event: str, data: dict) -> None:
 )
 @click.option(
     "--json", "json_path", type=click.Path(path_type=Path), help="Also write the combined result here."
+)
+@click.option(
+    "--junit-xml",
+    "junit_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Also write JUnit XML here (a testcase per node and per edge check), for CI.",
 )
 @click.option("--rows", type=int, help="Override every synthetic profile's row count.")
 @click.option("--seed", type=int, help="Override every synthetic profile's seed.")
@@ -80,6 +87,7 @@ def run(
     project_dir,
     pipelines,
     json_path,
+    junit_path,
     rows,
     seed,
     no_checks,
@@ -138,6 +146,8 @@ def run(
         }
         json_path.parent.mkdir(parents=True, exist_ok=True)
         json_path.write_text(json.dumps(combined, indent=2) + "\n")
+    if junit_path:
+        click.echo(f"junit: {write_junit(reports, junit_path)}", err=True)
     sys.exit(0 if all(r.success for r in reports) else 1)
 
 

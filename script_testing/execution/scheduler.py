@@ -26,7 +26,7 @@ from script_testing.execution.layout import (
     source_input_dir,
 )
 from script_testing.execution.options import RunOptions
-from script_testing.execution.outcome import finalize, skip
+from script_testing.execution.outcome import finalize, run_budgets, skip
 from script_testing.execution.steps import (
     base_node_report,
     build_job,
@@ -67,6 +67,7 @@ class PipelineExecution:
             pipeline=plan.name, run_id=self.run_id, project=str(plan.project.root), run_dir=str(self.run_dir)
         )
         self.report.edges = edge_reports(plan)
+        self.report.budgets = run_budgets(plan)
         self._edge_by_input = {(e.to, e.input): e for e in self.report.edges}
         self._data: dict[tuple[str, str], Path] = {}  # (node, output) -> path of the data in this run
         self._checker: EdgeChecker | None = None
@@ -133,8 +134,8 @@ class PipelineExecution:
                         f"could not build the Data Docs site ({type(exc).__name__}: {exc})"
                     )
         finally:
+            self.report.duration_s = round(time.perf_counter() - t0, 3)  # before: pipeline_s reads it
             finalize(self.report)
-            self.report.duration_s = round(time.perf_counter() - t0, 3)
             self._save()
             self._emit("run_finished", report=self.report)
         return self.report

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from script_testing.execution.layout import logs_dir, output_dir
 from script_testing.pipeline.plan import NodePlan, PipelinePlan
-from script_testing.reports.model import NodeReport, OutputSummary, now_iso
+from script_testing.reports.model import BudgetLimit, NodeReport, OutputSummary, now_iso
 from script_testing.vocabulary import NodeStatus
 from script_testing.worker import ScriptJob, ScriptResult, WorkerPool, discover_imports, resolve_module
 from script_testing.worker.environments import resolve_environment
@@ -77,6 +77,7 @@ def base_node_report(n: NodePlan) -> NodeReport:
         step_type=r.step_type,
         job_type=r.job_type,
         script=str(r.script_path) if r.script_path else None,
+        budgets={k: BudgetLimit(limit=v, where=w) for k, (v, w) in n.budgets.items()},
     )
 
 

@@ -23,7 +23,7 @@ from script_testing.execution.edges import EdgeChecker, edge_reports, warm_up_ch
 from script_testing.execution.inputs import materialize_source
 from script_testing.execution.layout import source_input_dir
 from script_testing.execution.options import RunOptions
-from script_testing.execution.outcome import finalize
+from script_testing.execution.outcome import finalize, run_budgets
 from script_testing.execution.steps import preimports_for
 from script_testing.orchestration.metadata import PATH_KEY
 from script_testing.pipeline.plan import PipelinePlan
@@ -285,6 +285,7 @@ def record(
                 rr = RunReport(
                     pipeline=plan.name, run_id=run_id, project=str(plan.project.root), run_dir=str(run_dir)
                 )
+                rr.budgets = run_budgets(plan)
             if node is not None and report is not None:
                 rr.nodes[node] = report
             if edge is not None:

@@ -37,6 +37,13 @@ class OutputSummary(BaseModel):
     columns: dict[str, str] | None = None
 
 
+class BudgetLimit(BaseModel):
+    """One budget that applies (``budgets`` in script_testing.yaml) and where it is set."""
+
+    limit: float
+    where: str
+
+
 class NodeReport(BaseModel):
     model_config = {"validate_assignment": True}  # "passed" assigned becomes NodeStatus.PASSED
 
@@ -63,6 +70,7 @@ class NodeReport(BaseModel):
     skipped_because: str | None = None  # the sentence shown to the user
     skip_reason: SkipReason | None = None  # the code the success rule reads
     source: str | None = None  # description of the source, for data nodes
+    budgets: dict[str, BudgetLimit] = Field(default_factory=dict)  # script_s, peak_memory_mb
 
 
 class EdgeReport(BaseModel):
@@ -102,6 +110,8 @@ class RunReport(BaseModel):
     edges: list[EdgeReport] = Field(default_factory=list)
     error: str | None = None  # a problem that stopped the whole run
     warnings: list[str] = Field(default_factory=list)
+    budgets: dict[str, BudgetLimit] = Field(default_factory=dict)  # pipeline_s
+    budget_breaches: list[str] = Field(default_factory=list)  # a sentence each; any fails the run
 
     def write(self, run_dir: Path) -> Path:
         path = Path(run_dir) / REPORT_FILE
