@@ -2,7 +2,7 @@
 
 Commands live in :mod:`.run` (run, validate, test-script, test-compatibility), :mod:`.results`
 (list-results, show, report, clean-workspace, ui), :mod:`script_testing.cli.configure` (configure)
-and :mod:`.init` (init).
+and :mod:`.init` (init), :mod:`.over_time` (compare, history).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import sys
 
 import click
 
-from script_testing.cli import results, run
+from script_testing.cli import over_time, results, run
 from script_testing.cli.configure import configure
 from script_testing.cli.init import init
 from script_testing.errors import ScriptTestingError
@@ -58,6 +58,8 @@ for _command in (
     results.report,
     results.clean_workspace,
     results.ui,
+    over_time.compare,
+    over_time.history,
     configure,
     init,
 ):

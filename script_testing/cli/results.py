@@ -20,11 +20,11 @@ from script_testing.reports.model import REPORT_FILE, RunReport
 from script_testing.reports.text import edge_line, node_line, summary_text
 
 
-def _runs_root(project_dir) -> Path:
+def project_runs_root(project_dir) -> Path:
     return runs_root(open_project(project_dir))
 
 
-def _all_runs(root: Path, pipeline: str | None = None) -> list[Path]:
+def all_runs(root: Path, pipeline: str | None = None) -> list[Path]:
     if not root.is_dir():
         return []
     runs = [p.parent for p in root.glob(f"{pipeline or '*'}/*/{REPORT_FILE}")]
@@ -39,7 +39,7 @@ def find_run(root: Path, run: str) -> Path:
     if p.name == REPORT_FILE and p.exists():
         return p.parent
     pipeline, _, rid = run.rpartition("/")
-    runs = _all_runs(root, pipeline or None)
+    runs = all_runs(root, pipeline or None)
     if rid == "latest" and runs:
         return runs[0]
     matches = [r for r in runs if r.name == rid or r.name.startswith(rid)]
@@ -67,9 +67,9 @@ def list_results(project_dir, pipeline, limit, output_format) -> None:
     Example:
       script-testing list-results -p tabular_simple -n 5
     """
-    root = _runs_root(project_dir)
+    root = project_runs_root(project_dir)
     rows = []
-    for run in _all_runs(root, pipeline)[:limit]:
+    for run in all_runs(root, pipeline)[:limit]:
         try:
             r = RunReport.read(run)
         except ScriptTestingError as exc:
@@ -117,7 +117,7 @@ def show(run, project_dir, output_format) -> None:
     Example:
       script-testing show tabular_simple/latest
     """
-    folder = find_run(_runs_root(project_dir), run)
+    folder = find_run(project_runs_root(project_dir), run)
     report = RunReport.read(folder)
     if output_format == "json":
         click.echo(report.model_dump_json(indent=2, by_alias=True))
@@ -149,7 +149,7 @@ def report(run, project_dir, fmt, output) -> None:
     Example:
       script-testing report tabular_simple/latest --format html -o report.html
     """
-    folder = find_run(_runs_root(project_dir), run)
+    folder = find_run(project_runs_root(project_dir), run)
     click.echo(str(export(folder, fmt, output)))
 
 
@@ -166,7 +166,7 @@ def clean_workspace(project_dir, pipeline, keep, yes) -> None:
     Example:
       script-testing clean-workspace --keep 3 --yes
     """
-    root = _runs_root(project_dir).resolve()
+    root = project_runs_root(project_dir).resolve()
     victims: list[Path] = []
     pipelines = (
         [root / pipeline]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from script_testing.api import open_project, test_compatibility, test_script
+from script_testing.api import open_project, record_in_dagster, test_compatibility, test_script
 from script_testing.cli.options import output_format, partial_run_options, project_command
 from script_testing.errors import ScriptTestingError
 from script_testing.execution.inputs import check_sources
@@ -137,6 +137,8 @@ def run(
             if html:
                 _write_html(report)
             click.echo(summary_text(report))
+            if warning := record_in_dagster(report, "cli"):
+                click.echo(f"warning: {warning}", err=True)
             if upload:
                 _upload(project, report, upload)
     if json_path:
