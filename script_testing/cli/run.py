@@ -10,6 +10,7 @@ import click
 
 from script_testing.api import open_project, record_in_dagster, test_compatibility, test_script
 from script_testing.cli.options import output_format, partial_run_options, project_command
+from script_testing.cli.progress import progress_for
 from script_testing.errors import ScriptTestingError
 from script_testing.execution.inputs import check_sources
 from script_testing.execution.options import RunOptions
@@ -19,23 +20,10 @@ from script_testing.pipeline.plan import load_plan
 from script_testing.pipeline.selection import deep_dive, options_for, select
 from script_testing.reports.html import write_html
 from script_testing.reports.junit import write_junit
-from script_testing.reports.text import edge_line, node_line, summary_text
+from script_testing.reports.text import summary_text
 from script_testing.s3.client import make_s3_client
 from script_testing.s3.publish import publish_run
-from script_testing.vocabulary import EdgeStatus, NodeRole
 from script_testing.worker import WorkerPool
-
-
-def _progress(event: str, data: dict) -> None:
-    if event == "node_started":
-        if data.get("role") == NodeRole.SCRIPT:
-            click.echo(f"  ....           {data['node']}", err=True)
-    elif event == "node_finished":
-        click.echo(node_line(data["node"], data["report"]), err=True)
-    elif event == "edge_checked":
-        edge = data["edge"]
-        if edge.status in (EdgeStatus.FAILED, EdgeStatus.WARN):
-            click.echo(edge_line(edge), err=True)
 
 
 @project_command()
@@ -59,6 +47,9 @@ def _progress(event: str, data: dict) -> None:
     "--parallelism", type=int, help="Scripts run side by side (default: the project's runner setting)."
 )
 @click.option("--quiet", "-q", is_flag=True, help="Only the final summary lines.")
+@click.option(
+    "--plain", is_flag=True, help="Plain progress lines even in a terminal (default there: a live view)."
+)
 @click.option(
     "--select",
     "select_nodes",
@@ -94,6 +85,7 @@ def run(
     rebaseline,
     parallelism,
     quiet,
+    plain,
     select_nodes,
     deep_dive_prefix,
     layout,
@@ -131,12 +123,18 @@ def run(
             opts = _run_options(plan, select_nodes, deep_dive_prefix, layout)
             opts.rows_override, opts.seed_override, opts.checks = rows, seed, not no_checks
             opts.rebaseline, opts.parallelism = rebaseline, parallelism
-            opts.on_event = None if quiet else _progress
-            report = run_pipeline(plan, opts, pool=pool)
+            view = None if quiet else progress_for(plan, live=False if plain else None)
+            opts.on_event = view
+            if view is None:
+                report = run_pipeline(plan, opts, pool=pool)
+            else:
+                with view:
+                    report = run_pipeline(plan, opts, pool=pool)
             reports.append(report)
-            if html:
-                _write_html(report)
+            page = _write_html(report) if html else None
             click.echo(summary_text(report))
+            if page is not None:
+                click.echo(f"  html: {page}")
             if warning := record_in_dagster(report, "cli"):
                 click.echo(f"warning: {warning}", err=True)
             if upload:
@@ -164,11 +162,12 @@ def _run_options(plan, select_nodes, deep_dive_prefix, layout):
     return RunOptions()
 
 
-def _write_html(report) -> None:
+def _write_html(report) -> Path | None:
     try:
-        write_html(report, Path(report.run_dir) / "report.html")
+        return write_html(report, Path(report.run_dir) / "report.html")
     except OSError as exc:
         click.echo(f"warning: could not write report.html ({exc.strerror})", err=True)
+        return None
 
 
 def _upload(project, report, uri: str) -> None:
