@@ -32,7 +32,8 @@ def all_runs(root: Path, pipeline: str | None = None) -> list[Path]:
 
 
 def find_run(root: Path, run: str) -> Path:
-    """A run folder from a path, a run id, ``latest`` or ``PIPELINE/latest``."""
+    """A run folder from a path, a run id (or its start), ``latest``, ``latest~N`` (the Nth before the
+    latest), or ``PIPELINE/latest`` / ``PIPELINE/latest~N``."""
     p = Path(run)
     if (p / REPORT_FILE).exists():
         return p
@@ -40,8 +41,16 @@ def find_run(root: Path, run: str) -> Path:
         return p.parent
     pipeline, _, rid = run.rpartition("/")
     runs = all_runs(root, pipeline or None)
+    back = rid.partition("~")[2] if rid.startswith("latest~") else None
     if rid == "latest" and runs:
         return runs[0]
+    if back is not None and back.isdigit():
+        if int(back) < len(runs):
+            return runs[int(back)]
+        raise ScriptTestingError(
+            f"no run '{run}': only {len(runs)} run(s) under {root}",
+            hint="list runs with 'script-testing list-results'",
+        )
     matches = [r for r in runs if r.name == rid or r.name.startswith(rid)]
     if len(matches) == 1:
         return matches[0]

@@ -95,6 +95,10 @@ def test_compare_command_in_three_formats(runs, tmp_path):
     done = CliRunner().invoke(cli, ["compare", "run-1", "run-3", "--format", "html", "-o", str(html)])
     assert done.exit_code == 0
     assert html.read_text().count('<tr class="diff">') == data["differences"]
+    back = CliRunner().invoke(cli, ["compare", "p/latest~2", "p/latest"])
+    assert "A: p run-1 (passed)" in back.output and "B: p run-3 (failed)" in back.output
+    too_far = CliRunner().invoke(cli, ["compare", "p/latest~3", "p/latest"])
+    assert too_far.exit_code == 2 and "only 3 run(s)" in too_far.output
     missing = CliRunner().invoke(cli, ["compare", "run-1", "nope"])
     assert missing.exit_code == 2 and "no run 'nope'" in missing.output
 
