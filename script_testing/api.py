@@ -9,6 +9,7 @@ script or an edge in one call with a readable result.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -63,7 +64,30 @@ def run(
         report = run("tabular_simple", options=RunOptions(rows_override=50))
         report.success
     """
-    return run_pipeline(plan_pipeline(target, project), options, pool=pool)
+    report = run_pipeline(plan_pipeline(target, project), options, pool=pool)
+    if warning := record_in_dagster(report, "notebook"):
+        report.warnings.append(warning)
+    return report
+
+
+def record_in_dagster(report: RunReport, recorded_from: str) -> str | None:
+    """Record a run in the Dagster instance of ``$DAGSTER_HOME`` (nothing when it is unset).
+
+    Returns a warning sentence when the run could not be recorded (the run's own result stands).
+    """
+    if not os.environ.get("DAGSTER_HOME"):
+        return None
+    try:
+        # why lazy: Dagster is heavy, and the core imports it only when DAGSTER_HOME asks for it
+        from script_testing.orchestration import record  # lazy: see the line above
+
+        record.record_run(report, recorded_from)
+    except Exception as exc:  # the instance is a convenience; never fail a finished run for it
+        return (
+            f"could not record run {report.run_id} in the Dagster instance of DAGSTER_HOME="
+            f"{os.environ.get('DAGSTER_HOME')} ({type(exc).__name__}: {exc}); the run's report.json stands"
+        )
+    return None
 
 
 class TestResult:
@@ -128,6 +152,8 @@ def _run(
         notes = sel.notes
     report = run_pipeline(plan, options)
     write_html(report, Path(report.run_dir) / "report.html")
+    if warning := record_in_dagster(report, "notebook"):
+        notes.append(warning)
     return TestResult(report, notes)
 
 

@@ -1,7 +1,8 @@
 """The ``script-testing`` command line: one click group, one error handler.
 
 Commands live in :mod:`.run` (run, validate, test-script, test-compatibility), :mod:`.results`
-(list-results, show, report, clean-workspace, ui) and :mod:`script_testing.cli.configure` (configure).
+(list-results, show, report, clean-workspace, ui), :mod:`script_testing.cli.configure` (configure)
+and :mod:`.init` (init), :mod:`.over_time` (compare, history).
 """
 
 from __future__ import annotations
@@ -10,8 +11,9 @@ import sys
 
 import click
 
-from script_testing.cli import results, run
+from script_testing.cli import over_time, results, run
 from script_testing.cli.configure import configure
+from script_testing.cli.init import init
 from script_testing.errors import ScriptTestingError
 from script_testing.worker.redaction import tool_redactor
 
@@ -57,7 +59,10 @@ for _command in (
     results.report,
     results.clean_workspace,
     results.ui,
+    over_time.compare,
+    over_time.history,
     configure,
+    init,
 ):
     cli.add_command(_command)
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import click
 
+from script_testing.cli.options import project_command
 from script_testing.config.state import is_bundled
 from script_testing.configurator import InteractiveRuntimeTestingFactory, require_answer, suggested_value
 from script_testing.configurator.display import overview_text
@@ -36,8 +37,7 @@ def _pairs(values: tuple[str, ...], option: str) -> list[tuple[str, str, str]]:
     return out
 
 
-@click.command("configure")
-@click.argument("project_dir", required=False, type=click.Path(path_type=Path))
+@project_command("configure")
 @click.option("-p", "--pipeline", help="A pipeline of the project to configure.")
 @click.option(
     "--dag",

@@ -11,7 +11,7 @@ import click
 
 from script_testing import files
 from script_testing.api import open_project
-from script_testing.cli.options import output_format, project_arg
+from script_testing.cli.options import output_format, project_command
 from script_testing.config.names import name_problem
 from script_testing.config.state import runs_root
 from script_testing.errors import ScriptTestingError
@@ -24,11 +24,11 @@ from script_testing.reports.model import REPORT_FILE, RunReport
 from script_testing.reports.text import edge_line, node_line, summary_text
 
 
-def _runs_root(project_dir) -> Path:
+def project_runs_root(project_dir) -> Path:
     return runs_root(open_project(project_dir))
 
 
-def _all_runs(root: Path, pipeline: str | None = None) -> list[Path]:
+def all_runs(root: Path, pipeline: str | None = None) -> list[Path]:
     if not root.is_dir():
         return []
     runs = [p.parent for p in root.glob(f"{pipeline or '*'}/*/{REPORT_FILE}")]
@@ -36,16 +36,25 @@ def _all_runs(root: Path, pipeline: str | None = None) -> list[Path]:
 
 
 def find_run(root: Path, run: str) -> Path:
-    """A run folder from a path, a run id, ``latest`` or ``PIPELINE/latest``."""
+    """A run folder from a path, a run id (or its start), ``latest``, ``latest~N`` (the Nth before the
+    latest), or ``PIPELINE/latest`` / ``PIPELINE/latest~N``."""
     p = Path(run)
     if (p / REPORT_FILE).exists():
         return p
     if p.name == REPORT_FILE and p.exists():
         return p.parent
     pipeline, _, rid = run.rpartition("/")
-    runs = _all_runs(root, pipeline or None)
+    runs = all_runs(root, pipeline or None)
+    back = rid.partition("~")[2] if rid.startswith("latest~") else None
     if rid == "latest" and runs:
         return runs[0]
+    if back is not None and back.isdigit():
+        if int(back) < len(runs):
+            return runs[int(back)]
+        raise ScriptTestingError(
+            f"no run '{run}': only {len(runs)} run(s) under {root}",
+            hint="list runs with 'script-testing list-results'",
+        )
     matches = [r for r in runs if r.name == rid or r.name.startswith(rid)]
     if len(matches) == 1:
         return matches[0]
@@ -60,8 +69,7 @@ def find_run(root: Path, run: str) -> Path:
     )
 
 
-@click.command("list-results")
-@project_arg
+@project_command("list-results")
 @click.option("-p", "--pipeline", help="Only this pipeline's runs.")
 @click.option("-n", "--limit", type=int, default=20, show_default=True)
 @output_format
@@ -72,9 +80,9 @@ def list_results(project_dir, pipeline, limit, output_format) -> None:
     Example:
       script-testing list-results -p tabular_simple -n 5
     """
-    root = _runs_root(project_dir)
+    root = project_runs_root(project_dir)
     rows = []
-    for run in _all_runs(root, pipeline)[:limit]:
+    for run in all_runs(root, pipeline)[:limit]:
         try:
             r = settled(RunReport.read(run))
         except ScriptTestingError as exc:
@@ -112,9 +120,8 @@ def list_results(project_dir, pipeline, limit, output_format) -> None:
         click.echo(f"{row['status'].upper():7} {row['pipeline']:24} {row['run_id']:24} {dur:>7}  {counts}")
 
 
-@click.command()
+@project_command()
 @click.argument("run")
-@project_arg
 @output_format
 def show(run, project_dir, output_format) -> None:
     """Show one run: RUN is a run id (or its start), PIPELINE/latest, latest, or a run folder.
@@ -123,7 +130,7 @@ def show(run, project_dir, output_format) -> None:
     Example:
       script-testing show tabular_simple/latest
     """
-    folder = find_run(_runs_root(project_dir), run)
+    folder = find_run(project_runs_root(project_dir), run)
     report = settled(RunReport.read(folder))
     if output_format == "json":
         click.echo(report.model_dump_json(indent=2, by_alias=True))
@@ -140,9 +147,8 @@ def show(run, project_dir, output_format) -> None:
         click.echo(f"  warning: {w}")
 
 
-@click.command()
+@project_command()
 @click.argument("run")
-@project_arg
 @click.option(
     "--format", "fmt", type=click.Choice(["html", "json", "csv"]), default="html", show_default=True
 )
@@ -156,12 +162,11 @@ def report(run, project_dir, fmt, output) -> None:
     Example:
       script-testing report tabular_simple/latest --format html -o report.html
     """
-    folder = find_run(_runs_root(project_dir), run)
+    folder = find_run(project_runs_root(project_dir), run)
     click.echo(str(export(folder, fmt, output)))
 
 
-@click.command("clean-workspace")
-@project_arg
+@project_command("clean-workspace")
 @click.option("-p", "--pipeline", help="Only this pipeline's runs.")
 @click.option(
     "--keep", type=int, default=0, show_default=True, help="Keep the newest N runs of each pipeline."
@@ -178,7 +183,7 @@ def clean_workspace(project_dir, pipeline, keep, dry_run, yes) -> None:
     """
     if keep < 0:
         raise click.BadParameter("must be 0 or more", param_hint="--keep")
-    root = _runs_root(project_dir).resolve()
+    root = project_runs_root(project_dir).resolve()
     if pipeline and name_problem(pipeline):
         raise click.BadParameter(name_problem(pipeline), param_hint="--pipeline")
     victims = run_folders_to_delete(root, pipeline, keep)
@@ -219,8 +224,7 @@ def run_folders_to_delete(root: Path, pipeline: str | None, keep: int) -> list[P
     return [v for v in victims if root in v.resolve().parents]
 
 
-@click.command()
-@project_arg
+@project_command()
 @click.option("--port", type=int, default=3000, show_default=True)
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option(

@@ -9,8 +9,9 @@ from pathlib import Path
 import click
 
 from script_testing import files
-from script_testing.api import open_project, test_compatibility, test_script
-from script_testing.cli.options import output_format, partial_run_options
+from script_testing.api import open_project, record_in_dagster, test_compatibility, test_script
+from script_testing.cli.options import output_format, partial_run_options, project_command
+from script_testing.cli.progress import progress_for
 from script_testing.errors import ScriptTestingError
 from script_testing.execution.inputs import check_sources
 from script_testing.execution.interrupts import exit_code, signals_as_interrupts
@@ -21,32 +22,25 @@ from script_testing.pipeline.plan import inspect_plan
 from script_testing.pipeline.selection import deep_dive, options_for, select
 from script_testing.pipeline.wiring import dag_problems
 from script_testing.reports.html import write_html
-from script_testing.reports.text import edge_line, node_line, summary_text
+from script_testing.reports.junit import write_junit
+from script_testing.reports.text import summary_text
 from script_testing.s3.client import make_s3_client
 from script_testing.s3.publish import publish_run
-from script_testing.vocabulary import EdgeStatus, NodeRole
 from script_testing.worker import WorkerPool
 
 
-def _progress(event: str, data: dict) -> None:
-    if event == "node_started":
-        if data.get("role") == NodeRole.SCRIPT:
-            click.echo(f"  ....           {data['node']}", err=True)
-    elif event == "node_finished":
-        click.echo(node_line(data["node"], data["report"]), err=True)
-    elif event == "edge_checked":
-        edge = data["edge"]
-        if edge.status in (EdgeStatus.FAILED, EdgeStatus.WARN):
-            click.echo(edge_line(edge), err=True)
-
-
-@click.command()
-@click.argument("project_dir", required=False, type=click.Path(path_type=Path))
+@project_command()
 @click.option(
     "-p", "--pipeline", "pipelines", multiple=True, help="Pipeline to run (repeatable); default: all."
 )
 @click.option(
     "--json", "json_path", type=click.Path(path_type=Path), help="Also write the combined result here."
+)
+@click.option(
+    "--junit-xml",
+    "junit_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Also write JUnit XML here (a testcase per node and per edge check), for CI.",
 )
 @click.option("--rows", type=int, help="Override every synthetic profile's row count.")
 @click.option("--seed", type=int, help="Override every synthetic profile's seed.")
@@ -56,6 +50,9 @@ def _progress(event: str, data: dict) -> None:
     "--parallelism", type=int, help="Scripts run side by side (default: the project's runner setting)."
 )
 @click.option("--quiet", "-q", is_flag=True, help="Only the final summary lines.")
+@click.option(
+    "--plain", is_flag=True, help="Plain progress lines even in a terminal (default there: a live view)."
+)
 @click.option(
     "--select",
     "select_nodes",
@@ -84,12 +81,14 @@ def run(
     project_dir,
     pipelines,
     json_path,
+    junit_path,
     rows,
     seed,
     no_checks,
     rebaseline,
     parallelism,
     quiet,
+    plain,
     select_nodes,
     deep_dive_prefix,
     layout,
@@ -144,12 +143,20 @@ def run(
                     opts = _run_options(plan, select_nodes, deep_dive_prefix, layout)
                     opts.rows_override, opts.seed_override, opts.checks = rows, seed, not no_checks
                     opts.rebaseline, opts.parallelism = rebaseline, parallelism
-                    opts.on_event = None if quiet else _progress
-                    report = run_pipeline(plan, opts, pool=pool)
+                    view = None if quiet else progress_for(plan, live=False if plain else None)
+                    opts.on_event = view
+                    if view is None:
+                        report = run_pipeline(plan, opts, pool=pool)
+                    else:
+                        with view:
+                            report = run_pipeline(plan, opts, pool=pool)
                     reports.append(report)
-                    if html:
-                        _write_html(report)
+                    page = _write_html(report) if html else None
                     click.echo(summary_text(report))
+                    if page is not None:
+                        click.echo(f"  html: {page}")
+                    if warning := record_in_dagster(report, "cli"):
+                        click.echo(f"warning: {warning}", err=True)
                     if upload:
                         _upload(project, report, upload)
         except KeyboardInterrupt as exc:
@@ -175,6 +182,8 @@ def run(
             "not_run": {c.name: [p.as_dict() for p in c.problems if p.severity == "error"] for c in broken},
         }
         files.write_text(json_path, json.dumps(combined, indent=2) + "\n")
+    if junit_path:
+        click.echo(f"junit: {write_junit(reports, junit_path)}", err=True)
     sys.exit(0 if success else 1)
 
 
@@ -200,11 +209,12 @@ def _run_options(plan, select_nodes, deep_dive_prefix, layout):
     return RunOptions()
 
 
-def _write_html(report) -> None:
+def _write_html(report) -> Path | None:
     try:
-        write_html(report, Path(report.run_dir) / "report.html")
+        return write_html(report, Path(report.run_dir) / "report.html")
     except OSError as exc:
         click.echo(f"warning: could not write report.html ({exc.strerror})", err=True)
+        return None
 
 
 def _upload(project, report, uri: str) -> None:
@@ -213,8 +223,7 @@ def _upload(project, report, uri: str) -> None:
     click.echo(f"  uploaded {len(keys)} file(s) to {target}")
 
 
-@click.command()
-@click.argument("project_dir", required=False, type=click.Path(path_type=Path))
+@project_command()
 @click.option("-p", "--pipeline", "pipelines", multiple=True, help="Pipeline to validate (repeatable).")
 @output_format
 def validate(project_dir, pipelines, output_format) -> None:
@@ -283,7 +292,7 @@ def validation_entry(project, name: str) -> dict:
     return {"ok": ok, "problems": problems, "wiring": wiring, "lines": lines}
 
 
-@click.command("test-script")
+@project_command("test-script")
 @click.argument("node")
 @partial_run_options
 def test_script_cmd(node, pipeline, project_dir, reuse_run, output_format) -> None:
@@ -296,7 +305,7 @@ def test_script_cmd(node, pipeline, project_dir, reuse_run, output_format) -> No
     _print_result(test_script(node, pipeline, project_dir, reuse_run=reuse_run), output_format)
 
 
-@click.command("test-compatibility")
+@project_command("test-compatibility")
 @click.argument("upstream")
 @click.argument("downstream")
 @partial_run_options

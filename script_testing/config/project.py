@@ -146,6 +146,18 @@ class EnvironmentSpec(_Model):
         return self
 
 
+class Budgets(_Model):
+    """Limits a run must keep (CI gates): a breach fails the run with a sentence naming the figure.
+
+    Set at project level, per pipeline (``pipelines.P.budgets``) and per node
+    (``pipelines.P.nodes.N.budgets``); the most specific one wins, key by key.
+    """
+
+    script_s: float | None = Field(None, gt=0)  # each script's duration
+    pipeline_s: float | None = Field(None, gt=0)  # the whole run's duration
+    peak_memory_mb: float | None = Field(None, gt=0)  # each script's peak memory
+
+
 class NodeSettings(_Model):
     """Per-node settings of a pipeline."""
 
@@ -156,6 +168,7 @@ class NodeSettings(_Model):
     main_kwargs: dict[str, Any] = Field(default_factory=dict)  # extra keyword args for main()
     pass_env: list[str] = Field(default_factory=list)  # tool variables (credentials) passed on
     environment: EnvironmentSpec | None = None
+    budgets: Budgets | None = None
 
     @field_validator("environ_vars", mode="before")
     @classmethod
@@ -195,6 +208,7 @@ class PipelineConfig(_Model):
     expectations: dict[str, Expectations] = Field(default_factory=dict)
     # where a production execution left its outputs, for deep dives (see README)
     execution: dict[str, Any] | None = None
+    budgets: Budgets | None = None
 
     @field_validator("schedule", mode="before")
     @classmethod
@@ -241,6 +255,7 @@ class ProjectConfig(_Model):
     data_profiles: dict[str, DataProfile] = Field(default_factory=dict)
     pipelines: dict[str, PipelineConfig] = Field(default_factory=dict)
     s3: dict[str, Any] = Field(default_factory=dict)  # S3 client settings (never credentials)
+    budgets: Budgets | None = None
 
     @field_validator("workspaces", "python_path", "preload", mode="before")
     @classmethod
@@ -263,6 +278,27 @@ class ProjectConfig(_Model):
                         f"pipelines.{pname}.sources.{key}: unknown data profile '{profile}' (known: {known})"
                     )
         return self
+
+
+def budgets_for(
+    config: ProjectConfig, pipeline: str, node: str | None = None
+) -> dict[str, tuple[float, str]]:
+    """The budgets that apply to a pipeline (``node=None``: ``pipeline_s``) or to one of its nodes
+    (``script_s``, ``peak_memory_mb``): ``{key: (limit, where it is set)}``, most specific first."""
+    pipe = config.pipelines.get(pipeline)
+    levels = [(config.budgets, "budgets")]
+    if pipe is not None:
+        levels.append((pipe.budgets, f"pipelines.{pipeline}.budgets"))
+        if node is not None and node in pipe.nodes:
+            levels.append((pipe.nodes[node].budgets, f"pipelines.{pipeline}.nodes.{node}.budgets"))
+    keys = ("pipeline_s",) if node is None else ("script_s", "peak_memory_mb")
+    out: dict[str, tuple[float, str]] = {}
+    for budgets, where in levels:
+        for key in keys:
+            value = getattr(budgets, key, None) if budgets is not None else None
+            if value is not None:
+                out[key] = (value, f"{where}.{key}")
+    return out
 
 
 def _split_node_port(key: str) -> tuple[str, str]:

@@ -32,7 +32,7 @@ from script_testing.execution.layout import (
     source_input_dir,
 )
 from script_testing.execution.options import RunOptions
-from script_testing.execution.outcome import finalize, skip, this_host
+from script_testing.execution.outcome import finalize, run_budgets, skip, this_host
 from script_testing.execution.steps import (
     base_node_report,
     build_job,
@@ -83,6 +83,7 @@ class PipelineExecution:
             host=this_host(),
         )
         self.report.edges = edge_reports(plan)
+        self.report.budgets = run_budgets(plan)
         self._edge_by_input = {(e.to, e.input): e for e in self.report.edges}
         self._data: dict[tuple[str, str], Path] = {}  # (node, output) -> path of the data in this run
         self._checker: EdgeChecker | None = None
@@ -183,8 +184,8 @@ class PipelineExecution:
             exc.report = self.report  # type: ignore[attr-defined]
             raise
         finally:
+            self.report.duration_s = round(time.perf_counter() - t0, 3)  # before: pipeline_s reads it
             finalize(self.report)
-            self.report.duration_s = round(time.perf_counter() - t0, 3)
             self._save_final()
             self._emit("run_finished", report=self.report)
         return self.report

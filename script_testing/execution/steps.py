@@ -8,7 +8,14 @@ from script_testing import files
 from script_testing.execution.guard import InputGuard, forget_manifest, record_manifest
 from script_testing.execution.layout import logs_dir, output_dir
 from script_testing.pipeline.plan import NodePlan, PipelinePlan
-from script_testing.reports.model import ContractFinding, NodeReport, OutputSummary, now_iso, sanitize
+from script_testing.reports.model import (
+    BudgetLimit,
+    ContractFinding,
+    NodeReport,
+    OutputSummary,
+    now_iso,
+    sanitize,
+)
 from script_testing.vocabulary import NodeStatus
 from script_testing.worker import ScriptJob, ScriptResult, WorkerPool, discover_imports, resolve_module
 from script_testing.worker.environments import resolve_environment
@@ -88,6 +95,7 @@ def base_node_report(n: NodePlan, plan: PipelinePlan | None = None) -> NodeRepor
         job_type=r.job_type,
         script=str(r.script_path) if r.script_path else None,
         contract=[_finding(p) for p in found],
+        budgets={k: BudgetLimit(limit=v, where=w) for k, (v, w) in n.budgets.items()},
     )
 
 

@@ -23,7 +23,7 @@ from script_testing.execution.edges import EdgeChecker, edge_reports, warm_up_ch
 from script_testing.execution.inputs import materialize_source
 from script_testing.execution.layout import source_input_dir
 from script_testing.execution.options import RunOptions
-from script_testing.execution.outcome import finalize, skip
+from script_testing.execution.outcome import finalize, run_budgets, skip
 from script_testing.execution.steps import base_node_report, preimports_for
 from script_testing.orchestration.metadata import PATH_KEY
 from script_testing.pipeline.plan import PipelinePlan
@@ -288,6 +288,7 @@ def record(
                 for name, n in plan.nodes.items():  # a sink has no asset: say it was not run
                     if n.role == NodeRole.SINK:
                         rr.nodes[name] = skip(base_node_report(n), SkipReason.NO_SCRIPT, NOT_RUN_NO_SCRIPT)
+                rr.budgets = run_budgets(plan)
             if node is not None and report is not None:
                 rr.nodes[node] = report
             if edge is not None:

@@ -14,7 +14,14 @@ from pathlib import Path
 from typing import Any
 
 from script_testing.config.dag import PipelineDag
-from script_testing.config.project import Expectations, NodeSettings, PipelineConfig, Project, split_node_port
+from script_testing.config.project import (
+    Expectations,
+    NodeSettings,
+    PipelineConfig,
+    Project,
+    budgets_for,
+    split_node_port,
+)
 from script_testing.config.state import state_root
 from script_testing.errors import CatalogError, ConfigError, ScriptTestingError
 from script_testing.pipeline import contracts
@@ -36,6 +43,7 @@ class NodePlan:
     memory_limit_mb: int | None
     script_name: str
     warnings: list[str] = field(default_factory=list)
+    budgets: dict[str, tuple[float, str]] = field(default_factory=dict)  # key -> (limit, where set)
 
     @property
     def name(self) -> str:
@@ -426,6 +434,7 @@ def _node_plan(
         memory_limit_mb=settings.memory_limit_mb or runner.memory_limit_mb,
         script_name=script_name,
         warnings=warnings,
+        budgets=budgets_for(project.config, pipeline, r.name) if r.has_script else {},
     )
 
 

@@ -83,6 +83,13 @@ class ContractFinding(BaseModel):
     kind: str = ""
 
 
+class BudgetLimit(BaseModel):
+    """One budget that applies (``budgets`` in script_testing.yaml) and where it is set."""
+
+    limit: float
+    where: str
+
+
 class NodeReport(BaseModel):
     model_config = {"validate_assignment": True}  # "passed" assigned becomes NodeStatus.PASSED
 
@@ -113,6 +120,7 @@ class NodeReport(BaseModel):
     contract_runtime: list[ContractFinding] = Field(default_factory=list)  # what it read that was unforeseen
     accessed: dict[str, list[str]] = Field(default_factory=dict)  # keys of main's arguments it read
     synthesized_inputs: dict[str, str] = Field(default_factory=dict)  # input -> why its data is made up
+    budgets: dict[str, BudgetLimit] = Field(default_factory=dict)  # script_s, peak_memory_mb
 
 
 class EdgeReport(BaseModel):
@@ -156,6 +164,8 @@ class RunReport(BaseModel):
     scripts_total: int | None = None  # script nodes of the run
     pid: int | None = None  # the process running it, and its host: a run left ``running`` by a
     host: str | None = None  # process that is gone was interrupted (``execution.outcome.settled``)
+    budgets: dict[str, BudgetLimit] = Field(default_factory=dict)  # pipeline_s
+    budget_breaches: list[str] = Field(default_factory=list)  # a sentence each; any fails the run
 
     def write(self, run_dir: Path) -> Path:
         """Write ``report.json`` (secrets masked and long texts capped first, in this object too)."""

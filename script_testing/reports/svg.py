@@ -654,10 +654,13 @@ def render_timeline_svg(
         x1 = label_w + (te - t0).total_seconds() * scale
         wall = (te - ts).total_seconds()
         bh = row_h - 10
+        checks = [e for e in report.edges if e.to == name and e.duration_s is not None]
+        checks_s = sum(e.duration_s or 0 for e in checks)
         tip = (
             f"{name}: {STATUS_LABEL.get(status, status)}\nstarted {node.started_at}\nfinished {node.finished_at}"
-            f"\nwall {fmt_duration(wall)}"
-            + (f", script {fmt_duration(node.duration_s)}" if node.duration_s is not None else "")
+            + (f"\nscript {fmt_duration(node.duration_s)}" if node.duration_s is not None else "")
+            + f"\nwall {fmt_duration(wall)}"
+            + (f" (input checks {fmt_duration(checks_s)})" if checks else "")
         )
         out.append(f'<g class="tl-bar tl-{status}" data-node="{esc(name)}"><title>{esc(tip)}</title>')
         script_s = node.duration_s if node.duration_s is not None and node.status != "source" else None
@@ -676,10 +679,25 @@ def render_timeline_svg(
                 f'<rect x="{x0:.1f}" y="{y + 5}" width="{max(x1 - x0, 2.5):.1f}" height="{bh}" rx="3" '
                 f'fill="{solid}"/>'
             )
-        label = fmt_duration(wall)
+        # the node's input checks, one mark each, side by side before its script (they run first)
+        cx = x0
+        for e in checks:
+            w = max((e.duration_s or 0) * scale, 2.0)
+            c_solid = colours(
+                "failed" if e.status == "failed" else "passed" if e.status == "passed" else "pending"
+            )[0]
+            summary = f": {clip(e.summary, 160)}" if e.summary and e.status != "passed" else ""
+            out.append(
+                f'<rect class="tl-check tl-check-{esc(e.status)}" x="{cx:.1f}" y="{y + row_h - 7}" '
+                f'width="{w:.1f}" height="3" fill="{c_solid}"><title>'
+                f"{esc(f'check {e.id}: {e.status}, {fmt_duration(e.duration_s)}{summary}')}</title></rect>"
+            )
+            cx += w
+        # the label is the figure of the nodes table (the script's duration), wall time for sources
+        label = fmt_duration(script_s if script_s is not None else wall)
         if x1 + 6 + 7 * len(label) < width:
             out.append(
-                f'<text x="{max(x1, x0 + 2.5) + 6:.1f}" y="{cy + 4:.1f}" font-size="{fs - 1}" '
+                f'<text class="tl-duration" x="{max(x1, x0 + 2.5) + 6:.1f}" y="{cy + 4:.1f}" font-size="{fs - 1}" '
                 f'fill="#475569">{esc(label)}</text>'
             )
         out.append("</g>")

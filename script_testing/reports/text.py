@@ -60,6 +60,8 @@ def summary_text(report: RunReport) -> str:
     line = f"{verdict}: pipeline {report.pipeline}{dur}: {', '.join(parts) or 'nothing ran'}"
     if report.error:
         line += f"\n  {report.error}"
+    for breach in report.budget_breaches:
+        line += f"\n  over budget: {breach}"
     if report.run_dir:
         line += f"\n  report: {Path(report.run_dir) / REPORT_FILE}"
     return tool_redactor().redact(line)

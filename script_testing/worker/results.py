@@ -82,7 +82,7 @@ def _build(job: ScriptJob, response: dict[str, Any], skipped: dict[str, str]) ->
         result.error = _with_stderr(
             f"{node}: the process running {script} exited without a valid report from the "
             "runner (something other than the runner wrote to its result channel), so the run "
-            "is not trusted; see stderr.log.",
+            "is not trusted",
             result,
         )
     else:
@@ -92,9 +92,18 @@ def _build(job: ScriptJob, response: dict[str, Any], skipped: dict[str, str]) ->
         result.error = _with_stderr(
             f"{node}: the process running {script} exited with code {result.exit_code} before "
             "main() returned (os._exit, or a crash in native code), so the script did not "
-            "complete; see stderr.log." + _skipped_hint(job, skipped),
+            "complete." + _skipped_hint(job, skipped),
             result,
         )
+    pointer_due = result.kind not in ("bad_signature", "worker_error")  # main() ran, or tried to
+    if (
+        result.status == "failed"
+        and result.error
+        and pointer_due
+        and "see stderr.log: " not in result.headline
+    ):
+        head, sep, rest = result.error.partition("\n")  # every failure names its log file by path
+        result.error = f"{head.rstrip('.')}; see stderr.log: {job.stderr_path}{sep}{rest}"
     if result.passed:
         _check_output_caps(result, job)
     return result
@@ -175,8 +184,7 @@ def _apply_child_outcome(result: ScriptResult, child: dict[str, Any], job: Scrip
     what = _short(f"{result.exception_type}: {result.exception_message}")
     if outcome == "exception":
         sentence = (
-            f"{node}: main() raised {what}{where}{_then(result.causes)}. "
-            "See the traceback below or stderr.log."
+            f"{node}: main() raised {what}{where}{_then(result.causes)}; see stderr.log: {job.stderr_path}"
         )
     elif outcome == "exit":
         sentence = f"{node}: the script called sys.exit({child.get('exit_repr')}){where}."
@@ -190,7 +198,7 @@ def _apply_child_outcome(result: ScriptResult, child: dict[str, Any], job: Scrip
             sentence = (
                 f"{node}: importing {Path(job.script_path).name} failed with {what}"
                 f"{where}{_then(result.causes)}. Fix the import (is a package missing, or a preload file "
-                "broken?); see the traceback below."
+                f"broken?); see stderr.log: {job.stderr_path}"
             )
     elif outcome == "memory":
         limit = job.effective_memory_limit_mb
@@ -227,7 +235,7 @@ def _signal_sentence(node: str, signum: int, job: ScriptJob) -> str:
             else "something outside the script killed it (the out-of-memory killer?)."
         )
         return f"{node}: killed by signal {signum} ({name}); {hint}"
-    return f"{node}: killed by signal {signum} ({name}), often a crash in native code; see stderr.log."
+    return f"{node}: killed by signal {signum} ({name}), often a crash in native code."
 
 
 def _signal_name(signum: int) -> str:

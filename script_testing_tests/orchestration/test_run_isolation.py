@@ -121,7 +121,10 @@ def test_a_failed_upstream_never_lets_its_consumer_run_on_stale_data(failed_afte
     # of its input refuses the earlier run's data and says why
     with pytest.raises(dg.Failure) as exc:
         runs.upstream_data(instance, bad.run_id, COPY, needed_by="Count.data")
-    assert "needs rows/Copy/data__Copy from this run, but this run has not materialized it" in exc.value.description
+    assert (
+        "needs rows/Copy/data__Copy from this run, but this run has not materialized it"
+        in exc.value.description
+    )
     assert "not used in its place" in exc.value.description
 
 

@@ -94,12 +94,13 @@ def test_the_root_cause_and_the_users_frame_come_first(pool, tmp_path):
                 raise RuntimeError("could not load the training data") from error
     """,
     )
-    result = pool.run(make_job(tmp_path, script, node="X"))
+    job = make_job(tmp_path, script, node="X")
+    result = pool.run(job)
     assert result.kind == "exception"
     assert result.exception_type == "KeyError" and result.location == "helpers.py:3"
     assert result.headline == (
         "X: main() raised KeyError: 'label' (helpers.py:3); that then caused RuntimeError: "
-        "could not load the training data (script.py:8). See the traceback below or stderr.log."
+        f"could not load the training data (script.py:8); see stderr.log: {job.stderr_path}"
     )
     assert [c["type"] for c in result.causes] == ["KeyError", "RuntimeError"]
     assert "The above exception was the direct cause" in result.traceback
@@ -119,7 +120,7 @@ def test_an_implicit_context_is_followed_too(pool, tmp_path):
     result = pool.run(make_job(tmp_path, script, node="X"))
     assert result.headline.startswith(
         "X: main() raised ValueError: invalid literal for int() with base 10: 'abc' "
-        "(script.py:4); that then caused KeyError: 'missing' (script.py:6)."
+        "(script.py:4); that then caused KeyError: 'missing' (script.py:6); see stderr.log: "
     )
 
 

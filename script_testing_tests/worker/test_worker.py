@@ -215,15 +215,17 @@ def test_an_exception_is_reported_with_type_message_and_script_line(pool, tmp_pa
     """,
         name="xgboost_training.py",
     )
-    result = pool.run(make_job(tmp_path, script, node="XGBoostTraining"))
+    job = make_job(tmp_path, script, node="XGBoostTraining")
+    result = pool.run(job)
 
     assert result.status == "failed" and result.kind == "exception"
     assert result.exception_type == "KeyError" and result.exception_message == "'label'"
     assert result.location == "xgboost_training.py:3"
     assert result.headline == (
         "XGBoostTraining: main() raised KeyError: 'label' "
-        "(xgboost_training.py:3). See the traceback below or stderr.log."
+        f"(xgboost_training.py:3); see stderr.log: {job.stderr_path}"
     )
+    assert "Traceback (most recent call last)" in job.stderr_path.read_text()  # the log has what it says
     assert "Traceback (most recent call last)" in result.traceback
     assert result.traceback.startswith('Traceback (most recent call last):\n  File "' + str(script))
     assert result.traceback.rstrip() in result.error
@@ -240,10 +242,14 @@ def test_sys_exit_with_a_code_fails_and_says_so(pool, tmp_path):
             sys.exit(3)
     """,
     )
-    result = pool.run(make_job(tmp_path, script, node="X"))
+    job = make_job(tmp_path, script, node="X")
+    result = pool.run(job)
     assert result.status == "failed" and result.kind == "exit"
     assert result.exit_code == 3
-    assert result.headline == "X: the script called sys.exit(3) (script.py:5)."
+    assert (
+        result.headline
+        == f"X: the script called sys.exit(3) (script.py:5); see stderr.log: {job.stderr_path}"
+    )
     assert "bad input" in result.error and "bad input" in result.stderr_tail
 
 
@@ -311,7 +317,7 @@ def test_a_timeout_kills_the_whole_process_tree(pool, tmp_path, new_session):
     assert result.status == "failed" and result.kind == "timeout"
     assert result.headline == (
         "X: timed out after 1 s; the whole process tree was killed. "
-        "Raise timeout_s if the script needs longer."
+        f"Raise timeout_s if the script needs longer; see stderr.log: {job.stderr_path}"
     )
     grandchild = int((job.cwd / "grandchild.pid").read_text())
     deadline = time.monotonic() + 5
