@@ -21,7 +21,7 @@ from dagster import (
 from script_testing.execution.edges import edge_reports
 from script_testing.orchestration import keys, runs
 from script_testing.orchestration import metadata as md
-from script_testing.orchestration.resources import RunnerSettingsResource
+from script_testing.orchestration.resources import DataSourceResource, RunnerSettingsResource
 from script_testing.pipeline.plan import PipelinePlan
 from script_testing.reports.model import EdgeReport
 from script_testing.vocabulary import EdgeKind, EdgeStatus, NodeRole, Severity
@@ -66,8 +66,10 @@ def edge_check(plan: PipelinePlan, template: EdgeReport):
         description=_describe(plan, template),
         metadata={"consumer": template.to, "input": template.input, "severity": str(template.severity)},
     )
-    def _check(context: AssetCheckExecutionContext, runner: RunnerSettingsResource) -> AssetCheckResult:
-        return _run_check(context, runner, plan, template)
+    def _check(
+        context: AssetCheckExecutionContext, runner: RunnerSettingsResource, data_source: DataSourceResource
+    ) -> AssetCheckResult:
+        return _run_check(context, runner, plan, template, scale=data_source.rows)
 
     return _check
 
@@ -77,7 +79,9 @@ def _run_check(
     runner: RunnerSettingsResource,
     plan: PipelinePlan,
     template: EdgeReport,
+    scale: int | None = None,
 ) -> AssetCheckResult:
+    """Check one edge; ``scale`` is the run's row count override, so drift compares like with like."""
     asset_key = keys.input_key(plan, template.to, template.input)
     data = runs.upstream_data(
         context.instance,
@@ -94,7 +98,7 @@ def _run_check(
             "checks turned off for this run (runner.checks: false)",
         )
     else:
-        checker = runs.edge_checker(plan, run_dir, runner.rebaseline)
+        checker = runs.edge_checker(plan, run_dir, runner.rebaseline, scale)
         checker.check(edge, Path(path))
         try:  # the check's data_docs link must open now, not after a build nobody runs in Dagster
             checker.build_docs()

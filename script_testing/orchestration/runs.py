@@ -258,13 +258,16 @@ def warm_up(plan: PipelinePlan, checks: bool = True) -> None:
         pass
 
 
-def edge_checker(plan: PipelinePlan, run_dir: Path, rebaseline: bool) -> EdgeChecker:
-    """One EdgeChecker per run folder and process (GX is imported once, on first use)."""
-    key = (plan.name, str(run_dir), rebaseline)
+def edge_checker(
+    plan: PipelinePlan, run_dir: Path, rebaseline: bool, scale: int | None = None
+) -> EdgeChecker:
+    """One EdgeChecker per run folder and process (GX is imported once, on first use); ``scale`` is the
+    run's row count override: row ranges are kept per scale."""
+    key = (plan.name, str(run_dir), rebaseline, scale)
     with _lock:
         checker = _checkers.get(key)
         if checker is None:
-            checker = _checkers[key] = EdgeChecker(plan, run_dir, rebaseline=rebaseline)
+            checker = _checkers[key] = EdgeChecker(plan, run_dir, rebaseline=rebaseline, scale=scale)
             while len(_checkers) > 32:  # a long-lived code server: forget old runs
                 _checkers.pop(next(iter(_checkers)))
         return checker
