@@ -13,6 +13,7 @@ import pytest
 
 from script_testing.orchestration import build_definitions
 from script_testing.orchestration.invalid import invalid_key
+from script_testing.orchestration.keys import output_key
 from script_testing_tests.fidelity.projects import good_and_broken_project
 
 pytestmark = [pytest.mark.timeout(300), pytest.mark.e2e]
@@ -51,8 +52,8 @@ def test_dagster_loads_the_good_pipeline_and_shows_the_broken_one(tmp_path: Path
     defs = build_definitions(root)
     graph = defs.resolve_asset_graph()
     assert {k.to_user_string() for k in graph.asset_keys_for_group("good")} == {
-        "good/MakeData/data",
-        "good/Transform_training/table",
+        output_key("good", "MakeData", "data").to_user_string(),
+        output_key("good", "Transform_training", "table").to_user_string(),
     }
     broken = defs.resolve_assets_def(invalid_key("broken"))
     description = broken.descriptions_by_key[invalid_key("broken")]

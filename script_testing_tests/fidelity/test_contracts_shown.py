@@ -10,6 +10,7 @@ import pytest
 
 from script_testing.api import run
 from script_testing.orchestration import build_definitions
+from script_testing.orchestration.keys import output_key
 from script_testing.reports.html import write_html
 from script_testing.reports.model import RunReport
 from script_testing_tests.fixtures.projects import MAKE_DATA, ProjectBuilder
@@ -58,7 +59,7 @@ def test_report_json_and_html_carry_static_and_runtime_findings(tmp_path: Path, 
 
 def test_dagster_contract_check_and_runtime_metadata(tmp_path: Path) -> None:
     defs = build_definitions(_project(tmp_path / "proj"))
-    key = dg.AssetCheckKey(dg.AssetKey(["p", "Transform", "table"]), "contract")
+    key = dg.AssetCheckKey(output_key("p", "Transform", "table"), "contract")
     spec = defs.resolve_asset_graph().get_check_spec(key)
     assert spec.blocking is False  # warnings only
     runner = {"resources": {"runner": {"config": {"runs_root": str(tmp_path / "runs")}}}}
@@ -75,7 +76,7 @@ def test_dagster_contract_check_and_runtime_metadata(tmp_path: Path) -> None:
         for e in result.all_events
         if e.event_type_value == "ASSET_CHECK_EVALUATION"
     }
-    contract = evals[("p/Transform/table", "contract")]
+    contract = evals[(output_key("p", "Transform", "table").to_user_string(), "contract")]
     assert contract.passed and "extra" in contract.metadata["findings"].value
     mats = {
         e.step_materialization_data.materialization.asset_key.to_user_string(): (
@@ -83,10 +84,10 @@ def test_dagster_contract_check_and_runtime_metadata(tmp_path: Path) -> None:
         )
         for e in result.get_asset_materialization_events()
     }
-    assert "`MODE`" in mats["p/Transform/table"].metadata["contract_runtime"].value
+    assert "`MODE`" in mats[output_key("p", "Transform", "table").to_user_string()].metadata["contract_runtime"].value
 
 
 def test_a_static_contract_error_makes_the_check_blocking(tmp_path: Path) -> None:
     defs = build_definitions(_project(tmp_path / "proj", broken_output=True))
-    key = dg.AssetCheckKey(dg.AssetKey(["p", "MakeData", "data"]), "contract")
+    key = dg.AssetCheckKey(output_key("p", "MakeData", "data"), "contract")
     assert defs.resolve_asset_graph().get_check_spec(key).blocking is True

@@ -18,6 +18,7 @@ from script_testing import api
 from script_testing.execution.guard import manifest_path
 from script_testing.execution.options import RunOptions
 from script_testing.integrity import private_copy, readonly_mounts_work, take_manifest
+from script_testing.orchestration.keys import output_key
 from script_testing.s3.cache import place
 from script_testing.worker import WorkerPool
 from script_testing_tests.fixtures.projects import MAKE_DATA, branching_project
@@ -186,7 +187,7 @@ def test_a_partial_dagster_run_refuses_changed_upstream_data(tmp_path, mode):
         second = job.execute_in_process(
             instance=instance,
             raise_on_error=False,
-            asset_selection=[dg.AssetKey(["p", "Transform", "table"])],
+            asset_selection=[output_key("p", "Transform", "table")],
             run_config=_runner_config(tmp_path / "runs"),
         )
     assert not second.success
