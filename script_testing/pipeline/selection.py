@@ -144,8 +144,8 @@ def profile_from_needs(
     return DataProfile(rows=rows, seed=0, columns=columns)
 
 
-def select(plan: PipelinePlan, nodes: list[str], reuse_run: Path | None = None) -> Selection:
-    """Nodes to run for ``nodes`` and where their other inputs come from."""
+def with_data_nodes(plan: PipelinePlan, nodes: list[str]) -> list[str]:
+    """``nodes`` (known to the plan, else an error) plus the script-less data nodes that feed them."""
     unknown = [n for n in nodes if n not in plan.nodes]
     if unknown:
         raise ScriptTestingError(
@@ -157,6 +157,12 @@ def select(plan: PipelinePlan, nodes: list[str], reuse_run: Path | None = None) 
         for pred in plan.dependencies[n]:
             if plan.nodes[pred].role != NodeRole.SCRIPT and pred not in chosen:
                 chosen.append(pred)
+    return chosen
+
+
+def select(plan: PipelinePlan, nodes: list[str], reuse_run: Path | None = None) -> Selection:
+    """Nodes to run for ``nodes`` and where their other inputs come from."""
+    chosen = with_data_nodes(plan, nodes)
     needed = [
         (w.upstream, w.output)
         for n in chosen
@@ -249,8 +255,8 @@ def options_for(selection: Selection, base: RunOptions | None = None) -> RunOpti
 def deep_dive(plan: PipelinePlan, nodes: list[str], prefix: str, template: str | None = None) -> RunOptions:
     """Run ``nodes`` with every input that an unselected node produces fed from a production
     execution's outputs in S3, laid out as ``template`` (default ``{prefix}/{node}/{output}/``)."""
-    sel = select(plan, nodes)
-    chosen = [n for n in sel.nodes if n in nodes]  # data nodes too come from the execution
+    # every input from outside the selection comes from the execution: nothing is reused or made up
+    chosen = [n for n in with_data_nodes(plan, nodes) if n in nodes]  # data nodes too come from it
     wanted = [
         (n, port, w.upstream, w.output)
         for n in chosen
