@@ -133,9 +133,10 @@ def test_a_run_still_going_is_not_counted_as_failed(runs):
 
 
 def test_cli_runs_are_recorded_in_the_dagster_instance(runs, tmp_path, monkeypatch):
-    from dagster import AssetKey, DagsterInstance  # why: Dagster is imported by this test only
+    from dagster import DagsterInstance  # why: Dagster is imported by this test only
 
     from script_testing.api import record_in_dagster
+    from script_testing.orchestration.keys import output_key
 
     report = RunReport.read(runs / "p" / "run-1")
     monkeypatch.delenv("DAGSTER_HOME", raising=False)
@@ -146,11 +147,11 @@ def test_cli_runs_are_recorded_in_the_dagster_instance(runs, tmp_path, monkeypat
     monkeypatch.setenv("DAGSTER_HOME", str(home))
     assert record_in_dagster(report, "cli") is None
     with DagsterInstance.get() as instance:
-        event = instance.get_latest_materialization_event(AssetKey(["p", "Prep", "data"]))
+        event = instance.get_latest_materialization_event(output_key("p", "Prep", "data"))
         assert event is not None
         meta = event.asset_materialization.metadata
         assert meta["path"].value == str(runs / "p" / "run-1" / "Prep" / "data")
         assert meta["dagster/row_count"].value == 10
         assert meta["duration_s"].value == 1.0 and meta["recorded_from"].value == "cli"
         # Train passed but wrote nothing: no materialization is claimed for it
-        assert instance.get_latest_materialization_event(AssetKey(["p", "Train", "data"])) is None
+        assert instance.get_latest_materialization_event(output_key("p", "Train", "data")) is None
