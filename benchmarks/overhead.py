@@ -35,6 +35,8 @@ _REPO = Path(__file__).resolve().parents[1]
 if str(_REPO) not in sys.path:
     sys.path.insert(0, str(_REPO))
 
+import itertools  # noqa: E402  (after the sys.path set-up above)
+
 from script_testing.api import open_project  # noqa: E402
 from script_testing.config.state import BUNDLED_EXAMPLES  # noqa: E402
 from script_testing.execution.inputs import materialize_source, source_for  # noqa: E402
@@ -151,7 +153,7 @@ def chain_project(root: Path, n: int) -> Path:
     (steps / "link.py").write_text(textwrap.dedent(LINK).lstrip())
     nodes = [f"Link_n{i:03d}" for i in range(n)]
     dag = {
-        "dag": {"nodes": nodes, "edges": [[a, b] for a, b in zip(nodes, nodes[1:])]},
+        "dag": {"nodes": nodes, "edges": [[a, b] for a, b in itertools.pairwise(nodes)]},
         "metadata": {"name": "chain"},
     }
     (root / "dags").mkdir()

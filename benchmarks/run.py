@@ -882,7 +882,10 @@ def main(argv: list[str] | None = None) -> None:
             args.profile_ours = 20
     info = machine_info()
     t_start = time.perf_counter()
-    log = lambda msg: print(f"[{time.perf_counter() - t_start:6.0f} s] {msg}", file=sys.stderr, flush=True)
+
+    def log(msg):
+        return print(f"[{time.perf_counter() - t_start:6.0f} s] {msg}", file=sys.stderr, flush=True)
+
     arms = list(args.arms)
     notes: list[str] = []
     kedro_py = None

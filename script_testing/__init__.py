@@ -34,22 +34,22 @@ if TYPE_CHECKING:  # pragma: no cover - the same names, imported lazily by __get
     from script_testing.pipeline.specs import PipelineTestingSpec, ScriptExecutionSpec
 
 __all__ = [
-    # run and inspect
-    "test_pipeline",
-    "test_script",
-    "test_compatibility",
-    "load_result",
+    # configure
+    "InteractiveRuntimeTestingFactory",
+    "PipelineTestingSpec",
+    "RunOptions",
+    "ScriptExecutionSpec",
+    # errors
+    "ScriptTestingError",
     "TestResult",
+    "load_result",
     "open_project",
     "plan_pipeline",
     "run",
-    "RunOptions",
-    # configure
-    "InteractiveRuntimeTestingFactory",
-    "ScriptExecutionSpec",
-    "PipelineTestingSpec",
-    # errors
-    "ScriptTestingError",
+    "test_compatibility",
+    # run and inspect
+    "test_pipeline",
+    "test_script",
 ]
 
 _EXPORTS = {

@@ -44,14 +44,14 @@ def kind_of(series: Any) -> str:
     if isinstance(dtype, pd.StringDtype) or pt.is_string_dtype(dtype):
         if series.isna().all():  # also no rows at all: a header-only CSV says nothing
             return "null"
-        if dtype == object:
+        if dtype == object:  # noqa: E721  (numpy dtype equality, not a type test)
             sample = series.dropna().head(100)
             if len(sample) and not all(isinstance(v, str) for v in sample):
                 if all(isinstance(v, bool) for v in sample):
                     return "boolean"
                 return "other"
         return "string"
-    if dtype == object:
+    if dtype == object:  # noqa: E721  (numpy dtype equality, not a type test)
         sample = series.dropna().head(100)
         if not len(sample):
             return "null"

@@ -152,4 +152,4 @@ class PipelineDag:
         cycle = path[index[node] :][::-1]
         first = min(range(len(cycle)), key=lambda i: position[cycle[i]])
         cycle = cycle[first:] + cycle[:first]
-        return cycle + [cycle[0]]
+        return [*cycle, cycle[0]]

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import difflib
 import io
+import itertools
 import re
 import shutil
 from dataclasses import dataclass, field
@@ -134,7 +135,7 @@ def _guess_indent(text: str) -> tuple[int, int, int]:
     """(mapping indent, sequence indent, dash offset) as the file writes them; 2, 2, 0 by default."""
     mapping = sequence = offset = None
     lines = [ln for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
-    for prev, line in zip(lines, lines[1:]):
+    for prev, line in itertools.pairwise(lines):
         if not prev.rstrip().endswith(":"):
             continue
         depth = len(prev) - len(prev.lstrip())

@@ -704,7 +704,7 @@ def write_frame(
 
 
 def _open_out(tmp: Path, gz: bool):
-    raw = open(tmp, "wb")
+    raw = open(tmp, "wb")  # noqa: SIM115  (closed by the writer below)
     if not gz:
         return raw, raw
     # mtime=0 and no file name: the same data gives byte-identical files

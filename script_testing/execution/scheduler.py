@@ -239,18 +239,15 @@ class PipelineExecution:
                     and w.upstream not in self.selected
                     and source_for(self.plan, node, port, self.options) is None
                     and f"{node}.{port}" not in self.options.synthesized
-                ):
-                    if reused_path(self.options.reuse_run, w.upstream, w.output) is None:
-                        where = (
-                            f"run {self.options.reuse_run}"
-                            if self.options.reuse_run
-                            else "no earlier run given"
-                        )
-                        problems.append(
-                            f"{node}.{port} needs {w.upstream}.{w.output}, which is not selected and "
-                            f"has no earlier output ({where}); select {w.upstream} too or pass a run "
-                            f"whose outputs to reuse"
-                        )
+                ) and reused_path(self.options.reuse_run, w.upstream, w.output) is None:
+                    where = (
+                        f"run {self.options.reuse_run}" if self.options.reuse_run else "no earlier run given"
+                    )
+                    problems.append(
+                        f"{node}.{port} needs {w.upstream}.{w.output}, which is not selected and "
+                        f"has no earlier output ({where}); select {w.upstream} too or pass a run "
+                        f"whose outputs to reuse"
+                    )
         return problems
 
     def _schedule(self) -> None:

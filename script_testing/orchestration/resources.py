@@ -71,7 +71,7 @@ class DataSourceResource(ConfigurableResource):
 
         out = {}
         for key, text in self.overrides.items():
-            node, _, port = key.partition(".")
+            node, _, _port = key.partition(".")
             if node not in plan.nodes:
                 continue  # an override for another pipeline of the project
             try:

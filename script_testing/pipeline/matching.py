@@ -354,7 +354,7 @@ def resolve(nodes: Mapping[str, NodeSpec], edges: Sequence[tuple[str, str]]) -> 
     preds: dict[str, list[str]] = {}
     for p, c in edges:
         preds.setdefault(c, []).append(p)
-    for c, ps in preds.items():
+    for c, _ps in preds.items():
         best: dict[str, Pair] = {}
         for dep in nodes[c].dependencies:
             for pair in res.pairs.get((c, dep.name), []):

@@ -77,9 +77,9 @@ def fmt_duration(seconds: float | None) -> str:
     if seconds < 60:
         return f"{seconds:.1f} s"
     if seconds < 3600:
-        m, s = divmod(int(round(seconds)), 60)
+        m, s = divmod(round(seconds), 60)
         return f"{m}m {s:02d}s"
-    h, rest = divmod(int(round(seconds)), 3600)
+    h, rest = divmod(round(seconds), 3600)
     return f"{h}h {rest // 60:02d}m"
 
 

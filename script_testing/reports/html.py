@@ -538,7 +538,7 @@ def summary_html(report: RunReport, *, base_dir: str | os.PathLike | None = None
     sanitize(report)  # the tool's secrets never reach a notebook
     base = base_dir  # None: absolute links, since a notebook is not next to the run folder
     verdict = "PASSED" if report.success else "FAILED"
-    n_eval, n_pass, n_fail, n_warn = _checks_stats(report)
+    n_eval, n_pass, _n_fail, n_warn = _checks_stats(report)
     rows = []
     for name, node in report.nodes.items():
         status = display_status(name, node, report)

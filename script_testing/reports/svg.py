@@ -14,6 +14,7 @@ geometry helpers, and splitting the layout from its drawing would scatter one al
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -222,7 +223,7 @@ def _layout(
             chain.append(key)
         chain.append(e.dst)
         chains.append((e, chain))
-        links += list(zip(chain, chain[1:]))
+        links += list(itertools.pairwise(chain))
 
     preds: dict[str, list[str]] = {k: [] for k in slots}
     succs: dict[str, list[str]] = {k: [] for k in slots}
@@ -306,7 +307,7 @@ def _layout(
             for i in range(len(lay) - 2, -1, -1):
                 cs[i] = min(cs[i], cs[i + 1] - sep(slots[lay[i]], slots[lay[i + 1]]))
             shift = (sum(want) - sum(cs)) / len(cs)
-            for k, c in zip(lay, cs):
+            for k, c in zip(lay, cs, strict=False):
                 slots[k].o = c + shift - slots[k].os / 2
     lo = min((s.o for s in slots.values()), default=0.0)
     hi = max((s.o + s.os for s in slots.values()), default=0.0)
@@ -373,17 +374,17 @@ def render_dag_svg(
     in_port: dict[int, float] = {}
     by_src: dict[str, list[int]] = {}
     by_dst: dict[str, list[int]] = {}
-    for i, (e, chain) in enumerate(lay.chains):
+    for i, (e, _chain) in enumerate(lay.chains):
         by_src.setdefault(e.src, []).append(i)
         by_dst.setdefault(e.dst, []).append(i)
     step_max = 11.0 if lr else 22.0
     for n, idx in by_src.items():
         idx.sort(key=lambda i: S[lay.chains[i][1][1]].oc)
-        for i, off in zip(idx, _ports(len(idx), S[n].os, step_max)):
+        for i, off in zip(idx, _ports(len(idx), S[n].os, step_max), strict=False):
             out_port[i] = off
     for n, idx in by_dst.items():
         idx.sort(key=lambda i: S[lay.chains[i][1][-2]].oc)
-        for i, off in zip(idx, _ports(len(idx), S[n].os, step_max)):
+        for i, off in zip(idx, _ports(len(idx), S[n].os, step_max), strict=False):
             in_port[i] = off
 
     paths: list[str] = []
@@ -598,7 +599,7 @@ def render_timeline_svg(
     if not starts:
         return '<p class="st-muted">No node ran, so there is no timeline.</p>'
     t0 = min(starts)
-    t1 = max(ends + [t0])
+    t1 = max([*ends, t0])
     ran = sorted([r for r in rows if r[2]], key=lambda r: (r[2], r[0]))
     not_run = [r for r in rows if not r[2]]
     ordered = ran + not_run
@@ -636,7 +637,7 @@ def render_timeline_svg(
         y = axis_h + i * row_h
         cy = y + row_h / 2
         status = display_status(name, node, report)
-        solid, light, dark = colours(status)
+        solid, light, _dark = colours(status)
         out.append(
             f'<text class="tl-label" x="{label_w - 10}" y="{cy + 4:.1f}" text-anchor="end" '
             f'font-size="{fs}" fill="#1f2937">{esc(clip(name, int((label_w - 14) / 6.6)))}'

@@ -170,7 +170,7 @@ def run_parallel(tasks: list[Callable[[], Any]], max_workers: int) -> list[Any]:
         return [t() for t in tasks]
     with ThreadPoolExecutor(max_workers=min(max_workers, len(tasks)), thread_name_prefix="s3") as pool:
         futures = [pool.submit(t) for t in tasks]
-        done, pending = wait(futures, return_when=FIRST_EXCEPTION)
+        _done, pending = wait(futures, return_when=FIRST_EXCEPTION)
         for f in futures:
             if f.done() and f.exception() is not None:
                 for p in pending:

@@ -117,7 +117,7 @@ class S3Source(DataSource):
 
             return task
 
-        run_parallel([fetch(o, t) for o, t in zip(objects, targets)], workers)
+        run_parallel([fetch(o, t) for o, t in zip(objects, targets, strict=False)], workers)
 
         path = dest
         if default_file:

@@ -581,10 +581,7 @@ def _describe_exit(code: Any, phase: str) -> dict[str, Any]:
     exit_code = code if isinstance(code, int) else (0 if code is None else 1)
     if not isinstance(code, (int, type(None))):
         print(code, file=sys.stderr)  # what the interpreter itself does with sys.exit("text")
-    if exit_code == 0 and phase == "main":
-        kind = "passed"
-    else:
-        kind = "exit" if phase == "main" else "import_error"
+    kind = "passed" if exit_code == 0 and phase == "main" else "exit" if phase == "main" else "import_error"
     return {"outcome": kind, "exit_code": exit_code, "exit_repr": clip(repr(code), 300), "traceback": None}
 
 

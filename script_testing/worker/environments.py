@@ -176,7 +176,7 @@ def _run(command: list[str], requirements: Path, where: str, log: Callable[[str]
             lines.append(line)
             log(f"  {line}")
     if proc.wait() != 0:
-        last = next((l for l in reversed(lines) if l.strip()), "no output")
+        last = next((line for line in reversed(lines) if line.strip()), "no output")
         raise ConfigError(
             f"could not build the scripts' environment from {requirements.name}: "
             f"'{' '.join(command[:3])}' failed ({last.strip()[:300]})",

@@ -142,7 +142,9 @@ class _Worker:
                 pending = self.pending.pop(message.get("id"), None)
             if pending is not None:
                 skipped = (self.ready or {}).get("skipped") or {}
-                _resolve(pending, lambda p=pending, m=message: build_result(p.job, m, self.redactor, skipped))
+                _resolve(
+                    pending, lambda p=pending, m=message, s=skipped: build_result(p.job, m, self.redactor, s)
+                )
         self._on_exit()
 
     def _on_exit(self) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from pathlib import Path
 
@@ -114,7 +115,7 @@ def test_sample_dag_loads(samples_dir):
 
 
 def test_samples_are_not_modified_by_loading(samples_dir):
-    before = {n: (samples_dir / n).read_bytes() for n in SAMPLE_INTERFACES + (SAMPLE_DAG,)}
+    before = {n: (samples_dir / n).read_bytes() for n in (*SAMPLE_INTERFACES, SAMPLE_DAG)}
     for n in SAMPLE_INTERFACES:
         f = InterfaceFile.load(samples_dir / n)
         for v in f.variant_names:
@@ -394,7 +395,7 @@ def _assert_is_cycle(cycle: list[str], edges: set[tuple[str, str]], members: set
     assert cycle[0] == cycle[-1], cycle
     assert set(cycle) == members, cycle
     assert len(cycle) == len(members) + 1, cycle
-    for a, b in zip(cycle, cycle[1:]):
+    for a, b in itertools.pairwise(cycle):
         assert (a, b) in edges, f"{a} -> {b} is not an edge; cycle reported as {cycle}"
 
 

@@ -198,7 +198,7 @@ def test_bundled_project_saves_only_into_an_explicit_copy(tmp_path, monkeypatch)
     f = InteractiveRuntimeTestingFactory("tabular_simple")
     assert f.project.root == BUNDLED_EXAMPLES
     f.configure_script_testing(TP, environ_vars={"TRAIN_RATIO": "0.8"})
-    with pytest.raises(ConfigError, match="bundled examples.*save\\(path=DIR\\)"):
+    with pytest.raises(ConfigError, match=r"bundled examples.*save\(path=DIR\)"):
         f.save()
     path = f.save(tmp_path / "copy")
     assert path == tmp_path / "copy" / "script_testing.yaml" and (tmp_path / "copy" / "steps").is_dir()

@@ -82,7 +82,7 @@ def test_bundled_pipeline_passes(example_runs, name):
 
 @pytest.mark.parametrize("name", PIPELINES)
 def test_run_folder_layout(example_runs, name):
-    report, written = example_runs["reports"][name]
+    report, _written = example_runs["reports"][name]
     run_dir = Path(report.run_dir)
     assert run_dir == example_runs["base"] / "runs" / name / report.run_id
     assert (run_dir / REPORT_FILE).is_file()

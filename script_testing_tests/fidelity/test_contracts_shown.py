@@ -84,7 +84,10 @@ def test_dagster_contract_check_and_runtime_metadata(tmp_path: Path) -> None:
         )
         for e in result.get_asset_materialization_events()
     }
-    assert "`MODE`" in mats[output_key("p", "Transform", "table").to_user_string()].metadata["contract_runtime"].value
+    assert (
+        "`MODE`"
+        in mats[output_key("p", "Transform", "table").to_user_string()].metadata["contract_runtime"].value
+    )
 
 
 def test_a_static_contract_error_makes_the_check_blocking(tmp_path: Path) -> None:

@@ -106,7 +106,7 @@ def test_webserver_graphql_lineage_and_launched_run(tmp_path: Path) -> None:
     home, runs = _home(tmp_path / "home", default_run_coordinator=True), tmp_path / "runs"
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
-    log = open(tmp_path / "webserver.log", "w")
+    log = open(tmp_path / "webserver.log", "w")  # noqa: SIM115  (the server writes to it until the test ends)
     proc = subprocess.Popen(
         [
             str(BIN / "dagster-webserver"),

@@ -49,7 +49,7 @@ def bundled(tmp_path_factory):
 
 @pytest.mark.parametrize("job", ["tabular_simple", "tabular_calibrated"])
 def test_bundled_job_in_process_succeeds_with_metadata(bundled, job: str) -> None:
-    defs, instance, results, runs_root = bundled
+    defs, _instance, results, runs_root = bundled
     result = results[job]
     failures = [e.step_failure_data.error.message for e in result.all_events if e.is_step_failure]
     assert result.success, failures

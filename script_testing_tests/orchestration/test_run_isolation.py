@@ -113,7 +113,7 @@ def failed_after_success(tmp_path: Path):
 
 
 def test_a_failed_upstream_never_lets_its_consumer_run_on_stale_data(failed_after_success) -> None:
-    job, instance, good, bad, tmp_path = failed_after_success
+    _job, instance, _good, bad, _tmp_path = failed_after_success
     failed = {e.step_key for e in bad.all_events if e.is_step_failure}
     assert failed == {"rows__Copy"}
     assert "rows/Count/rows__Count" not in _mats(instance, bad.run_id)
@@ -129,7 +129,7 @@ def test_a_failed_upstream_never_lets_its_consumer_run_on_stale_data(failed_afte
 
 
 def test_reexecuting_only_the_consumer_of_a_failed_run_does_not_read_stale_data(failed_after_success) -> None:
-    job, instance, good, bad, tmp_path = failed_after_success
+    _job, instance, _good, bad, tmp_path = failed_after_success
     (tmp_path / "proj" / "steps" / "FAIL").unlink()
     options = dg.ReexecutionOptions(parent_run_id=bad.run_id, step_selection=["rows__Count"])
     with dg.execute_job(
@@ -147,7 +147,7 @@ def test_reexecuting_only_the_consumer_of_a_failed_run_does_not_read_stale_data(
 
 
 def test_a_run_of_the_consumer_alone_reads_the_latest_data_and_says_which_run(failed_after_success) -> None:
-    job, instance, good, bad, tmp_path = failed_after_success
+    job, instance, good, _bad, tmp_path = failed_after_success
     alone = job.execute_in_process(
         instance=instance, asset_selection=[COUNT], run_config=_config(tmp_path / "runs")
     )

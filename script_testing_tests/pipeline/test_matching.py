@@ -76,7 +76,7 @@ def test_conformance_corpus_all_cases(tmp_path):
         exp = case["expected"]
         bad = [
             f"got {g} expected {(e['to'], e['input'], e['from'], e['output'], e['required'], e['score'])}"
-            for g, e in zip(got, exp)
+            for g, e in zip(got, exp, strict=False)
             if not _same(g, e)
         ]
         if len(got) != len(exp):

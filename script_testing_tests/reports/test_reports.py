@@ -340,7 +340,7 @@ def test_report_of_a_real_run(real_report: RunReport, tmp_path: Path) -> None:
     path = write_html(real_report, Path(real_report.run_dir) / "report.html")
     html = path.read_text()
     assert html.count('class="dag-node ') == len(real_report.nodes)
-    for name, node in real_report.nodes.items():
+    for name, _node in real_report.nodes.items():
         assert f'data-node="{name}"' in html
         assert re.search(rf'class="dag-node node-(passed|source|warn)"[^>]*data-node="{name}"', html), name
     pairs = {(e.from_, e.to) for e in real_report.edges if e.kind == "edge"}

@@ -193,7 +193,7 @@ def test_text_words_from_the_vocabulary():
     s = one_column(rows=3000, kind="text", words=4)
     words = s.str.split()
     assert (words.str.len() == 4).all()
-    assert set(w for ws in words for w in ws) <= set(VOCABULARY)
+    assert {w for ws in words for w in ws} <= set(VOCABULARY)
     assert s.nunique() > 100
     lengths = one_column(rows=3000, kind="text").str.split().str.len()
     assert lengths.min() >= 3 and lengths.max() <= 12
@@ -230,7 +230,7 @@ def test_bad_column_settings_name_the_column(column, message):
 def test_a_million_rows():
     prof = profile(
         rows=1_000_000,
-        columns=PROFILE["columns"][:-1] + [{"name": "active", "kind": "boolean", "nulls": 0.01}],
+        columns=[*PROFILE["columns"][:-1], {"name": "active", "kind": "boolean", "nulls": 0.01}],
     )
     df = generate_frame(prof)
     assert df.shape == (1_000_000, 8)
@@ -256,7 +256,7 @@ def test_each_format_and_shards_round_trip(tmp_path, ctx, fmt, compression):
     assert [f.name for f in data.files] == [f"part-{i:05d}{ext}{gz_suffix}" for i in range(3)]
     assert list_data_files(data.path) == data.files
     frames = [read_frame(f) for f in data.files]
-    for f, frame in zip(data.files, frames):
+    for f, frame in zip(data.files, frames, strict=False):
         assert list(frame.columns) == COLUMNS, f
         assert detect_format(f) == fmt
     assert [len(f) for f in frames] == [666, 667, 667]
@@ -357,7 +357,7 @@ def test_bad_file_names(tmp_path, ctx, file, message):
 
 @pytest.mark.parametrize("file", ["../escape.csv", "/abs/x.csv", "sub/../../x.csv"])
 def test_file_names_leaving_the_folder_are_refused_when_loaded(file):
-    with pytest.raises(ValueError, match="is absolute|is not a name"):
+    with pytest.raises(ValueError, match=r"is absolute|is not a name"):
         spec(synthetic="tabular_binary", file=file, shards=2)
 
 
@@ -530,7 +530,9 @@ def test_registry():
     for kind in ("synthetic", "signature", "json", "local"):
         assert get_source(kind).kind == kind
     assert get_source("json") is get_source("json")
-    with pytest.raises(SourceError, match="unknown source kind 'ftp'.*synthetic, signature, json, local, s3"):
+    with pytest.raises(
+        SourceError, match=r"unknown source kind 'ftp'.*synthetic, signature, json, local, s3"
+    ):
         get_source("ftp")
 
 
