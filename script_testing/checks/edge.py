@@ -24,6 +24,8 @@ is always a warning.
 
 About 550 lines, above the ~400 guideline: one streaming validator whose per-batch steps
 (our expectations, GX, drift) share one pass over the data.
+
+Above ~400 lines: the ordered checks of one edge share their shard-by-shard walk.
 """
 
 from __future__ import annotations

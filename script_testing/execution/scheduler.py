@@ -4,6 +4,8 @@ the data crossing each edge checked before its consumer runs.
 :class:`PipelineExecution` is the core's own scheduler, used by the CLI, the Python API and the
 tests; the Dagster layer calls the per-node pieces (:mod:`.inputs`, :mod:`.steps`, :mod:`.edges`)
 from its asset bodies. Both decide success with :func:`.outcome.finalize`.
+
+A little above ~400 lines: one state machine (start, check, run, finish, interrupt) that reads best whole.
 """
 
 from __future__ import annotations

@@ -10,6 +10,9 @@ what they replaced.
 Wiring never raises: :func:`wire_pipeline` returns a :class:`Wiring` with every input of every
 script node wired or marked ``unwired`` and a list of :class:`Problem` (error or warning, where,
 message). Callers that must stop (plan building) call :meth:`Wiring.raise_for_errors`.
+
+Above ~400 lines: production's wiring (via :mod:`.matching`), this project's overrides, the reasons and the
+advice are one decision per input, read together.
 """
 
 from __future__ import annotations

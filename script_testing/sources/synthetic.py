@@ -8,6 +8,8 @@ Determinism: every column draws from its own generator seeded by ``(seed, crc32(
 so the same profile and seed always give the same data, adding or removing a column leaves the
 others unchanged, and null positions are drawn separately from the values (changing ``nulls``
 does not change the non-null values).
+
+Above ~400 lines: one column kind per small function, all used by one vectorized generator.
 """
 
 from __future__ import annotations

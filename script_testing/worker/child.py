@@ -13,6 +13,9 @@ signatures), ``accessed``/``assigned`` (keys of main's arguments), ``readonly``,
 ``descendants_killed``.
 
 Standard library only: this runs in the scripts' own interpreter.
+
+Above ~400 lines: everything the forked child does runs in one process image that must import only the
+standard library; isolation, loading, calling and reporting are read together.
 """
 
 from __future__ import annotations

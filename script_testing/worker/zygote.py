@@ -26,6 +26,8 @@ whole tree killed, and processes orphaned by a child that died are killed when i
 EOF on stdin shuts down.
 
 Standard library only: this runs in the scripts' own interpreter.
+
+A little above ~400 lines: the supervisor and the forking server share the protocol with the pool.
 """
 
 from __future__ import annotations
