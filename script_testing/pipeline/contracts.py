@@ -424,18 +424,3 @@ def _variants(iface_file: Any) -> list[str]:
 class _NodeValues:
     environ_vars: dict[str, Any]
     job_args: dict[str, Any]
-
-
-__all__ = [
-    "ROLES",
-    "DynamicUse",
-    "KeyUse",
-    "Problem",
-    "ScriptUsage",
-    "analyze_script",
-    "check_alignment",
-    "check_nodes",
-    "check_plan",
-    "compare_runtime",
-    "interface_for",
-]
