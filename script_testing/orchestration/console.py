@@ -27,6 +27,7 @@ from pathlib import Path
 from dagster import DagsterEventType, DagsterInstance, DagsterRunStatus, RunsFilter
 
 from script_testing.api import open_project
+from script_testing.orchestration.contracts import CHECK_NAME as CONTRACT_CHECK
 from script_testing.orchestration.keys import dagster_name, port_of
 from script_testing.reports.html import write_html
 from script_testing.reports.model import REPORT_FILE, RunReport
@@ -85,8 +86,9 @@ def _node(job: str, step_key: str) -> str:
 
 
 def _is_check_step(step_key: str) -> bool:
-    """Edge checks run as their own ops, named after the check (``..._feeds_<consumer>__<input>``)."""
-    return "_feeds_" in step_key
+    """Asset checks run as their own ops, named after the check: edge checks ``..._feeds_<consumer>__<input>``
+    and each node's ``..._contract``; they report as check lines, not as steps."""
+    return "_feeds_" in step_key or step_key.endswith(f"_{CONTRACT_CHECK}")
 
 
 def _check_label(key) -> str:
