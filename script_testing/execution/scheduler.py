@@ -287,7 +287,7 @@ class PipelineExecution:
     def _finish(self, node: str, rep: NodeReport, done: dict[str, NodeStatus]) -> None:
         self.report.nodes[node] = rep
         done[node] = rep.status
-        record_outputs(rep)
+        record_outputs(rep, self.plan, node)
         if rep.status in (NodeStatus.PASSED, NodeStatus.SOURCE):
             for out, path in rep.outputs.items():
                 self._data[(node, out)] = Path(path)

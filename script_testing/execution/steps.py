@@ -7,6 +7,7 @@ from pathlib import Path
 from script_testing import files
 from script_testing.execution.guard import InputGuard, forget_manifest, record_manifest
 from script_testing.execution.layout import logs_dir, output_dir
+from script_testing.execution.model_archive import ARCHIVE, MODEL_DIR, pack_model_folder, packed_outputs
 from script_testing.pipeline.plan import NodePlan, PipelinePlan
 from script_testing.reports.model import (
     BudgetLimit,
@@ -177,11 +178,25 @@ def check_guard(rep: NodeReport, guard: InputGuard) -> NodeReport:
     return rep
 
 
-def record_outputs(rep: NodeReport) -> None:
-    """Record the manifest of every output ``rep`` produced (checked after each consumer and reuse)."""
-    if rep.status in (NodeStatus.PASSED, NodeStatus.SOURCE):
-        for path in rep.outputs.values():
-            record_manifest(Path(path))
+def record_outputs(rep: NodeReport, plan: PipelinePlan | None = None, node: str | None = None) -> None:
+    """Hand ``rep``'s outputs on as production does and record the manifest of each (checked after each
+    consumer and reuse). With the plan, a passed Training node's model folder becomes ``model.tar.gz``
+    (:mod:`.model_archive`), and its output summary says so."""
+    if rep.status not in (NodeStatus.PASSED, NodeStatus.SOURCE):
+        return
+    if plan is not None and node is not None and rep.status == NodeStatus.PASSED:
+        for out in packed_outputs(plan.nodes[node].resolved.interface):
+            folder = Path(rep.outputs.get(out, ""))
+            summary = rep.output_summary.get(out)
+            if out not in rep.outputs or not folder.is_dir() or summary is None or summary.files == 0:
+                continue
+            archive = pack_model_folder(folder, root=folder.parent)
+            summary.packed_as = (
+                f"{ARCHIVE} ({summary.files} files), as SageMaker packs a Training job's {MODEL_DIR}"
+            )
+            summary.files, summary.bytes, summary.sample_files = 1, archive.stat().st_size, [ARCHIVE]
+    for path in rep.outputs.values():
+        record_manifest(Path(path))
 
 
 def run_script_node(
@@ -197,5 +212,5 @@ def run_script_node(
     result = pool.run(job)
     rep = check_guard(node_report_from_result(plan, node, result, input_paths), guard)
     rep.started_at, rep.finished_at = started, now_iso()
-    record_outputs(rep)
+    record_outputs(rep, plan, node)
     return sanitize(rep)  # what the Dagster layer logs and shows never holds the tool's secrets

@@ -175,6 +175,10 @@ def _outputs_cell(node: NodeReport, base: str | os.PathLike | None) -> str:
             if summ.rows is not None:
                 bits.append(f"{summ.rows:,} rows")
             detail = f' <span class="st-muted">{esc(DOT.join(bits))}</span>'
+            if summ.packed_as:
+                detail += (
+                    f' <span class="st-chip" title="{esc(summ.packed_as)}">packed as model.tar.gz</span>'
+                )
         parts.append(f'<span class="st-out">{label}{detail}</span>')
     return "".join(parts)
 

@@ -70,6 +70,7 @@ class OutputSummary(BaseModel):
     files: int = 0
     bytes: int = 0
     sample_files: list[str] = Field(default_factory=list)
+    packed_as: str | None = None  # how it was handed on when not as written (a Training model folder)
     rows: int | None = None
     columns: dict[str, str] | None = None
 

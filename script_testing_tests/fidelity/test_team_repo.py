@@ -82,9 +82,12 @@ def test_team_repo_runs_and_fails_only_on_its_seeded_bugs(tmp_path: Path, monkey
     node = payload.nodes["Payload"]
     assert ("error", "undeclared-output", "payload.py:18") in _findings(node)
     assert any("`output_dir`" in f.message for f in node.contract)
-    # at run time it stops one line earlier in its data: production's Training step hands a model.tar.gz
-    # downstream, which script_testing does not pack (yet), so payload.py:10 finds no archive first
-    assert "payload.py:" in node.error and "model.tar.gz" in node.error
+    # at run time it fails on the same bug: the model.tar.gz it opens first is there (XGBoostTraining's
+    # model folder is packed as SageMaker packs a Training job's /opt/ml/model), the undeclared key is not
+    assert "KeyError: 'output_dir' (payload.py:18)" in node.error, node.error
+    training = payload.nodes["XGBoostTraining"]
+    assert training.output_summary["model_output"].packed_as
+    assert sorted(p.name for p in Path(training.outputs["model_output"]).iterdir()) == ["model.tar.gz"]
     # bug 2 is a contract error, reported on a node that still runs and passes (the project provides the optional input)
     assert ("error", "optional-input-required", "scripts/utils/config.py:10") in _findings(
         payload.nodes["XGBoostTraining"]
