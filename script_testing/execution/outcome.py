@@ -39,7 +39,8 @@ def run_budgets(plan: PipelinePlan) -> dict[str, BudgetLimit]:
     return {k: BudgetLimit(limit=v, where=w) for k, (v, w) in found.items()}
 
 
-def _run_duration(report: RunReport) -> float | None:
+def run_duration(report: RunReport) -> float | None:
+    """The run's wall time: its own figure, else from its timestamps (until now while it runs)."""
     if report.duration_s is not None:
         return report.duration_s
     try:
@@ -66,7 +67,7 @@ def budget_breaches(report: RunReport) -> list[str]:
                 f"{b.limit:g} MB ({b.where})"
             )
     b = report.budgets.get("pipeline_s")
-    duration = _run_duration(report)
+    duration = run_duration(report)
     if b is not None and duration is not None and duration > b.limit:
         out.append(
             f"pipeline {report.pipeline} took {duration:.1f} s, over its budget of {b.limit:g} s ({b.where})"

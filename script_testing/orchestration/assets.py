@@ -33,6 +33,7 @@ from script_testing.orchestration import keys, runs
 from script_testing.orchestration import metadata as md
 from script_testing.orchestration.resources import DataSourceResource, RunnerSettingsResource
 from script_testing.pipeline.plan import PipelinePlan
+from script_testing.reports.model import OutputSummary, now_iso
 from script_testing.reports.serve import url_for
 from script_testing.vocabulary import UPSTREAM_KINDS, NodeRole, NodeStatus, WireKind
 
@@ -339,6 +340,8 @@ def _materialize_sources(
             allow_retries=False,
         )
     run_dir = runner.run_dir(plan, context.run_id)
+    rep = base_node_report(n)
+    rep.started_at, started, descriptions = now_iso(), time.perf_counter(), []
     for key in sorted(context.selected_asset_keys, key=keys.port_of):
         port = keys.port_of(key)
         dest = (
@@ -368,10 +371,15 @@ def _materialize_sources(
         meta["duration_s"] = MetadataValue.float(round(elapsed, 4))
         if f"{node}.{port}" in options.source_overrides:
             meta["overridden_for_this_run"] = MetadataValue.bool(True)
+        descriptions.append(f"{port}: {data.description}")
+        rep.outputs[port] = str(data.path)
+        rep.output_summary[port] = OutputSummary(
+            path=str(data.path), files=len(data.files), bytes=data.bytes, rows=data.rows
+        )
         yield MaterializeResult(asset_key=key, metadata=meta)
     if n.role == NodeRole.DATA:
-        rep = base_node_report(n)
-        rep.status, rep.source = NodeStatus.SOURCE, "; ".join(sorted(ports))
+        rep.status, rep.source = NodeStatus.SOURCE, "; ".join(descriptions) or None
+        rep.duration_s, rep.finished_at = round(time.perf_counter() - started, 4), now_iso()
         runs.record(plan, run_dir, context.run_id, node=node, report=rep)
 
 

@@ -23,7 +23,7 @@ from script_testing.execution.edges import EdgeChecker, edge_reports, warm_up_ch
 from script_testing.execution.inputs import materialize_source
 from script_testing.execution.layout import source_input_dir
 from script_testing.execution.options import RunOptions
-from script_testing.execution.outcome import finalize, run_budgets, skip
+from script_testing.execution.outcome import finalize, run_budgets, run_duration, skip
 from script_testing.execution.steps import base_node_report, preimports_for
 from script_testing.orchestration.metadata import PATH_KEY
 from script_testing.pipeline.plan import PipelinePlan
@@ -296,7 +296,10 @@ def record(
                 rr.nodes[node] = report
             if edge is not None:
                 rr.edges = [e for e in rr.edges if e.id != edge.id] + [edge]
+            rr.duration_s = None  # a Dagster run's wall time so far, from its timestamps, at every record
             finalize(rr)
+            elapsed = run_duration(rr)
+            rr.duration_s = round(elapsed, 3) if elapsed is not None else None
             rr.write(run_dir)
     except Exception:  # the report is a convenience; never fail a step for it
         pass

@@ -2,7 +2,7 @@
 
 A real ``tabular_calibrated`` run (through the quiet console, so ``report.html`` is written), then
 ``dagster-webserver`` on a loopback port against the same temporary DAGSTER_HOME: the asset graph of the
-pipeline, one asset's checks, and the HTML report.
+pipeline, one asset's checks, the HTML report; then a second run (CLI) for a comparison and a history page.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from script_testing.reports.model import RunReport
 from script_testing_tests.ui.browser import ARTIFACTS, browse, screenshot
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser, pytest.mark.timeout(1200)]
@@ -117,3 +118,58 @@ def test_the_html_report(ui) -> None:
     _, tmp = ui
     report = next((tmp / "runs" / JOB).glob("*/report.html"))
     screenshot(report.as_uri(), ARTIFACTS / "ui_report.png", tmp / "profile-report", offline=True)
+
+
+@pytest.fixture(scope="module")
+def two_runs(ui):
+    """A second run of the pipeline, through the CLI at another row count, beside the first."""
+    _, tmp = ui
+    env = {**os.environ, "SCRIPT_TESTING_RUNS": str(tmp / "runs")}
+    env.pop("SCRIPT_TESTING_PROJECT", None)
+    done = subprocess.run(
+        [str(BIN / "script-testing"), "run", "-p", JOB, "--rows", "900", "--plain"],
+        cwd=tmp,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=400,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
+    runs = sorted(p.parent.name for p in (tmp / "runs" / JOB).glob("*/report.json"))
+    assert len(runs) == 2, runs
+    return tmp, env, runs
+
+
+def _over_time_page(tmp: Path, env: dict, name: str, *args: str) -> Path:
+    page = tmp / f"{name}.html"
+    done = subprocess.run(
+        [str(BIN / "script-testing"), *args, "--format", "html", "-o", str(page)],
+        cwd=tmp,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0 and page.exists(), done.stdout[-2000:] + done.stderr[-2000:]
+    return page
+
+
+def test_a_comparison_of_two_runs(two_runs) -> None:
+    tmp, env, (first, second) = two_runs
+    page = _over_time_page(tmp, env, "compare", "compare", f"{JOB}/{first}", f"{JOB}/{second}")
+    html = page.read_text(encoding="utf-8")
+    assert first in html and second in html and "ModelTraining" in html
+    # the Dagster run's report carries what the CLI's does: its wall time, and its sources' rows
+    dagster_run = RunReport.read(next(p.parent for p in (tmp / "runs" / JOB).glob("*-*-*-*-*/report.json")))
+    assert dagster_run.duration_s and dagster_run.duration_s > 0
+    data = dagster_run.nodes["DataLoading_training"]
+    assert data.duration_s is not None and data.output_summary["DATA"].rows == 2000, data
+    screenshot(page.as_uri(), ARTIFACTS / "ui_compare.png", tmp / "profile-compare", offline=True)
+
+
+def test_the_history_of_a_pipeline(two_runs) -> None:
+    tmp, env, runs = two_runs
+    page = _over_time_page(tmp, env, "history", "history", JOB)
+    html = page.read_text(encoding="utf-8")
+    assert all(run in html for run in runs) and "<svg" in html
+    screenshot(page.as_uri(), ARTIFACTS / "ui_history.png", tmp / "profile-history", offline=True)
