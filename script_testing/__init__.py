@@ -24,6 +24,7 @@ if TYPE_CHECKING:  # pragma: no cover - the same names, imported lazily by __get
         open_project,
         plan_pipeline,
         run,
+        serve_runs,
         test_compatibility,
         test_pipeline,
         test_script,
@@ -46,6 +47,7 @@ __all__ = [
     "open_project",
     "plan_pipeline",
     "run",
+    "serve_runs",
     "test_compatibility",
     # run and inspect
     "test_pipeline",
@@ -61,6 +63,7 @@ _EXPORTS = {
     "open_project": "script_testing.api",
     "plan_pipeline": "script_testing.api",
     "run": "script_testing.api",
+    "serve_runs": "script_testing.api",
     "RunOptions": "script_testing.execution.options",
     "InteractiveRuntimeTestingFactory": "script_testing.configurator",
     "ScriptExecutionSpec": "script_testing.pipeline.specs",

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from script_testing.config.project import Project
+from script_testing.config.state import runs_root
 from script_testing.errors import ScriptTestingError
 from script_testing.execution.options import RunOptions
 from script_testing.execution.outcome import settled
@@ -21,6 +22,7 @@ from script_testing.execution.scheduler import run_pipeline
 from script_testing.pipeline.plan import PipelinePlan, load_plan
 from script_testing.pipeline.selection import options_for, select
 from script_testing.pipeline.targets import open_project, pipeline_of, resolve_target
+from script_testing.reports import serve
 from script_testing.reports.html import summary_html, write_html
 from script_testing.reports.model import REPORT_FILE, EdgeReport, NodeReport, RunReport
 from script_testing.reports.text import edge_line, node_line, summary_text
@@ -242,6 +244,22 @@ def test_compatibility(
 
 
 test_compatibility.__test__ = False  # type: ignore[attr-defined]
+
+
+_SERVED: dict[Path, str] = {}
+
+
+def serve_runs(project: str | Path | Project | None = None, port: int = 0) -> str:
+    """Serve the project's runs root read-only on loopback, so that the links of results shown from now on
+    in this process (a notebook's tables, reports) are ``http://`` links a browser opens; returns its URL.
+
+    Once per runs root and process; the server stops with the process (the notebook's kernel)."""
+    proj = project if isinstance(project, Project) else open_project(project)
+    root = runs_root(proj).resolve()
+    if root not in _SERVED:
+        _SERVED[root] = serve.base_url(serve.start(root, port=port))
+    os.environ[serve.URL_ENV], os.environ[serve.ROOT_ENV] = _SERVED[root], str(root)
+    return _SERVED[root]
 
 
 def load_result(run_dir: str | Path) -> TestResult:

@@ -235,8 +235,8 @@ def run_folders_to_delete(root: Path, pipeline: str | None, keep: int) -> list[P
     help="Port of the read-only server of the runs root (reports, logs, Data Docs); 0: any free port.",
 )
 def ui(project_dir, port, host, files_port) -> None:
-    """Start the Dagster UI (`dagster dev`) on this project, with its own Dagster home, and a read-only
-    http server of the runs root on loopback so links to reports, logs and Data Docs open in the browser.
+    """Start the Dagster UI (`dagster dev`) on this project, with its own Dagster home ($DAGSTER_HOME, else
+    the project's .dagster_home written by `init`, else ./.dagster_home), and a read-only http server of the runs root on loopback so links to reports, logs and Data Docs open in the browser.
 
     \b
     Example:
@@ -244,7 +244,9 @@ def ui(project_dir, port, host, files_port) -> None:
     """
     project = open_project(project_dir)
     env = dict(os.environ, SCRIPT_TESTING_PROJECT=str(project.root))
-    home = Path(env.get("DAGSTER_HOME") or Path.cwd() / ".dagster_home").resolve()
+    own_home = project.root / ".dagster_home"  # the one `script-testing init` wrote, if any
+    default_home = own_home if (own_home / "dagster.yaml").exists() else Path.cwd() / ".dagster_home"
+    home = Path(env.get("DAGSTER_HOME") or default_home).resolve()
     home.mkdir(parents=True, exist_ok=True)
     repo_yaml = Path(__file__).resolve().parents[2] / "dagster.yaml"
     if not (home / "dagster.yaml").exists() and repo_yaml.exists():

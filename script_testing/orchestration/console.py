@@ -27,6 +27,7 @@ from pathlib import Path
 from dagster import DagsterEventType, DagsterInstance, DagsterRunStatus, RunsFilter
 
 from script_testing.api import open_project
+from script_testing.config.state import PROJECT_ENV
 from script_testing.orchestration.contracts import CHECK_NAME as CONTRACT_CHECK
 from script_testing.orchestration.keys import dagster_name, port_of
 from script_testing.reports.html import write_html
@@ -279,8 +280,12 @@ def print_summary(summaries: list[JobSummary], home: Path, echo: Callable[[str],
         if s.report_html is not None:
             echo(f"  open {s.report_html}")
     echo(f"  full logs: {summaries[0].log_file.parent if summaries else home / 'logs'}/")
-    echo(f"  the Dagster UI: DAGSTER_HOME={shlex.quote(str(home))} .venv/bin/script-testing ui")
-    echo(f"              or DAGSTER_HOME={shlex.quote(str(home))} .venv/bin/dagster dev -m {MODULE}")
+    project = os.environ.get(PROJECT_ENV)  # the UI must load the project this run used
+    env = f"DAGSTER_HOME={shlex.quote(str(home))}" + (
+        f" {PROJECT_ENV}={shlex.quote(project)}" if project else ""
+    )
+    echo(f"  the Dagster UI: {env} .venv/bin/script-testing ui")
+    echo(f"              or {env} .venv/bin/dagster dev -m {MODULE}")
 
 
 def _default_jobs() -> list[str]:

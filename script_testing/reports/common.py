@@ -9,6 +9,8 @@ from datetime import datetime
 from pathlib import Path
 from urllib.parse import quote
 
+from script_testing.reports.serve import url_for
+
 # (solid, light fill, dark text) per display status
 PALETTE: dict[str, tuple[str, str, str]] = {
     "passed": ("#16a34a", "#dcfce7", "#14532d"),
@@ -123,7 +125,8 @@ def slug(name: str, index: int) -> str:
 
 
 def href_for(path: str | os.PathLike | None, base_dir: str | os.PathLike | None) -> str | None:
-    """A link to a local file: relative to ``base_dir`` when inside it, else an absolute ``file://`` URI."""
+    """A link to a local file: relative to ``base_dir`` when inside it, else its ``http://`` URL when the
+    runs root is served (``script-testing ui``, ``script_testing.serve_runs()``), else a ``file://`` URI."""
     if not path:
         return None
     p = Path(path)
@@ -135,7 +138,7 @@ def href_for(path: str | os.PathLike | None, base_dir: str | os.PathLike | None)
             return quote(rel.as_posix()) or "."
         except (ValueError, OSError):
             pass
-    return p.as_uri()
+    return url_for(p) or p.as_uri()
 
 
 def link(path: str | None, label: str, base_dir: str | os.PathLike | None, cls: str = "") -> str:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from script_testing import files
 from script_testing.reports.model import EdgeReport, NodeReport, RunReport, sanitize
+from script_testing.reports.serve import url_for
 
 from .common import (
     STATUS_LABEL,
@@ -583,6 +584,11 @@ def summary_html(report: RunReport, *, base_dir: str | os.PathLike | None = None
             links.append(link(str(html_path), "full HTML report", base))
         links.append(link(str(Path(report.run_dir) / "report.json"), "report.json", base))
         links.append(link(report.run_dir, "run folder", base))
+        if base is None and url_for(report.run_dir) is None:
+            links.append(
+                '<span class="st-muted">(file:// links; a browser opens them from an http page only when '
+                "the runs root is served: <code>script_testing.serve_runs()</code>)</span>"
+            )
     err = f'<div class="st-banner err">{esc(first_line(report.error, 300))}</div>' if report.error else ""
     warn = (
         ("<ul>" + "".join(f"<li>{esc(w)}</li>" for w in report.warnings) + "</ul>") if report.warnings else ""

@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from script_testing.api import TestResult, serve_runs
 from script_testing.reports import serve
+from script_testing.reports.model import NodeReport, RunReport
 
 
 @pytest.fixture
@@ -73,3 +75,27 @@ def test_links_stay_paths_without_a_server_or_outside_the_root(tmp_path: Path) -
 def test_the_server_listens_on_loopback_only(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="loopback only"):
         serve.start(tmp_path, host="0.0.0.0")
+
+
+def test_a_notebook_result_links_over_http_once_the_runs_are_served(tmp_path: Path, monkeypatch) -> None:
+    root = tmp_path / "runs"
+    monkeypatch.setenv("SCRIPT_TESTING_RUNS", str(root))
+    for name in (serve.URL_ENV, serve.ROOT_ENV):  # restored after the test: serve_runs sets them
+        monkeypatch.delenv(name, raising=False)
+    run_dir = root / "p" / "r1"
+    (run_dir / "Train" / "_run").mkdir(parents=True)
+    (run_dir / "Train" / "_run" / "stderr.log").write_text("boom\n", encoding="utf-8")
+    (run_dir / "report.html").write_text("<h1>report</h1>", encoding="utf-8")
+    report = RunReport(pipeline="p", run_id="r1", run_dir=str(run_dir))
+    report.nodes["Train"] = NodeReport(stderr_path=str(run_dir / "Train" / "_run" / "stderr.log"))
+    result = TestResult(report)
+
+    before = result._repr_html_()
+    assert (run_dir / "report.html").as_uri() in before and "serve_runs()" in before
+
+    base = serve_runs()
+    assert base.startswith("http://127.0.0.1:") and serve_runs() == base  # once per runs root
+    after = result._repr_html_()
+    assert f'href="{base}p/r1/report.html"' in after and "file://" not in after
+    assert _get(f"{base}p/r1/report.html") == (200, b"<h1>report</h1>")
+    assert _get(f"{base}p/r1/Train/_run/stderr.log") == (200, b"boom\n")
