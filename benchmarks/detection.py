@@ -92,6 +92,12 @@ class Mutation:
     path: str = ""
 
     @property
+    def benign(self) -> bool:
+        """A change production tolerates (it wires, loads and runs the same): no tool may alarm on it.
+        Run like a mutation, counted with the controls (an alarm on it is a false alarm)."""
+        return bool(self.expect.get("benign"))
+
+    @property
     def expected_stages(self) -> list[str]:
         stages = self.expect.get("stages") or self.expect.get("stage") or []
         return [stages] if isinstance(stages, str) else list(stages)
@@ -129,13 +135,17 @@ def corpus_problems(doc: dict[str, Any]) -> list[str]:
     expect = doc.get("expect") or {}
     stages = expect.get("stages") or []
     stages = [stages] if isinstance(stages, str) else stages
-    if not stages:
-        problems.append("expect.stages is empty")
+    if expect.get("benign"):  # a tolerated change: nothing to catch, so no stage, node or key
+        if stages:
+            problems.append("a benign change expects no stage")
+    else:
+        if not stages:
+            problems.append("expect.stages is empty")
+        if not expect.get("node"):
+            problems.append("expect.node is empty")
+        if "key" not in expect:
+            problems.append("expect.key missing (null when no key applies)")
     problems += [f"unknown stage '{s}'" for s in stages if s not in STAGES]
-    if not expect.get("node"):
-        problems.append("expect.node is empty")
-    if "key" not in expect:
-        problems.append("expect.key missing (null when no key applies)")
     if doc.get("old") == doc.get("new"):
         problems.append("old == new")
     return problems
@@ -451,17 +461,17 @@ def evaluate(signals: list[Signal], out: Outcome, m: Mutation | None = None) -> 
 
 
 def run_mutation(m: Mutation, args: argparse.Namespace, baselines: Path) -> Outcome:
-    out = Outcome(m.id, m.kind, m.category, m.expected_stages)
+    out = Outcome(m.id, "control" if m.benign else m.kind, m.category, m.expected_stages)
     t0 = time.monotonic()
     tmp = Path(tempfile.mkdtemp(prefix=f"det_{m.id}_", dir=args.workdir))
     try:
         project = fresh_copy(args.project, tmp / "project", baselines)
         apply_mutation(project, m)
         signals, out.validate = validate(args.cli, project, args.timeout)
-        if args.always_run or not any(s.blocking for s in signals):
+        if args.always_run or m.benign or not any(s.blocking for s in signals):
             run_signals, out.run = run(args.cli, project, m.pipeline, args.rows, None, args.timeout)
             signals += run_signals
-        evaluate(signals, out, m)
+        evaluate(signals, out, None if m.benign else m)
     except Exception as exc:
         out.error = f"{type(exc).__name__}: {exc}"
     finally:
@@ -643,9 +653,10 @@ def main(argv: list[str] | None = None) -> int:
         def task(item: Any) -> Outcome:
             if isinstance(item, Mutation):
                 o = run_mutation(item, args, baselines)
+                verdict = ("ALARM at " if item.benign else "caught at ") + str(o.stage)
+                quiet = "silent (benign)" if item.benign else "NOT caught"
                 print(
-                    f"[detection] {o.id}: {'caught at ' + str(o.stage) if o.caught else 'NOT caught'}"
-                    f" ({o.seconds:.0f}s)",
+                    f"[detection] {o.id}: {verdict if o.caught else quiet} ({o.seconds:.0f}s)",
                     file=sys.stderr,
                 )
                 return o
@@ -679,7 +690,9 @@ def main(argv: list[str] | None = None) -> int:
                 }
                 for o in outcomes
             ],
-            "controls": [c.to_dict() for c in controls],
+            "controls": [
+                {**c.to_dict(), **({"why": by_id[c.id].why} if c.id in by_id else {})} for c in controls
+            ],
         }
         args.json_path.write_text(json.dumps(doc, indent=2), encoding="utf-8")
     return 0 if summary["false_alarms"] == 0 and summary["harness_errors"] == 0 else 1

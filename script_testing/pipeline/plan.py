@@ -29,6 +29,7 @@ from script_testing.config.state import state_root
 from script_testing.errors import CatalogError, ConfigError, ScriptTestingError
 from script_testing.pipeline import contracts
 from script_testing.pipeline.catalog import ResolvedNode, StepCatalog, workspace_fingerprint
+from script_testing.pipeline.interface_rules import load_problems
 from script_testing.pipeline.specs import PipelineTestingSpec, ScriptExecutionSpec, SpecStore, script_name_for
 from script_testing.pipeline.wiring import InputWire, Problem, Wiring, input_file_name, wire_pipeline
 
@@ -126,14 +127,24 @@ class PipelinePlan:
 
     @cached_property
     def contract_problems(self) -> dict[str, list[contracts.Problem]]:
-        """Static contract alignment of every script node (script vs. its interface and settings)."""
+        """Static contract problems of every node: production's load-time rules for its interface
+        (:mod:`.interface_rules`), and for a script node its alignment with the script and settings."""
         scripts = [n for n in self.order if self.nodes[n].resolved.has_script]
         try:  # with the values the plan really passes (merged environ_vars, job_args) and its variants
-            return contracts.check_plan(self)
+            found = contracts.check_plan(self)
         except (OSError, SyntaxError, ValueError) as exc:  # a script the analysis cannot read
             where = str(self.project.file)
             note = f"the static contract check could not read the scripts ({exc}); it was skipped"
-            return {n: [contracts.Problem("warning", where, note, "analysis-failed")] for n in scripts}
+            found = {n: [contracts.Problem("warning", where, note, "analysis-failed")] for n in scripts}
+        for name in self.order:
+            r = self.nodes[name].resolved
+            refused = [
+                contracts.Problem(p.severity, p.where, f"{name}: {p.message}", p.kind)
+                for p in load_problems(r.interface, r.interface_path, r.job_type)
+            ]
+            if refused:
+                found[name] = refused + found.get(name, [])
+        return found
 
     def script_usage(self, node: str) -> contracts.ScriptUsage | None:
         """What the node's script uses of main's arguments (static analysis), ``None`` if unreadable."""

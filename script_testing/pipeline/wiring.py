@@ -378,7 +378,7 @@ def _check_config(prefix: str, nodes: dict[str, ResolvedNode], config: PipelineC
     return problems
 
 
-def _interface_warnings(nodes: dict[str, ResolvedNode]) -> list[Problem]:
+def _interface_type_warnings(nodes: dict[str, ResolvedNode]) -> list[Problem]:
     """Types production refuses (wiring.md §2.2): production would not load such an interface."""
     out: list[Problem] = []
     seen: set[tuple[str, str]] = set()
@@ -420,7 +420,7 @@ def wire_pipeline(
     prefix = f"pipelines.{name}"
     wiring = Wiring(pipeline=name, where=where)
     wiring.problems += _check_config(prefix, nodes, config)
-    wiring.problems += _interface_warnings(nodes)
+    wiring.problems += _interface_type_warnings(nodes)
     valid = _valid_overrides(nodes, config, {p.where for p in wiring.problems})
     resolution = production_wiring(dag, nodes)
     wiring.production = resolution
@@ -812,7 +812,11 @@ def _edge_advice(
         f"Production fails to build {w.node}. To test it here, add under {prefix}.bindings: "
         f"`{w.node}.{w.input}: {best.producer}.{best.output}`"
     )
-    if new_score > MATCH_THRESHOLD:
+    if w.input in out_decl.aliases or w.input == best.output:
+        e = explain_pair(node, w.input, producer, best.output)
+        why = e.parts[0][0] if e is not None and e.gated else f"it scores only {best.score:.2f}"
+        text += f"; the names already match, so fix what keeps it from matching in production ({why})"
+    elif new_score > MATCH_THRESHOLD:
         text += (
             f"; to fix production, add the alias to spec.outputs.{best.output} in {producer.interface_path}: "
             f"`aliases: [{', '.join(aliases)}]` (score {best.score:.2f} -> {new_score:.2f})"
