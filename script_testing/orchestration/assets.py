@@ -222,15 +222,18 @@ def _run_script(
         )
         yield MaterializeResult(
             asset_key=key,
-            metadata={
-                **meta,
-                **node_md,
-                "inputs": inputs_md,
-                "input_source": source_md,
-                "run_dir": MetadataValue.path(str(run_dir)),
-                **({"run_folder": md.link(run_dir)} if url_for(run_dir) else {}),
-                runs.HOST_KEY: MetadataValue.text(runs.this_host()),
-            },
+            metadata=runs.published(  # an S3 runs root: uploaded, ``path`` is its URI
+                run_dir,
+                {
+                    **meta,
+                    **node_md,
+                    "inputs": inputs_md,
+                    "input_source": source_md,
+                    "run_dir": MetadataValue.path(str(run_dir)),
+                    **({"run_folder": md.link(run_dir)} if url_for(run_dir) else {}),
+                    runs.HOST_KEY: MetadataValue.text(runs.this_host()),
+                },
+            ),
         )
 
 
@@ -368,7 +371,7 @@ def _materialize_sources(
         meta["duration_s"] = MetadataValue.float(round(elapsed, 4))
         if f"{node}.{port}" in options.source_overrides:
             meta["overridden_for_this_run"] = MetadataValue.bool(True)
-        yield MaterializeResult(asset_key=key, metadata=meta)
+        yield MaterializeResult(asset_key=key, metadata=runs.published(run_dir, meta))
     if n.role == NodeRole.DATA:
         rep = base_node_report(n)
         rep.status, rep.source = NodeStatus.SOURCE, "; ".join(sorted(ports))
