@@ -112,6 +112,7 @@ def test_a_job_with_an_s3_runs_root_uploads_its_data_and_reads_it_back(
         assert again["dagster/row_count"].value == 120  # the data of the first run, read from S3
 
 
+@pytest.mark.e2e
 def test_a_local_path_from_another_worker_names_the_s3_runs_root(project: Path, tmp_path: Path) -> None:
     """A materialization recorded on another host whose path does not exist here."""
     job = build_definitions(project).resolve_job_def("rows")
@@ -138,6 +139,7 @@ def test_a_local_path_from_another_worker_names_the_s3_runs_root(project: Path, 
     assert "worker-on-another-machine" in text
 
 
+@pytest.mark.e2e
 def test_a_url_runs_root_that_is_not_s3_is_refused_in_one_sentence(project: Path, tmp_path: Path) -> None:
     job = build_definitions(project).resolve_job_def("rows")
     with dg.instance_for_test() as instance:
@@ -163,6 +165,7 @@ def test_the_cli_and_notebook_runs_refuse_an_s3_runs_root_in_one_sentence(
     assert "script-testing run --upload" in exc.value.message
 
 
+@pytest.mark.e2e
 def test_the_project_runs_root_can_be_s3(project: Path, s3_server: MotoS3) -> None:
     """``runs_root: s3://...`` in script_testing.yaml: the resource uses it without run config."""
     text = (project / "script_testing.yaml").read_text(encoding="utf-8")
