@@ -227,10 +227,17 @@ def render_instance(home: Path, pg_port: int, limit_per_pipeline: int) -> None:
 
 @contextlib.contextmanager
 def deployment(
-    base_env: dict[str, str], *, workers: int = 2, limit_per_pipeline: int = 1, logs_bucket: str
+    base_env: dict[str, str],
+    *,
+    workers: int = 2,
+    limit_per_pipeline: int = 1,
+    logs_bucket: str,
+    project: Path = BUNDLED_EXAMPLES,
+    executor: str = "celery",
 ) -> Iterator[Deployment]:
-    """Start PostgreSQL, Redis, the webserver, the daemon and ``workers`` Celery workers; stop them all
-    at the end (or on any failure)."""
+    """Start PostgreSQL, Redis, the webserver, the daemon and ``workers`` Celery workers for the jobs of
+    ``project`` (with ``executor``: ``celery`` or ``in_process``); stop them all at the end (or on any
+    failure)."""
     work = Path(tempfile.mkdtemp(prefix="st-deploy-"))
     os.chmod(work, 0o755)
     home, disk = work / "home", work / "disk"
@@ -248,11 +255,11 @@ def deployment(
         "DAGSTER_PG_DB": "postgres",
         "DAGSTER_COMPUTE_LOG_BUCKET": logs_bucket,
         "DAGSTER_CELERY_BROKER": broker,
-        "SCRIPT_TESTING_EXECUTOR": "celery",
+        "SCRIPT_TESTING_EXECUTOR": executor,
         "SCRIPT_TESTING_SCRATCH": str(disk / "scratch"),
         "PYTHONUNBUFFERED": "1",
     }
-    env["SCRIPT_TESTING_PROJECT"] = str(BUNDLED_EXAMPLES)  # the bundled pipelines
+    env["SCRIPT_TESTING_PROJECT"] = str(project)  # the same path for every process, as deploy/ asks
     env.pop("SCRIPT_TESTING_RUNS", None)
     dep = Deployment(work, home, disk, env, broker, f"http://127.0.0.1:{web_port}/graphql")
     try:
