@@ -34,6 +34,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
+import dagster as dg  # noqa: E402
+from dagster._core.instance.ref import InstanceRef  # noqa: E402
+
 from script_testing.config.state import BUNDLED_EXAMPLES  # noqa: E402
 from script_testing_tests.orchestration import deployment as deploy  # noqa: E402
 from script_testing_tests.s3_server import FAKE_CREDENTIALS, REGION, MotoS3  # noqa: E402
@@ -63,7 +66,7 @@ def s3_env(server: MotoS3, cache: Path) -> dict[str, str]:
 
 def chain_project(root: Path, n: int) -> Path:
     """The chain of benchmarks/run.py (``n`` trivial pandas steps on a 1,000-row CSV)."""
-    import run as bench_run  # benchmarks/run.py
+    import run as bench_run  # benchmarks/run.py (on sys.path above); only when a chain is asked for
 
     return bench_run.chain_workload(root, n).project
 
@@ -78,8 +81,6 @@ def run_config(dep: deploy.Deployment, arm: str) -> dict:
 
 
 def measure(dep: deploy.Deployment, server: MotoS3, job: str, arm: str, instance) -> dict:
-    import dagster as dg
-
     server.reset_counts()
     t0 = time.perf_counter()
     run_id = dep.launch(job, run_config(dep, arm))
@@ -108,9 +109,6 @@ def measure(dep: deploy.Deployment, server: MotoS3, job: str, arm: str, instance
 
 
 def instance_for(dep: deploy.Deployment):
-    import dagster as dg
-    from dagster._core.instance.ref import InstanceRef
-
     for key, value in dep.env.items():
         if key.startswith(("DAGSTER_", "AWS_")):
             os.environ[key] = value

@@ -18,7 +18,9 @@ import hashlib
 import json
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -202,12 +204,12 @@ class S3RunFolder:
             )
         t0 = time.perf_counter()
         objects, is_prefix = resolve(self.client, uri)
-        tasks = []
+        tasks: list[Callable[[], Any]] = []
         for obj in objects:
             target = files.confined(dest, *obj.relative.split("/")) if is_prefix else dest
             if target.is_file() and target.stat().st_size == obj.size:
                 continue  # written here by the step that produced it, or fetched before
-            tasks.append(lambda o=obj, t=target: download_object(self.client, o, t))
+            tasks.append(partial(download_object, self.client, obj, target))
         got = run_parallel(tasks, max_workers=8)
         manifest = manifest_path(dest)
         if not manifest.exists():

@@ -11,6 +11,7 @@ import os
 
 import dagster as dg
 import pytest
+from dagster._core.instance.ref import InstanceRef
 
 try:
     from s3_server import MotoS3, s3_server
@@ -55,8 +56,6 @@ def _config(dep: deploy.Deployment, runs_root: str, rows: int | None = None) -> 
 
 
 def _instance(dep: deploy.Deployment, monkeypatch: pytest.MonkeyPatch) -> dg.DagsterInstance:
-    from dagster._core.instance.ref import InstanceRef
-
     for key, value in dep.env.items():
         if key.startswith(("DAGSTER_", "AWS_")):
             monkeypatch.setenv(key, value)
