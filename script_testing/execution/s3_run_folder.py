@@ -120,7 +120,14 @@ class S3RunFolder:
     def uri_of(self, path: Path) -> str:
         """The S3 URI of a local scratch path (a folder's URI ends with ``/``)."""
         path = Path(path)
-        rel = path.resolve().relative_to(self.scratch_root).as_posix()
+        try:
+            rel = path.resolve().relative_to(self.scratch_root).as_posix()
+        except ValueError:
+            raise S3Error(
+                "the path is not in this run's scratch folder, so it has no place in the S3 runs root",
+                where=str(path),
+                hint=f"write run data below {self.local}",
+            ) from None
         uri = str(self.root.child(rel))
         return uri + "/" if path.is_dir() and not uri.endswith("/") else uri
 

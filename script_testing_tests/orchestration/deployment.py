@@ -312,7 +312,7 @@ def deployment(
             # the others) and UTS namespace (its own host name, as on another machine)
             script = (
                 f"mount -t tmpfs tmpfs {disk} && hostname st-worker-{i} && "
-                f"exec {DEPLOY / 'celery_worker.sh'} -n st-worker-{i}@%h -q dagster"
+                f"exec {DEPLOY / 'celery_worker.sh'} -n st-worker-{i} -q dagster"
             )
             dep.start(f"worker{i}", ["unshare", "-m", "-u", "--propagation", "private", "sh", "-c", script])
         web = dep.start(
