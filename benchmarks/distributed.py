@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -225,6 +226,7 @@ def main(argv: list[str] | None = None) -> None:
                         instance.dispose()
     finally:
         server.stop()
+        shutil.rmtree(work, ignore_errors=True)
     rows = summarize(raw)
     print()
     print_table(rows)
