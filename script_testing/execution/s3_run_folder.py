@@ -29,7 +29,7 @@ from script_testing.execution.guard import manifest_path
 from script_testing.execution.outcome import finalize
 from script_testing.reports.model import EdgeReport, NodeReport, RunReport
 from script_testing.s3.client import make_s3_client, s3_error
-from script_testing.s3.errors import S3Error
+from script_testing.s3.errors import ObjectChangedError, S3Error
 from script_testing.s3.publish import publish_run
 from script_testing.s3.transfer import S3Object, download_object, head_object, resolve, run_parallel
 from script_testing.s3.uri import S3Uri
@@ -258,16 +258,25 @@ class S3RunFolder:
     def baseline_local(self) -> Path:
         return files.confined(self.scratch_root, BASELINES, f"{self.pipeline}.json")
 
-    def pull_baseline(self) -> Path:
-        """The pipeline's drift baseline from beside the runs (none yet: no local file)."""
+    def pull_baseline(self, attempts: int = 4) -> Path:
+        """The pipeline's drift baseline from beside the runs (none yet: no local file). Steps of other
+        runs may replace it meanwhile (each upload replaces the object whole): a download that meets a
+        newer version starts again with it."""
         local = self.baseline_local
-        obj = head_object(self.client, self.baseline_uri)
-        if obj is None:
-            local.unlink(missing_ok=True)
-        else:
+        for attempt in range(attempts):
+            obj = head_object(self.client, self.baseline_uri)
+            if obj is None:
+                local.unlink(missing_ok=True)
+                break
             t0 = time.perf_counter()
-            n = download_object(self.client, obj, local)
+            try:
+                n = download_object(self.client, obj, local)
+            except ObjectChangedError:
+                if attempt == attempts - 1:
+                    raise
+                continue
             self.transfers.add(down=n, n_down=1, seconds=time.perf_counter() - t0)
+            break
         self._baseline_digest = _digest(local)
         return local
 

@@ -333,7 +333,14 @@ def edge_checker(
             while len(_checkers) > 32:  # a long-lived code server: forget old runs
                 _checkers.pop(next(iter(_checkers)))
     if folder is not None:
-        folder.pull_baseline()
+        try:
+            folder.pull_baseline()
+        except ScriptTestingError as exc:
+            raise Failure(
+                description=f"the drift baseline of {plan.name} could not be read from the S3 runs root: "
+                f"{exc.message}",
+                allow_retries=False,
+            ) from None
         if rebaseline and checker.baseline is not None:
             checker.baseline.rebaseline()
     return checker

@@ -77,7 +77,7 @@ def _failures(instance, run_id: str) -> list[str]:
     for entry in instance.all_logs(run_id, of_type=dg.DagsterEventType.STEP_FAILURE):
         data = entry.dagster_event.step_failure_data
         desc = data.user_failure_data.description if data.user_failure_data else None
-        out.append(desc or (data.error.message if data.error else ""))
+        out.append(desc or (data.error.to_string()[-2000:] if data.error else ""))
     return out
 
 
