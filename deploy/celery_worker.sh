@@ -10,8 +10,9 @@
 #   deploy/celery_worker.sh [extra dagster-celery options, e.g. -q dagster]
 #
 # The run config of the job names the same broker: execution: {config: {broker: ..., backend: ...}}.
-# Workers must share the runs root (resources.runner.config.runs_root on a disk every worker mounts):
-# a step reads its upstream's files where the upstream step wrote them.
+# Workers that share no disk need an S3 runs root (SCRIPT_TESTING_RUNS=s3://bucket/prefix, or
+# resources.runner.config.runs_root), or a runs root every worker mounts: a step reads its upstream's data
+# where the upstream step put it.
 set -euo pipefail
 
 : "${DAGSTER_HOME:?set DAGSTER_HOME to the folder holding the deployment dagster.yaml}"

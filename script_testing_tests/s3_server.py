@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
+import time
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -79,6 +80,9 @@ class CountingMiddleware:
         self.app = app
         self.requests: list[Request] = []
         self._lock = threading.Lock()
+        self.bytes_in = 0  # request bodies (uploads)
+        self.bytes_out = 0  # response bodies (downloads, listings)
+        self.seconds = 0.0  # time spent serving
 
     def __call__(self, environ: dict, start_response: Any) -> Any:
         headers = {k[5:].lower().replace("_", "-"): v for k, v in environ.items() if k.startswith("HTTP_")}
@@ -91,7 +95,26 @@ class CountingMiddleware:
         op = classify(req.method, req.path, req.query, headers)
         with self._lock:
             self.requests.append(Request(req.method, req.path, req.query, op))
-        return self.app(environ, start_response)
+        return self._measured(environ, start_response)
+
+    def _measured(self, environ: dict, start_response: Any) -> Any:
+        """The response, counting bytes in and out and the time the server spent (a benchmark's S3 cost)."""
+        t0 = time.perf_counter()
+        received = int(environ.get("CONTENT_LENGTH") or 0)
+        sent = 0
+        result = self.app(environ, start_response)
+        try:
+            for chunk in result:
+                sent += len(chunk)
+                yield chunk
+        finally:
+            close = getattr(result, "close", None)
+            if close is not None:
+                close()
+            with self._lock:
+                self.bytes_in += received
+                self.bytes_out += sent
+                self.seconds += time.perf_counter() - t0
 
 
 class MotoS3:
@@ -132,6 +155,18 @@ class MotoS3:
     def reset_counts(self) -> None:
         with self.counter._lock:
             self.counter.requests.clear()
+            self.counter.bytes_in = self.counter.bytes_out = 0
+            self.counter.seconds = 0.0
+
+    def traffic(self) -> dict[str, float]:
+        """Requests, bytes up and down and serving time since the last :meth:`reset_counts`."""
+        with self.counter._lock:
+            return {
+                "requests": sum(1 for r in self.counter.requests if r.operation != "moto-api"),
+                "bytes_up": self.counter.bytes_in,
+                "bytes_down": self.counter.bytes_out,
+                "seconds": round(self.counter.seconds, 3),
+            }
 
     def count(self, operation: str | None = None, *, path_contains: str | None = None) -> int:
         return sum(

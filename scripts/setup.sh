@@ -52,7 +52,7 @@ else
   fi
 fi
 
-LOCK_CMD=(pip compile pyproject.toml --group dev --python-version 3.11 --generate-hashes -q -o requirements.lock)
+LOCK_CMD=(pip compile pyproject.toml --group dev --extra distributed --python-version 3.11 --generate-hashes -q -o requirements.lock)
 if [ "${1:-}" = "--relock" ]; then
   shift
   echo "== ${uv_cmd[*]} ${LOCK_CMD[*]}"

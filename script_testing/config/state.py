@@ -13,6 +13,7 @@ from script_testing.errors import ConfigError
 BUNDLED_EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 RUNS_ENV = "SCRIPT_TESTING_RUNS"
 PROJECT_ENV = "SCRIPT_TESTING_PROJECT"
+SCRATCH_ENV = "SCRIPT_TESTING_SCRATCH"
 
 
 def is_bundled(project: Project) -> bool:
@@ -26,10 +27,47 @@ def state_root(project: Project) -> Path:
     return project.root
 
 
-def runs_root(project: Project) -> Path:
-    """``$SCRIPT_TESTING_RUNS``, else ``runs_root:`` of the YAML, else ``.script_testing/runs``.
+def object_store_root(project: Project) -> str | None:
+    """The ``s3://bucket/prefix`` runs root set by ``$SCRIPT_TESTING_RUNS`` or ``runs_root:``, if any."""
+    value = os.environ.get(RUNS_ENV) or project.config.runs_root
+    value = str(value).strip() if value else ""
+    return value.rstrip("/") + "/" if value.startswith("s3://") else None
 
-    A runs root that is, or contains, the project's own files is refused (see :func:`runs_root_problem`)."""
+
+def scratch_root(project: Project) -> Path:
+    """Where steps of runs in an S3 runs root work on local copies: ``$SCRIPT_TESTING_SCRATCH``, else
+    ``.script_testing/scratch`` beside the default runs root."""
+    env = os.environ.get(SCRATCH_ENV)
+    if env:
+        return Path(env).expanduser().resolve()
+    base = Path.cwd() if is_bundled(project) else project.root
+    return base / ".script_testing" / "scratch"
+
+
+def check_runs_root(project: Project) -> None:
+    """Refuse now a runs root that would hold the project's own files (an S3 runs root is checked
+    when it is used)."""
+    if object_store_root(project) is None:
+        runs_root(project)
+
+
+def runs_root(project: Project) -> Path:
+    """``$SCRIPT_TESTING_RUNS``, else ``runs_root:`` of the YAML, else ``.script_testing/runs``: the
+    local folder of run folders.
+
+    A runs root that is, or contains, the project's own files is refused (see :func:`runs_root_problem`).
+    An ``s3://`` runs root holds the runs of Dagster jobs only: here (CLI and notebook runs, results
+    commands) it is refused with one sentence."""
+    store = object_store_root(project)
+    if store:
+        where = f"${RUNS_ENV}" if os.environ.get(RUNS_ENV) else f"{project.file}: runs_root"
+        raise ConfigError(
+            f"the runs root {store} is in S3, which only the Dagster jobs write to (each step uploads "
+            f"its data there); script-testing run and the notebook API write local run folders",
+            where=where,
+            hint="run the pipeline's Dagster job (README: Running on more than one machine), or unset "
+            "it and copy a local run there with script-testing run --upload s3://bucket/prefix",
+        )
     env = os.environ.get(RUNS_ENV)
     if env:
         root, where = Path(env).expanduser().resolve(), f"${RUNS_ENV}"

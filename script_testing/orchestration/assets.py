@@ -223,15 +223,18 @@ def _run_script(
         )
         yield MaterializeResult(
             asset_key=key,
-            metadata={
-                **meta,
-                **node_md,
-                "inputs": inputs_md,
-                "input_source": source_md,
-                "run_dir": MetadataValue.path(str(run_dir)),
-                **({"run_folder": md.link(run_dir)} if url_for(run_dir) else {}),
-                runs.HOST_KEY: MetadataValue.text(runs.this_host()),
-            },
+            metadata=runs.published(  # an S3 runs root: uploaded, ``path`` is its URI
+                run_dir,
+                {
+                    **meta,
+                    **node_md,
+                    "inputs": inputs_md,
+                    "input_source": source_md,
+                    "run_dir": MetadataValue.path(str(run_dir)),
+                    **({"run_folder": md.link(run_dir)} if url_for(run_dir) else {}),
+                    runs.HOST_KEY: MetadataValue.text(runs.this_host()),
+                },
+            ),
         )
 
 
@@ -376,7 +379,7 @@ def _materialize_sources(
         rep.output_summary[port] = OutputSummary(
             path=str(data.path), files=len(data.files), bytes=data.bytes, rows=data.rows
         )
-        yield MaterializeResult(asset_key=key, metadata=meta)
+        yield MaterializeResult(asset_key=key, metadata=runs.published(run_dir, meta))
     if n.role == NodeRole.DATA:
         rep.status, rep.source = NodeStatus.SOURCE, "; ".join(descriptions) or None
         rep.duration_s, rep.finished_at = round(time.perf_counter() - started, 4), now_iso()

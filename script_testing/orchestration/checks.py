@@ -83,6 +83,7 @@ def _run_check(
 ) -> AssetCheckResult:
     """Check one edge; ``scale`` is the run's row count override, so drift compares like with like."""
     asset_key = keys.input_key(plan, template.to, template.input)
+    run_dir = runner.run_dir(plan, context.run.run_id)  # first: opens an S3 run folder the data comes from
     data = runs.upstream_data(
         context.instance,
         context.run.run_id,
@@ -90,7 +91,6 @@ def _run_check(
         needed_by=f"check {keys.check_name(template.to, template.input)}",
     )
     path, from_run = data.path, data.run_id
-    run_dir = runner.run_dir(plan, context.run.run_id)
     edge = template.model_copy(deep=True)
     if not runner.checks:
         edge.status, edge.summary = (

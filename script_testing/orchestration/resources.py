@@ -9,7 +9,7 @@
             DataLoading_training.DATA: "{s3: 's3://bucket/exec-123/DataLoading_training/DATA/'}"
       runner:
         config:
-          runs_root: /tmp/runs
+          runs_root: /tmp/runs        # or s3://bucket/prefix: steps exchange data through S3
           timeout_s: 120              # for nodes without their own timeout_s
           checks: true
 
@@ -25,15 +25,17 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from dagster import ConfigurableResource, EnvVar
+from dagster import ConfigurableResource, EnvVar, Failure
 from pydantic import Field, ValidationError
 
 from script_testing import files
 from script_testing.config.project import SourceSpec
+from script_testing.config.state import object_store_root, scratch_root
 from script_testing.config.state import runs_root as core_runs_root
-from script_testing.errors import ConfigError
+from script_testing.errors import ConfigError, ScriptTestingError
 from script_testing.execution.layout import create_run_dir
 from script_testing.execution.options import RunOptions
+from script_testing.execution.s3_run_folder import S3RunFolder, is_object_store, open_run_folder
 from script_testing.pipeline.plan import PipelinePlan
 
 
@@ -101,7 +103,8 @@ class RunnerSettingsResource(ConfigurableResource):
 
     runs_root: str | None = Field(
         default=None,
-        description="Folder of run folders "
+        description="Folder of run folders, or s3://bucket/prefix for steps on machines that share no "
+        "disk (each step downloads its inputs and uploads its outputs and logs) "
         "(default: $SCRIPT_TESTING_RUNS, the project's runs_root, .script_testing/runs).",
     )
     timeout_s: float | None = Field(
@@ -125,16 +128,40 @@ class RunnerSettingsResource(ConfigurableResource):
         description="Accept the schemas seen in this run as the new baselines of the edge checks.",
     )
 
-    def run_dir(self, plan: PipelinePlan, run_id: str) -> Path:
-        if self.runs_root and "://" in self.runs_root:
-            from dagster import Failure
+    def object_store(self, plan: PipelinePlan) -> str | None:
+        """The S3 runs root of this run, if it has one (this config, else $SCRIPT_TESTING_RUNS or the
+        project's runs_root)."""
+        if self.runs_root:
+            return self.runs_root.rstrip("/") + "/" if is_object_store(self.runs_root) else None
+        return object_store_root(plan.project)
 
+    def run_folder(self, plan: PipelinePlan, run_id: str) -> S3RunFolder | None:
+        """The S3 run folder of this run in this process (None under a local runs root)."""
+        root = self.object_store(plan)
+        if root is None:
+            return None
+        try:
+            folder = open_run_folder(
+                root, plan.name, run_id, scratch_root(plan.project), dict(plan.project.config.s3)
+            )
+        except ScriptTestingError as exc:
             raise Failure(
-                description=f"resources.runner.config.runs_root {self.runs_root!r} is a URL; runs roots "
-                f"must be local folders for now (s3:// is not supported yet): set a folder "
-                f"every worker mounts",
+                description=f"the S3 runs root {root}: {exc.message}", allow_retries=False
+            ) from None
+        return folder
+
+    def run_dir(self, plan: PipelinePlan, run_id: str) -> Path:
+        """The run folder steps write to: under the local runs root, or the local scratch copy of a run
+        in an S3 runs root."""
+        if self.runs_root and "://" in self.runs_root and not is_object_store(self.runs_root):
+            raise Failure(
+                description=f"resources.runner.config.runs_root {self.runs_root!r} is a URL but not an "
+                f"s3:// one: set a local folder, or s3://bucket/prefix for workers that share no disk",
                 allow_retries=False,
             )
+        folder = self.run_folder(plan, run_id)
+        if folder is not None:
+            return create_run_dir(folder.local, run_id, plan.name)
         root = Path(self.runs_root).expanduser().resolve() if self.runs_root else core_runs_root(plan.project)
         return create_run_dir(files.confined(root, plan.name, run_id), run_id, plan.name)
 

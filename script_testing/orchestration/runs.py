@@ -5,6 +5,10 @@ metadata): the one of this run when this run materializes the upstream (never an
 runs at once do not read each other's data), else the latest one (a run of selected nodes reads the
 outputs an earlier run left, and says which run). Each Dagster run writes ``<runs root>/<pipeline>/<dagster run id>/report.json`` as the core does,
 updated after every step.
+
+Under an S3 runs root (``execution.s3_run_folder``) a step works in a local scratch copy of the run
+folder: an upstream's ``path`` is an ``s3://`` URI that the step downloads, what it writes is uploaded
+(:func:`published`), and the report is written as one fragment per node and edge (:func:`record`).
 """
 
 from __future__ import annotations
@@ -18,12 +22,14 @@ from typing import Any
 
 from dagster import AssetKey, Failure, MetadataValue
 
+from script_testing.checks.baseline import SchemaBaseline
 from script_testing.errors import ScriptTestingError
 from script_testing.execution.edges import EdgeChecker, edge_reports, warm_up_checks
 from script_testing.execution.inputs import materialize_source
 from script_testing.execution.layout import source_input_dir
 from script_testing.execution.options import RunOptions
 from script_testing.execution.outcome import finalize, run_budgets, run_duration, skip
+from script_testing.execution.s3_run_folder import S3RunFolder, folder_for_dir, folder_for_run
 from script_testing.execution.steps import base_node_report, preimports_for
 from script_testing.orchestration.metadata import PATH_KEY
 from script_testing.pipeline.plan import PipelinePlan
@@ -109,7 +115,7 @@ def upstream_data(instance, run_id: str, key: AssetKey, *, needed_by: str) -> Up
                 metadata={"missing_asset": MetadataValue.asset(key)},
                 allow_retries=False,
             )
-        return UpstreamData(_data_path(entry, key, run_id, needed_by), run_id, THIS_RUN)
+        return UpstreamData(_data_path(entry, key, run_id, needed_by, reader=run_id), run_id, THIS_RUN)
     run = instance.get_run_by_id(run_id)
     parent = run.parent_run_id if run is not None else None
     while parent:  # a re-execution reads what the run it re-executes produced
@@ -124,7 +130,9 @@ def upstream_data(instance, run_id: str, key: AssetKey, *, needed_by: str) -> Up
                     allow_retries=False,
                 )
             return UpstreamData(
-                _data_path(entry, key, parent, needed_by), parent, f"run {parent} (re-executed)"
+                _data_path(entry, key, parent, needed_by, reader=run_id),
+                parent,
+                f"run {parent} (re-executed)",
             )
         parent_run = instance.get_run_by_id(parent)
         parent = parent_run.parent_run_id if parent_run is not None else None
@@ -137,7 +145,9 @@ def upstream_data(instance, run_id: str, key: AssetKey, *, needed_by: str) -> Up
             allow_retries=False,
         )
     return UpstreamData(
-        _data_path(event, key, event.run_id, needed_by), event.run_id, f"run {event.run_id} (not selected)"
+        _data_path(event, key, event.run_id, needed_by, reader=run_id),
+        event.run_id,
+        f"run {event.run_id} (not selected)",
     )
 
 
@@ -145,8 +155,9 @@ def this_host() -> str:
     return socket.gethostname()
 
 
-def _data_path(entry, key: AssetKey, run_id: str, needed_by: str) -> Path:
-    """The ``path`` recorded by a materialization event, checked to be readable here."""
+def _data_path(entry, key: AssetKey, run_id: str, needed_by: str, *, reader: str) -> Path:
+    """The ``path`` recorded by a materialization event, readable here: a local path checked to exist,
+    or an ``s3://`` URI (an S3 runs root) downloaded into run ``reader``'s scratch folder."""
     metadata = entry.asset_materialization.metadata
     item = metadata.get(PATH_KEY)
     raw = getattr(item, "value", None) or getattr(item, "path", None)
@@ -157,6 +168,8 @@ def _data_path(entry, key: AssetKey, run_id: str, needed_by: str) -> Path:
             f"'{PATH_KEY}'; materialize it again",
             allow_retries=False,
         )
+    if str(raw).startswith("s3://"):
+        return _fetched(str(raw), what, run_id, needed_by, reader)
     path = Path(str(raw))
     if path.exists():
         return path
@@ -166,10 +179,9 @@ def _data_path(entry, key: AssetKey, run_id: str, needed_by: str) -> Path:
     if host and host != this_host():
         raise Failure(
             description=f"{needed_by} needs {what}, but the data of run {run_id} is on another "
-            f"worker's disk (path {path} on {host}, this is {this_host()}): with workers "
-            f"that share no disk, set resources.runner.config.runs_root to a folder every "
-            f"worker mounts (NFS, EFS; s3:// runs roots are not supported yet), or use the "
-            f"in_process executor",
+            f"worker's disk: use an s3:// runs root (resources.runner.config.runs_root: "
+            f"s3://bucket/prefix) when workers share no disk, or a folder every worker "
+            f"mounts ({path} is on {host}, this is {this_host()})",
             metadata=meta,
             allow_retries=False,
         )
@@ -179,6 +191,51 @@ def _data_path(entry, key: AssetKey, run_id: str, needed_by: str) -> Path:
         metadata=meta,
         allow_retries=False,
     )
+
+
+def _fetched(uri: str, what: str, run_id: str, needed_by: str, reader: str) -> Path:
+    folder = folder_for_run(reader)
+    if folder is None:
+        raise Failure(
+            description=f"{needed_by} needs {what}, whose data from run {run_id} is in S3 ({uri}), but "
+            f"this run's runs root is a local folder: set the same s3:// runs root for this run "
+            f"(resources.runner.config.runs_root)",
+            allow_retries=False,
+        )
+    try:
+        return folder.fetch(uri)
+    except ScriptTestingError as exc:
+        raise Failure(
+            description=f"{needed_by} needs {what} from run {run_id}, which could not be downloaded: "
+            f"{exc.message}",
+            metadata={"missing_path": MetadataValue.url(uri)},
+            allow_retries=False,
+        ) from None
+
+
+def published(run_dir: Path, metadata: dict[str, Any]) -> dict[str, Any]:
+    """A materialization's metadata, with its data uploaded to the S3 runs root when the run has one:
+    ``path`` becomes the S3 URI (``local_path`` says where this worker wrote it) and ``s3_transfers``
+    what this process moved for the run so far."""
+    folder = folder_for_dir(run_dir)
+    item = metadata.get(PATH_KEY)
+    raw = getattr(item, "value", None) or getattr(item, "path", None)
+    if folder is None or not raw:
+        return metadata
+    try:
+        uri = folder.upload(Path(str(raw)))
+    except ScriptTestingError as exc:
+        raise Failure(
+            description=f"the data at {raw} could not be uploaded to the S3 runs root: {exc.message}",
+            allow_retries=False,
+        ) from None
+    return {
+        **metadata,
+        PATH_KEY: MetadataValue.path(uri),
+        "dagster/uri": MetadataValue.url(uri),
+        "local_path": MetadataValue.path(str(raw)),
+        "s3_transfers": MetadataValue.json(folder.transfers.as_dict()),
+    }
 
 
 def deep_dive_input(
@@ -262,21 +319,38 @@ def edge_checker(
     plan: PipelinePlan, run_dir: Path, rebaseline: bool, scale: int | None = None
 ) -> EdgeChecker:
     """One EdgeChecker per run folder and process (GX is imported once, on first use); ``scale`` is the
-    run's row count override: row ranges are kept per scale."""
+    run's row count override: row ranges are kept per scale. Under an S3 runs root the drift baseline
+    is the one beside the runs, downloaded before each check (:func:`record` uploads it when changed)."""
+    folder = folder_for_dir(run_dir)
     key = (plan.name, str(run_dir), rebaseline, scale)
     with _lock:
         checker = _checkers.get(key)
         if checker is None:
-            checker = _checkers[key] = EdgeChecker(plan, run_dir, rebaseline=rebaseline, scale=scale)
+            checker = EdgeChecker(plan, run_dir, rebaseline=rebaseline, scale=scale, baseline=folder is None)
+            if folder is not None:
+                checker.baseline = SchemaBaseline(folder.baseline_local, scale=scale)
+            _checkers[key] = checker
             while len(_checkers) > 32:  # a long-lived code server: forget old runs
                 _checkers.pop(next(iter(_checkers)))
-        return checker
+    if folder is not None:
+        try:
+            folder.pull_baseline()
+        except ScriptTestingError as exc:
+            raise Failure(
+                description=f"the drift baseline of {plan.name} could not be read from the S3 runs root: "
+                f"{exc.message}",
+                allow_retries=False,
+            ) from None
+        if rebaseline and checker.baseline is not None:
+            checker.baseline.rebaseline()
+    return checker
 
 
 def record(
     plan: PipelinePlan, run_dir: Path, run_id: str, *, node: str | None = None, report=None, edge=None
 ) -> None:
     """Update ``report.json`` of the run with one node's report or one edge's result (best effort)."""
+    rr = None
     try:
         with _lock:
             run_dir.mkdir(parents=True, exist_ok=True)
@@ -303,3 +377,26 @@ def record(
             rr.write(run_dir)
     except Exception:  # the report is a convenience; never fail a step for it
         pass
+    folder = folder_for_dir(run_dir)
+    if folder is not None and rr is not None:
+        _record_remote(folder, rr, node, report, edge)
+
+
+def _record_remote(folder: S3RunFolder, rr: RunReport, node, report, edge) -> None:
+    """Under an S3 runs root: the run's header, this node's fragment (its outputs and logs uploaded, their
+    S3 URIs in it) or this edge's fragment (and the drift baseline, when the check changed it)."""
+    folder.write_header(rr)
+    if node is not None and report is not None:
+        remote = report.model_copy(deep=True)
+        for out, path in report.outputs.items():
+            if Path(path).exists() and folder.local in Path(path).resolve().parents:
+                remote.outputs[out] = folder.upload(Path(path))
+        if folder.upload_logs(node) is not None:
+            for name in ("stdout_path", "stderr_path"):
+                value = getattr(report, name)
+                if value and folder.local in Path(value).resolve().parents:
+                    setattr(remote, name, folder.uri_of(Path(value)))
+        folder.write_node(node, remote)
+    if edge is not None:
+        folder.write_edge(edge)
+        folder.push_baseline()

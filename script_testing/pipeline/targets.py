@@ -12,7 +12,7 @@ from pathlib import Path
 
 from script_testing.config.dag import PipelineDag
 from script_testing.config.project import PROJECT_FILE, PipelineConfig, Project, load_project
-from script_testing.config.state import default_project_dir, runs_root
+from script_testing.config.state import check_runs_root, default_project_dir
 from script_testing.errors import ConfigError
 
 
@@ -32,7 +32,7 @@ def open_project(project: str | Path | Project | None = None) -> Project:
 def _load(path: Path) -> Project:
     """``load_project``, and a runs root that would hold the project's own files is refused now."""
     proj = load_project(path)
-    runs_root(proj)
+    check_runs_root(proj)
     return proj
 
 
