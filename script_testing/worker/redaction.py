@@ -25,6 +25,9 @@ _SECRET_NAME = re.compile(
 )
 #: Values shorter than this are not redacted (``1``, ``yes``, ``us``: they would mask too much).
 MIN_SECRET_LENGTH = 4
+#: Values shorter than this are masked only as whole tokens (not inside a longer word): a test
+#: credential such as ``test`` must not turn ``script_testing`` into ``script_***ing`` in paths.
+WHOLE_TOKEN_BELOW = 12
 MASK = "***"
 
 
@@ -40,7 +43,7 @@ class Redactor:
         values = {s for s in secrets if isinstance(s, str) and len(s) >= min_length}
         # longest first, so a secret that contains another one is masked whole
         self._values = sorted(values, key=len, reverse=True)
-        self._pattern = re.compile("|".join(re.escape(v) for v in self._values)) if self._values else None
+        self._pattern = re.compile("|".join(_alternative(v) for v in self._values)) if self._values else None
 
     @classmethod
     def from_environ(
@@ -72,6 +75,13 @@ class Redactor:
         if isinstance(value, (list, tuple)):
             return [self.redact_any(v) for v in value]
         return value
+
+
+def _alternative(value: str) -> str:
+    """The regex of one secret value: anywhere when long, as a whole token when short."""
+    if len(value) >= WHOLE_TOKEN_BELOW:
+        return re.escape(value)
+    return rf"(?<![A-Za-z0-9]){re.escape(value)}(?![A-Za-z0-9])"
 
 
 @functools.cache

@@ -612,3 +612,13 @@ def test_a_script_cannot_modify_a_read_only_input(pool, tmp_path):
     assert set(eval(result.return_value)) <= {errno.EROFS, errno.EACCES}
     assert (data / "train.csv").read_text() == "a,b\n1,2\n" and not (data / "new.csv").exists()
     (data / "new.csv").write_text("the host is unaffected")
+
+
+def test_a_short_secret_is_masked_as_a_whole_token_only():
+    """A test credential such as ``test`` must not mangle paths (``script_testing``); a long one is
+    masked wherever it appears, even glued to other text."""
+    redact = Redactor.from_environ({"AWS_SECRET_ACCESS_KEY": "test", "API_TOKEN": "ghp_0123456789abcdef"})
+    assert (
+        redact("/work/script_testing/tests, key=test, 'test'") == "/work/script_testing/tests, key=***, '***'"
+    )
+    assert redact("Authorization:ghp_0123456789abcdefXYZ") == "Authorization:***XYZ"
