@@ -50,11 +50,7 @@ def test_each_broken_rule_is_one_error_naming_the_key() -> None:
         "contract.outputs.predictions has no spec.outputs.predictions (spec declares: scores)" in m
         for m in messages
     )
-    assert any(
-        "contract.inputs.data.path `/data/in` does not start with /opt/ml/processing/" in m for m in messages
-    )
-    assert any("contract.outputs.predictions.path `/tmp/out`" in m for m in messages)
-    assert len(problems) == 4
+    assert len(problems) == 2  # container paths are not checked here (module docstring)
 
 
 def test_validate_reports_it_on_the_node_and_the_run_still_plans(tmp_path: Path) -> None:
