@@ -66,7 +66,7 @@ def _evaluate_one(df: Any, r: Rule, row: dict[str, Any]) -> None:
         raise KeyError(f"column '{r.column}' not found")
     col = df[r.column]
     missing = col.isna()
-    row["element_count"] = int(len(col))
+    row["element_count"] = len(col)
     if r.check in ("not_null", "null_rate"):
         bad = missing
         row["unexpected_count"] = int(bad.sum())
@@ -88,6 +88,6 @@ def _evaluate_one(df: Any, r: Rule, row: dict[str, Any]) -> None:
         bad = present.duplicated(keep=False)
     unexpected = present[bad]
     row["missing_count"] = int(missing.sum())
-    row["unexpected_count"] = int(len(unexpected))
+    row["unexpected_count"] = len(unexpected)
     row["partial"] = unexpected.iloc[:PARTIAL].tolist()
     row["success"] = row["unexpected_count"] == 0
