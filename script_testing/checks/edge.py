@@ -32,14 +32,16 @@ Above ~400 lines: the ordered checks of one edge share their shard-by-shard walk
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from script_testing.checks import pandas_engine
 from script_testing.checks.baseline import SchemaBaseline
-from script_testing.checks.gx_engine import build_docs, build_docs_many, safe_name, suite_result
+from script_testing.checks.gx_engine import build_docs, build_docs_many, shard_results
 from script_testing.checks.kinds import dtype_name, kind_of, matches, merge_kinds
+from script_testing.checks.pandas_engine import ShardRows
 from script_testing.checks.requirements import EdgeRequirements, Rule
 from script_testing.checks.result import EdgeCheckResult, FailedExpectation
 from script_testing.data.tabular import DataFile, UnreadableFile, describe_files, iter_batches
@@ -78,15 +80,20 @@ def validate_edge(
         docs.add(req.key, run.gx_results)
         docs_path = str(docs.index)
     elif docs_dir is not None:
-        docs_path = build_docs(Path(docs_dir), req.key, _gx_results(req.key, run.gx_results))
+        docs_path = build_docs(Path(docs_dir), req.key, shard_results(req.key, run.gx_results))
     return run.result(time.perf_counter() - started, docs_path)
 
 
 class DocsBatch:
-    """Validation results of several edges, built into one Data Docs site with :meth:`build`."""
+    """Validation results of several edges, built into one Data Docs site with :meth:`build`.
 
-    def __init__(self, docs_dir: str | Path) -> None:
+    ``builder(docs_dir, items)`` builds the site elsewhere (a
+    :class:`~script_testing.checks.docs_process.DocsProcess`); by default, in this process.
+    """
+
+    def __init__(self, docs_dir: str | Path, builder: Callable[[Path, list], str] | None = None) -> None:
         self.docs_dir = Path(docs_dir)
+        self.builder = builder
         self.items: list[tuple[str, list[tuple[str, Any]]]] = []
 
     @property
@@ -101,20 +108,9 @@ class DocsBatch:
         if not self.items:
             return None
         items, self.items = self.items, []
-        return build_docs_many(self.docs_dir, [(name, _gx_results(name, shards)) for name, shards in items])
-
-
-@dataclass
-class ShardRows:
-    """One shard's expectation results, as :func:`pandas_engine.evaluate` gives them."""
-
-    rules: list[Rule]
-    rows: list[dict[str, Any]]
-
-
-def _gx_results(suite_name: str, shards: list[tuple[str, ShardRows]]) -> list[tuple[str, Any]]:
-    """GX result objects for Data Docs (imports GX: only when docs are built)."""
-    return [(label, suite_result(safe_name(suite_name), s.rules, s.rows)) for label, s in shards]
+        if self.builder is not None:
+            return self.builder(self.docs_dir, items)
+        return build_docs_many(self.docs_dir, [(name, shard_results(name, shards)) for name, shards in items])
 
 
 # ---- one run -------------------------------------------------------------------------------------

@@ -26,6 +26,7 @@ from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
+from script_testing.checks.pandas_engine import ShardRows
 from script_testing.checks.requirements import Rule
 from script_testing.files import write_text
 
@@ -181,6 +182,11 @@ def suite_result(name: str, rules: list[Rule], rows: list[dict[str, Any]]) -> An
         },
         meta={},
     )
+
+
+def shard_results(suite_name: str, shards: list[tuple[str, ShardRows]]) -> list[tuple[str, Any]]:
+    """``(label, GX result)`` per shard, for Data Docs (imports GX)."""
+    return [(label, suite_result(safe_name(suite_name), s.rules, s.rows)) for label, s in shards]
 
 
 def result_rows(suite_result: Any) -> list[dict[str, Any]]:

@@ -14,9 +14,19 @@ Semantics (GX 1.x, pandas execution engine, ``mostly`` unset): missing values ar
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from script_testing.checks.requirements import Rule
+
+
+@dataclass
+class ShardRows:
+    """One shard's expectation results, as :func:`evaluate` gives them (kept for Data Docs)."""
+
+    rules: list[Rule]
+    rows: list[dict[str, Any]]
+
 
 PARTIAL = 5  # GX's partial_unexpected_count in RESULT_FORMAT
 

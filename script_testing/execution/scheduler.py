@@ -19,9 +19,10 @@ from graphlib import TopologicalSorter
 from pathlib import Path
 from typing import Any
 
+from script_testing.checks.docs_process import DocsProcess
 from script_testing.config.state import state_root
 from script_testing.errors import ScriptTestingError
-from script_testing.execution.edges import EdgeChecker, edge_reports, warm_up_checks
+from script_testing.execution.edges import EdgeChecker, edge_reports
 from script_testing.execution.guard import InputGuard, record_manifest
 from script_testing.execution.inputs import check_sources, materialize_source, source_for, write_synthesized
 from script_testing.execution.interrupts import signal_name
@@ -89,6 +90,7 @@ class PipelineExecution:
         self._edge_by_input = {(e.to, e.input): e for e in self.report.edges}
         self._data: dict[tuple[str, str], Path] = {}  # (node, output) -> path of the data in this run
         self._checker: EdgeChecker | None = None
+        self._docs: DocsProcess | None = None
         self.selected = self._selection()
 
     # -- helpers
@@ -131,7 +133,8 @@ class PipelineExecution:
     def run(self) -> RunReport:
         t0 = time.perf_counter()
         if self.options.checks and self.report.edges:
-            warm_up_checks()
+            self._docs = DocsProcess()
+            self._docs.start()  # imports GX for the Data Docs on another core while the scripts run
         if any(n.role == NodeRole.SCRIPT for n in self.plan.nodes.values()):
             self._pool_get().start()  # the worker's imports overlap planning and source generation
         create_run_dir(self.run_dir, self.run_id, self.plan.name)
@@ -194,6 +197,9 @@ class PipelineExecution:
 
     def close(self, wait: bool = True) -> None:
         """Stop the worker this run started (``wait=False``: end the scripts still running)."""
+        if self._docs is not None:
+            self._docs.close()
+            self._docs = None
         if self._own_pool and self._pool is not None:
             self._pool.close(wait=wait)
             self._pool = None
@@ -425,7 +431,11 @@ class PipelineExecution:
             return
         if self._checker is None:
             self._checker = EdgeChecker(
-                self.plan, self.run_dir, rebaseline=self.options.rebaseline, scale=self.options.rows_override
+                self.plan,
+                self.run_dir,
+                rebaseline=self.options.rebaseline,
+                scale=self.options.rows_override,
+                docs_builder=self._docs.build if self._docs is not None else None,
             )
         try:
             self._checker.check(edge, path, synthesized=f"{edge.to}.{edge.input}" in self.options.synthesized)

@@ -9,7 +9,6 @@ updated after every step.
 
 from __future__ import annotations
 
-import importlib
 import socket
 import threading
 from dataclasses import dataclass
@@ -19,7 +18,7 @@ from typing import Any
 from dagster import AssetKey, Failure, MetadataValue
 
 from script_testing.errors import ScriptTestingError
-from script_testing.execution.edges import EdgeChecker, edge_reports, warm_up_checks
+from script_testing.execution.edges import EdgeChecker, edge_reports
 from script_testing.execution.inputs import materialize_source
 from script_testing.execution.layout import source_input_dir
 from script_testing.execution.options import RunOptions
@@ -216,42 +215,18 @@ def pool_for(plan: PipelinePlan) -> WorkerPool:
     return shared_pool(wanted)
 
 
-# What the GX import in the warm-up thread shares with the main thread. ``sqlalchemy.orm`` registers an
-# inspector for every object (``inspection._inspects(object)`` in orm/base.py) while its ``exc`` module is
-# still half-imported: a Dagster storage query in the main thread in that window fails with "partially
-# initialized module 'sqlalchemy.orm.exc'" (5 in 5 under load). Imported in the calling thread first,
-# before the thread starts, nothing shared is half-imported while both threads run.
-SHARED_IMPORTS = ("sqlalchemy.orm", "pandas")
-
-
-def start_checks_warm_up() -> None:
-    """Import what GX shares with Dagster here, then GX itself in the background (once per process)."""
-    for name in SHARED_IMPORTS:
-        try:
-            importlib.import_module(name)
-        except ImportError:
-            pass
-    warm_up_checks()
-
-
 _warmed: set[str] = set()
 
 
 def warm_up(plan: PipelinePlan, checks: bool = True) -> None:
-    """Start the slow, once-per-process work in the background at the first step of a run.
-
-    GX's import and context (~3-4 s) are built in a thread and the script worker is started (it imports
-    pandas, sklearn... in its own process), so both overlap the source
-    steps instead of stalling the first check and the first script one after the other.
-    """
+    """Start the slow, once-per-process work in the background at the first step of a run: the script
+    worker (it imports pandas, sklearn... in its own process) overlaps the source steps. Checks need
+    no warm-up: they evaluate with pandas (:mod:`script_testing.checks.pandas_engine`), not GX."""
     key = f"{plan.project.root}:{plan.name}"
     with _lock:
         if key in _warmed:
             return
-        first = not _warmed
         _warmed.add(key)
-    if first and checks:
-        start_checks_warm_up()
     try:
         pool_for(plan).start()
     except Exception:  # warming up is an optimisation only
