@@ -64,9 +64,14 @@ from script_testing.worker import WorkerPool
 
 _Started = tuple[cf.Future, dict[str, str], str, InputGuard]  # (future, its inputs, started at, guard)
 
+# report.json is a progress view while a run goes on: rewritten at most this often (a whole rewrite per
+# step made each step cost more in a larger run), and always at the start and at the end of the run.
+SAVE_INTERVAL_S = 0.5
+
 
 class PipelineExecution:
-    """Runs a whole plan (or a selection of it) and writes ``report.json`` after every step."""
+    """Runs a whole plan (or a selection of it); ``report.json`` is written when the run starts, at most
+    every ``SAVE_INTERVAL_S`` while it goes on, and when it ends."""
 
     def __init__(
         self, plan: PipelinePlan, options: RunOptions | None = None, pool: WorkerPool | None = None
@@ -90,6 +95,7 @@ class PipelineExecution:
         self._edge_by_input = {(e.to, e.input): e for e in self.report.edges}
         self._data: dict[tuple[str, str], Path] = {}  # (node, output) -> path of the data in this run
         self._checker: EdgeChecker | None = None
+        self._saved_at: float | None = None
         self._docs: DocsProcess | None = None
         self.selected = self._selection()
 
@@ -118,13 +124,16 @@ class PipelineExecution:
             self._pool = WorkerPool(preimport=preimports_for(self.plan))
         return self._pool
 
-    def _save(self) -> None:
-        self.report.write(self.run_dir)
+    def _save(self, *, force: bool = False) -> None:
+        now = time.monotonic()
+        if force or self._saved_at is None or now - self._saved_at >= SAVE_INTERVAL_S:
+            self.report.write(self.run_dir)
+            self._saved_at = time.monotonic()
 
     def _save_final(self) -> None:
         """Write the final record; on a full disk, overwrite the old one in place (no new blocks)."""
         try:
-            self._save()
+            self._save(force=True)
         except OSError:
             with contextlib.suppress(OSError):
                 self.report.write_in_place(self.run_dir)
@@ -141,7 +150,7 @@ class PipelineExecution:
         self.report.warnings = [w for n in self.plan.nodes.values() for w in n.warnings]
         for n in self.plan.order:
             self.report.nodes[n] = base_node_report(self.plan.nodes[n], self.plan)
-        self._save()
+        self._save(force=True)
         self._write_spec()
         try:
             problems = self._preflight()
