@@ -4,22 +4,29 @@ Checks evaluate with pandas (:mod:`script_testing.checks.pandas_engine`); only t
 needs Great Expectations, whose import and context cost ~3 s of CPU. :class:`DocsProcess` starts
 ``python -m script_testing.checks.docs_process`` at the beginning of a run: the child imports GX and
 builds its context at once, on another core, while the scripts run; at the end the run hands it the
-collected results (pickled, parent to child, nothing else reads them) and gets back the index path or
-the error, as one JSON line. The run never waits for GX before a script or a check.
+collected results (pickled, parent to child through a pipe, nothing else reads them) and gets back the
+index path or the error, as one JSON line. The run never waits for GX before a script or a check.
 """
 
 from __future__ import annotations
 
+import atexit
 import json
+import os
 import pickle
+import select
+import struct
 import subprocess
 import sys
+import tempfile
+import threading
 from pathlib import Path
 from typing import Any
 
 from script_testing.checks import gx_engine
 
-START_TIMEOUT_S = 300  # the most a Data Docs build may take, import included
+BUILD_TIMEOUT_S = 300  # the most one Data Docs build may take, GX's import included
+_HEADER = struct.Struct(">Q")
 
 
 class DocsError(RuntimeError):
@@ -27,62 +34,109 @@ class DocsError(RuntimeError):
 
 
 class DocsProcess:
-    """One child process that imports GX now and builds one Data Docs site later."""
+    """One child process that imports GX at once and then builds Data Docs sites on request.
+
+    One per parent process (:func:`shared_docs_process`): a notebook or a test session that runs many
+    pipelines pays GX's import once, as it did when GX lived in the parent.
+    """
 
     def __init__(self) -> None:
         self._proc: subprocess.Popen | None = None
+        self._stderr: Any = None
+        self._lock = threading.Lock()
 
     def start(self) -> None:
-        if self._proc is None:
+        with self._lock:
+            self._start()
+
+    def _start(self) -> subprocess.Popen:
+        if self._proc is None or self._proc.poll() is not None:
+            self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the child
             self._proc = subprocess.Popen(
                 [sys.executable, "-m", "script_testing.checks.docs_process"],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
+                stderr=self._stderr,
             )
+        return self._proc
 
     def build(self, docs_dir: Path, items: list[tuple[str, list[tuple[str, Any]]]]) -> str:
         """Build the site for ``items`` (suite name, [(label, ShardRows)]); returns its index path."""
-        self.start()
-        proc = self._proc
-        assert proc is not None
-        self._proc = None
+        payload = pickle.dumps((str(docs_dir), items))
+        with self._lock:
+            proc = self._start()
+            try:
+                proc.stdin.write(_HEADER.pack(len(payload)) + payload)
+                proc.stdin.flush()
+                ready, _, _ = select.select([proc.stdout], [], [], BUILD_TIMEOUT_S)
+                line = proc.stdout.readline() if ready else b""
+            except OSError:
+                line = b""
+            if not line:
+                why = self._stop(proc) or f"no answer within {BUILD_TIMEOUT_S} s"
+                raise DocsError(f"the Data Docs process stopped: {why}")
         try:
-            out, err = proc.communicate(pickle.dumps((str(docs_dir), items)), timeout=START_TIMEOUT_S)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.communicate()
-            raise DocsError(f"building the Data Docs took more than {START_TIMEOUT_S} s") from None
-        lines = out.decode(errors="replace").strip().splitlines()
-        try:
-            answer = json.loads(lines[-1]) if lines else {}
+            answer = json.loads(line)
         except ValueError:
             answer = {}
         if "index" in answer:
             return answer["index"]
-        why = answer.get("error") or (err.decode(errors="replace").strip().splitlines() or ["no answer"])[-1]
-        raise DocsError(why)
+        raise DocsError(answer.get("error") or f"unexpected answer {line[:200]!r}")
+
+    def _stop(self, proc: subprocess.Popen) -> str:
+        """Kill the child; returns the last line it wrote to stderr."""
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()
+        self._proc = None
+        try:
+            self._stderr.seek(0)
+            lines = self._stderr.read().decode(errors="replace").strip().splitlines()
+        except (OSError, AttributeError):
+            lines = []
+        return lines[-1] if lines else ""
 
     def close(self) -> None:
-        """Stop the child if it was never asked to build (a run without checks, or an error)."""
-        proc, self._proc = self._proc, None
-        if proc is not None and proc.poll() is None:
-            proc.kill()
-            proc.communicate()
+        with self._lock:
+            if self._proc is not None:
+                try:
+                    self._proc.stdin.close()  # the child ends on end of input
+                    self._proc.wait(timeout=5)
+                except (OSError, subprocess.TimeoutExpired):
+                    pass
+                self._stop(self._proc)
+
+
+_SHARED: list[DocsProcess] = []
+
+
+def shared_docs_process() -> DocsProcess:
+    """This process's Data Docs process (started by the caller, closed at exit)."""
+    if not _SHARED:
+        _SHARED.append(DocsProcess())
+        atexit.register(_SHARED[0].close)
+    return _SHARED[0]
 
 
 def _serve() -> int:
+    stdout = os.fdopen(os.dup(1), "wb")  # the answers; whatever GX prints goes to stderr
+    os.dup2(2, 1)
     gx_engine.gx_context()
-    docs_dir, items = pickle.loads(sys.stdin.buffer.read())
-    try:
-        index = gx_engine.build_docs_many(
-            Path(docs_dir), [(name, gx_engine.shard_results(name, shards)) for name, shards in items]
-        )
-    except Exception as exc:
-        print(json.dumps({"error": f"{type(exc).__name__}: {exc}"}), flush=True)
-        return 1
-    print(json.dumps({"index": index}), flush=True)
-    return 0
+    stdin = sys.stdin.buffer
+    while True:
+        header = stdin.read(_HEADER.size)
+        if len(header) < _HEADER.size:
+            return 0
+        docs_dir, items = pickle.loads(stdin.read(_HEADER.unpack(header)[0]))
+        try:
+            index = gx_engine.build_docs_many(
+                Path(docs_dir), [(name, gx_engine.shard_results(name, shards)) for name, shards in items]
+            )
+            answer = {"index": index}
+        except Exception as exc:
+            answer = {"error": f"{type(exc).__name__}: {exc}"}
+        stdout.write(json.dumps(answer).encode() + b"\n")
+        stdout.flush()
 
 
 if __name__ == "__main__":

@@ -19,7 +19,7 @@ from graphlib import TopologicalSorter
 from pathlib import Path
 from typing import Any
 
-from script_testing.checks.docs_process import DocsProcess
+from script_testing.checks.docs_process import DocsProcess, shared_docs_process
 from script_testing.config.state import state_root
 from script_testing.errors import ScriptTestingError
 from script_testing.execution.edges import EdgeChecker, edge_reports
@@ -142,7 +142,7 @@ class PipelineExecution:
     def run(self) -> RunReport:
         t0 = time.perf_counter()
         if self.options.checks and self.report.edges:
-            self._docs = DocsProcess()
+            self._docs = shared_docs_process()
             self._docs.start()  # imports GX for the Data Docs on another core while the scripts run
         if any(n.role == NodeRole.SCRIPT for n in self.plan.nodes.values()):
             self._pool_get().start()  # the worker's imports overlap planning and source generation
@@ -206,9 +206,6 @@ class PipelineExecution:
 
     def close(self, wait: bool = True) -> None:
         """Stop the worker this run started (``wait=False``: end the scripts still running)."""
-        if self._docs is not None:
-            self._docs.close()
-            self._docs = None
         if self._own_pool and self._pool is not None:
             self._pool.close(wait=wait)
             self._pool = None

@@ -1,0 +1,29 @@
+"""Data Docs built by the process of their own: one site per request, errors as answers, reused."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from script_testing.checks import pandas_engine
+from script_testing.checks.docs_process import DocsError, DocsProcess
+from script_testing.checks.pandas_engine import ShardRows
+from script_testing.checks.requirements import Rule
+
+pytestmark = pytest.mark.timeout(600)
+
+
+def test_the_docs_process_builds_sites_and_survives_a_bad_request(tmp_path) -> None:
+    rules = [Rule("not_null", "a", "r"), Rule("range", "a", "r", {"min": 0, "max": 1})]
+    rows = pandas_engine.evaluate(pd.DataFrame({"a": [0.5, None, 3.0]}), rules)
+    process = DocsProcess()
+    process.start()
+    try:
+        index = process.build(tmp_path / "one", [("A.out-_B.in", [("part.csv", ShardRows(rules, rows))])])
+        assert index.endswith("index.html") and (tmp_path / "one" / "index.html").exists()
+        with pytest.raises(DocsError):  # a row without its counts: an answer, not a dead process
+            process.build(tmp_path / "bad", [("x", [("p.csv", ShardRows(rules, [{"key": rules[0].key}]))])])
+        index = process.build(tmp_path / "two", [("A.out-_B.in", [("part.csv", ShardRows(rules, rows))])])
+        assert (tmp_path / "two" / "index.html").exists()
+    finally:
+        process.close()
