@@ -118,6 +118,65 @@ def shared_docs_process() -> DocsProcess:
     return _SHARED[0]
 
 
+class BackgroundDocs:
+    """Data Docs built behind the checks: :meth:`build` queues the items and returns the index path at
+    once; one thread hands the queue to the :class:`DocsProcess`, merging what queued up meanwhile (one
+    site build per folder for many checks). For the Dagster layer, where a check's ``data_docs`` link
+    is recorded with its result and no later step of ours closes the run: a check never waits for GX
+    nor for a site build. The link opens once the build lands (a second or two; at most
+    ``BUILD_TIMEOUT_S``); a failed build is told in :attr:`errors` and on stderr. :meth:`drain`
+    waits for the queue; the thread is joined before the process exits (pending builds land).
+    """
+
+    def __init__(self, process: DocsProcess) -> None:
+        self.process = process
+        self.errors: list[str] = []
+        self._pending: dict[str, list] = {}
+        self._cond = threading.Condition()
+        self._running = False  # a thread is (about to be) draining the queue
+
+    def build(self, docs_dir: Path, items: list[tuple[str, list[tuple[str, Any]]]]) -> str:
+        with self._cond:
+            self._pending.setdefault(str(docs_dir), []).extend(items)
+            if not self._running:
+                self._running = True
+                # not a daemon: the interpreter joins it at exit, so queued builds are written
+                threading.Thread(target=self._loop, name="data-docs").start()
+        return str(Path(docs_dir) / "index.html")
+
+    def _loop(self) -> None:
+        while True:
+            with self._cond:
+                if not self._pending:
+                    self._running = False
+                    self._cond.notify_all()
+                    return  # the next build starts a new thread
+                docs_dir, items = self._pending.popitem()
+            try:
+                self.process.build(Path(docs_dir), items)
+            except Exception as exc:  # a view of the results: say it, never fail a check for it
+                message = f"Data Docs in {docs_dir} not built: {exc}"
+                self.errors.append(message)
+                print(f"script_testing: {message}", file=sys.stderr)
+
+    def drain(self, timeout: float | None = None) -> bool:
+        """Wait until every queued build has landed; False if ``timeout`` passed first."""
+        with self._cond:
+            return self._cond.wait_for(lambda: not self._running, timeout)
+
+
+_BACKGROUND: list[BackgroundDocs] = []
+
+
+def background_docs() -> BackgroundDocs:
+    """This process's background builder, on :func:`shared_docs_process` (started here)."""
+    if not _BACKGROUND:
+        process = shared_docs_process()
+        process.start()
+        _BACKGROUND.append(BackgroundDocs(process))
+    return _BACKGROUND[0]
+
+
 def _serve() -> int:
     stdout = os.fdopen(os.dup(1), "wb")  # the answers; whatever GX prints goes to stderr
     os.dup2(2, 1)

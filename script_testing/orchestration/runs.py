@@ -17,6 +17,7 @@ from typing import Any
 
 from dagster import AssetKey, Failure, MetadataValue
 
+from script_testing.checks.docs_process import background_docs
 from script_testing.errors import ScriptTestingError
 from script_testing.execution.edges import EdgeChecker, edge_reports
 from script_testing.execution.inputs import materialize_source
@@ -35,6 +36,7 @@ _lock = threading.Lock()
 _preimports: dict[tuple[str, str], list[str]] = {}
 _checkers: dict[tuple[str, str, bool], Any] = {}
 _planned: dict[str, frozenset[AssetKey]] = {}
+_produced: dict[str, dict[AssetKey, Path]] = {}  # run id -> what its steps in this process materialized
 
 
 THIS_RUN = "this run"
@@ -75,6 +77,17 @@ def planned_keys(instance, run_id: str) -> frozenset[AssetKey]:
     return keys
 
 
+def remember_output(run_id: str, key: AssetKey, path: Path) -> None:
+    """Note that a step of run ``run_id`` in this process has just materialized ``key`` at ``path`` (its
+    MaterializeResult is yielded): a later step of the same run in this process reads it from here
+    instead of asking the instance for every materialization of the run (a query per step that grew
+    with the run). Another process (multiprocess executor) asks the instance, as before."""
+    with _lock:
+        _produced.setdefault(run_id, {})[key] = Path(path)
+        while len(_produced) > 64:  # a long-lived process: forget old runs
+            _produced.pop(next(iter(_produced)))
+
+
 def _materialization_in_run(instance, run_id: str, key: AssetKey):
     """The last materialization event of ``key`` recorded by run ``run_id`` (or None)."""
     from dagster import DagsterEventType
@@ -99,6 +112,10 @@ def upstream_data(instance, run_id: str, key: AssetKey, *, needed_by: str) -> Up
     """
     what = key.to_user_string()
     if key in planned_keys(instance, run_id):
+        with _lock:
+            known = _produced.get(run_id, {}).get(key)
+        if known is not None and known.exists():
+            return UpstreamData(known, run_id, THIS_RUN)
         entry = _materialization_in_run(instance, run_id, key)
         if entry is None:
             raise Failure(
@@ -227,6 +244,8 @@ def warm_up(plan: PipelinePlan, checks: bool = True) -> None:
         if key in _warmed:
             return
         _warmed.add(key)
+    if checks:
+        background_docs()  # starts the Data Docs process: GX imports there while the first steps run
     try:
         pool_for(plan).start()
     except Exception:  # warming up is an optimisation only
@@ -236,22 +255,33 @@ def warm_up(plan: PipelinePlan, checks: bool = True) -> None:
 def edge_checker(
     plan: PipelinePlan, run_dir: Path, rebaseline: bool, scale: int | None = None
 ) -> EdgeChecker:
-    """One EdgeChecker per run folder and process (GX is imported once, on first use); ``scale`` is the
-    run's row count override: row ranges are kept per scale."""
+    """One EdgeChecker per run folder and process; its Data Docs are built behind the checks by this
+    process's Data Docs process (GX never imported here); ``scale`` is the run's row count override:
+    row ranges are kept per scale."""
     key = (plan.name, str(run_dir), rebaseline, scale)
     with _lock:
         checker = _checkers.get(key)
         if checker is None:
-            checker = _checkers[key] = EdgeChecker(plan, run_dir, rebaseline=rebaseline, scale=scale)
+            checker = _checkers[key] = EdgeChecker(
+                plan, run_dir, rebaseline=rebaseline, scale=scale, docs_builder=background_docs().build
+            )
             while len(_checkers) > 32:  # a long-lived code server: forget old runs
                 _checkers.pop(next(iter(_checkers)))
         return checker
 
 
 def record(
-    plan: PipelinePlan, run_dir: Path, run_id: str, *, node: str | None = None, report=None, edge=None
+    plan: PipelinePlan,
+    run_dir: Path,
+    run_id: str,
+    *,
+    node: str | None = None,
+    report=None,
+    edge=None,
+    edges=(),
 ) -> None:
-    """Update ``report.json`` of the run with one node's report or one edge's result (best effort)."""
+    """Update ``report.json`` of the run with one node's report and/or edges' results (best effort)."""
+    edges = [*edges, *([edge] if edge is not None else [])]
     try:
         with _lock:
             run_dir.mkdir(parents=True, exist_ok=True)
@@ -269,8 +299,9 @@ def record(
                 rr.budgets = run_budgets(plan)
             if node is not None and report is not None:
                 rr.nodes[node] = report
-            if edge is not None:
-                rr.edges = [e for e in rr.edges if e.id != edge.id] + [edge]
+            if edges:
+                ids = {e.id for e in edges}
+                rr.edges = [e for e in rr.edges if e.id not in ids] + list(edges)
             finalize(rr)
             rr.write(run_dir)
     except Exception:  # the report is a convenience; never fail a step for it
