@@ -20,12 +20,14 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
 from script_testing.checks import gx_engine
 
 BUILD_TIMEOUT_S = 300  # the most one Data Docs build may take, GX's import included
+DEBOUNCE_S = 1.0  # BackgroundDocs: a site build (its cost grows with the site) at most about this often
 _HEADER = struct.Struct(">Q")
 
 
@@ -146,6 +148,7 @@ class BackgroundDocs:
 
     def _loop(self) -> None:
         while True:
+            time.sleep(DEBOUNCE_S)  # let the checks of the next steps queue up: one site build for them
             with self._cond:
                 if not self._pending:
                     self._running = False

@@ -285,10 +285,12 @@ def record(
     try:
         with _lock:
             run_dir.mkdir(parents=True, exist_ok=True)
-            try:
-                rr = RunReport.read(run_dir) if (run_dir / REPORT_FILE).exists() else None
-            except Exception:
-                rr = None
+            rr = _written_here(run_dir)
+            if rr is None:
+                try:
+                    rr = RunReport.read(run_dir) if (run_dir / REPORT_FILE).exists() else None
+                except Exception:
+                    rr = None
             if rr is None:
                 rr = RunReport(
                     pipeline=plan.name, run_id=run_id, project=str(plan.project.root), run_dir=str(run_dir)
@@ -304,5 +306,36 @@ def record(
                 rr.edges = [e for e in rr.edges if e.id not in ids] + list(edges)
             finalize(rr)
             rr.write(run_dir)
+            _remember_written(run_dir, rr)
     except Exception:  # the report is a convenience; never fail a step for it
         pass
+
+
+# run folder -> (the report this process last wrote there, the file's stat then): the next step of the
+# run in this process updates it without reading and parsing the whole file again (a cost that grew
+# with the run); a file changed since (another process's step) is read again.
+_written: dict[str, tuple[RunReport, tuple[int, int, int]]] = {}
+
+
+def _stat_of(path: Path) -> tuple[int, int, int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return (st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+def _written_here(run_dir: Path) -> RunReport | None:
+    known = _written.get(str(run_dir))
+    if known is None or _stat_of(run_dir / REPORT_FILE) != known[1]:
+        return None
+    return known[0]
+
+
+def _remember_written(run_dir: Path, rr: RunReport) -> None:
+    stat = _stat_of(run_dir / REPORT_FILE)
+    if stat is None:
+        return
+    _written[str(run_dir)] = (rr, stat)
+    while len(_written) > 32:  # a long-lived code server: forget old runs
+        _written.pop(next(iter(_written)))

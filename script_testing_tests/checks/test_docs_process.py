@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from script_testing.checks import pandas_engine
-from script_testing.checks.docs_process import DocsError, DocsProcess
+from script_testing.checks.docs_process import BackgroundDocs, DocsError, DocsProcess
 from script_testing.checks.pandas_engine import ShardRows
 from script_testing.checks.requirements import Rule
 
@@ -25,5 +25,23 @@ def test_the_docs_process_builds_sites_and_survives_a_bad_request(tmp_path) -> N
             process.build(tmp_path / "bad", [("x", [("p.csv", ShardRows(rules, [{"key": rules[0].key}]))])])
         index = process.build(tmp_path / "two", [("A.out-_B.in", [("part.csv", ShardRows(rules, rows))])])
         assert (tmp_path / "two" / "index.html").exists()
+    finally:
+        process.close()
+
+
+def test_background_docs_answer_at_once_and_the_sites_land(tmp_path) -> None:
+    rules = [Rule("not_null", "a", "r")]
+    rows = pandas_engine.evaluate(pd.DataFrame({"a": [1.0, None]}), rules)
+    process = DocsProcess()
+    process.start()
+    try:
+        docs = BackgroundDocs(process)
+        first = docs.build(tmp_path / "site", [("A.out-_B.in", [("p.csv", ShardRows(rules, rows))])])
+        second = docs.build(tmp_path / "site", [("B.out-_C.in", [("p.csv", ShardRows(rules, rows))])])
+        assert first == second == str(tmp_path / "site" / "index.html")  # the link, before the build
+        docs.build(tmp_path / "bad", [("x", [("p.csv", ShardRows(rules, [{"key": rules[0].key}]))])])
+        assert docs.drain(timeout=500)
+        assert (tmp_path / "site" / "index.html").exists()
+        assert len(docs.errors) == 1 and str(tmp_path / "bad") in docs.errors[0]  # told, not swallowed
     finally:
         process.close()
