@@ -199,7 +199,8 @@ def _finish(code: int) -> NoReturn:
     interpreter's teardown (``os._exit``): the reports, JSON and JUnit files are written and closed,
     the worker pool is closed, and tearing down pandas, pyarrow and the rest costs about a second for
     nothing. Elsewhere (a test's CliRunner), a normal ``sys.exit``."""
-    if not FAST_EXIT["enabled"]:
+    observed = sys.gettrace() or sys.getprofile() or os.environ.get("COVERAGE_PROCESS_START")
+    if not FAST_EXIT["enabled"] or observed:  # a profiler or coverage writes its data at exit
         sys.exit(code)
     for stream in (sys.stdout, sys.stderr):
         try:

@@ -13,7 +13,10 @@ from __future__ import annotations
 import concurrent.futures as cf
 import contextlib
 import errno
+import importlib
 import os
+import sys
+import threading
 import time
 from graphlib import TopologicalSorter
 from pathlib import Path
@@ -67,6 +70,20 @@ _Started = tuple[cf.Future, dict[str, str], str, InputGuard]  # (future, its inp
 # report.json is a progress view while a run goes on: rewritten at most this often (a whole rewrite per
 # step made each step cost more in a larger run), and always at the start and at the end of the run.
 SAVE_INTERVAL_S = 0.5
+
+
+def _import_in_background(name: str) -> None:
+    """Import ``name`` in a daemon thread (a no-op once imported): its import overlaps the worker's start
+    and the sources instead of delaying the first edge check. Python's per-module import locks make a
+    second import of it wait for this one; a failure is left for the real import to report."""
+    if name in sys.modules:
+        return
+
+    def _import() -> None:
+        with contextlib.suppress(Exception):
+            importlib.import_module(name)
+
+    threading.Thread(target=_import, name=f"import-{name}", daemon=True).start()
 
 
 class PipelineExecution:
@@ -144,6 +161,7 @@ class PipelineExecution:
         if self.options.checks and self.report.edges:
             self._docs = shared_docs_process()
             self._docs.start()  # imports GX for the Data Docs on another core while the scripts run
+            _import_in_background("pandas")  # the checks read with pandas: not on the first check's path
         if any(n.role == NodeRole.SCRIPT for n in self.plan.nodes.values()):
             self._pool_get().start()  # the worker's imports overlap planning and source generation
         create_run_dir(self.run_dir, self.run_id, self.plan.name)
