@@ -12,6 +12,7 @@ graph is no deeper than the pipeline (a step per check doubled it: a chain of 70
 with a RecursionError) and no check asks the instance where its data is.
 """
 
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -62,27 +63,40 @@ def _describe(plan: PipelinePlan, edge: EdgeReport) -> str:
     return "".join(text)
 
 
-def _templates(plan: PipelinePlan) -> list[EdgeReport]:
-    """The edges checked in Dagster: one per input (and per source feeding an input) of every node that
-    has a script."""
-    out = []
+# plan id -> (the plan, its checked edges by the asset they check): computed once per plan, not once per
+# multi-asset and per step (edge_reports builds every edge of the plan: a chain of 2,000 nodes built 4
+# million of them to load, and every step of a run built them all again)
+_TEMPLATES: dict[int, tuple[PipelinePlan, dict[AssetKey, list[EdgeReport]]]] = {}
+_TEMPLATES_LOCK = threading.Lock()
+
+
+def _templates(plan: PipelinePlan) -> dict[AssetKey, list[EdgeReport]]:
+    """The edges checked in Dagster, by the asset they check: one per input (and per source feeding an
+    input) of every node that has a script."""
+    with _TEMPLATES_LOCK:
+        known = _TEMPLATES.get(id(plan))
+        if known is not None and known[0] is plan:
+            return known[1]
+    out: dict[AssetKey, list[EdgeReport]] = {}
     for template in edge_reports(plan):
         if plan.nodes[template.to].role != NodeRole.SCRIPT:
             continue  # sinks run nothing, so nothing consumes the data here
-        if keys.input_key(plan, template.to, template.input) is None:
+        key = keys.input_key(plan, template.to, template.input)
+        if key is None:
             continue
-        out.append(template)
+        out.setdefault(key, []).append(template)
+    with _TEMPLATES_LOCK:
+        _TEMPLATES[id(plan)] = (plan, out)  # the plan is kept, so its id is not reused meanwhile
+        while len(_TEMPLATES) > 64:  # a long-lived code server reloading: forget old plans
+            _TEMPLATES.pop(next(iter(_TEMPLATES)))
     return out
 
 
 def check_specs(plan: PipelinePlan, asset_keys: list[AssetKey]) -> list[AssetCheckSpec]:
     """The checks of the edges leaving ``asset_keys`` (the outputs of one multi-asset)."""
-    wanted = set(asset_keys)
+    by_key = _templates(plan)
     specs = []
-    for template in _templates(plan):
-        key = keys.input_key(plan, template.to, template.input)
-        if key not in wanted:
-            continue
+    for key, template in ((k, t) for k in dict.fromkeys(asset_keys) for t in by_key.get(k, [])):
         specs.append(
             AssetCheckSpec(
                 name=keys.check_name(template.to, template.input),
@@ -113,12 +127,9 @@ def run_checks(
     selected = context.selected_asset_check_keys
     run_dir = runner.run_dir(plan, context.run_id)
     results, edges = [], []
-    for template in _templates(plan):
-        key = keys.input_key(plan, template.to, template.input)
-        if (
-            key not in produced
-            or AssetCheckKey(key, keys.check_name(template.to, template.input)) not in selected
-        ):
+    by_key = _templates(plan)
+    for key, template in ((k, t) for k in produced for t in by_key.get(k, [])):
+        if AssetCheckKey(key, keys.check_name(template.to, template.input)) not in selected:
             continue
         edge = template.model_copy(deep=True)
         if not runner.checks:
