@@ -11,6 +11,7 @@ index path or the error, as one JSON line. The run never waits for GX before a s
 from __future__ import annotations
 
 import atexit
+import html
 import json
 import os
 import pickle
@@ -24,6 +25,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from script_testing import files
 from script_testing.checks import gx_engine
 
 BUILD_TIMEOUT_S = 300  # the most one Data Docs build may take, GX's import included
@@ -125,9 +127,10 @@ class BackgroundDocs:
     once; one thread hands the queue to the :class:`DocsProcess`, merging what queued up meanwhile (one
     site build per folder for many checks). For the Dagster layer, where a check's ``data_docs`` link
     is recorded with its result and no later step of ours closes the run: a check never waits for GX
-    nor for a site build. The link opens once the build lands (a second or two; at most
-    ``BUILD_TIMEOUT_S``); a failed build is told in :attr:`errors` and on stderr. :meth:`drain`
-    waits for the queue; the thread is joined before the process exits (pending builds land).
+    nor for a site build. Until the site lands (seconds; at most ``BUILD_TIMEOUT_S``) the link opens a
+    page of ours saying it is being built, which reloads itself; a failed build is told in
+    :attr:`errors`, on stderr and, when no site was built there yet, on that page. :meth:`drain` waits
+    for the queue; the thread is joined before the process exits (pending builds land).
     """
 
     def __init__(self, process: DocsProcess) -> None:
@@ -138,6 +141,11 @@ class BackgroundDocs:
         self._running = False  # a thread is (about to be) draining the queue
 
     def build(self, docs_dir: Path, items: list[tuple[str, list[tuple[str, Any]]]]) -> str:
+        index = Path(docs_dir) / "index.html"
+        if not index.exists():  # the link opens at once, and says what is going on
+            _write_page(
+                index, "Data Docs are being built", "This page is replaced by the site in a few seconds."
+            )
         with self._cond:
             self._pending.setdefault(str(docs_dir), []).extend(items)
             if not self._running:
@@ -161,11 +169,38 @@ class BackgroundDocs:
                 message = f"Data Docs in {docs_dir} not built: {exc}"
                 self.errors.append(message)
                 print(f"script_testing: {message}", file=sys.stderr)
+                index = Path(docs_dir) / "index.html"
+                if _is_ours(index):  # no site yet: the page the link opens says why
+                    _write_page(index, "Data Docs could not be built", message)
 
     def drain(self, timeout: float | None = None) -> bool:
         """Wait until every queued build has landed; False if ``timeout`` passed first."""
         with self._cond:
             return self._cond.wait_for(lambda: not self._running, timeout)
+
+
+_MARK = "<!-- script_testing: Data Docs placeholder -->"
+
+
+def _write_page(index: Path, title: str, text: str) -> None:
+    """A small page of ours where the site's index will be (until it is)."""
+    try:
+        index.parent.mkdir(parents=True, exist_ok=True)
+        files.write_text(
+            index,
+            f"<!doctype html>{_MARK}<html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
+            f"<meta http-equiv='refresh' content='3'></head><body><h1>{html.escape(title)}</h1>"
+            f"<p>{html.escape(text)}</p></body></html>\n",
+        )
+    except OSError:  # the link then does not open; the error is in BackgroundDocs.errors if any
+        pass
+
+
+def _is_ours(index: Path) -> bool:
+    try:
+        return _MARK in index.read_text(encoding="utf-8", errors="replace")[:200]
+    except OSError:
+        return True
 
 
 _BACKGROUND: list[BackgroundDocs] = []

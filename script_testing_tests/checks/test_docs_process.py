@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import pytest
 
@@ -40,7 +42,9 @@ def test_background_docs_answer_at_once_and_the_sites_land(tmp_path, process) ->
     first = docs.build(tmp_path / "site", [("A.out-_B.in", [("p.csv", ShardRows(rules, rows))])])
     second = docs.build(tmp_path / "site", [("B.out-_C.in", [("p.csv", ShardRows(rules, rows))])])
     assert first == second == str(tmp_path / "site" / "index.html")  # the link, before the build
+    assert "being built" in Path(first).read_text()  # and it opens at once, saying so
     docs.build(tmp_path / "bad", [("x", [("p.csv", ShardRows(rules, [{"key": rules[0].key}]))])])
     assert docs.drain(timeout=500)
-    assert (tmp_path / "site" / "index.html").exists()
+    assert "being built" not in Path(first).read_text()  # the site replaced it
     assert len(docs.errors) == 1 and str(tmp_path / "bad") in docs.errors[0]  # told, not swallowed
+    assert "could not be built" in (tmp_path / "bad" / "index.html").read_text()  # where the link opens
