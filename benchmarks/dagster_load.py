@@ -2,6 +2,11 @@
 
     .venv/bin/python benchmarks/dagster_load.py [--nodes 200] [--repeat 3] [--skip-run]
 
+0. Chain (``--chain N``, e.g. 2000): a chain of N script nodes (each node a multi-asset whose edge
+   check is an asset check of its own output) loads without a RecursionError; its
+   ``build_definitions`` + resolving the graph and the job is timed against plain Dagster loading a chain
+   of N ``@asset``s with an asset check each (the same work Dagster does, without our planning). Target:
+   <= 1.5x.
 1. Load: writes a synthetic testing project of N nodes (step interfaces, scripts, a layered DAG) in
    a temp folder and times ``build_definitions`` plus resolving the asset graph and every job (what
    a code server does), and, in a fresh interpreter, ``import script_testing.definitions`` with
@@ -118,6 +123,62 @@ def time_load(project: Path, repeat: int) -> dict:
         "build_s": statistics.median(times),
         "fresh_process_import_s": statistics.median(fresh),
     }
+
+
+def time_plain_chain(nodes: int, repeat: int) -> float:
+    """Plain Dagster: N chained multi-assets, each with one asset check spec; build, resolve graph and job."""
+    import dagster as dg
+
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        assets = []
+        for i in range(nodes):
+            key = dg.AssetKey(["big", f"Step{i:04d}", "data"])
+            deps = [dg.AssetKey(["big", f"Step{i - 1:04d}", "data"])] if i else []
+
+            @dg.multi_asset(
+                name=f"big__Step{i:04d}",
+                specs=[dg.AssetSpec(key, deps=deps, group_name="big", skippable=True)],
+                check_specs=[dg.AssetCheckSpec(f"feeds_Step{i + 1:04d}__input_data", asset=key)],
+                can_subset=True,
+            )
+            def _node(context):
+                yield dg.MaterializeResult()
+
+            assets.append(_node)
+        job = dg.define_asset_job("big", selection=dg.AssetSelection.groups("big"))
+        defs = dg.Definitions(assets=assets, jobs=[job])
+        defs.resolve_asset_graph()
+        defs.resolve_job_def("big")
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def _root_cause(exc: BaseException) -> str:
+    """The innermost cause of a failed load, e.g. ``RecursionError: maximum recursion depth exceeded``."""
+    while exc.__cause__ is not None or exc.__context__ is not None:
+        exc = exc.__cause__ or exc.__context__
+    return f"{type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}"
+
+
+def time_chain(nodes: int, repeat: int) -> dict:
+    """Ours and plain Dagster on a chain of ``nodes``; a side that fails to load says why."""
+    out: dict = {"nodes": nodes}
+    with tempfile.TemporaryDirectory(prefix="dagster_chain_") as tmp:
+        project = write_project(Path(tmp), nodes, width=1)
+        try:
+            ours = time_load(project, repeat)
+            out.update(ours_build_s=round(ours["build_s"], 2), checks=ours["checks"])
+        except Exception as exc:
+            out["ours_error"] = _root_cause(exc)
+    try:
+        out["plain_dagster_build_s"] = round(time_plain_chain(nodes, repeat), 2)
+    except Exception as exc:
+        out["plain_dagster_error"] = _root_cause(exc)
+    if "ours_build_s" in out and "plain_dagster_build_s" in out:
+        out["ratio"] = round(out["ours_build_s"] / out["plain_dagster_build_s"], 2)
+    return out
 
 
 BARE = r"""
@@ -265,7 +326,22 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--pipeline", default="tabular_calibrated")
     parser.add_argument("--skip-run", action="store_true", help="only time loading the definitions")
+    parser.add_argument(
+        "--chain", type=int, help="only time loading a chain of this many nodes vs plain Dagster"
+    )
     args = parser.parse_args(argv)
+
+    if args.chain:
+        chain = time_chain(args.chain, args.repeat)
+        ours = chain.get("ours_build_s", chain.get("ours_error"))
+        plain = chain.get("plain_dagster_build_s", chain.get("plain_dagster_error"))
+        ratio = f"{chain['ratio']:.2f}x" if "ratio" in chain else "no ratio"
+        print(
+            f"chain of {chain['nodes']}: build_definitions + resolve graph and job: ours {ours} s, "
+            f"plain Dagster {plain} s: {ratio} (target <= 1.5x)"
+        )
+        print(json.dumps({"chain": chain}))
+        return
 
     with tempfile.TemporaryDirectory(prefix="dagster_load_") as tmp:
         project = write_project(Path(tmp), args.nodes)

@@ -3,15 +3,18 @@
     .venv/bin/python benchmarks/runner_overhead.py [--scripts 50] [--preimport numpy pandas]
 
 Writes N trivial scripts (each imports json and writes one small output file), then runs them
-(1) in this process: load the file, call ``main()``; (2) through a warm :class:`WorkerPool`,
-one after another. Prints the worker's start-up time (paid once) and the per-script overhead:
-``(pool total - direct total) / N``.
+(1) in this process: load the file, call ``main()``; (2) a bare fork per script from this process
+(numpy/pandas imported): the child loads the file, calls ``main()`` and ``os._exit``s, the parent waits
+(the floor of any isolation by fork: copying the page tables and tearing the child down); (3) through a
+warm :class:`WorkerPool`, one after another. Prints the worker's start-up time (paid once) and the
+per-script overhead over direct calls and over the bare fork (target: <= 10 ms over the bare fork).
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib.util
+import os
 import statistics
 import sys
 import tempfile
@@ -59,6 +62,20 @@ def run_direct(job: ScriptJob) -> object:
     )
 
 
+def run_bare_fork(job: ScriptJob) -> None:
+    pid = os.fork()
+    if pid == 0:  # the child: the script's main() and nothing else
+        code = 0
+        try:
+            run_direct(job)
+        except BaseException:
+            code = 1
+        os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    if status != 0:
+        sys.exit(f"bare fork of {job.node} failed (status {status})")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scripts", type=int, default=50)
@@ -72,11 +89,17 @@ def main(argv: list[str] | None = None) -> None:
         root = Path(tmp)
         direct_jobs = make_jobs(root, args.scripts, "direct")
         pool_jobs = make_jobs(root, args.scripts, "pool")
+        fork_jobs = make_jobs(root, args.scripts, "fork")
 
         started = time.perf_counter()
         for job in direct_jobs:
             run_direct(job)
         direct_s = time.perf_counter() - started
+
+        started = time.perf_counter()
+        for job in fork_jobs:
+            run_bare_fork(job)
+        fork_s = time.perf_counter() - started
 
         with WorkerPool(preimport=args.preimport) as pool:
             started = time.perf_counter()
@@ -102,7 +125,11 @@ def main(argv: list[str] | None = None) -> None:
         f"through pool:   {pool_s * 1000 / n:7.2f} ms per script "
         f"(median {statistics.median(per_job) * 1000:.2f}, max {max(per_job) * 1000:.2f})"
     )
-    print(f"overhead:       {(pool_s - direct_s) * 1000 / n:7.2f} ms per script")
+    print(f"bare fork:      {fork_s * 1000 / n:7.2f} ms per script")
+    print(f"overhead:       {(pool_s - direct_s) * 1000 / n:7.2f} ms per script over direct calls")
+    print(
+        f"                {(pool_s - fork_s) * 1000 / n:7.2f} ms per script over a bare fork (target <= 10)"
+    )
 
 
 if __name__ == "__main__":

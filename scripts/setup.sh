@@ -65,7 +65,10 @@ if [ ! -x .venv/bin/python ]; then
   "${uv_cmd[@]}" venv --python "$PYTHON" .venv
 fi
 echo "== ${uv_cmd[*]} pip sync requirements.lock ($("${uv_cmd[@]}" --version))"
-"${uv_cmd[@]}" pip sync --python .venv/bin/python requirements.lock "$@"
+# --compile-bytecode: uv installs sources only, and with PYTHONDONTWRITEBYTECODE set nothing caches the
+# bytecode later: every interpreter (each test subprocess, the worker, Dagster) then compiles pandas,
+# Dagster and GX from source again, ~2.5 s of CPU per `import pandas, dagster`.
+"${uv_cmd[@]}" pip sync --compile-bytecode --python .venv/bin/python requirements.lock "$@"
 "${uv_cmd[@]}" pip install --python .venv/bin/python --no-deps -e .
 stamp >"$STAMP"
 echo "== .venv ready: script_testing + dev tools ($(( $(date +%s) - start )) s)"

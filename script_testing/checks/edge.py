@@ -8,8 +8,9 @@ file and the consumer):
    tabular requirements; otherwise non-tabular outputs pass with a note), ``expect_file_readable``
    (every tabular file parses in its format), ``expect_shards_to_share_columns`` (files of one folder
    have the same columns);
-2. a GX suite built from the requirements, validated shard by shard (one file, or one batch of
-   ``batch_rows`` rows of a large file, at a time): ``expect_column_to_exist``,
+2. the GX expectations built from the requirements, evaluated with pandas with GX's results
+   (:mod:`.pandas_engine`; GX itself is imported only to render Data Docs), shard by shard (one
+   file, or one batch of ``batch_rows`` rows of a large file, at a time): ``expect_column_to_exist``,
    ``expect_column_values_to_not_be_null``, ``..._to_be_between``, ``..._to_be_in_set``,
    ``..._to_be_unique``; counts are summed across shards and decided on the totals (a profile's
    null rate is a rate over the whole output; uniqueness is also checked across shards through
@@ -31,14 +32,16 @@ Above ~400 lines: the ordered checks of one edge share their shard-by-shard walk
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from script_testing.checks import gx_engine
+from script_testing.checks import pandas_engine
 from script_testing.checks.baseline import SchemaBaseline
-from script_testing.checks.gx_engine import build_docs, build_docs_many
+from script_testing.checks.gx_engine import build_docs, build_docs_many, shard_results
 from script_testing.checks.kinds import dtype_name, kind_of, matches, merge_kinds
+from script_testing.checks.pandas_engine import ShardRows
 from script_testing.checks.requirements import EdgeRequirements, Rule
 from script_testing.checks.result import EdgeCheckResult, FailedExpectation
 from script_testing.data.tabular import DataFile, UnreadableFile, describe_files, iter_batches
@@ -77,15 +80,20 @@ def validate_edge(
         docs.add(req.key, run.gx_results)
         docs_path = str(docs.index)
     elif docs_dir is not None:
-        docs_path = build_docs(Path(docs_dir), req.key, run.gx_results)
+        docs_path = build_docs(Path(docs_dir), req.key, shard_results(req.key, run.gx_results))
     return run.result(time.perf_counter() - started, docs_path)
 
 
 class DocsBatch:
-    """Validation results of several edges, built into one Data Docs site with :meth:`build`."""
+    """Validation results of several edges, built into one Data Docs site with :meth:`build`.
 
-    def __init__(self, docs_dir: str | Path) -> None:
+    ``builder(docs_dir, items)`` builds the site elsewhere (a
+    :class:`~script_testing.checks.docs_process.DocsProcess`); by default, in this process.
+    """
+
+    def __init__(self, docs_dir: str | Path, builder: Callable[[Path, list], str] | None = None) -> None:
         self.docs_dir = Path(docs_dir)
+        self.builder = builder
         self.items: list[tuple[str, list[tuple[str, Any]]]] = []
 
     @property
@@ -100,7 +108,9 @@ class DocsBatch:
         if not self.items:
             return None
         items, self.items = self.items, []
-        return build_docs_many(self.docs_dir, items)
+        if self.builder is not None:
+            return self.builder(self.docs_dir, items)
+        return build_docs_many(self.docs_dir, [(name, shard_results(name, shards)) for name, shards in items])
 
 
 # ---- one run -------------------------------------------------------------------------------------
@@ -305,24 +315,14 @@ class _EdgeRun:
                     self.columns[c] = merge_kinds(self.columns.get(c), k)
                 gx_rules = self.own_checks(df, kinds, rules, f.rel)
                 if gx_rules:
-                    suite = gx_engine.build_suite(gx_engine.safe_name(self.req.key), gx_rules)
-                    try:
-                        result = gx_engine.validate_frame(df, suite)
-                    except Exception as exc:  # GX itself failed on this data: say so, keep going
-                        self.fail(
-                            "gx_validation_error",
-                            f"GX could not validate file '{f.rel}' of {self.src}: "
-                            f"{type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}",
-                            observed="error",
-                            files=[f.rel],
-                        )
-                        continue
-                    for row in gx_engine.result_rows(result):
+                    shard_rows = pandas_engine.evaluate(df, gx_rules)
+                    for row in shard_rows:
                         agg = self.aggs.get(row["key"])
                         if agg is not None:
                             agg.add(row, f.rel)
-                    if self.keep_gx_results:  # for Data Docs only: small (SUMMARY format)
-                        self.gx_results.append((f.rel if i == 0 else f"{f.rel}#batch{i}", result))
+                    if self.keep_gx_results:  # for Data Docs only: small (five samples per rule)
+                        label = f.rel if i == 0 else f"{f.rel}#batch{i}"
+                        self.gx_results.append((label, ShardRows(gx_rules, shard_rows)))
                 del df
         except UnreadableFile as exc:
             self.fail(

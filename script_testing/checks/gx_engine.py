@@ -26,6 +26,7 @@ from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
+from script_testing.checks.pandas_engine import ShardRows
 from script_testing.checks.requirements import Rule
 from script_testing.files import write_text
 
@@ -113,6 +114,79 @@ def validate_frame(df: Any, suite: Any) -> Any:
         gx_context()
         batch = _STATE["batch_definition"].get_batch(batch_parameters={"dataframe": df})
         return batch.validate(suite, result_format=RESULT_FORMAT)
+
+
+def _kwargs(rule: Rule) -> dict[str, Any]:
+    kwargs: dict[str, Any] = {"column": rule.column}
+    if rule.check == "range":
+        kwargs.update(min_value=rule.params.get("min"), max_value=rule.params.get("max"))
+    elif rule.check == "in_set":
+        kwargs["value_set"] = list(rule.params["values"])
+    return kwargs
+
+
+def suite_result(name: str, rules: list[Rule], rows: list[dict[str, Any]]) -> Any:
+    """GX's result object for rows computed without GX (:mod:`script_testing.checks.pandas_engine`),
+    for Data Docs: the same expectations, counts and unexpected samples GX's validation gives."""
+    _gx()
+    from great_expectations.core import ExpectationSuiteValidationResult, ExpectationValidationResult
+    from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
+
+    by_key = {r.key: r for r in rules}
+    results = []
+    for row in rows:
+        rule = by_key.get(row["key"])
+        if rule is None:
+            continue
+        result: dict[str, Any] = {}
+        if row["element_count"] is not None:
+            total = row["element_count"]
+            unexpected = row["unexpected_count"] or 0
+            missing = row["missing_count"] or 0
+            result = {
+                "element_count": total,
+                "unexpected_count": unexpected,
+                "unexpected_percent": 100.0 * unexpected / max(1, total - missing) if total else None,
+                "partial_unexpected_list": list(row["partial"]),
+            }
+            if row["missing_count"] is not None:
+                result.update(
+                    missing_count=missing, missing_percent=100.0 * missing / total if total else None
+                )
+        exception = row["exception"]
+        results.append(
+            ExpectationValidationResult(
+                success=row["success"],
+                expectation_config=ExpectationConfiguration(
+                    type=row["type"], kwargs=_kwargs(rule), meta={"st_key": rule.key, "reason": rule.reason}
+                ),
+                result=result,
+                exception_info={
+                    "raised_exception": bool(exception),
+                    "exception_message": exception,
+                    "exception_traceback": None,
+                },
+            )
+        )
+    evaluated = len(results)
+    successful = sum(1 for r in results if r.success)
+    return ExpectationSuiteValidationResult(
+        success=successful == evaluated,
+        results=results,
+        suite_name=name,
+        statistics={
+            "evaluated_expectations": evaluated,
+            "successful_expectations": successful,
+            "unsuccessful_expectations": evaluated - successful,
+            "success_percent": 100.0 * successful / evaluated if evaluated else None,
+        },
+        meta={},
+    )
+
+
+def shard_results(suite_name: str, shards: list[tuple[str, ShardRows]]) -> list[tuple[str, Any]]:
+    """``(label, GX result)`` per shard, for Data Docs (imports GX)."""
+    return [(label, suite_result(safe_name(suite_name), s.rules, s.rows)) for label, s in shards]
 
 
 def result_rows(suite_result: Any) -> list[dict[str, Any]]:

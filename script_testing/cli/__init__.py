@@ -68,6 +68,7 @@ for _command in (
 
 
 def main() -> None:
+    run.FAST_EXIT["enabled"] = True  # this process is the CLI: `run` may skip interpreter teardown
     cli(prog_name="script-testing")
 
 

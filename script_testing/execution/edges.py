@@ -11,10 +11,10 @@ format :mod:`script_testing.data.tabular` knows), and, for synthetic data, the p
 from __future__ import annotations
 
 import re
-import threading
+from collections.abc import Callable
 from pathlib import Path
 
-from script_testing.checks import DocsBatch, EdgeRequirements, SchemaBaseline, validate_edge, warm_up
+from script_testing.checks import DocsBatch, EdgeRequirements, SchemaBaseline, validate_edge
 from script_testing.config.state import state_root
 from script_testing.data.tabular import holds_tables
 from script_testing.execution.inputs import all_wires, source_for
@@ -82,7 +82,8 @@ def _severity(plan: PipelinePlan, wire: InputWire) -> Severity:
 
 
 class EdgeChecker:
-    """Validates the edges of one run of ``plan``; Data Docs go under ``<run dir>/data_docs``."""
+    """Validates the edges of one run of ``plan``; Data Docs go under ``<run dir>/data_docs``, built
+    by ``docs_builder`` (e.g. :meth:`~script_testing.checks.docs_process.DocsProcess.build`) if given."""
 
     def __init__(
         self,
@@ -93,10 +94,11 @@ class EdgeChecker:
         docs: bool = True,
         baseline: bool = True,
         scale: int | None = None,
+        docs_builder: Callable[[Path, list], str] | None = None,
     ) -> None:
         self.plan = plan
         self.run_dir = Path(run_dir)
-        self.docs = DocsBatch(self.run_dir / "data_docs") if docs else None
+        self.docs = DocsBatch(self.run_dir / "data_docs", builder=docs_builder) if docs else None
         # row ranges are kept per row scale (the run's --rows), so other scales are never compared
         self.baseline = SchemaBaseline(baseline_path(plan), scale=scale) if baseline else None
         if rebaseline and self.baseline is not None:
@@ -154,23 +156,3 @@ class EdgeChecker:
     def build_docs(self) -> str | None:
         """Build the run's Data Docs site once, for every edge checked so far."""
         return self.docs.build() if self.docs is not None else None
-
-
-_WARM_UP: list[threading.Thread] = []
-
-
-def warm_up_checks() -> None:
-    """Import Great Expectations in a background thread (once per process), so its 3 s import
-    overlaps with generating sources and starting the script worker instead of delaying the first check."""
-    if _WARM_UP:
-        return
-
-    def _warm() -> None:
-        try:
-            warm_up()  # imports great_expectations and builds its context
-        except Exception:  # the first real check reports any problem clearly
-            pass
-
-    thread = threading.Thread(target=_warm, name="gx-warm-up", daemon=True)
-    _WARM_UP.append(thread)
-    thread.start()

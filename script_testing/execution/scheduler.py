@@ -13,15 +13,19 @@ from __future__ import annotations
 import concurrent.futures as cf
 import contextlib
 import errno
+import importlib
 import os
+import sys
+import threading
 import time
 from graphlib import TopologicalSorter
 from pathlib import Path
 from typing import Any
 
+from script_testing.checks.docs_process import DocsProcess, shared_docs_process
 from script_testing.config.state import state_root
 from script_testing.errors import ScriptTestingError
-from script_testing.execution.edges import EdgeChecker, edge_reports, warm_up_checks
+from script_testing.execution.edges import EdgeChecker, edge_reports
 from script_testing.execution.guard import InputGuard, record_manifest
 from script_testing.execution.inputs import check_sources, materialize_source, source_for, write_synthesized
 from script_testing.execution.interrupts import signal_name
@@ -63,9 +67,28 @@ from script_testing.worker import WorkerPool
 
 _Started = tuple[cf.Future, dict[str, str], str, InputGuard]  # (future, its inputs, started at, guard)
 
+# report.json is a progress view while a run goes on: rewritten at most this often (a whole rewrite per
+# step made each step cost more in a larger run), and always at the start and at the end of the run.
+SAVE_INTERVAL_S = 0.5
+
+
+def _import_in_background(name: str) -> None:
+    """Import ``name`` in a daemon thread (a no-op once imported): its import overlaps the worker's start
+    and the sources instead of delaying the first edge check. Python's per-module import locks make a
+    second import of it wait for this one; a failure is left for the real import to report."""
+    if name in sys.modules:
+        return
+
+    def _import() -> None:
+        with contextlib.suppress(Exception):
+            importlib.import_module(name)
+
+    threading.Thread(target=_import, name=f"import-{name}", daemon=True).start()
+
 
 class PipelineExecution:
-    """Runs a whole plan (or a selection of it) and writes ``report.json`` after every step."""
+    """Runs a whole plan (or a selection of it); ``report.json`` is written when the run starts, at most
+    every ``SAVE_INTERVAL_S`` while it goes on, and when it ends."""
 
     def __init__(
         self, plan: PipelinePlan, options: RunOptions | None = None, pool: WorkerPool | None = None
@@ -89,6 +112,8 @@ class PipelineExecution:
         self._edge_by_input = {(e.to, e.input): e for e in self.report.edges}
         self._data: dict[tuple[str, str], Path] = {}  # (node, output) -> path of the data in this run
         self._checker: EdgeChecker | None = None
+        self._saved_at: float | None = None
+        self._docs: DocsProcess | None = None
         self.selected = self._selection()
 
     # -- helpers
@@ -116,13 +141,16 @@ class PipelineExecution:
             self._pool = WorkerPool(preimport=preimports_for(self.plan))
         return self._pool
 
-    def _save(self) -> None:
-        self.report.write(self.run_dir)
+    def _save(self, *, force: bool = False) -> None:
+        now = time.monotonic()
+        if force or self._saved_at is None or now - self._saved_at >= SAVE_INTERVAL_S:
+            self.report.write(self.run_dir)
+            self._saved_at = time.monotonic()
 
     def _save_final(self) -> None:
         """Write the final record; on a full disk, overwrite the old one in place (no new blocks)."""
         try:
-            self._save()
+            self._save(force=True)
         except OSError:
             with contextlib.suppress(OSError):
                 self.report.write_in_place(self.run_dir)
@@ -131,14 +159,16 @@ class PipelineExecution:
     def run(self) -> RunReport:
         t0 = time.perf_counter()
         if self.options.checks and self.report.edges:
-            warm_up_checks()
+            self._docs = shared_docs_process()
+            self._docs.start()  # imports GX for the Data Docs on another core while the scripts run
+            _import_in_background("pandas")  # the checks read with pandas: not on the first check's path
         if any(n.role == NodeRole.SCRIPT for n in self.plan.nodes.values()):
             self._pool_get().start()  # the worker's imports overlap planning and source generation
         create_run_dir(self.run_dir, self.run_id, self.plan.name)
         self.report.warnings = [w for n in self.plan.nodes.values() for w in n.warnings]
         for n in self.plan.order:
             self.report.nodes[n] = base_node_report(self.plan.nodes[n], self.plan)
-        self._save()
+        self._save(force=True)
         self._write_spec()
         try:
             problems = self._preflight()
@@ -425,7 +455,11 @@ class PipelineExecution:
             return
         if self._checker is None:
             self._checker = EdgeChecker(
-                self.plan, self.run_dir, rebaseline=self.options.rebaseline, scale=self.options.rows_override
+                self.plan,
+                self.run_dir,
+                rebaseline=self.options.rebaseline,
+                scale=self.options.rows_override,
+                docs_builder=self._docs.build if self._docs is not None else None,
             )
         try:
             self._checker.check(edge, path, synthesized=f"{edge.to}.{edge.input}" in self.options.synthesized)

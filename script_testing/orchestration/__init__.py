@@ -3,8 +3,9 @@
     from script_testing.orchestration import build_definitions
     defs = build_definitions()            # $SCRIPT_TESTING_PROJECT, else the bundled examples
 
-Thin on purpose: each asset body asks the core to run one node or materialize one source, each
-asset check asks the core to validate one edge. Nothing in the core imports Dagster.
+Thin on purpose: each asset body asks the core to run one node or materialize one source, then
+to validate the edges leaving the data it has just produced (asset checks of its multi-asset, no op
+per check). Nothing in the core imports Dagster.
 """
 
 from __future__ import annotations
@@ -16,8 +17,6 @@ from dagster import AssetSelection, Definitions, define_asset_job
 from script_testing.config.project import Project
 from script_testing.orchestration import keys
 from script_testing.orchestration.assets import pipeline_assets
-from script_testing.orchestration.checks import pipeline_checks
-from script_testing.orchestration.contracts import contract_checks
 from script_testing.orchestration.invalid import invalid_asset
 from script_testing.orchestration.jobs import deployment_executor, pipeline_job, pipeline_schedule
 from script_testing.orchestration.resources import (
@@ -52,7 +51,7 @@ def build_definitions(project: str | Path | Project | None = None) -> Definition
     executor = deployment_executor()  # $SCRIPT_TESTING_EXECUTOR, default in-process
     resources = default_resources()
     s3 = "s3" in resources
-    assets, checks, jobs, schedules = [], [], [], []
+    assets, jobs, schedules = [], [], []
     for check in inspect_plans(project):
         if not check.ok:  # one broken pipeline never blocks the others; it stays visible with its reason
             broken = invalid_asset(check)
@@ -70,7 +69,6 @@ def build_definitions(project: str | Path | Project | None = None) -> Definition
         if not these:
             continue
         assets += these
-        checks += pipeline_checks(plan) + contract_checks(plan)
         job = pipeline_job(plan)
         jobs.append(job)
         schedule = pipeline_schedule(plan, job)
@@ -78,7 +76,6 @@ def build_definitions(project: str | Path | Project | None = None) -> Definition
             schedules.append(schedule)
     return Definitions(
         assets=assets,
-        asset_checks=checks,
         jobs=jobs,
         schedules=schedules,
         resources=resources,

@@ -13,7 +13,10 @@ from pathlib import Path
 from typing import Any
 
 from dagster import (
+    AssetCheckKey,
+    AssetCheckResult,
     AssetExecutionContext,
+    AssetKey,
     AssetSpec,
     BetaWarning,
     CodeReferencesMetadataValue,
@@ -31,6 +34,9 @@ from script_testing.execution.layout import input_path_for, output_dir, source_i
 from script_testing.execution.steps import base_node_report, run_script_node
 from script_testing.orchestration import keys, runs
 from script_testing.orchestration import metadata as md
+from script_testing.orchestration.checks import check_specs, run_checks
+from script_testing.orchestration.contracts import CHECK_NAME as CONTRACT_CHECK
+from script_testing.orchestration.contracts import contract_result, contract_spec
 from script_testing.orchestration.resources import DataSourceResource, RunnerSettingsResource
 from script_testing.pipeline.plan import PipelinePlan
 from script_testing.reports.model import OutputSummary, now_iso
@@ -132,9 +138,12 @@ def script_node_asset(plan: PipelinePlan, node: str):
             )
         )
 
+    contract = contract_spec(plan, node)
+
     @multi_asset(
         name=keys.node_op_name(plan.name, node),
         specs=specs,
+        check_specs=check_specs(plan, [spec.key for spec in specs]) + ([contract] if contract else []),
         can_subset=True,
         description=f"Runs {r.script_path.name if r.script_path else node}'s main() for {node} "
         f"in an isolated worker. {_pipeline_line(plan)}",
@@ -142,7 +151,7 @@ def script_node_asset(plan: PipelinePlan, node: str):
     )
     def _run_node(
         context: AssetExecutionContext, runner: RunnerSettingsResource, data_source: DataSourceResource
-    ) -> Iterator[MaterializeResult]:
+    ) -> Iterator[MaterializeResult | AssetCheckResult]:
         yield from _run_script(context, runner, plan, node, data_source)
 
     return _run_node
@@ -154,7 +163,7 @@ def _run_script(
     plan: PipelinePlan,
     node: str,
     data_source: DataSourceResource | None = None,
-) -> Iterator[MaterializeResult]:
+) -> Iterator[MaterializeResult | AssetCheckResult]:
     runs.warm_up(plan, checks=runner.checks)
     n = plan.nodes[node]
     run_dir = runner.run_dir(plan, context.run_id)
@@ -202,8 +211,8 @@ def _run_script(
             metadata={"error": MetadataValue.text(exc.message)},
             allow_retries=False,
         ) from None
-    runs.record(plan, run_dir, context.run_id, node=node, report=rep)
     if rep.status != NodeStatus.PASSED:
+        runs.record(plan, run_dir, context.run_id, node=node, report=rep)
         raise Failure(
             description=md.headline(rep.error, f"{node} failed"),
             metadata=md.failure_metadata(rep),
@@ -214,6 +223,7 @@ def _run_script(
     node_md = md.node_metadata(rep)
     inputs_md = MetadataValue.json(lineage)
     source_md = MetadataValue.text(_input_source(lineage))
+    produced: dict[AssetKey, Path] = {}
     for key in sorted(context.selected_asset_keys, key=lambda k: n.outputs.index(keys.port_of(k))):
         out = keys.port_of(key)
         summary = rep.output_summary.get(out)
@@ -236,6 +246,15 @@ def _run_script(
                 },
             ),
         )
+        produced[key] = Path(path)
+        runs.remember_output(context.run_id, key, Path(path))
+    first = keys.output_key(plan.name, node, n.outputs[0])
+    if first in produced and AssetCheckKey(first, CONTRACT_CHECK) in context.selected_asset_check_keys:
+        yield contract_result(plan, node)
+    scale = data_source.rows if data_source is not None else None
+    results, edges = run_checks(context, runner, plan, produced, scale=scale)
+    yield from results
+    runs.record(plan, run_dir, context.run_id, node=node, report=rep, edges=edges)
 
 
 def _input_source(lineage: dict[str, dict[str, Any]]) -> str:
@@ -296,6 +315,7 @@ def sources_asset(plan: PipelinePlan, node: str, *, s3: bool = False):
     @multi_asset(
         name=keys.sources_op_name(plan.name, node),
         specs=specs,
+        check_specs=check_specs(plan, [spec.key for spec in specs]),
         can_subset=True,
         description=f"Materializes the configured sources of {node} through the data_source resource. "
         f"{_pipeline_line(plan)}",
@@ -303,7 +323,7 @@ def sources_asset(plan: PipelinePlan, node: str, *, s3: bool = False):
         required_resource_keys={"data_source", "runner", *(("s3",) if s3 else ())},
         op_tags={"script_testing/node": keys.tag_value(node)},
     )
-    def _sources(context: AssetExecutionContext) -> Iterator[MaterializeResult]:
+    def _sources(context: AssetExecutionContext) -> Iterator[MaterializeResult | AssetCheckResult]:
         resources = context.resources
         yield from _materialize_sources(context, resources.data_source, resources.runner, plan, node, s3)
 
@@ -317,7 +337,7 @@ def _materialize_sources(
     plan: PipelinePlan,
     node: str,
     s3: bool,
-) -> Iterator[MaterializeResult]:
+) -> Iterator[MaterializeResult | AssetCheckResult]:
     runs.warm_up(plan, checks=runner.checks)
     n = plan.nodes[node]
     s3_client = context.resources.s3.get_client if s3 else None
@@ -345,6 +365,7 @@ def _materialize_sources(
     run_dir = runner.run_dir(plan, context.run_id)
     rep = base_node_report(n)
     rep.started_at, started, descriptions = now_iso(), time.perf_counter(), []
+    produced: dict[AssetKey, Path] = {}
     for key in sorted(context.selected_asset_keys, key=keys.port_of):
         port = keys.port_of(key)
         dest = (
@@ -380,10 +401,16 @@ def _materialize_sources(
             path=str(data.path), files=len(data.files), bytes=data.bytes, rows=data.rows
         )
         yield MaterializeResult(asset_key=key, metadata=runs.published(run_dir, meta))
+        produced[key] = Path(data.path)
+        runs.remember_output(context.run_id, key, Path(data.path))
+    results, edges = run_checks(context, runner, plan, produced, scale=data_source.rows)
+    yield from results
     if n.role == NodeRole.DATA:
         rep.status, rep.source = NodeStatus.SOURCE, "; ".join(descriptions) or None
         rep.duration_s, rep.finished_at = round(time.perf_counter() - started, 4), now_iso()
-        runs.record(plan, run_dir, context.run_id, node=node, report=rep)
+        runs.record(plan, run_dir, context.run_id, node=node, report=rep, edges=edges)
+    elif edges:
+        runs.record(plan, run_dir, context.run_id, edges=edges)
 
 
 def _describe(plan: PipelinePlan, node: str, port: str, options) -> str:

@@ -87,8 +87,10 @@ def _node(job: str, step_key: str) -> str:
 
 
 def _is_check_step(step_key: str) -> bool:
-    """Asset checks run as their own ops, named after the check: edge checks ``..._feeds_<consumer>__<input>``
-    and each node's ``..._contract``; they report as check lines, not as steps."""
+    """A step that only runs asset checks (an op named after the check: ``..._feeds_<consumer>__<input>``,
+    ``..._contract``) reports as check lines, not as a step. Our edge and contract checks are check specs
+    of the producer's step and have no step of their own (their results are ASSET_CHECK_EVALUATION
+    events of that step); a code location built before that still names its check ops this way."""
     return "_feeds_" in step_key or step_key.endswith(f"_{CONTRACT_CHECK}")
 
 

@@ -1,6 +1,7 @@
 """The ``contract`` asset check of each script node: its script against its step interface, statically.
 
-It sits on the node's first output asset, is blocking when the static check found an error (a key the
+It sits on the node's first output asset (a check spec of the node's multi-asset, evaluated in the
+node's step once its outputs are materialized: no op of its own), is blocking when the static check found an error (a key the
 script uses that the interface does not declare, an env var nobody sets...), and lists every finding in
 its metadata. What the script actually read at run time is compared in the node's materialization
 metadata (``contract_runtime``), since only a run can say that.
@@ -8,7 +9,7 @@ metadata (``contract_runtime``), since only a run can say that.
 
 from typing import Any
 
-from dagster import AssetCheckResult, AssetCheckSeverity, MetadataValue, asset_check
+from dagster import AssetCheckResult, AssetCheckSeverity, AssetCheckSpec, MetadataValue
 
 from script_testing.orchestration import keys
 from script_testing.pipeline.plan import PipelinePlan
@@ -22,7 +23,7 @@ def findings_markdown(found: list[Any]) -> str:
     return "\n".join(f"- **{p.severity}** `{p.where}`: {p.message}" for p in found)
 
 
-def contract_check(plan: PipelinePlan, node: str):
+def _findings(plan: PipelinePlan, node: str) -> tuple[list[Any], list[Any], str]:
     n = plan.nodes[node]
     found = plan.contract_problems.get(node, [])
     errors = [p for p in found if p.severity == "error"]
@@ -33,39 +34,46 @@ def contract_check(plan: PipelinePlan, node: str):
         if found
         else f"{script} uses exactly what {iface} declares (as far as a static reading can tell)"
     )
+    return found, errors, summary
 
-    @asset_check(
-        asset=keys.output_key(plan.name, node, n.outputs[0]),
+
+def contract_spec(plan: PipelinePlan, node: str) -> AssetCheckSpec | None:
+    """The ``contract`` check of a script node, on its first output (None without outputs): a check
+    spec of the node's multi-asset, evaluated in the node's step (:func:`contract_result`), no op of
+    its own."""
+    n = plan.nodes[node]
+    if n.role != NodeRole.SCRIPT or not n.outputs:
+        return None
+    _, errors, summary = _findings(plan, node)
+    script = n.resolved.script_path.name if n.resolved.script_path else node
+    return AssetCheckSpec(
         name=CHECK_NAME,
+        asset=keys.output_key(plan.name, node, n.outputs[0]),
         blocking=bool(errors),
-        description=f"Static contract of {node}: the keys {script} reads and writes against {iface}. "
-        f"{summary}.",
+        description=f"Static contract of {node}: the keys {script} reads and writes against "
+        f"{n.resolved.interface_path.name}. {summary}.",
         metadata={"node": node, "script": str(n.resolved.script_path)},
     )
-    def _contract() -> AssetCheckResult:
-        meta: dict[str, Any] = {
-            "errors": MetadataValue.int(len(errors)),
-            "warnings": MetadataValue.int(len(found) - len(errors)),
-        }
-        if found:
-            meta["findings"] = MetadataValue.md(findings_markdown(found))
-        return AssetCheckResult(
-            passed=not errors,
-            severity=AssetCheckSeverity.ERROR if errors else AssetCheckSeverity.WARN,
-            description=errors[0].message if errors else summary,
-            metadata=meta,
-        )
-
-    return _contract
 
 
-def contract_checks(plan: PipelinePlan) -> list:
-    """One ``contract`` check per script node that has an output to hang it on."""
-    return [
-        contract_check(plan, node)
-        for node in plan.order
-        if plan.nodes[node].role == NodeRole.SCRIPT and plan.nodes[node].outputs
-    ]
+def contract_result(plan: PipelinePlan, node: str) -> AssetCheckResult:
+    """The ``contract`` check's result (static: the same for every run of this plan)."""
+    found, errors, summary = _findings(plan, node)
+    meta: dict[str, Any] = {
+        "errors": MetadataValue.int(len(errors)),
+        "warnings": MetadataValue.int(len(found) - len(errors)),
+    }
+    if found:
+        meta["findings"] = MetadataValue.md(findings_markdown(found))
+    n = plan.nodes[node]
+    return AssetCheckResult(
+        asset_key=keys.output_key(plan.name, node, n.outputs[0]),
+        check_name=CHECK_NAME,
+        passed=not errors,
+        severity=AssetCheckSeverity.ERROR if errors else AssetCheckSeverity.WARN,
+        description=errors[0].message if errors else summary,
+        metadata=meta,
+    )
 
 
-__all__ = ["CHECK_NAME", "contract_check", "contract_checks", "findings_markdown"]
+__all__ = ["CHECK_NAME", "contract_result", "contract_spec", "findings_markdown"]

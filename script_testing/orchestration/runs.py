@@ -13,7 +13,6 @@ folder: an upstream's ``path`` is an ``s3://`` URI that the step downloads, what
 
 from __future__ import annotations
 
-import importlib
 import socket
 import threading
 from dataclasses import dataclass
@@ -23,8 +22,9 @@ from typing import Any
 from dagster import AssetKey, Failure, MetadataValue
 
 from script_testing.checks.baseline import SchemaBaseline
+from script_testing.checks.docs_process import background_docs
 from script_testing.errors import ScriptTestingError
-from script_testing.execution.edges import EdgeChecker, edge_reports, warm_up_checks
+from script_testing.execution.edges import EdgeChecker, edge_reports
 from script_testing.execution.inputs import materialize_source
 from script_testing.execution.layout import source_input_dir
 from script_testing.execution.options import RunOptions
@@ -42,6 +42,7 @@ _lock = threading.Lock()
 _preimports: dict[tuple[str, str], list[str]] = {}
 _checkers: dict[tuple[str, str, bool], Any] = {}
 _planned: dict[str, frozenset[AssetKey]] = {}
+_produced: dict[str, dict[AssetKey, Path]] = {}  # run id -> what its steps in this process materialized
 
 
 THIS_RUN = "this run"
@@ -82,6 +83,17 @@ def planned_keys(instance, run_id: str) -> frozenset[AssetKey]:
     return keys
 
 
+def remember_output(run_id: str, key: AssetKey, path: Path) -> None:
+    """Note that a step of run ``run_id`` in this process has just materialized ``key`` at ``path`` (its
+    MaterializeResult is yielded): a later step of the same run in this process reads it from here
+    instead of asking the instance for every materialization of the run (a query per step that grew
+    with the run). Another process (multiprocess executor) asks the instance, as before."""
+    with _lock:
+        _produced.setdefault(run_id, {})[key] = Path(path)
+        while len(_produced) > 64:  # a long-lived process: forget old runs
+            _produced.pop(next(iter(_produced)))
+
+
 def _materialization_in_run(instance, run_id: str, key: AssetKey):
     """The last materialization event of ``key`` recorded by run ``run_id`` (or None)."""
     from dagster import DagsterEventType
@@ -106,6 +118,10 @@ def upstream_data(instance, run_id: str, key: AssetKey, *, needed_by: str) -> Up
     """
     what = key.to_user_string()
     if key in planned_keys(instance, run_id):
+        with _lock:
+            known = _produced.get(run_id, {}).get(key)
+        if known is not None and known.exists():
+            return UpstreamData(known, run_id, THIS_RUN)
         entry = _materialization_in_run(instance, run_id, key)
         if entry is None:
             raise Failure(
@@ -273,42 +289,20 @@ def pool_for(plan: PipelinePlan) -> WorkerPool:
     return shared_pool(wanted)
 
 
-# What the GX import in the warm-up thread shares with the main thread. ``sqlalchemy.orm`` registers an
-# inspector for every object (``inspection._inspects(object)`` in orm/base.py) while its ``exc`` module is
-# still half-imported: a Dagster storage query in the main thread in that window fails with "partially
-# initialized module 'sqlalchemy.orm.exc'" (5 in 5 under load). Imported in the calling thread first,
-# before the thread starts, nothing shared is half-imported while both threads run.
-SHARED_IMPORTS = ("sqlalchemy.orm", "pandas")
-
-
-def start_checks_warm_up() -> None:
-    """Import what GX shares with Dagster here, then GX itself in the background (once per process)."""
-    for name in SHARED_IMPORTS:
-        try:
-            importlib.import_module(name)
-        except ImportError:
-            pass
-    warm_up_checks()
-
-
 _warmed: set[str] = set()
 
 
 def warm_up(plan: PipelinePlan, checks: bool = True) -> None:
-    """Start the slow, once-per-process work in the background at the first step of a run.
-
-    GX's import and context (~3-4 s) are built in a thread and the script worker is started (it imports
-    pandas, sklearn... in its own process), so both overlap the source
-    steps instead of stalling the first check and the first script one after the other.
-    """
+    """Start the slow, once-per-process work in the background at the first step of a run: the script
+    worker (it imports pandas, sklearn... in its own process) overlaps the source steps. Checks need
+    no warm-up: they evaluate with pandas (:mod:`script_testing.checks.pandas_engine`), not GX."""
     key = f"{plan.project.root}:{plan.name}"
     with _lock:
         if key in _warmed:
             return
-        first = not _warmed
         _warmed.add(key)
-    if first and checks:
-        start_checks_warm_up()
+    if checks:
+        background_docs()  # starts the Data Docs process: GX imports there while the first steps run
     try:
         pool_for(plan).start()
     except Exception:  # warming up is an optimisation only
@@ -318,15 +312,23 @@ def warm_up(plan: PipelinePlan, checks: bool = True) -> None:
 def edge_checker(
     plan: PipelinePlan, run_dir: Path, rebaseline: bool, scale: int | None = None
 ) -> EdgeChecker:
-    """One EdgeChecker per run folder and process (GX is imported once, on first use); ``scale`` is the
-    run's row count override: row ranges are kept per scale. Under an S3 runs root the drift baseline
-    is the one beside the runs, downloaded before each check (:func:`record` uploads it when changed)."""
+    """One EdgeChecker per run folder and process; its Data Docs are built behind the checks by this
+    process's Data Docs process (GX never imported here); ``scale`` is the run's row count override:
+    row ranges are kept per scale. Under an S3 runs root the drift baseline is the one beside the runs,
+    downloaded before each check (:func:`record` uploads it when changed)."""
     folder = folder_for_dir(run_dir)
     key = (plan.name, str(run_dir), rebaseline, scale)
     with _lock:
         checker = _checkers.get(key)
         if checker is None:
-            checker = EdgeChecker(plan, run_dir, rebaseline=rebaseline, scale=scale, baseline=folder is None)
+            checker = EdgeChecker(
+                plan,
+                run_dir,
+                rebaseline=rebaseline,
+                scale=scale,
+                baseline=folder is None,
+                docs_builder=background_docs().build,
+            )
             if folder is not None:
                 checker.baseline = SchemaBaseline(folder.baseline_local, scale=scale)
             _checkers[key] = checker
@@ -347,17 +349,27 @@ def edge_checker(
 
 
 def record(
-    plan: PipelinePlan, run_dir: Path, run_id: str, *, node: str | None = None, report=None, edge=None
+    plan: PipelinePlan,
+    run_dir: Path,
+    run_id: str,
+    *,
+    node: str | None = None,
+    report=None,
+    edge=None,
+    edges=(),
 ) -> None:
-    """Update ``report.json`` of the run with one node's report or one edge's result (best effort)."""
+    """Update ``report.json`` of the run with one node's report and/or edges' results (best effort)."""
+    edges = [*edges, *([edge] if edge is not None else [])]
     rr = None
     try:
         with _lock:
             run_dir.mkdir(parents=True, exist_ok=True)
-            try:
-                rr = RunReport.read(run_dir) if (run_dir / REPORT_FILE).exists() else None
-            except Exception:
-                rr = None
+            rr = _written_here(run_dir)
+            if rr is None:
+                try:
+                    rr = RunReport.read(run_dir) if (run_dir / REPORT_FILE).exists() else None
+                except Exception:
+                    rr = None
             if rr is None:
                 rr = RunReport(
                     pipeline=plan.name, run_id=run_id, project=str(plan.project.root), run_dir=str(run_dir)
@@ -368,23 +380,25 @@ def record(
                 rr.budgets = run_budgets(plan)
             if node is not None and report is not None:
                 rr.nodes[node] = report
-            if edge is not None:
-                rr.edges = [e for e in rr.edges if e.id != edge.id] + [edge]
+            if edges:
+                ids = {e.id for e in edges}
+                rr.edges = [e for e in rr.edges if e.id not in ids] + list(edges)
             rr.duration_s = None  # a Dagster run's wall time so far, from its timestamps, at every record
             finalize(rr)
             elapsed = run_duration(rr)
             rr.duration_s = round(elapsed, 3) if elapsed is not None else None
             rr.write(run_dir)
+            _remember_written(run_dir, rr)
     except Exception:  # the report is a convenience; never fail a step for it
         pass
     folder = folder_for_dir(run_dir)
     if folder is not None and rr is not None:
-        _record_remote(folder, rr, node, report, edge)
+        _record_remote(folder, rr, node, report, edges)
 
 
-def _record_remote(folder: S3RunFolder, rr: RunReport, node, report, edge) -> None:
+def _record_remote(folder: S3RunFolder, rr: RunReport, node, report, edges) -> None:
     """Under an S3 runs root: the run's header, this node's fragment (its outputs and logs uploaded, their
-    S3 URIs in it) or this edge's fragment (and the drift baseline, when the check changed it)."""
+    S3 URIs in it) and these edges' fragments (and the drift baseline, when a check changed it)."""
     folder.write_header(rr)
     if node is not None and report is not None:
         remote = report.model_copy(deep=True)
@@ -397,6 +411,37 @@ def _record_remote(folder: S3RunFolder, rr: RunReport, node, report, edge) -> No
                 if value and folder.local in Path(value).resolve().parents:
                     setattr(remote, name, folder.uri_of(Path(value)))
         folder.write_node(node, remote)
-    if edge is not None:
-        folder.write_edge(edge)
+    for one in edges:
+        folder.write_edge(one)
+    if edges:
         folder.push_baseline()
+
+
+# run folder -> (the report this process last wrote there, the file's stat then): the next step of the
+# run in this process updates it without reading and parsing the whole file again (a cost that grew
+# with the run); a file changed since (another process's step) is read again.
+_written: dict[str, tuple[RunReport, tuple[int, int, int]]] = {}
+
+
+def _stat_of(path: Path) -> tuple[int, int, int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return (st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+def _written_here(run_dir: Path) -> RunReport | None:
+    known = _written.get(str(run_dir))
+    if known is None or _stat_of(run_dir / REPORT_FILE) != known[1]:
+        return None
+    return known[0]
+
+
+def _remember_written(run_dir: Path, rr: RunReport) -> None:
+    stat = _stat_of(run_dir / REPORT_FILE)
+    if stat is None:
+        return
+    _written[str(run_dir)] = (rr, stat)
+    while len(_written) > 32:  # a long-lived code server: forget old runs
+        _written.pop(next(iter(_written)))

@@ -52,6 +52,7 @@ def test_an_unknown_executor_is_a_sentence(tmp_path: Path, monkeypatch: pytest.M
     assert "in_process, multiprocess, celery" in exc.value.message
 
 
+@pytest.mark.e2e  # Dagster jobs in processes of their own: the full suite runs it, not the fast loop
 def test_multiprocess_executor_runs_the_job_and_each_step_reads_this_run(tmp_path: Path) -> None:
     """`dagster job execute` with SCRIPT_TESTING_EXECUTOR=multiprocess: every step is its own process."""
     project = copy_count_project(tmp_path / "proj")

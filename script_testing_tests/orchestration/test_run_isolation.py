@@ -36,6 +36,7 @@ def _mats(instance, run_id: str) -> dict[str, dg.AssetMaterialization]:
     }
 
 
+@pytest.mark.e2e  # Dagster jobs in processes of their own: the full suite runs it, not the fast loop
 def test_two_concurrent_runs_of_one_pipeline_each_read_their_own_data(tmp_path: Path) -> None:
     """Two `dagster job execute` processes, 600 and 3,000 rows, their Copy steps finishing together:
     each Count receives its own run's rows and says it read this run's data."""
