@@ -69,6 +69,7 @@ class DocsProcess:
         payload = pickle.dumps((str(docs_dir), items))
         with self._lock:
             proc = self._start()
+            assert proc.stdin is not None and proc.stdout is not None  # both are pipes (``_start``)
             try:
                 proc.stdin.write(_HEADER.pack(len(payload)) + payload)
                 proc.stdin.flush()
@@ -104,7 +105,8 @@ class DocsProcess:
         with self._lock:
             if self._proc is not None:
                 try:
-                    self._proc.stdin.close()  # the child ends on end of input
+                    if self._proc.stdin is not None:
+                        self._proc.stdin.close()  # the child ends on end of input
                     self._proc.wait(timeout=5)
                 except (OSError, subprocess.TimeoutExpired):
                     pass

@@ -138,12 +138,13 @@ def script_node_asset(plan: PipelinePlan, node: str):
             )
         )
 
-    contract = contract_spec(plan, node)
+    contract_check = contract_spec(plan, node)
 
     @multi_asset(
         name=keys.node_op_name(plan.name, node),
         specs=specs,
-        check_specs=check_specs(plan, [spec.key for spec in specs]) + ([contract] if contract else []),
+        check_specs=check_specs(plan, [spec.key for spec in specs])
+        + ([contract_check] if contract_check else []),
         can_subset=True,
         description=f"Runs {r.script_path.name if r.script_path else node}'s main() for {node} "
         f"in an isolated worker. {_pipeline_line(plan)}",

@@ -812,7 +812,7 @@ def _edge_advice(
         f"Production fails to build {w.node}. To test it here, add under {prefix}.bindings: "
         f"`{w.node}.{w.input}: {best.producer}.{best.output}`"
     )
-    if w.input in out_decl.aliases or w.input == best.output:
+    if w.input == best.output or (out_decl is not None and w.input in out_decl.aliases):
         e = explain_pair(node, w.input, producer, best.output)
         why = e.parts[0][0] if e is not None and e.gated else f"it scores only {best.score:.2f}"
         text += f"; the names already match, so fix what keeps it from matching in production ({why})"
