@@ -75,13 +75,14 @@ def validate_edge(
     run.execute()
     if baseline is not None:
         run.compare_baseline(baseline)
-    docs_path = None
+    result = run.result(time.perf_counter() - started, None)
     if docs is not None:
-        docs.add(req.key, run.gx_results)
-        docs_path = str(docs.index)
+        if docs.wants(result):
+            docs.add(req.key, run.gx_results)
+            result.docs_path = str(docs.index)
     elif docs_dir is not None:
-        docs_path = build_docs(Path(docs_dir), req.key, shard_results(req.key, run.gx_results))
-    return run.result(time.perf_counter() - started, docs_path)
+        result.docs_path = build_docs(Path(docs_dir), req.key, shard_results(req.key, run.gx_results))
+    return result
 
 
 class DocsBatch:
@@ -91,10 +92,21 @@ class DocsBatch:
     :class:`~script_testing.checks.docs_process.DocsProcess`); by default, in this process.
     """
 
-    def __init__(self, docs_dir: str | Path, builder: Callable[[Path, list], str] | None = None) -> None:
+    def __init__(
+        self,
+        docs_dir: str | Path,
+        builder: Callable[[Path, list], str] | None = None,
+        *,
+        failures_only: bool = False,
+    ) -> None:
         self.docs_dir = Path(docs_dir)
         self.builder = builder
+        self.failures_only = failures_only  # a passed check gets no page (and a run of passes, no site)
         self.items: list[tuple[str, list[tuple[str, Any]]]] = []
+
+    def wants(self, result: EdgeCheckResult) -> bool:
+        """Whether ``result`` gets a Data Docs page."""
+        return not (self.failures_only and result.passed)
 
     @property
     def index(self) -> Path:

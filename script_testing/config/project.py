@@ -241,6 +241,8 @@ class RunnerSettings(_Model):
     parallelism: int = Field(2, ge=1)
     memory_limit_mb: int | None = Field(None, ge=0)
     preimport: list[str] | None = None  # modules the warm worker imports; default: scripts' own imports
+    # Great Expectations Data Docs: for the edges whose check did not pass (default), every edge, or none
+    data_docs: Literal["failures", "all", "off"] = "failures"
 
 
 class ProjectConfig(_Model):

@@ -98,7 +98,12 @@ class EdgeChecker:
     ) -> None:
         self.plan = plan
         self.run_dir = Path(run_dir)
-        self.docs = DocsBatch(self.run_dir / "data_docs", builder=docs_builder) if docs else None
+        policy = plan.project.config.runner.data_docs  # failures | all | off
+        self.docs = (
+            DocsBatch(self.run_dir / "data_docs", builder=docs_builder, failures_only=policy == "failures")
+            if docs and policy != "off"
+            else None
+        )
         # row ranges are kept per row scale (the run's --rows), so other scales are never compared
         self.baseline = SchemaBaseline(baseline_path(plan), scale=scale) if baseline else None
         if rebaseline and self.baseline is not None:

@@ -158,9 +158,11 @@ class PipelineExecution:
     # -- the run
     def run(self) -> RunReport:
         t0 = time.perf_counter()
-        if self.options.checks and self.report.edges:
-            self._docs = shared_docs_process()
-            self._docs.start()  # imports GX for the Data Docs on another core while the scripts run
+        docs_policy = self.plan.project.config.runner.data_docs
+        if self.options.checks and self.report.edges and docs_policy != "off":
+            self._docs = shared_docs_process()  # started on the first page to build (failures only)...
+            if docs_policy == "all":
+                self._docs.start()  # ...or now: it imports GX on another core while the scripts run
             _import_in_background("pandas")  # the checks read with pandas: not on the first check's path
         if any(n.role == NodeRole.SCRIPT for n in self.plan.nodes.values()):
             self._pool_get().start()  # the worker's imports overlap planning and source generation

@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from script_testing.checks import EdgeRequirements, SchemaBaseline, validate_edge
+from script_testing.checks.edge import DocsBatch
 from script_testing.config.project import DataProfile, Expectations
 from script_testing.data.tabular import describe_files
 
@@ -505,3 +506,20 @@ def test_importing_checks_does_not_import_great_expectations():
         "assert 'great_expectations' not in sys.modules, 'GX imported eagerly'"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
+
+
+def test_data_docs_for_failures_only_page_only_what_did_not_pass(out, tmp_path):
+    """``runner.data_docs: failures`` (the default): a passed check gets no page, and a run of passes
+    builds no site (nothing waits for Great Expectations)."""
+    frame(10).to_csv(out / "part-0.csv", index=False)
+    batch = DocsBatch(tmp_path / "docs", failures_only=True)
+    passed = validate_edge(out, req({"not_null": ["id"]}), docs=batch)
+    assert passed.status == "passed" and passed.docs_path is None and batch.build() is None
+    broken = frame(10)
+    broken.loc[0, "label"] = None
+    broken.to_csv(out / "part-0.csv", index=False)
+    failed = validate_edge(out, req({"not_null": ["label"]}), docs=batch)
+    assert failed.status == "failed" and failed.docs_path == str(batch.index)
+    assert batch.build() == str(batch.index) and (tmp_path / "docs" / "index.html").is_file()
+    everything = DocsBatch(tmp_path / "all")
+    assert validate_edge(out, req({"not_null": ["id"]}), docs=everything).docs_path == str(everything.index)
