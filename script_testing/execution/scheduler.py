@@ -15,6 +15,7 @@ import contextlib
 import errno
 import importlib
 import os
+import shutil
 import sys
 import threading
 import time
@@ -70,6 +71,15 @@ _Started = tuple[cf.Future, dict[str, str], str, InputGuard]  # (future, its inp
 # report.json is a progress view while a run goes on: rewritten at most this often (a whole rewrite per
 # step made each step cost more in a larger run), and always at the start and at the end of the run.
 SAVE_INTERVAL_S = 0.5
+
+
+def _disk_nearly_full(folder: Path) -> bool:
+    """Less than 1 MiB free where the run writes: the throttled report write is done now, so a full
+    disk stops the run with its sentence before the next script starts (a statvfs costs microseconds)."""
+    try:
+        return shutil.disk_usage(folder).free < (1 << 20)
+    except OSError:
+        return False
 
 
 def _import_in_background(name: str) -> None:
@@ -143,7 +153,12 @@ class PipelineExecution:
 
     def _save(self, *, force: bool = False) -> None:
         now = time.monotonic()
-        if force or self._saved_at is None or now - self._saved_at >= SAVE_INTERVAL_S:
+        if (
+            force
+            or self._saved_at is None
+            or now - self._saved_at >= SAVE_INTERVAL_S
+            or _disk_nearly_full(self.run_dir)
+        ):
             self.report.write(self.run_dir)
             self._saved_at = time.monotonic()
 

@@ -283,11 +283,11 @@ def print_summary(summaries: list[JobSummary], home: Path, echo: Callable[[str],
             echo(f"  open {s.report_html}")
     echo(f"  full logs: {summaries[0].log_file.parent if summaries else home / 'logs'}/")
     project = os.environ.get(PROJECT_ENV)  # the UI must load the project this run used
-    env = f"DAGSTER_HOME={shlex.quote(str(home))}" + (
-        f" {PROJECT_ENV}={shlex.quote(project)}" if project else ""
+    env = [f"DAGSTER_HOME={shlex.quote(str(home))}"] + (
+        [f"{PROJECT_ENV}={shlex.quote(project)}"] if project else []
     )
-    echo(f"  the Dagster UI: {env} .venv/bin/script-testing ui")
-    echo(f"              or {env} .venv/bin/dagster dev -m {MODULE}")
+    echo(f"  the Dagster UI (or `.venv/bin/dagster dev -m {MODULE}` with the same variables):")
+    echo("    " + " \\\n    ".join([*env, ".venv/bin/script-testing ui"]))
 
 
 def _default_jobs() -> list[str]:
