@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import dagster as dg
 import pytest
 
+from script_testing.config.state import BUNDLED_EXAMPLES
 from script_testing.orchestration import build_definitions
 from script_testing_tests import helpers
 
@@ -87,8 +89,10 @@ def test_bundled_job_in_process_succeeds_with_metadata(bundled, job: str) -> Non
         # an edge check: its table of failed expectations (empty) and its summary
         assert isinstance(ev.metadata["failed_expectations"], dg.TableMetadataValue)
         assert "summary" in ev.metadata
+    # runner.data_docs: failures (the default): checks that all pass link no Data Docs page (and no
+    # run waits for Great Expectations); a failing check's link opens (test_data_docs.py)
     docs = {ev.metadata["data_docs"].value for ev in evaluations.values() if "data_docs" in ev.metadata}
-    assert docs and all(Path(d).is_file() for d in docs), docs  # the link opens: the site is built
+    assert docs == set(), docs
 
 
 def test_partial_run_reuses_upstream_outputs(bundled) -> None:
@@ -246,3 +250,28 @@ def test_data_source_resource_overrides_rows_and_sources(tmp_path: Path) -> None
     (m,) = [e.step_materialization_data.materialization for e in result.get_asset_materialization_events()]
     assert m.metadata["overridden_for_this_run"].value is True
     assert "local" in m.metadata["source"].value
+
+
+@pytest.mark.e2e
+def test_a_failing_edge_check_blocks_its_consumer_and_links_a_data_docs_page(tmp_path: Path) -> None:
+    """runner.data_docs: failures (the default): the failing check gets a Data Docs page that exists."""
+    root = Path(
+        shutil.copytree(BUNDLED_EXAMPLES, tmp_path / "proj", ignore=shutil.ignore_patterns("__pycache__"))
+    )
+    config = root / "script_testing.yaml"
+    text = config.read_text(encoding="utf-8")
+    old = "      TabularPreprocessing_training.DATA:\n        columns: [id, label]\n"
+    assert text.count(old) == 1  # tabular_simple's expectations
+    config.write_text(text.replace(old, old.replace("[id, label]", "[id, label, no_such_column]")), "utf-8")
+    defs = build_definitions(root)
+    with dg.instance_for_test() as instance:
+        result = defs.resolve_job_def("tabular_simple").execute_in_process(
+            instance=instance, raise_on_error=False, run_config=_runner_config(tmp_path / "runs")
+        )
+    assert not result.success
+    failed = [ev for ev in _check_evaluations(result).values() if not ev.passed]
+    assert [ev.check_name for ev in failed] == ["feeds_TabularPreprocessing_training__DATA"]
+    page = Path(failed[0].metadata["data_docs"].value)
+    assert page.is_file(), page  # the site is built before the run ends
+    started = {e.step_key for e in result.all_events if e.event_type_value == "STEP_START"}
+    assert not any("TabularPreprocessing_training" in s and "sources" not in s for s in started), started
