@@ -217,7 +217,8 @@ def test_ctrl_c_in_a_notebook_run_finalises_and_ends_the_script(tmp_path):
     nodes = {"Transform": {"environ_vars": {"PID_FILE": str(pid_file)}}}
     root = branching_project(tmp_path / "proj", SLOW, nodes=nodes).write()
     program = (
-        "import json, sys\n"
+        "import faulthandler, json, signal, sys\n"
+        "faulthandler.register(signal.SIGUSR1, all_threads=True)  # the test's diagnosis if it hangs\n"
         "from script_testing import api\n"
         "from script_testing.execution.options import RunOptions\n"
         "try:\n"
@@ -234,7 +235,14 @@ def test_ctrl_c_in_a_notebook_run_finalises_and_ends_the_script(tmp_path):
     _wait_for(lambda: pid_file.exists() and pid_file.read_text().strip(), "the script to start", 120)
     script_pid, grandchild = (int(x) for x in pid_file.read_text().split())
     os.kill(proc.pid, signal.SIGINT)
-    out, err = proc.communicate(timeout=60)
+    try:
+        out, err = proc.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        os.kill(proc.pid, signal.SIGUSR1)  # every thread's stack to stderr, then fail with it
+        time.sleep(2)
+        proc.kill()
+        out, err = proc.communicate()
+        pytest.fail(f"the run did not end within 60 s of SIGINT; its threads:\n{err[-6000:]}")
     assert proc.returncode == 0, err[-3000:]
     result = json.loads(out.strip().splitlines()[-1])
     assert result["status"] == "interrupted"
