@@ -15,6 +15,7 @@ import contextlib
 import errno
 import importlib
 import os
+import queue
 import shutil
 import sys
 import threading
@@ -71,6 +72,13 @@ _Started = tuple[cf.Future, dict[str, str], str, InputGuard]  # (future, its inp
 # report.json is a progress view while a run goes on: rewritten at most this often (a whole rewrite per
 # step made each step cost more in a larger run), and always at the start and at the end of the run.
 SAVE_INTERVAL_S = 0.5
+
+
+def _next_finished(finished: queue.SimpleQueue) -> cf.Future:
+    """The next finished future; waits in short slices so a signal is handled promptly."""
+    while True:
+        with contextlib.suppress(queue.Empty):
+            return finished.get(timeout=0.5)
 
 
 def _disk_nearly_full(folder: Path) -> bool:
@@ -308,6 +316,10 @@ class PipelineExecution:
         done: dict[str, NodeStatus] = {}
         ready: list[str] = []
         running: dict[cf.Future, tuple[str, dict[str, str], str, InputGuard]] = {}
+        # finished futures arrive here (a done-callback each): a Ctrl-C while the run waits interrupts a
+        # queue's get, never ``cf.wait``, which takes every future's lock one by one and, interrupted
+        # half way, would leave some held and the worker's threads blocked on them for good
+        finished_q: queue.SimpleQueue[cf.Future] = queue.SimpleQueue()
         limit = max(1, self.options.parallelism or plan.project.config.runner.parallelism)
         while sorter.is_active():
             ready.extend(sorter.get_ready())
@@ -319,10 +331,14 @@ class PipelineExecution:
                     sorter.done(node)
                 else:
                     running[started[0]] = (node, *started[1:])
+                    started[0].add_done_callback(finished_q.put)
                 continue
             if not running:  # pragma: no cover - impossible for a DAG
                 raise ScriptTestingError(f"internal scheduling stall on {ready}")
-            finished, _ = cf.wait(list(running), return_when=cf.FIRST_COMPLETED)
+            finished = [_next_finished(finished_q)]
+            with contextlib.suppress(queue.Empty):
+                while True:
+                    finished.append(finished_q.get_nowait())
             for f in finished:
                 node, inputs, started_at, guard = running.pop(f)
                 rep = check_guard(node_report_from_result(plan, node, f.result(), inputs), guard)
