@@ -219,6 +219,10 @@ def test_ctrl_c_in_a_notebook_run_finalises_and_ends_the_script(tmp_path):
     program = (
         "import faulthandler, json, signal, sys\n"
         "faulthandler.register(signal.SIGUSR1, all_threads=True)  # the test's diagnosis if it hangs\n"
+        # as a notebook kernel has it: Ctrl-C raises KeyboardInterrupt (a pytest-xdist worker may hand its
+        # children SIGINT ignored or blocked, and a child then never sees it: seen in full-suite runs)
+        "signal.signal(signal.SIGINT, signal.default_int_handler)\n"
+        "signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGINT])\n"
         "from script_testing import api\n"
         "from script_testing.execution.options import RunOptions\n"
         "try:\n"
