@@ -68,11 +68,36 @@ def run_job(job: dict[str, Any], close_fds: list[int], result_fd: int, nonce: st
     """Run one job in this (freshly forked) process and exit; never returns.
 
     ``nonce`` goes into the outcome so the zygote can tell ours from bytes a script wrote."""
+    _run(lambda: job, close_fds, result_fd, nonce)
+
+
+def await_job(job_fd: int, close_fds: list[int], result_fd: int, nonce: str) -> None:
+    """A spare child, forked before its job is known: detach from the zygote now, then read the job
+    (one JSON document, up to EOF) from ``job_fd`` and run it as :func:`run_job` does; never returns.
+    EOF with nothing read means the zygote discarded the spare: exit quietly."""
+    _run(lambda: _read_job(job_fd), close_fds, result_fd, nonce)
+
+
+def _read_job(fd: int) -> dict[str, Any] | None:
+    data = bytearray()
+    while chunk := os.read(fd, 1 << 16):
+        data += chunk
+    os.close(fd)
+    return json.loads(data) if data else None
+
+
+def _run(
+    get_job: Callable[[], dict[str, Any] | None], close_fds: list[int], result_fd: int, nonce: str
+) -> None:
     code = 0
     me = os.getpid()
     try:
         result_fd = _hide_fd(result_fd)
-        readonly = _isolate(job, close_fds)
+        _detach(close_fds)
+        job = get_job()
+        if job is None:
+            os._exit(0)
+        readonly = _isolate(job)
         outcome = _execute(job)
         if os.getpid() != me:  # a process the script forked returned through main(): not ours
             os._exit(0)
@@ -108,7 +133,9 @@ def _hide_fd(fd: int) -> int:
     return moved
 
 
-def _isolate(job: dict[str, Any], close_fds: list[int]) -> str | None:
+def _detach(close_fds: list[int]) -> None:
+    """What does not depend on the job: a session of its own, tied to the zygote, no fd of the zygote's,
+    default signal handling (a spare child does this before its job arrives)."""
     os.setsid()
     procs.die_with_parent()
     procs.become_subreaper()  # daemons the script double-forks stay ours, so we can end them
@@ -131,6 +158,9 @@ def _isolate(job: dict[str, Any], close_fds: list[int]) -> str | None:
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGPIPE, signal.SIG_IGN)  # as the Python interpreter sets it up
 
+
+def _isolate(job: dict[str, Any]) -> str | None:
+    """What depends on the job: its folders and log files, read-only inputs, memory cap, cwd, environment."""
     work_dir = Path(job["work_dir"])
     cwd, tmp = work_dir / CWD_DIR, work_dir / TMP_DIR
     for folder in (work_dir, cwd, tmp):
@@ -414,6 +444,7 @@ class AccessNamespace(argparse.Namespace):
 def _execute(job: dict[str, Any]) -> dict[str, Any]:
     script_path = str(Path(job["script_path"]).resolve())
     user_roots = _user_roots(job)
+    modules_before = set(sys.modules)
     try:
         main = _load_main(job)
     except BadSignature as error:
@@ -439,6 +470,7 @@ def _execute(job: dict[str, Any]) -> dict[str, Any]:
         outcome = _describe_failure(error, "main", script_path, user_roots)
     else:
         outcome = {"outcome": "passed", "phase": "main", "return_value": _safe_repr(value)}
+        outcome["imported"] = library_modules(set(sys.modules) - modules_before)
     outcome["accessed"] = {name: arg.accessed() for name, arg in arguments.items()}
     outcome["assigned"] = {name: arg.assigned() for name, arg in arguments.items() if arg.assigned()}
     return outcome
@@ -469,6 +501,21 @@ def _load_main(job: dict[str, Any]) -> Callable[..., Any]:
     if not callable(main):
         raise BadSignature(f"main in {script.name} is not a function")
     return main
+
+
+def library_modules(names: set[str], limit: int = 2000) -> list[str]:
+    """The installed-library modules among ``names`` (the interpreter's own, site-packages), parents
+    first: what the zygote may import so that the next children find them imported. Never a user's
+    module (as in :func:`_is_user_file`: nothing outside those folders), never one without a file."""
+    found = []
+    for name in names:
+        file = getattr(sys.modules.get(name), "__file__", None)
+        if not isinstance(file, str) or name.startswith("_script_testing_"):
+            continue
+        real = os.path.realpath(file)
+        if real.startswith(_LIBRARY_DIRS) or "site-packages" in real:
+            found.append(name)
+    return sorted(found, key=lambda n: (n.count("."), n))[:limit]
 
 
 def _package_root(script: Path, module_name: str) -> str | None:

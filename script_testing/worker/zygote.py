@@ -32,6 +32,8 @@ A little above ~400 lines: the supervisor and the forking server share the proto
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import importlib
 import json
 import os
@@ -40,8 +42,10 @@ import selectors
 import shutil
 import signal
 import sys
+import threading
 import time
 import traceback
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -65,8 +69,24 @@ class _Running:
     data: bytearray = field(default_factory=bytearray)
 
 
+@dataclass
+class _Spare:
+    """A child forked ahead of its job (see :func:`child.await_job`): the fork and the job-independent
+    isolation are paid while the previous script runs, not between two scripts."""
+
+    pid: int
+    pidfd: int
+    job_fd: int  # write end: the job's JSON, then EOF
+    result_fd: int
+    nonce: str
+
+
+#: Longest a learned import may take in the zygote (an import the child just did; see ``_learn``).
+LEARN_TIMEOUT_S = 10.0
+
+
 class Zygote:
-    """The request loop: fork per job, watch children, answer when each one ends."""
+    """The request loop: hand each job to a spare child, watch children, answer when each one ends."""
 
     def __init__(self, in_fd: int, out_fd: int) -> None:
         self.in_fd = in_fd
@@ -76,11 +96,17 @@ class Zygote:
         self.by_result_fd: dict[int, _Running] = {}
         self.buffer = b""
         self.stdin_open = True
+        self.spare: _Spare | None = None
+        self.unlearnable: set[str] = set()
+        self.learning = True
 
     def serve(self) -> None:
         os.set_blocking(self.in_fd, False)
         self.selector.register(self.in_fd, selectors.EVENT_READ, "stdin")
+        gc.collect()  # what the imports left behind is not frozen into every child (see _fork_spare)
         while self.stdin_open or self.running:
+            if self.spare is None and self.stdin_open:
+                self.spare = self._fork_spare()
             for key, _ in self.selector.select(self._select_timeout()):
                 if key.data == "stdin":
                     self._read_requests()
@@ -93,6 +119,7 @@ class Zygote:
                     if run is not None:
                         self._reap(run)
             self._enforce_deadlines()
+        self._discard_spare()
         self.selector.close()
 
     # ----------------------------------------------------------------- requests
@@ -127,25 +154,52 @@ class Zygote:
 
     def _start(self, request_id: Any, job: dict[str, Any]) -> None:
         os.makedirs(job["work_dir"], exist_ok=True)
+        data = json.dumps(job).encode()
+        for attempt in (1, 2):
+            spare, self.spare = self.spare or self._fork_spare(), None
+            started = time.monotonic()
+            try:
+                while data:
+                    data = data[os.write(spare.job_fd, data) :]
+                break
+            except OSError:  # the spare died waiting (killed from outside?): drop it, use a fresh one
+                self._drop(spare)
+                if attempt == 2:
+                    raise
+        os.close(spare.job_fd)
+        os.set_blocking(spare.result_fd, False)
+        timeout = float(job.get("timeout_s") or 3600)
+        run = _Running(
+            request_id, spare.pid, spare.pidfd, spare.result_fd, started, started + timeout, job, spare.nonce
+        )
+        self.running[spare.pidfd] = run
+        self.by_result_fd[spare.result_fd] = run
+        self.selector.register(spare.pidfd, selectors.EVENT_READ, "child")
+        self.selector.register(spare.result_fd, selectors.EVENT_READ, "result")
+
+    def _fork_spare(self) -> _Spare:
+        job_read, job_write = os.pipe2(os.O_CLOEXEC)
         read_fd, write_fd = os.pipe2(os.O_CLOEXEC)
         close_in_child = [
             self.in_fd,
             self.out_fd,
             self.selector.fileno(),
             read_fd,
+            job_write,
             *(r.pidfd for r in self.running.values()),
             *(r.result_fd for r in self.running.values()),
         ]
-        started = time.monotonic()
         nonce = secrets.token_hex(16)
+        gc.freeze()  # the child's collections never touch (and copy) the zygote's objects
         try:
             pid = os.fork()
         except OSError:
-            os.close(read_fd)
-            os.close(write_fd)
+            for fd in (job_read, job_write, read_fd, write_fd):
+                os.close(fd)
             raise
         if pid == 0:  # pragma: no cover - runs in the child, which never returns
-            child_module.run_job(job, close_in_child, write_fd, nonce)
+            child_module.await_job(job_read, close_in_child, write_fd, nonce)
+        os.close(job_read)
         os.close(write_fd)
         try:
             pidfd = os.pidfd_open(pid)
@@ -153,14 +207,42 @@ class Zygote:
             procs.kill_tree(pid)
             os.waitpid(pid, 0)
             os.close(read_fd)
+            os.close(job_write)
             raise
-        os.set_blocking(read_fd, False)
-        timeout = float(job.get("timeout_s") or 3600)
-        run = _Running(request_id, pid, pidfd, read_fd, started, started + timeout, job, nonce)
-        self.running[pidfd] = run
-        self.by_result_fd[read_fd] = run
-        self.selector.register(pidfd, selectors.EVENT_READ, "child")
-        self.selector.register(read_fd, selectors.EVENT_READ, "result")
+        return _Spare(pid, pidfd, job_write, read_fd, nonce)
+
+    def _discard_spare(self) -> None:
+        if self.spare is not None:
+            spare, self.spare = self.spare, None
+            self._drop(spare)
+
+    @staticmethod
+    def _drop(spare: _Spare) -> None:
+        procs.kill_tree(spare.pid)
+        for fd in (spare.job_fd, spare.result_fd, spare.pidfd):
+            with contextlib.suppress(OSError):
+                os.close(fd)
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(spare.pid, 0)
+
+    def _learn(self, names: list[str]) -> None:
+        """Import the library modules a passed script imported, so that the next children start with them
+        (a lazily imported pandas writer costs each child milliseconds). Only modules a child of this very
+        zygote state has just imported without trouble; each under a timeout; learning stops for good if an
+        import leaves a thread running (forking a threaded process is not safe)."""
+        new = [n for n in names if n not in sys.modules and n not in self.unlearnable]
+        if not (new and self.learning):
+            return
+        self._discard_spare()  # forked before these imports
+        threads = threading.active_count()
+        for name in new:
+            try:
+                with _time_limit(LEARN_TIMEOUT_S):
+                    importlib.import_module(name)
+            except BaseException:  # SystemExit or worse from a module must not stop us
+                self.unlearnable.add(name)
+        if threading.active_count() > threads:
+            self.learning = False
 
     # ----------------------------------------------------------------- children
 
@@ -212,6 +294,7 @@ class Zygote:
         signum = os.WTERMSIG(status) if os.WIFSIGNALED(status) else None
         # An outcome counts only from a child that then ended the way run_job ends it.
         child = _parse_outcome(run.data, run.nonce) if exit_code == 0 and not run.timed_out else None
+        imported = (child or {}).pop("imported", None) or []
         _clean_work_dir(run.job)  # before answering: the caller may look at the folder at once
         self._send(
             {
@@ -226,10 +309,12 @@ class Zygote:
                 "reported_then_died": bool(run.data) and child is None and not run.timed_out,
             }
         )
+        if child is not None and child.get("outcome") == "passed":
+            self._learn(imported)  # after answering: off the caller's path
 
     def _kill_orphans(self) -> None:
         """Processes reparented to us (we are a subreaper) belong to children that died."""
-        tracked = {r.pid for r in self.running.values()}
+        tracked = {r.pid for r in self.running.values()} | ({self.spare.pid} if self.spare else set())
         for pid in procs.children(os.getpid()):
             if pid in tracked:
                 continue
@@ -243,6 +328,7 @@ class Zygote:
         """stdin closed: the parent is gone or done. Kill running jobs; the loop reaps them."""
         self.stdin_open = False
         self.selector.unregister(self.in_fd)
+        self._discard_spare()
         for run in self.running.values():
             run.timed_out = True
             procs.kill_tree(run.pid)
@@ -254,6 +340,22 @@ class Zygote:
                 data = data[os.write(self.out_fd, data) :]
         except BrokenPipeError:
             pass  # the parent went away; stdin EOF will end the loop
+
+
+@contextlib.contextmanager
+def _time_limit(seconds: float) -> Iterator[None]:
+    """Raise TimeoutError in this (main) thread after ``seconds``."""
+
+    def _expired(signum: int, frame: Any) -> None:
+        raise TimeoutError(f"still running after {seconds:g} s")
+
+    previous = signal.signal(signal.SIGALRM, _expired)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def _parse_outcome(data: bytes, nonce: str) -> dict[str, Any] | None:
