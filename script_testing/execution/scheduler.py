@@ -51,6 +51,7 @@ from script_testing.execution.steps import (
     record_outputs,
     refused_report,
 )
+from script_testing.files import remove_tree
 from script_testing.pipeline.plan import PipelinePlan
 from script_testing.pipeline.specs import SpecStore
 from script_testing.pipeline.wiring import InputWire
@@ -65,7 +66,7 @@ from script_testing.vocabulary import (
     Severity,
     SkipReason,
 )
-from script_testing.worker import WorkerPool
+from script_testing.worker import ScriptJob, WorkerPool
 
 _Started = tuple[cf.Future, dict[str, str], str, InputGuard]  # (future, its inputs, started at, guard)
 
@@ -384,9 +385,9 @@ class PipelineExecution:
         if n.role != NodeRole.SCRIPT:
             self._run_data_node(node, rep, done)
             return None
-        # inputs: sources first, then upstream data; check each before the script runs
+        # inputs: sources first, then upstream data
         inputs: dict[str, str] = {}
-        blocked: list[str] = []
+        to_check: list[tuple[EdgeReport, Path]] = []
         for port, w in n.inputs.items():
             path = self._input_data(node, port, w, rep)
             if path is None:
@@ -396,25 +397,45 @@ class PipelineExecution:
                 continue
             edge = self._edge_by_input.get((node, port))
             if edge is not None:
-                self._check(edge, path)
-                if edge.status == EdgeStatus.FAILED and edge.severity == Severity.BLOCK:
-                    blocked.append(edge.summary or edge.id)
+                to_check.append((edge, path))
             inputs[port] = str(input_path_for(plan, node, port, path))
-        if blocked:
-            skip(rep, SkipReason.EDGE_CHECK_FAILED, "edge check failed: " + "; ".join(blocked))
-            rep.inputs = inputs
-            self._finish(node, rep, done)
-            return None
         guard, given, problems = guard_inputs(node, self.run_dir, inputs)
         if problems:
             guard.cleanup()
             self._finish(node, refused_report(plan, node, problems, inputs), done)
             return None
+        # The script starts while its inputs are checked (on another core): a blocking check that fails
+        # stops it and discards everything it did, so the node ends as if it had never started.
         started = now_iso()
         job = build_job(plan, node, self.run_dir, given, guard.readonly_paths)
         rep.status = NodeStatus.RUNNING
         self.report.nodes[node] = rep
-        return self._pool_get().submit(job), inputs, started, guard
+        future = self._pool_get().submit(job)
+        blocked = []
+        for edge, path in to_check:
+            self._check(edge, path)
+            if edge.status == EdgeStatus.FAILED and edge.severity == Severity.BLOCK:
+                blocked.append(edge.summary or edge.id)
+        if blocked:
+            self._discard(future, job, guard)
+            skip(
+                rep,
+                SkipReason.EDGE_CHECK_FAILED,
+                "edge check failed: " + "; ".join(blocked),
+            )
+            rep.inputs = inputs
+            self._finish(node, rep, done)
+            return None
+        return future, inputs, started, guard
+
+    def _discard(self, future: cf.Future, job: ScriptJob, guard: InputGuard) -> None:
+        """Stop a script started ahead of its input's check, wait until it has ended, and remove what it
+        wrote (outputs, logs): its data was refused, so nothing of that run may be used or shown."""
+        self._pool_get().stop(future)
+        future.result()
+        guard.cleanup()
+        for folder in (*job.output_paths.values(), job.work_dir):
+            remove_tree(folder, root=self.run_dir)
 
     def _input_data(self, node: str, port: str, w: InputWire, rep: NodeReport) -> Path | None:
         spec = source_for(self.plan, node, port, self.options)

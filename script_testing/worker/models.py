@@ -21,6 +21,7 @@ Kind = Literal[
     "worker_error",
     "bad_signature",
     "output_limit",
+    "stopped",
 ]
 
 #: Files the worker writes in a job's work dir.

@@ -299,6 +299,16 @@ class WorkerPool:
         worker.send(line)
         return future
 
+    def stop(self, future: Future[ScriptResult]) -> None:
+        """Stop the job of ``future`` if it is still running: the worker kills its whole process tree and
+        answers as usual (the result says the job was stopped); a no-op for a finished job."""
+        with self._lock:
+            found = [
+                (w, rid) for w in self._workers.values() for rid, p in w.pending.items() if p.future is future
+            ]
+        for worker, request_id in found:
+            worker.send((json.dumps({"stop": request_id}) + "\n").encode())
+
     def run(self, job: ScriptJob) -> ScriptResult:
         """Run ``job`` and wait for its result."""
         return self.submit(job).result()

@@ -63,7 +63,10 @@ def _build(job: ScriptJob, response: dict[str, Any], skipped: dict[str, str]) ->
     result.signal = response.get("signal")
     node, script = job.node, Path(job.script_path).name
 
-    if response.get("timed_out"):
+    if response.get("stopped"):
+        result.status, result.kind = "failed", "stopped"
+        result.error = f"{node}: stopped by the runner before it finished; its result is not used."
+    elif response.get("timed_out"):
         result.status, result.kind = "failed", "timeout"
         result.error = _with_stderr(
             f"{node}: timed out after {job.timeout_s:g} s; the whole process tree was killed. "
@@ -95,7 +98,7 @@ def _build(job: ScriptJob, response: dict[str, Any], skipped: dict[str, str]) ->
             "complete." + _skipped_hint(job, skipped),
             result,
         )
-    pointer_due = result.kind not in ("bad_signature", "worker_error")  # main() ran, or tried to
+    pointer_due = result.kind not in ("bad_signature", "worker_error", "stopped")  # main() ran, or tried to
     if (
         result.status == "failed"
         and result.error

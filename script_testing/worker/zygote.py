@@ -66,6 +66,7 @@ class _Running:
     job: dict[str, Any]
     nonce: str
     timed_out: bool = False
+    stopped: bool = False
     data: bytearray = field(default_factory=bytearray)
 
 
@@ -142,6 +143,9 @@ class Zygote:
         request_id = None
         try:
             request = json.loads(line)
+            if "stop" in request:
+                self._stop(request["stop"])
+                return
             request_id = request.get("id")
             self._start(request_id, request["job"])
         except Exception as error:  # a bad request or a failed fork: answer, keep serving
@@ -176,6 +180,13 @@ class Zygote:
         self.by_result_fd[spare.result_fd] = run
         self.selector.register(spare.pidfd, selectors.EVENT_READ, "child")
         self.selector.register(spare.result_fd, selectors.EVENT_READ, "result")
+
+    def _stop(self, request_id: Any) -> None:
+        """The caller no longer wants this job's result: kill its tree now; it is answered when reaped."""
+        for run in self.running.values():
+            if run.request_id == request_id and not run.timed_out:
+                run.stopped = True
+                procs.kill_tree(run.pid)
 
     def _fork_spare(self) -> _Spare:
         job_read, job_write = os.pipe2(os.O_CLOEXEC)
@@ -293,7 +304,8 @@ class Zygote:
         exit_code = os.WEXITSTATUS(status) if os.WIFEXITED(status) else None
         signum = os.WTERMSIG(status) if os.WIFSIGNALED(status) else None
         # An outcome counts only from a child that then ended the way run_job ends it.
-        child = _parse_outcome(run.data, run.nonce) if exit_code == 0 and not run.timed_out else None
+        ended_by_us = run.timed_out or run.stopped
+        child = _parse_outcome(run.data, run.nonce) if exit_code == 0 and not ended_by_us else None
         imported = (child or {}).pop("imported", None) or []
         _clean_work_dir(run.job)  # before answering: the caller may look at the folder at once
         self._send(
@@ -303,10 +315,11 @@ class Zygote:
                 "exit_code": exit_code,
                 "signal": signum,
                 "timed_out": run.timed_out,
+                "stopped": run.stopped,
                 "duration_s": duration,
                 "maxrss_kb": rusage.ru_maxrss,
                 "child": child,
-                "reported_then_died": bool(run.data) and child is None and not run.timed_out,
+                "reported_then_died": bool(run.data) and child is None and not ended_by_us,
             }
         )
         if child is not None and child.get("outcome") == "passed":

@@ -432,6 +432,42 @@ def test_a_dropped_column_fails_the_edge_check_and_skips_the_consumer(tmp_path, 
     assert on_disk_edge["status"] == "failed" and on_disk_edge["from"] == "Transform"
 
 
+WRITE_THEN_HANG = """
+import os, time
+
+def main(input_paths, output_paths, environ_vars, job_args):
+    dst = next(iter(output_paths.values()))
+    os.makedirs(dst, exist_ok=True)
+    with open(os.path.join(dst, "partial.csv"), "w") as fh:
+        fh.write("id\\n1\\n")
+    time.sleep(120)
+"""
+
+
+def test_a_consumer_started_ahead_of_its_failing_check_is_stopped_and_leaves_nothing(tmp_path, pool):
+    """The consumer starts while its input is checked; the check blocks, so it is stopped (it would hang
+    for 120 s, past this test's timeout) and its run leaves no output, no log, no result behind."""
+    p = ProjectBuilder(tmp_path / "proj")
+    p.step("MakeData", MAKE_DATA, outputs=["data"])
+    p.step("Transform", COPY, inputs=["data"], outputs=["table"])
+    p.step("Consume", WRITE_THEN_HANG, inputs=["table"], outputs=["result"])
+    p.pipeline(
+        "p",
+        ["MakeData", "Transform", "Consume"],
+        [("MakeData", "Transform"), ("Transform", "Consume")],
+        nodes={"Transform": {"environ_vars": {"DROP_COLUMN": "score"}}},
+        expectations={"Consume.table": {"columns": ["id", "score"]}},
+    )
+    report = run(p.write(), pool, checks=True)
+
+    c = report.nodes["Consume"]
+    assert c.status == "skipped" and c.skipped_because.startswith("edge check failed: "), c
+    assert c.outputs == {} and c.error is None
+    consume_dir = Path(report.run_dir) / "Consume"
+    assert not consume_dir.exists() or not any(consume_dir.rglob("*.*")), list(consume_dir.rglob("*"))
+    assert not report.success
+
+
 def test_a_warn_expectation_fails_without_blocking(tmp_path, pool):
     root = branching_project(
         tmp_path / "proj",

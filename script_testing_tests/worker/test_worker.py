@@ -542,6 +542,74 @@ def test_two_jobs_run_concurrently(pool, tmp_path):
     assert a_start < b_end and b_start < a_end, "the two runs did not overlap"
 
 
+def test_stopping_a_job_kills_its_tree_and_says_so(pool, tmp_path):
+    script = write_script(
+        tmp_path,
+        """
+        import subprocess, time
+        def main(input_paths, output_paths, environ_vars, job_args):
+            child = subprocess.Popen(["sleep", "120"])
+            with open("grandchild.pid", "w") as f:
+                f.write(str(child.pid))
+            time.sleep(120)
+    """,
+    )
+    job = make_job(tmp_path, script, node="X", keep_work=True)
+    future = pool.submit(job)
+    grandchild = int(wait_for_file(job.cwd / "grandchild.pid"))
+    pool.stop(future)
+    result = future.result(timeout=20)
+
+    assert result.status == "failed" and result.kind == "stopped"
+    assert result.headline == "X: stopped by the runner before it finished; its result is not used."
+    deadline = time.monotonic() + 5
+    while not process_is_gone(grandchild) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert process_is_gone(grandchild)
+    pool.stop(future)  # a finished job: nothing to stop
+    assert pool.run(make_job(tmp_path / "next", write_script(tmp_path / "next", PASS))).passed
+
+
+PASS = """
+def main(input_paths, output_paths, environ_vars, job_args):
+    pass
+"""
+
+
+def test_library_modules_a_script_imported_are_in_the_next_childs_start(tmp_path):
+    """The zygote imports the library modules a passed script imported (so each later child starts with
+    them, as in one long process); never the user's own modules, and never from a failed script."""
+    probe = write_script(
+        tmp_path / "probe",
+        """
+        import sys
+        def main(input_paths, output_paths, environ_vars, job_args):
+            return sorted(m for m in ("xml.dom.minidom", "wave", "team_helpers") if m in sys.modules)
+    """,
+    )
+    user = write_script(
+        tmp_path / "user",
+        """
+        def main(input_paths, output_paths, environ_vars, job_args):
+            import xml.dom.minidom, team_helpers
+    """,
+    )
+    write_script(tmp_path / "user", "VALUE = 1\n", name="team_helpers.py")
+    failing = write_script(
+        tmp_path / "failing",
+        """
+        def main(input_paths, output_paths, environ_vars, job_args):
+            import wave
+            raise ValueError("no")
+    """,
+    )
+    with WorkerPool() as fresh:
+        assert fresh.run(make_job(tmp_path / "a", probe)).return_value == "[]"
+        assert fresh.run(make_job(tmp_path / "b", user)).passed
+        assert fresh.run(make_job(tmp_path / "c", failing)).kind == "exception"
+        assert fresh.run(make_job(tmp_path / "d", probe)).return_value == "['xml.dom.minidom']"
+
+
 def test_a_crashing_script_leaves_the_pool_usable(pool, tmp_path):
     crash = write_script(
         tmp_path / "crash",
