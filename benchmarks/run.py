@@ -42,12 +42,20 @@ ST_CLI = (
 )
 DAGSTER = [str(BIN / "dagster")] if (BIN / "dagster").exists() else [sys.executable, "-m", "dagster"]
 EXAMPLES = REPO / "script_testing" / "examples"
-ALL_ARMS = ["bare", "kedro", "dagster", "ours-nochecks", "ours-checks", "ours-dagster"]
+ALL_ARMS = ["bare", "bare-fork", "kedro", "dagster", "ours-nochecks", "ours-checks", "ours-dagster"]
 CHAIN_ROWS = 1000
 
 
 # ============================================================================ adapters (the only
 # places that import script_testing; fix the paths here after the restructure)
+
+
+def worker_preimports(project_dir: Path, pipeline: str) -> list[str]:
+    """What our warm worker imports before forking scripts (the bare-fork arm imports the same)."""
+    from script_testing.api import plan_pipeline
+    from script_testing.execution.steps import preimports_for
+
+    return preimports_for(plan_pipeline(pipeline, project_dir))
 
 
 def plan_calls(project_dir: Path, pipeline: str) -> dict:
@@ -145,6 +153,33 @@ import bench_calls
 spec = bench_calls.load(sys.argv[1], sys.argv[2])
 for job in spec["jobs"]:          # already in topological order
     bench_calls.call(job)
+"""
+
+# The floor of isolating each script in a process of its own: one process imports what our worker
+# preimports, then forks a child per script (in DAG order) that calls main() and exits; nothing else
+# (no session, no environment, no result channel, no output inventory).
+BARE_FORK = r"""
+import importlib, os, sys
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import bench_calls
+spec = bench_calls.load(sys.argv[1], sys.argv[2])
+for name in spec.get("preimport", []):
+    try:
+        importlib.import_module(name)
+    except Exception:
+        pass
+for job in spec["jobs"]:
+    pid = os.fork()
+    if pid == 0:
+        code = 0
+        try:
+            bench_calls.call(job)
+        except BaseException:
+            code = 1
+        os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    if status != 0:
+        sys.exit(f"{job['node']} failed (wait status {status})")
 """
 
 PLAIN_DAGSTER = r'''
@@ -260,6 +295,7 @@ class Workload:
 def write_support(work: Path) -> None:
     (work / "bench_calls.py").write_text(CALLS)
     (work / "bench_bare.py").write_text(BARE)
+    (work / "bench_bare_fork.py").write_text(BARE_FORK)
     (work / "bench_dagster.py").write_text(PLAIN_DAGSTER)
 
 
@@ -320,7 +356,11 @@ def chain_workload(root: Path, n: int) -> Workload:
             }
         )
     spec = work / "spec.json"
-    spec.write_text(json.dumps({"sys_path": [], "preload": [], "jobs": jobs}))
+    spec.write_text(
+        json.dumps(
+            {"sys_path": [], "preload": [], "preimport": worker_preimports(proj, "chain"), "jobs": jobs}
+        )
+    )
     wl = Workload(f"chain {n}", "chain", n, proj, "chain", work, spec)
     wl.kedro_project = work / "kedro"
     return wl
@@ -380,7 +420,14 @@ def bundled_workload(root: Path, pipeline: str, env: dict) -> Workload:
         )
     spec = work / "spec.json"
     spec.write_text(
-        json.dumps({"sys_path": list(dict.fromkeys(sys_path)), "preload": calls["preload"], "jobs": jobs})
+        json.dumps(
+            {
+                "sys_path": list(dict.fromkeys(sys_path)),
+                "preload": calls["preload"],
+                "preimport": worker_preimports(EXAMPLES, pipeline),
+                "jobs": jobs,
+            }
+        )
     )
     wl = Workload(pipeline, "bundled", len(jobs), EXAMPLES, pipeline, work, spec)
     wl.kedro_project = work / "kedro"
@@ -524,8 +571,9 @@ def arm_command(arm: str, wl: Workload, kedro_py: Path | None) -> tuple[list[str
     base.mkdir(parents=True, exist_ok=True)
     env = clean_env()
     env.update(BENCH_SPEC=str(wl.spec), BENCH_ROOT=str(base), BENCH_WORK=str(wl.work))
-    if arm == "bare":
-        return [sys.executable, str(wl.work / "bench_bare.py"), str(wl.spec), str(base)], base, env
+    if arm in ("bare", "bare-fork"):
+        runner = wl.work / ("bench_bare.py" if arm == "bare" else "bench_bare_fork.py")
+        return [sys.executable, str(runner), str(wl.spec), str(base)], base, env
     if arm == "dagster":
         home = base / "dagster_home"
         home.mkdir()
