@@ -195,7 +195,9 @@ class PipelineExecution:
         for n in self.plan.order:
             self.report.nodes[n] = base_node_report(self.plan.nodes[n], self.plan)
         self._save(force=True)
-        self._write_spec()
+        # the specs (a file per script node) are written beside the run, not in its way
+        spec_writer = threading.Thread(target=self._write_spec, name="write-specs", daemon=True)
+        spec_writer.start()
         try:
             problems = self._preflight()
             if problems:
@@ -242,6 +244,7 @@ class PipelineExecution:
             exc.report = self.report  # type: ignore[attr-defined]
             raise
         finally:
+            spec_writer.join()
             self.report.duration_s = round(time.perf_counter() - t0, 3)  # before: pipeline_s reads it
             finalize(self.report)
             self._save_final()
@@ -255,26 +258,34 @@ class PipelineExecution:
             self._pool = None
 
     def _write_spec(self) -> None:
-        paths = {}
-        for node in self.plan.order:
-            n = self.plan.nodes[node]
-            ins = {p: str(self._planned_input_path(node, p)) for p, w in n.inputs.items() if w.provided}
-            outs = {o: str(output_dir(self.run_dir, node, o)) for o in n.outputs}
-            paths[node] = (ins, outs)
-        spec = self.plan.testing_spec(paths)
+        """Save the pipeline's testing spec and a spec per script node (user notes kept); runs in a thread
+        of its own, so whatever goes wrong becomes a warning of the run."""
         store = SpecStore(state_root(self.plan.project))
-        for node, s in spec.scripts.items():  # user notes survive regeneration
-            old = (
-                store.load_script_spec(self.plan.name, s.script_name)
-                if self.plan.nodes[node].role == NodeRole.SCRIPT
-                else None
-            )
-            if old is not None:
-                s.user_notes, s.pinned = old.user_notes, old.pinned
         try:
+            paths = {}
+            for node in self.plan.order:
+                n = self.plan.nodes[node]
+                ins = {p: str(self._planned_input_path(node, p)) for p, w in n.inputs.items() if w.provided}
+                outs = {o: str(output_dir(self.run_dir, node, o)) for o in n.outputs}
+                paths[node] = (ins, outs)
+            spec = self.plan.testing_spec(paths)
+            for node, s in spec.scripts.items():  # user notes survive regeneration
+                old = (
+                    store.load_script_spec(self.plan.name, s.script_name)
+                    if self.plan.nodes[node].role == NodeRole.SCRIPT
+                    else None
+                )
+                if old is not None:
+                    s.user_notes, s.pinned = old.user_notes, old.pinned
             store.save_pipeline_spec(spec)
         except OSError as exc:
             self.report.warnings.append(f"could not save the specs under {store.root}: {exc.strerror}")
+        except ScriptTestingError as exc:
+            self.report.warnings.append(f"could not save the specs under {store.root}: {exc.message}")
+        except Exception as exc:
+            self.report.warnings.append(
+                f"could not save the specs under {store.root} ({type(exc).__name__}: {exc})"
+            )
 
     def _planned_input_path(self, node: str, port: str) -> Path:
         w = self.plan.nodes[node].inputs[port]
