@@ -99,6 +99,7 @@ class Zygote:
         self.stdin_open = True
         self.spare: _Spare | None = None
         self.unlearnable: set[str] = set()
+        self.to_learn: list[str] = []
         self.learning = True
 
     def serve(self) -> None:
@@ -106,9 +107,12 @@ class Zygote:
         self.selector.register(self.in_fd, selectors.EVENT_READ, "stdin")
         gc.collect()  # what the imports left behind is not frozen into every child (see _fork_spare)
         while self.stdin_open or self.running:
-            if self.spare is None and self.stdin_open:
+            if self.spare is None and self.stdin_open and not self.to_learn:
                 self.spare = self._fork_spare()
-            for key, _ in self.selector.select(self._select_timeout()):
+            events = self.selector.select(0 if self.to_learn else self._select_timeout())
+            if not events and self.to_learn:
+                self._learn_one()  # only while nothing else is waiting
+            for key, _ in events:
                 if key.data == "stdin":
                     self._read_requests()
                 elif key.data == "result":
@@ -237,23 +241,30 @@ class Zygote:
             os.waitpid(spare.pid, 0)
 
     def _learn(self, names: list[str]) -> None:
-        """Import the library modules a passed script imported, so that the next children start with them
-        (a lazily imported pandas writer costs each child milliseconds). Only modules a child of this very
-        zygote state has just imported without trouble; each under a timeout; learning stops for good if an
-        import leaves a thread running (forking a threaded process is not safe)."""
-        new = [n for n in names if n not in sys.modules and n not in self.unlearnable]
-        if not (new and self.learning):
+        """Queue the library modules a passed script imported, to import them here so that the next
+        children start with them (a lazily imported pandas writer costs each child milliseconds): only
+        modules a child of this very zygote state has just imported without trouble, one at a time while
+        nothing else waits (see :meth:`_learn_one`)."""
+        if self.learning:
+            queued = set(self.to_learn)
+            self.to_learn += [n for n in names if n not in sys.modules and n not in self.unlearnable | queued]
+        if self.to_learn:
+            self._discard_spare()  # it was forked before these imports
+
+    def _learn_one(self) -> None:
+        """Import the next queued module, under a timeout; learning stops for good if an import leaves a
+        thread running (forking a threaded process is not safe)."""
+        name = self.to_learn.pop(0)
+        if name in sys.modules:
             return
-        self._discard_spare()  # forked before these imports
         threads = threading.active_count()
-        for name in new:
-            try:
-                with _time_limit(LEARN_TIMEOUT_S):
-                    importlib.import_module(name)
-            except BaseException:  # SystemExit or worse from a module must not stop us
-                self.unlearnable.add(name)
+        try:
+            with _time_limit(LEARN_TIMEOUT_S):
+                importlib.import_module(name)
+        except BaseException:  # SystemExit or worse from a module must not stop us
+            self.unlearnable.add(name)
         if threading.active_count() > threads:
-            self.learning = False
+            self.learning, self.to_learn = False, []
 
     # ----------------------------------------------------------------- children
 

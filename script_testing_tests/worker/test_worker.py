@@ -578,7 +578,8 @@ def main(input_paths, output_paths, environ_vars, job_args):
 
 def test_library_modules_a_script_imported_are_in_the_next_childs_start(tmp_path):
     """The zygote imports the library modules a passed script imported (so each later child starts with
-    them, as in one long process); never the user's own modules, and never from a failed script."""
+    them, as in one long process) while it has nothing else to do; never the user's own modules, and
+    never from a failed script."""
     probe = write_script(
         tmp_path / "probe",
         """
@@ -598,8 +599,10 @@ def test_library_modules_a_script_imported_are_in_the_next_childs_start(tmp_path
     failing = write_script(
         tmp_path / "failing",
         """
+        import time
         def main(input_paths, output_paths, environ_vars, job_args):
             import wave
+            time.sleep(0.5)  # the zygote learns while it is idle: here, while this one runs
             raise ValueError("no")
     """,
     )
