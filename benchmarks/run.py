@@ -696,12 +696,11 @@ def profile_ours(root: Path, n: int) -> dict:
     checks_into = {
         e["to"]: e.get("duration_s") or 0.0 for e in rep["edges"] if e.get("kind", "edge") == "edge"
     }
-    script = [nd["duration_s"] for nd in nodes]
-    gaps, check, sched = [], [], []
-    for i in range(1, n):
-        gap = _ts(nodes[i]["started_at"]) - _ts(nodes[i - 1]["finished_at"])
-        c = checks_into.get(f"Link_n{i:03d}", 0.0)
-        gaps.append(gap), check.append(c), sched.append(gap - c)
+    main = [nd.get("main_s") or 0.0 for nd in nodes]
+    worker = [nd["duration_s"] - m for nd, m in zip(nodes, main, strict=True)]
+    trip = [_ts(nd["finished_at"]) - _ts(nd["started_at"]) - nd["duration_s"] for nd in nodes]
+    gaps = [_ts(nodes[i]["started_at"]) - _ts(nodes[i - 1]["finished_at"]) for i in range(1, n)]
+    check = [checks_into.get(f"Link_n{i:03d}", 0.0) for i in range(1, n)]
     run_s = rep["duration_s"]
     first = _ts(nodes[0]["started_at"]) - _ts(rep["started_at"])
     after = _ts(rep["finished_at"]) - _ts(nodes[-1]["finished_at"])
@@ -713,14 +712,17 @@ def profile_ours(root: Path, n: int) -> dict:
         "before_run_s": m["seconds"] - run_s,
         "run_start_to_first_node_s": first,
         "after_last_node_s": after,
-        "script_s": sum(script),
+        "main_s": sum(main),
+        "worker_s": sum(worker),
+        "trip_s": sum(trip),
         "gap_s": sum(gaps),
         "check_s": sum(check),
-        "scheduler_s": sum(sched),
         "per_node_ms": {
-            "script": 1000 * statistics.median(script),
+            "main": 1000 * statistics.median(main),
+            "worker": 1000 * statistics.median(worker),
+            "trip": 1000 * statistics.median(trip),
+            "gap": 1000 * statistics.median(gaps) if gaps else 0.0,
             "check": 1000 * statistics.median(check) if check else 0.0,
-            "scheduler": 1000 * statistics.median(sched) if sched else 0.0,
         },
     }
 
@@ -736,17 +738,19 @@ def print_profile(p: dict) -> None:
     rows = [
         ("interpreter + imports + planning before the run clock", p["before_run_s"]),
         ("run start -> first script starts (sources, worker start)", p["run_start_to_first_node_s"]),
-        ("scripts (sum of node durations)", p["script_s"]),
-        ("edge checks between nodes (sum of edge durations)", p["check_s"]),
-        ("scheduler: gaps between nodes minus their check", p["scheduler_s"]),
+        ("inside main() (in a forked child)", p["main_s"]),
+        ("worker: isolate, load the script, end the process", p["worker_s"]),
+        ("round trip: job and answer between the run and the worker", p["trip_s"]),
+        ("the run between two scripts (finish one, start the next)", p["gap_s"]),
         ("after the last node (final checks, report)", p["after_last_node_s"]),
     ]
     for label, v in rows:
         print(f"  {label:<58} {v:>7.2f} s  {100 * v / p['process_s']:>5.1f} %")
+    print(f"  {'edge checks (beside the next script, not between)':<58} {p['check_s']:>7.2f} s")
     pn = p["per_node_ms"]
     print(
-        f"  per node (median): script {pn['script']:.1f} ms, check {pn['check']:.1f} ms, "
-        f"scheduler gap {pn['scheduler']:.1f} ms"
+        f"  per node (median): main() {pn['main']:.1f} ms, worker {pn['worker']:.1f} ms, round trip "
+        f"{pn['trip']:.1f} ms, between scripts {pn['gap']:.1f} ms; edge check {pn['check']:.1f} ms"
     )
 
 

@@ -112,6 +112,7 @@ def node_report_from_result(
     rep.contract_runtime = [_finding(p) for p in plan.runtime_contract(node, rep.accessed)]
     rep.status = NodeStatus.PASSED if result.status == NodeStatus.PASSED else NodeStatus.FAILED
     rep.duration_s = round(result.duration_s, 4)
+    rep.main_s = round(result.main_s, 4) if result.main_s is not None else None
     rep.peak_memory_mb = round(result.peak_memory_mb, 1) if result.peak_memory_mb is not None else None
     rep.inputs = dict(input_paths)
     rep.outputs = {k: str(v.path) for k, v in result.outputs.items()}

@@ -102,6 +102,7 @@ class NodeReport(BaseModel):
     started_at: str | None = None
     finished_at: str | None = None
     duration_s: float | None = None
+    main_s: float | None = None  # of duration_s, the time inside main() itself
     peak_memory_mb: float | None = None
     inputs: dict[str, str] = Field(default_factory=dict)
     outputs: dict[str, str] = Field(default_factory=dict)

@@ -36,6 +36,7 @@ import runpy
 import signal
 import sys
 import tempfile
+import time
 import traceback
 from collections.abc import Callable
 from pathlib import Path
@@ -464,6 +465,7 @@ def _execute(job: dict[str, Any]) -> dict[str, Any]:
     except BadSignature as error:
         return {"outcome": "bad_signature", "phase": "main", "detail": str(error)}
 
+    started = time.perf_counter()
     try:
         value = main(*arguments.values(), **kwargs)
     except BaseException as error:  # the user's script failed: record it, do not propagate
@@ -471,6 +473,7 @@ def _execute(job: dict[str, Any]) -> dict[str, Any]:
     else:
         outcome = {"outcome": "passed", "phase": "main", "return_value": _safe_repr(value)}
         outcome["imported"] = library_modules(set(sys.modules) - modules_before)
+    outcome["main_s"] = round(time.perf_counter() - started, 6)
     outcome["accessed"] = {name: arg.accessed() for name, arg in arguments.items()}
     outcome["assigned"] = {name: arg.assigned() for name, arg in arguments.items() if arg.assigned()}
     return outcome

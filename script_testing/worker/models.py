@@ -205,6 +205,9 @@ class ScriptResult:
     stdout_path: Path
     stderr_path: Path
     duration_s: float = 0.0
+    #: of ``duration_s``, the time inside ``main()`` itself (the rest: starting the process, isolating
+    #: it, loading the script, ending it); ``None`` when main() was never called
+    main_s: float | None = None
     exception_type: str | None = None
     exception_message: str | None = None
     traceback: str | None = None
@@ -249,6 +252,7 @@ class ScriptResult:
             "exit_code": self.exit_code,
             "signal": self.signal,
             "duration_s": self.duration_s,
+            "main_s": self.main_s,
             "peak_memory_mb": self.peak_memory_mb,
             "stdout_path": str(self.stdout_path),
             "stderr_path": str(self.stderr_path),

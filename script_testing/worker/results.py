@@ -173,6 +173,7 @@ def _apply_child_outcome(result: ScriptResult, child: dict[str, Any], job: Scrip
     result.accessed = dict(child.get("accessed") or {})
     result.assigned = dict(child.get("assigned") or {})
     result.readonly = child.get("readonly")
+    result.main_s = child.get("main_s")
     if outcome == "passed":
         result.status, result.kind, result.error = "passed", None, None
         return
