@@ -28,7 +28,7 @@ from script_testing.reports.junit import write_junit
 from script_testing.reports.text import summary_text
 from script_testing.s3.client import make_s3_client
 from script_testing.s3.publish import publish_run
-from script_testing.worker import WorkerPool
+from script_testing.worker.early_start import adopt, remember
 
 
 @project_command()
@@ -137,9 +137,10 @@ def run(
         click.echo(click.style("not run: ", fg="red") + str(check.error()), err=True)
     reports = []
     preimport = sorted({m for p in plans for m in preimports_for(p)})
+    remember(preimport)  # the next run of this command starts its worker before it plans
     with signals_as_interrupts():  # Ctrl-C / SIGTERM: the record is finalised, the worker stopped
         try:
-            with WorkerPool(preimport=preimport) as pool:
+            with adopt(preimport) as pool:
                 for plan in plans:
                     click.echo(f"pipeline {plan.name}: {len(plan.order)} nodes", err=True)
                     opts = _run_options(plan, select_nodes, deep_dive_prefix, layout)
