@@ -826,9 +826,34 @@ def print_summary(summ: dict, arms: list[str]) -> None:
         print()
     if summ["fits"]:
         print("== chains: per-node slope (ms per extra node, between consecutive sizes) and fixed cost ==")
-        for arm, f in summ["fits"].items():
+        fits = summ["fits"]
+        for arm, f in fits.items():
             sl = ", ".join(f"{x['from']}->{x['to']}: {x['ms_per_node']:.1f}" for x in f["slopes"])
             print(f"  {arm:<14} slope ms/node {sl:<34} fixed {f['fixed_s']:.2f} s")
+        # per-node overhead: an arm's slope minus its baseline's, over the whole range of sizes
+        pairs = [
+            ("ours-nochecks", "bare"),
+            ("ours-checks", "bare"),
+            ("bare-fork", "bare"),
+            ("ours-nochecks", "bare-fork"),
+            ("ours-checks", "bare-fork"),
+            ("ours-dagster", "dagster"),
+        ]
+        lines = [
+            f"  {arm:<14} over {base:<10} {_overall_slope(fits[arm]) - _overall_slope(fits[base]):6.1f} ms/node"
+            for arm, base in pairs
+            if arm in fits and base in fits
+        ]
+        if lines:
+            print("== per-node overhead (slope over the whole size range, minus the baseline's) ==")
+            print("\n".join(lines))
+
+
+def _overall_slope(fit: dict) -> float:
+    """ms per node from the smallest to the largest chain."""
+    first, last = fit["slopes"][0], fit["slopes"][-1]
+    n = last["to"] - first["from"]
+    return sum(x["ms_per_node"] * (x["to"] - x["from"]) for x in fit["slopes"]) / n if n else 0.0
 
 
 def print_checks(rows: list[dict]) -> None:
