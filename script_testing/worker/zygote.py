@@ -35,6 +35,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import importlib
+import importlib.util
 import json
 import os
 import secrets
@@ -101,6 +102,7 @@ class Zygote:
         self.unlearnable: set[str] = set()
         self.to_learn: list[str] = []
         self.learning = True
+        self.started = time.time()
 
     def serve(self) -> None:
         os.set_blocking(self.in_fd, False)
@@ -252,10 +254,15 @@ class Zygote:
             self._discard_spare()  # it was forked before these imports
 
     def _learn_one(self) -> None:
-        """Import the next queued module, under a timeout; learning stops for good if an import leaves a
-        thread running (forking a threaded process is not safe)."""
+        """Import the next queued module, under a timeout; never one whose file appeared or changed after
+        this worker started (a script may write files: it must not get code into the worker); learning
+        stops for good if an import leaves a thread running (forking a threaded process is not safe)."""
         name = self.to_learn.pop(0)
         if name in sys.modules:
+            return
+        parent = name.rpartition(".")[0]
+        if (parent and parent not in sys.modules) or not _older_than(name, self.started):
+            self.unlearnable.add(name)  # (finding a submodule would import its parent unchecked)
             return
         threads = threading.active_count()
         try:
@@ -364,6 +371,17 @@ class Zygote:
                 data = data[os.write(self.out_fd, data) :]
         except BrokenPipeError:
             pass  # the parent went away; stdin EOF will end the loop
+
+
+def _older_than(name: str, when: float) -> bool:
+    """Whether module ``name``'s file (as the import system would find it, without running it) exists
+    and was last changed before ``when``."""
+    try:
+        spec = importlib.util.find_spec(name)
+        origin = spec.origin if spec is not None else None
+        return bool(origin) and os.stat(origin).st_mtime < when  # type: ignore[arg-type]
+    except (ImportError, ValueError, OSError):
+        return False
 
 
 @contextlib.contextmanager

@@ -613,6 +613,39 @@ def test_library_modules_a_script_imported_are_in_the_next_childs_start(tmp_path
         assert fresh.run(make_job(tmp_path / "d", probe)).return_value == "['xml.dom.minidom']"
 
 
+def test_a_module_written_after_the_worker_started_is_never_learned(tmp_path, monkeypatch):
+    """A script may write files, also where libraries live: what it wrote must never run in the worker."""
+    libs = tmp_path / "site-packages"
+    libs.mkdir()
+    (libs / "old_lib.py").write_text("VALUE = 1\n")
+    monkeypatch.setenv("PYTHONPATH", str(libs))
+    writer = write_script(
+        tmp_path / "writer",
+        f"""
+        import importlib, sys
+        def main(input_paths, output_paths, environ_vars, job_args):
+            with open({str(libs / "new_lib.py")!r}, "w") as f:
+                f.write("import os\\nos.environ['PWNED'] = '1'\\n")
+            importlib.invalidate_caches()
+            import old_lib, new_lib
+            import time
+            time.sleep(0.5)
+    """,
+    )
+    probe = write_script(
+        tmp_path / "probe",
+        """
+        import sys
+        def main(input_paths, output_paths, environ_vars, job_args):
+            return sorted(m for m in ("old_lib", "new_lib") if m in sys.modules)
+    """,
+    )
+    with WorkerPool() as fresh:
+        assert fresh.run(make_job(tmp_path / "a", writer)).passed
+        assert fresh.run(make_job(tmp_path / "b", writer)).passed  # idle time for the worker to learn
+        assert fresh.run(make_job(tmp_path / "c", probe)).return_value == "['old_lib']"
+
+
 def test_a_crashing_script_leaves_the_pool_usable(pool, tmp_path):
     crash = write_script(
         tmp_path / "crash",
