@@ -25,10 +25,12 @@ is the point of this module (four disagreeing copies existed before).
 
 from __future__ import annotations
 
+import functools
 import gzip
 import io
 import json
 import os
+import warnings
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -329,22 +331,37 @@ _SCAN_BLOCK = 1 << 20
 def longest_line_over(path: Path, compressed: bool, limit: int = MAX_LINE_BYTES) -> int | None:
     """The line number (1-based) of the first line longer than ``limit`` bytes, else None.
 
-    Streams the file in 1 MB blocks and stops at the first long line: memory stays one block."""
+    Streams the file in 1 MB blocks and stops at the first long line: memory stays one block. Lines
+    are only counted (a second pass up to that line) when one is too long: counting every newline
+    of a passing file cost as much as a tenth of reading it."""
     opener = gzip.open if compressed else open
-    run, line = 0, 1  # bytes since the last newline; the current line's number
+    run, start, offset = 0, 0, 0  # bytes since the last newline; where the current line starts; bytes read
     with opener(path, "rb") as fh:
         while block := fh.read(_SCAN_BLOCK):
             first = block.find(b"\n")
             if first < 0:
                 run += len(block)
                 if run > limit:
-                    return line
-                continue
-            if run + first > limit:
-                return line
-            line += block.count(b"\n")
-            run = len(block) - block.rfind(b"\n") - 1
+                    return _line_number(path, compressed, start)
+            elif run + first > limit:
+                return _line_number(path, compressed, start)
+            else:
+                last = block.rfind(b"\n")
+                run = len(block) - last - 1
+                start = offset + last + 1
+            offset += len(block)
     return None
+
+
+def _line_number(path: Path, compressed: bool, offset: int) -> int:
+    """The 1-based number of the line that starts at byte ``offset``."""
+    opener = gzip.open if compressed else open
+    newlines = 0
+    with opener(path, "rb") as fh:
+        while offset > 0 and (block := fh.read(min(_SCAN_BLOCK, offset))):
+            newlines += block.count(b"\n")
+            offset -= len(block)
+    return newlines + 1
 
 
 def _check_bounds(file: DataFile) -> None:
@@ -368,6 +385,62 @@ def _check_bounds(file: DataFile) -> None:
         )
 
 
+def _csv_batches(path: Path, batch_rows: int | None, kwargs: dict[str, Any]) -> Iterator[pd.DataFrame]:
+    """CSV frames as ``pd.read_csv(low_memory=False)`` gives them (one type inferred per column over the
+    whole batch), ~20% faster: parsed with ``low_memory=True`` (in pieces), and from the first batch
+    whose pieces disagreed on a column's type (pandas' ``DtypeWarning``: the column came out ``object``
+    of mixed values, where one inference over the batch gives ``str``, ``float``...) again with
+    ``low_memory=False``. Without that warning both modes give the same frame (pieces of one type
+    concatenate to that type; int and float pieces to float, as one whole-column inference does).
+    On a pandas whose text columns are ``object`` (no ``str`` dtype), always ``low_memory=False``."""
+    import pandas as pd
+
+    done = 0  # batches already given
+    if _infers_str():
+        frames = _csv_frames(path, batch_rows, kwargs, low_memory=True)
+        while True:
+            with warnings.catch_warnings(record=True) as caught:  # the parse only, never a yield
+                warnings.simplefilter("always", pd.errors.DtypeWarning)
+                frame = next(frames, None)
+            if any(issubclass(w.category, pd.errors.DtypeWarning) for w in caught):
+                frames.close()
+                break  # mixed pieces: this batch and the rest again, in one piece each
+            for w in caught:  # any other warning, as the caller would have seen it
+                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+            if frame is None:
+                return
+            done += 1
+            yield frame
+    for i, frame in enumerate(_csv_frames(path, batch_rows, kwargs, low_memory=False)):
+        if i >= done:
+            yield frame
+
+
+def _csv_frames(
+    path: Path, batch_rows: int | None, kwargs: dict[str, Any], *, low_memory: bool
+) -> Iterator[pd.DataFrame]:
+    import pandas as pd
+
+    if not batch_rows:
+        yield pd.read_csv(path, low_memory=low_memory, **kwargs)
+        return
+    with pd.read_csv(path, chunksize=batch_rows, low_memory=low_memory, **kwargs) as reader:
+        first = True
+        for chunk in reader:
+            first = False
+            yield chunk
+        if first:
+            yield pd.read_csv(path, nrows=0, low_memory=low_memory, **kwargs)
+
+
+@functools.cache
+def _infers_str() -> bool:
+    """Whether this pandas reads text columns as the ``str`` dtype (pandas 3), not ``object``."""
+    import pandas as pd
+
+    return pd.read_csv(io.StringIO("a\nx\n"))["a"].dtype != object
+
+
 def iter_batches(file: DataFile, batch_rows: int | None = 1_000_000) -> Iterator[pd.DataFrame]:
     """Yield the rows of one tabular file as pandas frames of at most ``batch_rows`` rows.
 
@@ -387,23 +460,8 @@ def iter_batches(file: DataFile, batch_rows: int | None = 1_000_000) -> Iterator
         if fmt in ("csv", "tsv"):
             if file.size == 0:
                 raise UnreadableFile(path, fmt, "the file is empty (0 bytes, not even a header)")
-            kwargs = dict(
-                sep=_DELIMITERS[fmt],
-                compression=comp,
-                encoding="utf-8",
-                encoding_errors="strict",
-                low_memory=False,
-            )
-            if batch_rows:
-                with pd.read_csv(path, chunksize=batch_rows, **kwargs) as reader:
-                    first = True
-                    for chunk in reader:
-                        first = False
-                        yield chunk
-                    if first:
-                        yield pd.read_csv(path, nrows=0, **kwargs)
-            else:
-                yield pd.read_csv(path, **kwargs)
+            kwargs = dict(sep=_DELIMITERS[fmt], compression=comp, encoding="utf-8", encoding_errors="strict")
+            yield from _csv_batches(path, batch_rows, kwargs)
         elif fmt == "parquet":
             import pyarrow.parquet as pq
 
