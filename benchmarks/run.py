@@ -542,6 +542,10 @@ class TreeMemory:
                 procs = [root, *root.children(recursive=True)]
             except psutil.NoSuchProcess:
                 break
+            for _ in range(4):  # roles of parents before their children's (the list's order is not)
+                for p in procs:
+                    if p.pid not in self._roles and (role := self._role(p)) != "other":
+                        self._roles[p.pid] = role  # "other" may be forked, not yet exec'd: asked again
             rows = []  # (role, rss, pss, uss)
             for p in procs:
                 m = _smaps_rollup(p.pid) if HAVE_PSS else None
@@ -550,10 +554,7 @@ class TreeMemory:
                         m = (p.memory_info().rss, 0, 0)
                     except psutil.Error:
                         continue
-                role = self._roles.get(p.pid) or self._role(p)
-                if role != "other":  # else maybe forked, not yet exec'd (the docs process): ask again
-                    self._roles[p.pid] = role
-                rows.append((role, *m))
+                rows.append((self._roles.get(p.pid, "other"), *m))
             rss, pss = sum(r[1] for r in rows), sum(r[2] for r in rows)
             self.peak_uss = max(self.peak_uss, sum(r[3] for r in rows))
             if rss > self.peak_rss:

@@ -32,7 +32,6 @@ A little above ~400 lines: the supervisor and the forking server share the proto
 
 from __future__ import annotations
 
-import gc
 import importlib
 import json
 import os
@@ -317,8 +316,6 @@ def _serve(names: list[str], skipped: dict[str, str], progress_fd: int, out_fd: 
     os.dup2(devnull, 0)  # a module that reads stdin at import must not eat our requests
     os.close(devnull)
     imported, failed = preimport(names, progress_fd)
-    gc.collect()  # then the preimported modules' objects are frozen: a script's collections never write
-    gc.freeze()  # to their pages, which stay shared with this server (~16 MB less private memory a script)
     sys.stdout.flush()
     os.write(progress_fd, b"serving\n")
     os.close(progress_fd)
