@@ -873,6 +873,8 @@ ROLE_ORDER = ["main", "docs", "worker-supervisor", "worker-server", "script", "o
 
 def print_memory(summ: dict, arms: list[str]) -> None:
     """Per arm and workload: processes, RSS and PSS per role at the median run's peak PSS."""
+    if not any(a.get("roles_at_peak_pss") for s in summ["workloads"].values() for a in s["arms"].values()):
+        return
     print("\n== memory at peak PSS (median run): role processes x RSS / PSS / USS MB ==")
     for name, s in summ["workloads"].items():
         for arm in arms:
