@@ -334,23 +334,32 @@ def longest_line_over(path: Path, compressed: bool, limit: int = MAX_LINE_BYTES)
     Streams the file in 1 MB blocks and stops at the first long line: memory stays one block. Lines
     are only counted (a second pass up to that line) when one is too long: counting every newline
     of a passing file cost as much as a tenth of reading it."""
+    return _scan_lines(path, compressed, limit)[0]
+
+
+def _scan_lines(path: Path, compressed: bool, limit: int, count_up_to: int = -1) -> tuple[int | None, bool]:
+    """(:func:`longest_line_over`, whether the file has at most ``count_up_to`` newlines); newlines are
+    counted only while their count can still be at most ``count_up_to``."""
     opener = gzip.open if compressed else open
     run, start, offset = 0, 0, 0  # bytes since the last newline; where the current line starts; bytes read
+    newlines = 0
     with opener(path, "rb") as fh:
         while block := fh.read(_SCAN_BLOCK):
             first = block.find(b"\n")
             if first < 0:
                 run += len(block)
                 if run > limit:
-                    return _line_number(path, compressed, start)
+                    return _line_number(path, compressed, start), False
             elif run + first > limit:
-                return _line_number(path, compressed, start)
+                return _line_number(path, compressed, start), False
             else:
                 last = block.rfind(b"\n")
                 run = len(block) - last - 1
                 start = offset + last + 1
+                if 0 <= newlines <= count_up_to:
+                    newlines += block.count(b"\n")
             offset += len(block)
-    return None
+    return None, 0 <= newlines <= count_up_to
 
 
 def _line_number(path: Path, compressed: bool, offset: int) -> int:
@@ -364,11 +373,13 @@ def _line_number(path: Path, compressed: bool, offset: int) -> int:
     return newlines + 1
 
 
-def _check_bounds(file: DataFile) -> None:
-    """Refuse, with a reason, a file that cannot be read in bounded memory."""
+def _check_bounds(file: DataFile, rows: int = -1) -> bool:
+    """Refuse, with a reason, a file that cannot be read in bounded memory. Returns whether a
+    CSV/TSV/JSON-lines file has at most ``rows`` newlines, hence at most ``rows`` rows after its header
+    (counted while that can hold, in the same pass)."""
     fmt, path = file.fmt, file.path
     if fmt in ("csv", "tsv", "jsonl"):
-        long_line = longest_line_over(path, file.compressed)
+        long_line, few_rows = _scan_lines(path, file.compressed, MAX_LINE_BYTES, rows)
         if long_line is not None:
             raise UnreadableFile(
                 path,
@@ -376,13 +387,15 @@ def _check_bounds(file: DataFile) -> None:
                 f"line {long_line} is longer than {MAX_LINE_BYTES // (1024 * 1024)} MB, so it is not read "
                 f"(reading it would hold it in memory whole); write one record per line",
             )
-    elif (fmt == "json" or (fmt == "parquet" and file.compressed)) and file.size > MAX_WHOLE_BYTES:
+        return few_rows
+    if (fmt == "json" or (fmt == "parquet" and file.compressed)) and file.size > MAX_WHOLE_BYTES:
         raise UnreadableFile(
             path,
             fmt,
             f"{file.size // (1024 * 1024)} MB in a format read whole (over {MAX_WHOLE_BYTES // (1024 * 1024)} "
             f"MB), so it is not read; write JSON lines or uncompressed Parquet",
         )
+    return False
 
 
 def _csv_batches(path: Path, batch_rows: int | None, kwargs: dict[str, Any]) -> Iterator[pd.DataFrame]:
@@ -456,7 +469,11 @@ def iter_batches(file: DataFile, batch_rows: int | None = 1_000_000) -> Iterator
         raise ValueError(f"{file.rel} is not a tabular file")
     comp = "gzip" if file.compressed else None
     try:
-        _check_bounds(file)
+        one_batch = bool(batch_rows) and fmt in ("csv", "tsv") and not file.compressed
+        if _check_bounds(file, batch_rows if one_batch and batch_rows else -1):
+            # at most batch_rows rows: read whole, as one batch would be, so pandas may parse it in
+            # parallel (its whole-file reader; a chunked reader is serial)
+            batch_rows = None
         if fmt in ("csv", "tsv"):
             if file.size == 0:
                 raise UnreadableFile(path, fmt, "the file is empty (0 bytes, not even a header)")

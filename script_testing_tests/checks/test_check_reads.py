@@ -94,3 +94,14 @@ def test_the_long_line_is_named_by_its_number_across_blocks(tmp_path: Path) -> N
     assert longest_line_over(path, False, limit=limit) == 300_002
     path.write_bytes(short)
     assert longest_line_over(path, False, limit=limit) is None
+
+
+@pytest.mark.parametrize("rows,batches", [(999, 1), (1000, 1), (1001, 2)])
+def test_a_file_of_at_most_batch_rows_rows_is_one_batch_read_whole(
+    tmp_path: Path, rows: int, batches: int
+) -> None:
+    path = tmp_path / "d.csv"
+    pd.DataFrame({"a": range(rows), "b": ["x"] * rows}).to_csv(path, index=False)
+    frames = _frames(path, 1000)
+    assert [len(f) for f in frames] == ([rows] if batches == 1 else [1000, rows - 1000])
+    pd.testing.assert_frame_equal(pd.concat(frames), _whole(path))
