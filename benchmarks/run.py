@@ -525,41 +525,137 @@ def clean_env() -> dict:
     }
 
 
+def _smaps_rollup(pid: int) -> tuple[int, int, int] | None:
+    """(RSS, PSS, USS) in bytes of one process from ``/proc/PID/smaps_rollup`` (Linux 4.14+), else None.
+    USS: the pages only this process maps (``Private_Clean`` + ``Private_Dirty``)."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", "rb") as fh:
+            text = fh.read()
+    except OSError:  # gone, or no smaps_rollup on this system
+        return None
+    found = dict.fromkeys((b"Rss:", b"Pss:", b"Private_Clean:", b"Private_Dirty:"), 0)  # a zombie: empty
+    for line in text.splitlines():
+        key, _, rest = line.partition(b" ")
+        if key in found:
+            found[key] = int(rest.split()[0]) * 1024
+    return found[b"Rss:"], found[b"Pss:"], found[b"Private_Clean:"] + found[b"Private_Dirty:"]
+
+
+HAVE_PSS = _smaps_rollup(os.getpid()) is not None
+
+
+def process_role(cmdline: str, parent_role: str | None) -> str:
+    """What one process of an arm's tree is, from its command line and its parent's role: ``main`` (the
+    arm's own process: our CLI, dagster, kedro, bare; ``parent_role`` None), ``docs`` (our Data Docs
+    process), ``worker-supervisor`` / ``worker-server`` (the warm worker's two processes), ``script``
+    (a child the worker server forked for one script, and its descendants), else ``other``."""
+    if parent_role is None:
+        return "main"
+    if parent_role in ("worker-server", "script"):
+        return "script"
+    if parent_role == "worker-supervisor":
+        return "worker-server"
+    if "script_testing.checks.docs_process" in cmdline or parent_role == "docs":
+        return "docs"
+    if "zygote" in cmdline and parent_role == "main":
+        return "worker-supervisor"
+    return "other"
+
+
+class TreeMemory:
+    """Samples one process tree: the peak sum of RSS (shared pages counted once per process that maps
+    them, so a forked worker's copy-on-write pandas counts again in every child) and of PSS (each
+    shared page divided among the processes sharing it: sums to what the tree really occupies), and
+    the per-role breakdown at each peak. Every ``interval`` s, in a thread, until :meth:`stop`."""
+
+    def __init__(self, pid: int, interval: float = 0.02) -> None:
+        self.pid = pid
+        self.interval = interval
+        self.peak_rss = self.peak_pss = self.peak_uss = 0
+        self.at_peak_rss: dict[str, list[float]] = {}
+        self.at_peak_pss: dict[str, list[float]] = {}
+        self.pss_ok = HAVE_PSS
+        self._roles: dict[int, str] = {}
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            root = psutil.Process(self.pid)
+        except psutil.NoSuchProcess:
+            return
+        while not self._done.is_set():
+            try:
+                procs = [root, *root.children(recursive=True)]
+            except psutil.NoSuchProcess:
+                break
+            for _ in range(4):  # roles of parents before their children's (the list's order is not)
+                for p in procs:
+                    if p.pid not in self._roles and (role := self._role(p)) != "other":
+                        self._roles[p.pid] = role  # "other" may be forked, not yet exec'd: asked again
+            rows = []  # (role, rss, pss, uss)
+            for p in procs:
+                m = _smaps_rollup(p.pid) if HAVE_PSS else None
+                if m is None:
+                    try:
+                        m = (p.memory_info().rss, 0, 0)
+                    except psutil.Error:
+                        continue
+                rows.append((self._roles.get(p.pid, "other"), *m))
+            rss, pss = sum(r[1] for r in rows), sum(r[2] for r in rows)
+            self.peak_uss = max(self.peak_uss, sum(r[3] for r in rows))
+            if rss > self.peak_rss:
+                self.peak_rss, self.at_peak_rss = rss, _by_role(rows)
+            if pss > self.peak_pss:
+                self.peak_pss, self.at_peak_pss = pss, _by_role(rows)
+            self._done.wait(self.interval)
+
+    def _role(self, p: psutil.Process) -> str:
+        if p.pid == self.pid:
+            return "main"
+        try:
+            cmdline = " ".join(p.cmdline())
+            parent = p.ppid()
+        except psutil.Error:
+            return "other"
+        return process_role(cmdline, self._roles.get(parent, "other"))
+
+    def stop(self) -> dict:
+        self._done.set()
+        self._thread.join()
+        return {
+            "peak_mb": self.peak_rss / 2**20,
+            "peak_pss_mb": self.peak_pss / 2**20 if self.pss_ok else None,
+            "peak_uss_mb": self.peak_uss / 2**20 if self.pss_ok else None,
+            "roles_at_peak_rss": self.at_peak_rss,
+            "roles_at_peak_pss": self.at_peak_pss if self.pss_ok else {},
+        }
+
+
+def _by_role(rows: list[tuple[str, int, int, int]]) -> dict[str, list[float]]:
+    """role -> [processes, RSS MB, PSS MB, USS MB]."""
+    out: dict[str, list[float]] = {}
+    for role, *sizes in rows:
+        slot = out.setdefault(role, [0, 0.0, 0.0, 0.0])
+        slot[0] += 1
+        for i, v in enumerate(sizes, 1):
+            slot[i] += v / 2**20
+    return {k: [v[0], *(round(x, 1) for x in v[1:])] for k, v in out.items()}
+
+
 def run_measured(cmd: list[str], cwd: Path, env: dict, log: Path) -> dict:
-    """Wall time of the whole subprocess and the peak RSS sum of its process tree (sampled every 20 ms)."""
+    """Wall time of the whole subprocess, and the peak RSS and PSS sums of its process tree (sampled
+    every 20 ms; see :class:`TreeMemory`)."""
     log.parent.mkdir(parents=True, exist_ok=True)
     with open(log, "w") as fh:
         t0 = time.perf_counter()
         proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=fh, stderr=subprocess.STDOUT)
-        peak = [0]
-        done = threading.Event()
-
-        def sample() -> None:
-            try:
-                root = psutil.Process(proc.pid)
-            except psutil.NoSuchProcess:
-                return
-            while not done.is_set():
-                total = 0
-                try:
-                    procs = [root, *root.children(recursive=True)]
-                except psutil.NoSuchProcess:
-                    break
-                for p in procs:
-                    try:
-                        total += p.memory_info().rss
-                    except psutil.Error:
-                        pass
-                peak[0] = max(peak[0], total)
-                done.wait(0.02)
-
-        th = threading.Thread(target=sample, daemon=True)
-        th.start()
+        sampler = TreeMemory(proc.pid)
         rc = proc.wait()
         elapsed = time.perf_counter() - t0
-        done.set()
-        th.join()
-    result = {"seconds": elapsed, "peak_mb": peak[0] / 2**20, "ok": rc == 0}
+        memory = sampler.stop()
+    result = {"seconds": elapsed, **memory, "ok": rc == 0}
     if rc != 0:
         result["error"] = f"exit {rc}: " + log.read_text()[-1500:]
     return result
@@ -629,26 +725,41 @@ CHECK_EXPECTATIONS = {
 }
 
 
-def check_child(folder: str) -> None:
-    """In a fresh process: warm GX, then time pandas.read_csv of every shard vs our edge check."""
+def check_child(folder: str, repeat: int = 3) -> None:
+    """In a fresh process: time ``pandas.read_csv`` (defaults) of every shard against our edge check,
+    alternated ``repeat`` times; best and median of each (the same treatment for both sides)."""
     import pandas as pd
 
     check = edge_check_adapter()
     tiny = Path(tempfile.mkdtemp())
     make_frame(50).to_csv(tiny / "t.csv", index=False)
-    check(tiny, CHECK_EXPECTATIONS)  # GX import + first-validation costs, not timed
+    check(tiny, CHECK_EXPECTATIONS)  # first-validation costs (lazy imports), not timed
     shutil.rmtree(tiny)
     files = sorted(Path(folder).glob("*.csv"))
-    reads = []
-    for _ in range(2):
-        t = time.perf_counter()
+    reads, checks, read_cpu, check_cpu = [], [], [], []
+    for _ in range(repeat):
+        t, c = time.perf_counter(), time.process_time()
         rows = sum(len(pd.read_csv(f)) for f in files)
         reads.append(time.perf_counter() - t)
-    t = time.perf_counter()
-    status, summary = check(Path(folder), CHECK_EXPECTATIONS)
-    val = time.perf_counter() - t
+        read_cpu.append(time.process_time() - c)
+        t, c = time.perf_counter(), time.process_time()
+        status, summary = check(Path(folder), CHECK_EXPECTATIONS)
+        checks.append(time.perf_counter() - t)
+        check_cpu.append(time.process_time() - c)
     print(
-        json.dumps({"rows": rows, "read_s": min(reads), "check_s": val, "status": status, "summary": summary})
+        json.dumps(
+            {
+                "rows": rows,
+                "read_s": min(reads),
+                "check_s": min(checks),
+                "read_median_s": statistics.median(reads),
+                "check_median_s": statistics.median(checks),
+                "read_cpu_s": min(read_cpu),  # CPU time of this process (all threads): less load-sensitive
+                "check_cpu_s": min(check_cpu),
+                "status": status,
+                "summary": summary,
+            }
+        )
     )
 
 
@@ -779,6 +890,9 @@ def summarize(raw: list[dict], workloads: list, arms: list[str]) -> dict:
                 "max_s": max(t),
                 "n": len(t),
                 "peak_mb": statistics.median(r["peak_mb"] for r in ok),
+                "peak_pss_mb": _median_or_none([r.get("peak_pss_mb") for r in ok]),
+                "peak_uss_mb": _median_or_none([r.get("peak_uss_mb") for r in ok]),
+                "roles_at_peak_pss": _median_run(ok).get("roles_at_peak_pss", {}),
                 "failures": len(failed),
             }
     # slope/intercept over the chain sizes, per arm
@@ -798,13 +912,53 @@ def summarize(raw: list[dict], workloads: list, arms: list[str]) -> dict:
     return {"workloads": summary, "fits": fits}
 
 
+def _median_or_none(values: list) -> float | None:
+    values = [v for v in values if v is not None]
+    return statistics.median(values) if values else None
+
+
+def _median_run(runs: list[dict]) -> dict:
+    """The run whose peak PSS is the median one (its per-role breakdown is printed)."""
+    with_pss = sorted((r for r in runs if r.get("peak_pss_mb") is not None), key=lambda r: r["peak_pss_mb"])
+    return with_pss[(len(with_pss) - 1) // 2] if with_pss else {}
+
+
+ROLE_ORDER = ["main", "docs", "worker-supervisor", "worker-server", "script", "other"]
+
+
+def print_memory(summ: dict, arms: list[str]) -> None:
+    """Per arm and workload: processes, RSS and PSS per role at the median run's peak PSS."""
+    if not any(a.get("roles_at_peak_pss") for s in summ["workloads"].values() for a in s["arms"].values()):
+        return
+    print("\n== memory at peak PSS (median run): role processes x RSS / PSS / USS MB ==")
+    for name, s in summ["workloads"].items():
+        for arm in arms:
+            a = s["arms"].get(arm) or {}
+            roles = a.get("roles_at_peak_pss")
+            if not roles:
+                continue
+            parts = [
+                f"{role} {int(v[0])}x {v[1]:.0f}/{v[2]:.0f}/{v[3]:.0f}" if len(v) > 3 else f"{role} {v}"
+                for role in sorted(roles, key=lambda r: ROLE_ORDER.index(r) if r in ROLE_ORDER else 99)
+                for v in [roles[role]]
+            ]
+            print(f"  {name:<20} {arm:<14} " + " | ".join(parts))
+
+
 def print_summary(summ: dict, arms: list[str]) -> None:
-    print("\n== wall time per whole subprocess: median [min-max] s, peak tree RSS MB; ratios of medians ==")
-    head = f"{'workload':<20} {'arm':<14} {'median s':>9} {'min-max s':>13} {'x bare':>7} {'x kedro':>8} {'peak MB':>8}"
+    print(
+        "\n== wall time per whole subprocess: median [min-max] s, peak tree RSS, PSS and USS MB (medians); "
+        "ratios of medians =="
+    )
+    head = (
+        f"{'workload':<20} {'arm':<14} {'median s':>9} {'min-max s':>13} {'x bare':>7} {'x kedro':>8} "
+        f"{'RSS MB':>7} {'PSS MB':>7} {'USS MB':>7} {'PSS x bare':>10}"
+    )
     print(head)
     print("-" * len(head))
     for name, s in summ["workloads"].items():
         bare = s["arms"].get("bare", {}).get("median_s")
+        bare_pss = s["arms"].get("bare", {}).get("peak_pss_mb")
         kedro = s["arms"].get("kedro", {}).get("median_s")
         for arm in arms:
             a = s["arms"].get(arm)
@@ -821,7 +975,9 @@ def print_summary(summ: dict, arms: list[str]) -> None:
             rk = f"{a['median_s'] / kedro:.2f}" if kedro else "-"
             print(
                 f"{label:<20} {arm:<14} {a['median_s']:>9.2f} {a['min_s']:>6.2f}-{a['max_s']:<6.2f} {rb:>7} {rk:>8} "
-                f"{a['peak_mb']:>8.0f}" + (f"  ({a['failures']} failed runs)" if a["failures"] else "")
+                f"{a['peak_mb']:>7.0f} {_mb(a.get('peak_pss_mb')):>7} {_mb(a.get('peak_uss_mb')):>7} "
+                f"{_ratio(a.get('peak_pss_mb'), bare_pss):>10}"
+                + (f"  ({a['failures']} failed runs)" if a["failures"] else "")
             )
         print()
     if summ["fits"]:
@@ -856,18 +1012,38 @@ def _overall_slope(fit: dict) -> float:
     return sum(x["ms_per_node"] * (x["to"] - x["from"]) for x in fit["slopes"]) / n if n else 0.0
 
 
+def _mb(v: float | None) -> str:
+    return "-" if v is None else f"{v:.0f}"
+
+
+def _ratio(v: float | None, base: float | None) -> str:
+    return "-" if v is None or not base else f"{v / base:.2f}"
+
+
 def print_checks(rows: list[dict]) -> None:
     print(
-        "\n== checks throughput: our edge check vs pandas.read_csv of the same CSV (warm GX, fresh process) =="
+        "\n== checks throughput: our edge check vs pandas.read_csv (defaults) of the same CSV files, fresh process, "
+        "best of 3 alternated =="
     )
     for r in rows:
         if "error" in r:
             print(f"  {r['rows']:,} rows, {r['shards']} shard(s): FAILED {r['error'][-300:]}")
             continue
+        med = (
+            f" (medians {r['read_median_s']:.2f} / {r['check_median_s']:.2f} s: "
+            f"{r['check_median_s'] / r['read_median_s']:.2f}x)"
+            if "check_median_s" in r
+            else ""
+        )
+        cpu = (
+            f"; CPU {r['read_cpu_s']:.3f} / {r['check_cpu_s']:.3f} s: {r['check_cpu_s'] / r['read_cpu_s']:.2f}x"
+            if "check_cpu_s" in r
+            else ""
+        )
         print(
-            f"  {r['rows']:>9,} rows {r['shards']} shard(s): read_csv {r['read_s']:.2f} s ({r['read_rows_per_s']:,.0f} rows/s)"
-            f" | check {r['check_s']:.2f} s ({r['check_rows_per_s']:,.0f} rows/s) | check/read "
-            f"{r['check_s'] / r['read_s']:.1f}x | {r['status']}"
+            f"  {r['rows']:>9,} rows {r['shards']} shard(s): read_csv {r['read_s']:.3f} s ({r['read_rows_per_s']:,.0f} rows/s)"
+            f" | check {r['check_s']:.3f} s ({r['check_rows_per_s']:,.0f} rows/s) | check/read "
+            f"{r['check_s'] / r['read_s']:.2f}x{med}{cpu} | {r['status']}"
         )
 
 
@@ -887,7 +1063,9 @@ def reprint(path: Path) -> None:
         f"{path}: {'PARTIAL, ' if d.get('partial') else ''}{len(reps)} repetition(s); {m['cores_logical']} cores, "
         f"load at start {m['load_start']}, at end {m.get('load_end', '?')}"
     )
-    print_summary(d.get("summary") or summarize(raw, list(wls.values()), arms), arms)
+    summ = d.get("summary") or summarize(raw, list(wls.values()), arms)
+    print_summary(summ, arms)
+    print_memory(summ, arms)
     if d.get("checks_throughput"):
         print_checks(d["checks_throughput"])
     if d.get("profile_ours"):
@@ -1038,6 +1216,7 @@ def main(argv: list[str] | None = None) -> None:
             f"repeat {args.repeat}, interleaved (arm order rotated per repetition); total {time.perf_counter() - t_start:.0f} s"
         )
         print_summary(summ, arms)
+        print_memory(summ, arms)
         if checks:
             print_checks(checks)
         if prof:

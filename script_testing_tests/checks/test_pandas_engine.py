@@ -52,6 +52,26 @@ FRAMES = {
         }
     ),
     "empty": pd.DataFrame({"a": [], "s": [], "u": [], "f": [], "i": []}),
+    # nullable dtypes (pd.NA: comparisons give a missing flag, not False) and a str column with gaps
+    "nullable": pd.DataFrame(
+        {
+            "a": pd.array([1, None, 11, -1, 5, None, 12, 13, 14, 15], dtype="Int64"),
+            "s": pd.array(["x", None, "q", "x", "y", "r", None, "s", "t", "u"], dtype="string"),
+            "u": pd.array([1, 1, None, None, 2, 3, 3, 4, 5, 6], dtype="Int64"),
+            "f": pd.array([0.5, None, -2.0, 1.0, -3.0, 2.0, -4.0, -5.0, -6.0, -7.0], dtype="Float64"),
+            "i": pd.array([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], dtype="Int64"),
+        }
+    ),
+    # more than five unexpected values after missing ones: the first five in row order
+    "gaps_then_bad": pd.DataFrame(
+        {
+            "a": [np.nan, np.nan] + [float(v) for v in range(100, 108)],
+            "s": [None, "x"] + [f"w{i}" for i in range(8)],
+            "u": [None, None] + [7] * 8,
+            "f": [np.nan] + [-float(i) for i in range(1, 10)],
+            "i": [9, 8, 7, 6, 5, 4, 3, 2, 1, 0],
+        }
+    ),
 }
 
 
@@ -59,7 +79,10 @@ def _normal(rows: list[dict]) -> dict[str, dict]:
     out = {}
     for row in rows:
         row = dict(row)
-        row["partial"] = ["nan" if isinstance(v, float) and math.isnan(v) else v for v in row["partial"]]
+        # a missing value's sample: NaN from us, the column's own marker (pd.NA for nullable dtypes) from GX
+        row["partial"] = [
+            "nan" if v is pd.NA or (isinstance(v, float) and math.isnan(v)) else v for v in row["partial"]
+        ]
         row["exception"] = bool(row["exception"])
         out[row["key"]] = row
     return out
