@@ -102,8 +102,21 @@ class SchemaBaseline:
         self.path = Path(path)
         self.scale = scale
         self.row_tolerance = row_tolerance
+        self._cached: tuple[tuple[int, int, int], dict[str, Any]] | None = None
 
     # ---- reading -------------------------------------------------------------------------------
+
+    def _read(self) -> dict[str, Any]:
+        """The file's content, parsed again only when the file changed (another run may write it): every
+        edge check of a run reads it, and it holds every edge, so parsing it each time grew with the run."""
+        try:
+            st = self.path.stat()
+        except OSError:
+            return self._load()
+        stamp = (st.st_mtime_ns, st.st_size, st.st_ino)
+        if self._cached is None or self._cached[0] != stamp:
+            self._cached = (stamp, self._load())
+        return self._cached[1]
 
     def _load(self) -> dict[str, Any]:
         try:
@@ -121,7 +134,7 @@ class SchemaBaseline:
         return data
 
     def edges(self) -> dict[str, Any]:
-        return self._load()["edges"]
+        return self._read()["edges"]
 
     def get(self, edge_id: str) -> dict[str, Any] | None:
         return self.edges().get(edge_id)
@@ -173,7 +186,7 @@ class SchemaBaseline:
     def _tolerance(self) -> float:
         if self.row_tolerance is not None:
             return self.row_tolerance
-        value = self._load().get("row_tolerance")
+        value = self._read().get("row_tolerance")
         return float(value) if isinstance(value, (int, float)) and value >= 0 else DEFAULT_ROW_TOLERANCE
 
     def _rows_entry(self, entry: dict[str, Any], create: bool = False) -> dict[str, Any] | None:
@@ -221,10 +234,11 @@ class SchemaBaseline:
                 fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
             except (ImportError, OSError):  # no flock (Windows, some network mounts): best effort
                 pass
-            data = self._load()
+            data = self._load()  # a fresh copy to change (the cached one is only read)
             data["version"] = VERSION
             yield data
             files.write_json(self.path, data, sort_keys=True)
+            self._cached = None
 
 
 def _kind_changed(old: str, new: str) -> bool:
