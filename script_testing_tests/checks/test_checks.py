@@ -523,3 +523,17 @@ def test_data_docs_for_failures_only_page_only_what_did_not_pass(out, tmp_path):
     assert batch.build() == str(batch.index) and (tmp_path / "docs" / "index.html").is_file()
     everything = DocsBatch(tmp_path / "all")
     assert validate_edge(out, req({"not_null": ["id"]}), docs=everything).docs_path == str(everything.index)
+
+
+def test_a_baseline_read_by_one_run_sees_what_another_run_records(tmp_path):
+    """Reads are served from the parsed file until it changes on disk (another run may record into it)."""
+    path = tmp_path / "schema_baseline.json"
+    ours, theirs = SchemaBaseline(path), SchemaBaseline(path)
+    ours.record("A.out->B.in", {"columns": {"id": "integer"}, "rows": 10})
+    assert "A.out->B.in" in ours and "C.out->D.in" not in ours
+    theirs.record("C.out->D.in", {"columns": {"x": "float"}, "rows": 5})
+    assert "C.out->D.in" in ours, "a change of the file by another writer was not seen"
+    assert ours.compare("C.out->D.in", {"columns": {}, "rows": 5})[0].drift == "removed"
+    path.write_text("{not json")
+    with pytest.raises(Exception, match="not valid JSON"):
+        ours.get("A.out->B.in")
