@@ -42,7 +42,16 @@ ST_CLI = (
 )
 DAGSTER = [str(BIN / "dagster")] if (BIN / "dagster").exists() else [sys.executable, "-m", "dagster"]
 EXAMPLES = REPO / "script_testing" / "examples"
-ALL_ARMS = ["bare", "bare-fork", "kedro", "dagster", "ours-nochecks", "ours-checks", "ours-dagster"]
+ALL_ARMS = [
+    "bare",
+    "bare-fork",
+    "kedro",
+    "dagster",
+    "dagster-checks",
+    "ours-nochecks",
+    "ours-checks",
+    "ours-dagster",
+]
 CHAIN_ROWS = 1000
 COLD_START = {"enabled": False}
 
@@ -202,6 +211,33 @@ defs = dg.Definitions(assets=[_asset(j) for j in spec["jobs"]],
                       jobs=[dg.define_asset_job("bench", executor_def=dg.in_process_executor)])
 '''
 
+# Plain Dagster with what our job has per node besides the script: two asset checks evaluated in the
+# asset's own step (a blocking one, like an edge check, and a warning one, like ``contract``), each a
+# trivial passed result. The difference to ``dagster`` is Dagster's own cost of two checks per node.
+PLAIN_DAGSTER_CHECKS = r'''
+"""Plain Dagster assets as bench_dagster.py, each with two asset checks evaluated in its step."""
+import os, sys
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import dagster as dg
+import bench_calls
+
+spec = bench_calls.load(os.environ["BENCH_SPEC"], os.environ["BENCH_ROOT"])
+
+def _asset(job):
+    key = dg.AssetKey(job["node"])
+    checks = [dg.AssetCheckSpec("edge", asset=key, blocking=True), dg.AssetCheckSpec("contract", asset=key)]
+    @dg.asset(name=job["node"], deps=[dg.AssetKey(d) for d in job["deps"]], check_specs=checks)
+    def _run():
+        bench_calls.call(job)
+        yield dg.MaterializeResult()
+        yield dg.AssetCheckResult(check_name="contract", passed=True)
+        yield dg.AssetCheckResult(check_name="edge", passed=True)
+    return _run
+
+defs = dg.Definitions(assets=[_asset(j) for j in spec["jobs"]],
+                      jobs=[dg.define_asset_job("bench", executor_def=dg.in_process_executor)])
+'''
+
 # The chain hop: the same body in every arm (Kedro gets it as a node function on frames).
 LINK = """
 import os
@@ -298,6 +334,7 @@ def write_support(work: Path) -> None:
     (work / "bench_bare.py").write_text(BARE)
     (work / "bench_bare_fork.py").write_text(BARE_FORK)
     (work / "bench_dagster.py").write_text(PLAIN_DAGSTER)
+    (work / "bench_dagster_checks.py").write_text(PLAIN_DAGSTER_CHECKS)
 
 
 def make_input_csv(folder: Path, rows: int = CHAIN_ROWS) -> Path:
@@ -671,12 +708,13 @@ def arm_command(arm: str, wl: Workload, kedro_py: Path | None) -> tuple[list[str
     if arm in ("bare", "bare-fork"):
         runner = wl.work / ("bench_bare.py" if arm == "bare" else "bench_bare_fork.py")
         return [sys.executable, str(runner), str(wl.spec), str(base)], base, env
-    if arm == "dagster":
+    if arm in ("dagster", "dagster-checks"):
         home = base / "dagster_home"
         home.mkdir()
         (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
         env["DAGSTER_HOME"] = str(home)
-        return [*DAGSTER, "job", "execute", "-f", str(wl.work / "bench_dagster.py"), "-j", "bench"], base, env
+        defs = wl.work / ("bench_dagster.py" if arm == "dagster" else "bench_dagster_checks.py")
+        return [*DAGSTER, "job", "execute", "-f", str(defs), "-j", "bench"], base, env
     if arm == "kedro":
         return [str(kedro_py.parent / "kedro"), "run"], wl.kedro_project, env
     env["SCRIPT_TESTING_RUNS"] = str(base / "runs")

@@ -253,7 +253,7 @@ def _run_script(
     if first in produced and AssetCheckKey(first, CONTRACT_CHECK) in context.selected_asset_check_keys:
         yield contract_result(plan, node)
     scale = data_source.rows if data_source is not None else None
-    results, edges = run_checks(context, runner, plan, produced, scale=scale)
+    results, edges = run_checks(context, runner, plan, produced, scale=scale, run_dir=run_dir)
     yield from results
     runs.record(plan, run_dir, context.run_id, node=node, report=rep, edges=edges)
 
@@ -404,7 +404,7 @@ def _materialize_sources(
         yield MaterializeResult(asset_key=key, metadata=runs.published(run_dir, meta))
         produced[key] = Path(data.path)
         runs.remember_output(context.run_id, key, Path(data.path))
-    results, edges = run_checks(context, runner, plan, produced, scale=data_source.rows)
+    results, edges = run_checks(context, runner, plan, produced, scale=data_source.rows, run_dir=run_dir)
     yield from results
     if n.role == NodeRole.DATA:
         rep.status, rep.source = NodeStatus.SOURCE, "; ".join(descriptions) or None

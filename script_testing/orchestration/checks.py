@@ -119,13 +119,14 @@ def run_checks(
     plan: PipelinePlan,
     produced: dict[AssetKey, Path],
     scale: int | None = None,
+    run_dir: Path | None = None,
 ) -> tuple[list[AssetCheckResult], list[EdgeReport]]:
     """Check, in the producer's step, the edges leaving the data it has just materialized (``produced``:
     asset key -> path in this run) whose checks this run selected; the caller yields the results and
     records the edges in ``report.json``. ``scale`` is the run's row count override, so drift compares
-    like with like."""
+    like with like. ``run_dir``: the step's run folder, when the caller has it already."""
     selected = context.selected_asset_check_keys
-    run_dir = runner.run_dir(plan, context.run_id)
+    run_dir = runner.run_dir(plan, context.run_id) if run_dir is None else run_dir
     results, edges = [], []
     by_key = _templates(plan)
     for key, template in ((k, t) for k in produced for t in by_key.get(k, [])):

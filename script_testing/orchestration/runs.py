@@ -21,6 +21,7 @@ from typing import Any
 
 from dagster import AssetKey, Failure, MetadataValue
 
+from script_testing import files
 from script_testing.checks.baseline import SchemaBaseline
 from script_testing.checks.docs_process import background_docs
 from script_testing.errors import ScriptTestingError
@@ -33,7 +34,7 @@ from script_testing.execution.s3_run_folder import S3RunFolder, folder_for_dir, 
 from script_testing.execution.steps import base_node_report, preimports_for
 from script_testing.orchestration.metadata import PATH_KEY
 from script_testing.pipeline.plan import PipelinePlan
-from script_testing.reports.model import REPORT_FILE, RunReport
+from script_testing.reports.model import REPORT_FILE, RunReport, sanitize
 from script_testing.s3.deep_dive import deep_dive_sources
 from script_testing.vocabulary import NOT_RUN_NO_SCRIPT, EdgeStatus, NodeRole, Severity, SkipReason
 from script_testing.worker import WorkerPool, shared_pool
@@ -379,21 +380,35 @@ def record(
                         rr.nodes[name] = skip(base_node_report(n), SkipReason.NO_SCRIPT, NOT_RUN_NO_SCRIPT)
                 rr.budgets = run_budgets(plan)
             if node is not None and report is not None:
-                rr.nodes[node] = report
+                rr.nodes[node] = sanitize(report)
             if edges:
                 ids = {e.id for e in edges}
-                rr.edges = [e for e in rr.edges if e.id not in ids] + list(edges)
+                rr.edges = [e for e in rr.edges if e.id not in ids] + [sanitize(e) for e in edges]
             rr.duration_s = None  # a Dagster run's wall time so far, from its timestamps, at every record
             finalize(rr)
             elapsed = run_duration(rr)
             rr.duration_s = round(elapsed, 3) if elapsed is not None else None
-            rr.write(run_dir)
+            _write_report(rr, run_dir)
             _remember_written(run_dir, rr)
     except Exception:  # the report is a convenience; never fail a step for it
         pass
     folder = folder_for_dir(run_dir)
     if folder is not None and rr is not None:
         _record_remote(folder, rr, node, report, edges)
+
+
+def _write_report(rr: RunReport, run_dir: Path) -> None:
+    """``report.json`` as :meth:`RunReport.write` writes it, masking only what has not been masked yet:
+    every node and edge in ``rr`` was sanitized when :func:`record` put it there (or by the process that
+    wrote the file it was read from), and ``finalize`` adds only our own sentences to them; the run's
+    own fields are masked here. (``RunReport.write`` masks the whole report: at every step of a Dagster
+    run, a cost that grew with the run.)"""
+    head = rr.model_copy(update={"nodes": {}, "edges": []})  # shallow: the run's own fields only
+    sanitize(head)
+    for name in type(rr).model_fields:
+        if name not in ("nodes", "edges") and getattr(head, name) is not getattr(rr, name):
+            setattr(rr, name, getattr(head, name))
+    files.write_text(run_dir / REPORT_FILE, rr.model_dump_json(indent=2, by_alias=True) + "\n")
 
 
 def _record_remote(folder: S3RunFolder, rr: RunReport, node, report, edges) -> None:
