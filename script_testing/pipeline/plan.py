@@ -84,7 +84,7 @@ class PipelinePlan:
     nodes: dict[str, NodePlan]
     wiring: Wiring
     catalog: StepCatalog
-    _usage: dict[str, contracts.ScriptUsage | None] = field(default_factory=dict, repr=False)
+    _usage: dict[Path, contracts.ScriptUsage | None] = field(default_factory=dict, repr=False)
 
     @property
     def order(self) -> list[str]:
@@ -148,16 +148,16 @@ class PipelinePlan:
 
     def script_usage(self, node: str) -> contracts.ScriptUsage | None:
         """What the node's script uses of main's arguments (static analysis), ``None`` if unreadable."""
-        cache = self._usage
-        if node not in cache:
-            script = self.nodes[node].resolved.script_path
+        script = self.nodes[node].resolved.script_path
+        if script is None:
+            return None
+        cache = self._usage  # by script: the nodes of one script (variants, a chain of hops) share it
+        if script not in cache:
             try:
-                cache[node] = (
-                    contracts.analyze_script(script, list(self.project.python_path)) if script else None
-                )
+                cache[script] = contracts.analyze_script(script, list(self.project.python_path))
             except (OSError, SyntaxError, ValueError):
-                cache[node] = None
-        return cache[node]
+                cache[script] = None
+        return cache[script]
 
     def runtime_contract(self, node: str, accessed: dict[str, list[str]]) -> list[contracts.Problem]:
         """What the script read at run time that its interface or the static check did not foresee."""
