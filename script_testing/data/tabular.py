@@ -32,7 +32,7 @@ import json
 import os
 import warnings
 import zlib
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -431,7 +431,7 @@ def _csv_batches(path: Path, batch_rows: int | None, kwargs: dict[str, Any]) -> 
 
 def _csv_frames(
     path: Path, batch_rows: int | None, kwargs: dict[str, Any], *, low_memory: bool
-) -> Iterator[pd.DataFrame]:
+) -> Generator[pd.DataFrame, None, None]:
     import pandas as pd
 
     if not batch_rows:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from enum import Enum
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, Field
 
@@ -29,7 +29,10 @@ MAX_TEXT_CHARS = 20_000
 _CAPPED = ("error", "error_detail", "stderr_tail", "summary")
 
 
-def sanitize(model: BaseModel, redactor: Redactor | None = None) -> BaseModel:
+_Model = TypeVar("_Model", bound=BaseModel)
+
+
+def sanitize(model: _Model, redactor: Redactor | None = None) -> _Model:
     """Mask the tool's secrets in every text of ``model`` (in place, nested models included) and cap
     the long texts (errors, tracebacks, stderr tails) to their head and tail."""
     redactor = tool_redactor() if redactor is None else redactor
