@@ -590,6 +590,9 @@ def main(argv: list[str]) -> int:
     os.dup2(2, 1)
     os.set_inheritable(out_fd, False)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C goes to the parent; we follow its EOF
+    # No __pycache__ written beside the scripts (or any module) in the user's folders: existing bytecode
+    # is still read; a script is compiled in its child (milliseconds).
+    sys.dont_write_bytecode = True
     return supervise(argv, timeout_s, out_fd)
 
 

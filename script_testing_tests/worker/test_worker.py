@@ -646,6 +646,28 @@ def test_a_module_written_after_the_worker_started_is_never_learned(tmp_path, mo
         assert fresh.run(make_job(tmp_path / "c", probe)).return_value == "['old_lib']"
 
 
+def test_running_scripts_writes_no_bytecode_into_the_users_folders(tmp_path, monkeypatch):
+    """Python would write ``__pycache__`` beside an imported script and its helper modules: not in a
+    user's repository (even where PYTHONDONTWRITEBYTECODE is not set)."""
+    monkeypatch.delenv("PYTHONDONTWRITEBYTECODE", raising=False)
+    repo = tmp_path / "repo"
+    write_script(repo / "pkg", "", name="__init__.py")
+    write_script(repo / "pkg", "def double(x):\n    return 2 * x\n", name="helpers.py")
+    script = write_script(
+        repo / "pkg",
+        """
+        from .helpers import double
+        def main(input_paths, output_paths, environ_vars, job_args):
+            return double(21)
+    """,
+        name="step.py",
+    )
+    with WorkerPool() as fresh:
+        result = fresh.run(make_job(tmp_path, script, module="pkg.step", sys_path=[repo]))
+    assert result.passed and result.return_value == "42", result.error
+    assert not list(repo.rglob("__pycache__")), list(repo.rglob("*"))
+
+
 def test_a_crashing_script_leaves_the_pool_usable(pool, tmp_path):
     crash = write_script(
         tmp_path / "crash",
