@@ -296,18 +296,25 @@ _warmed: set[str] = set()
 def warm_up(plan: PipelinePlan, checks: bool = True) -> None:
     """Start the slow, once-per-process work in the background at the first step of a run: the script
     worker (it imports pandas, sklearn... in its own process) overlaps the source steps. Checks need
-    no warm-up: they evaluate with pandas (:mod:`script_testing.checks.pandas_engine`), not GX."""
+    no warm-up: they evaluate with pandas (:mod:`script_testing.checks.pandas_engine`), not GX; the Data
+    Docs process (GX) starts now only with ``runner.data_docs: all``, else on the first failed check."""
     key = f"{plan.project.root}:{plan.name}"
     with _lock:
         if key in _warmed:
             return
         _warmed.add(key)
-    if checks:
+    if checks and plan.project.config.runner.data_docs == "all":
         background_docs()  # starts the Data Docs process: GX imports there while the first steps run
     try:
         pool_for(plan).start()
     except Exception:  # warming up is an optimisation only
         pass
+
+
+def _build_docs(docs_dir: Path, items: list[tuple[str, list[tuple[str, Any]]]]) -> str:
+    """This process's Data Docs builder, started on the first page to build: with the default
+    ``runner.data_docs: failures`` a run whose checks all pass never starts it (nor imports GX)."""
+    return background_docs().build(docs_dir, items)
 
 
 def edge_checker(
@@ -328,7 +335,7 @@ def edge_checker(
                 rebaseline=rebaseline,
                 scale=scale,
                 baseline=folder is None,
-                docs_builder=background_docs().build,
+                docs_builder=_build_docs,
             )
             if folder is not None:
                 checker.baseline = SchemaBaseline(folder.baseline_local, scale=scale)
