@@ -15,6 +15,9 @@ from typing import Any
 import pytest
 import yaml
 
+#: A secret-looking value the tool's environment holds in the secret tests (AWS's documented example key).
+FAKE_SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY"
+
 # Real user files (copies of the shared format samples, read as they are, never rewritten).
 DATA_DIR = Path(__file__).resolve().parent / "data"
 SAMPLES_DIR = DATA_DIR / "samples"

@@ -6,25 +6,13 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
 from script_testing.config.project import load_project
 from script_testing.orchestration import runs
 from script_testing.reports.model import REPORT_FILE, EdgeReport, NodeReport
 from script_testing.vocabulary import EdgeStatus, NodeStatus
-from script_testing.worker.redaction import tool_redactor
 from script_testing_tests.fixtures.projects import branching_project
+from script_testing_tests.helpers import FAKE_SECRET as SECRET
 from script_testing_tests.helpers import plan_for
-
-SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY"
-
-
-@pytest.fixture
-def secret_env(monkeypatch):
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", SECRET)
-    tool_redactor.cache_clear()
-    yield SECRET
-    tool_redactor.cache_clear()
 
 
 def test_each_step_adds_to_the_report_and_nothing_written_holds_a_secret(tmp_path, secret_env):

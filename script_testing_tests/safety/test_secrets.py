@@ -21,12 +21,11 @@ from script_testing.reports.html import render_html, summary_html
 from script_testing.reports.model import MAX_TEXT_CHARS, NodeReport, RunReport
 from script_testing.reports.text import node_line, summary_text
 from script_testing.worker import WorkerPool
-from script_testing.worker.redaction import tool_redactor
 from script_testing_tests.fixtures.projects import branching_project
+from script_testing_tests.helpers import FAKE_SECRET as SECRET
 
 pytestmark = [pytest.mark.timeout(120)]
 
-SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY"
 
 LEAKY = """
 import os, sys
@@ -46,14 +45,6 @@ def main(input_paths, output_paths, environ_vars, job_args):
     with open(os.path.join(output_paths["table"], "env.txt"), "w") as fh:
         fh.write(repr(sorted(os.environ)))
 """
-
-
-@pytest.fixture
-def secret_env(monkeypatch):
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", SECRET)
-    tool_redactor.cache_clear()
-    yield SECRET
-    tool_redactor.cache_clear()
 
 
 def _run(root: Path) -> RunReport:
