@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import socket
 import textwrap
 from pathlib import Path
 from typing import Any
@@ -206,3 +207,10 @@ def doc_yaml_block(doc: Path = FORMATS_DOC) -> str:
     start = text.index("```yaml") + len("```yaml")
     end = text.index("```", start)
     return text[start:end].lstrip("\n")
+
+
+def free_port() -> int:
+    """A TCP port free on loopback now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]

@@ -10,7 +10,8 @@ Raw outcome keys: ``outcome`` (``passed``, ``exception``, ``exit``, ``import_err
 ``exception_message``, ``traceback``, ``location``, ``causes`` (root cause first),
 ``exit_code``, ``exit_repr``, ``return_value``, ``peak_memory_kb``, ``detail`` (for bad
 signatures), ``accessed``/``assigned`` (keys of main's arguments), ``readonly``,
-``descendants_killed``.
+``descendants_killed``, ``main_s`` (seconds inside ``main()``), ``imported`` (library modules a passed
+script imported: the zygote may learn them, see :func:`library_modules`).
 
 Standard library only: this runs in the scripts' own interpreter.
 
@@ -710,10 +711,15 @@ def _safe_str(error: BaseException) -> str:
 
 
 def _report(fd: int, data: dict[str, Any]) -> None:
-    payload = (json.dumps(data, default=str) + "\n").encode()
-    while payload:
-        payload = payload[os.write(fd, payload) :]
+    write_all(fd, (json.dumps(data, default=str) + "\n").encode())
     os.close(fd)
+
+
+def write_all(fd: int, data: bytes) -> None:
+    """Write all of ``data`` to ``fd`` (a pipe may take it in parts)."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
 
 
 def _flush_std_streams() -> None:

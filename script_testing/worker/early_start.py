@@ -12,7 +12,8 @@ an early worker is never different from the one the run would have started, only
     with adopt(preimport) as pool: ...   # the run command, once it knows what to preimport
     remember(preimport)                  # for the next run of the same command
 
-Standard library and :mod:`.pool` only: this runs before anything heavy is imported.
+Standard library, :mod:`script_testing.files` and (for ``run`` only) :mod:`.pool`: this runs before
+anything heavy is imported, on every command.
 """
 
 from __future__ import annotations
@@ -23,11 +24,13 @@ import json
 import os
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from script_testing import files
 from script_testing.errors import ScriptTestingError
 
-from .pool import WorkerPool
+if TYPE_CHECKING:
+    from .pool import WorkerPool
 
 #: Commands that run scripts in the warm worker.
 COMMANDS = ("run",)
@@ -63,6 +66,8 @@ def early_start(args: list[str]) -> None:
     preimport = entry.get("preimport") if isinstance(entry, dict) else None
     if not isinstance(preimport, list) or not all(isinstance(m, str) for m in preimport):
         return
+    from .pool import WorkerPool  # why: only `run` needs it; `--help`, `validate`... do not pay its import
+
     pool = WorkerPool(preimport=preimport)
     try:
         pool.start()
@@ -75,6 +80,8 @@ def early_start(args: list[str]) -> None:
 def adopt(preimport: list[str]) -> WorkerPool:
     """The worker pool for a run that preimports ``preimport``: the early one if it preimports exactly
     that, else a new one (an early one that does not fit is closed)."""
+    from .pool import WorkerPool  # why: as in early_start
+
     pool = _early["pool"]
     _early["pool"] = None
     if isinstance(pool, WorkerPool):

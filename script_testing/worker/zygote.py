@@ -169,10 +169,9 @@ class Zygote:
             spare, self.spare = self.spare or self._fork_spare(), None
             started = time.monotonic()
             try:
-                while data:
-                    data = data[os.write(spare.job_fd, data) :]
+                child_module.write_all(spare.job_fd, data)
                 break
-            except OSError:  # the spare died waiting (killed from outside?): drop it, use a fresh one
+            except OSError:  # the spare died waiting (killed from outside?): a fresh one gets all of it
                 self._drop(spare)
                 if attempt == 2:
                     raise
@@ -365,10 +364,8 @@ class Zygote:
             procs.kill_tree(run.pid)
 
     def _send(self, message: dict[str, Any]) -> None:
-        data = (json.dumps(message, default=str) + "\n").encode()
         try:
-            while data:
-                data = data[os.write(self.out_fd, data) :]
+            child_module.write_all(self.out_fd, (json.dumps(message, default=str) + "\n").encode())
         except BrokenPipeError:
             pass  # the parent went away; stdin EOF will end the loop
 

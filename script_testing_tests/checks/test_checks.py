@@ -15,6 +15,7 @@ from script_testing.checks import EdgeRequirements, SchemaBaseline, validate_edg
 from script_testing.checks.edge import DocsBatch
 from script_testing.config.project import DataProfile, Expectations
 from script_testing.data.tabular import describe_files
+from script_testing.errors import ConfigError
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -535,5 +536,5 @@ def test_a_baseline_read_by_one_run_sees_what_another_run_records(tmp_path):
     assert "C.out->D.in" in ours, "a change of the file by another writer was not seen"
     assert ours.compare("C.out->D.in", {"columns": {}, "rows": 5})[0].drift == "removed"
     path.write_text("{not json")
-    with pytest.raises(Exception, match="not valid JSON"):
+    with pytest.raises(ConfigError, match="not valid JSON"):
         ours.get("A.out->B.in")

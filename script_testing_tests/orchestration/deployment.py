@@ -28,18 +28,13 @@ from typing import Any
 import yaml
 
 from script_testing.config.state import BUNDLED_EXAMPLES
+from script_testing_tests.helpers import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 DEPLOY = REPO / "deploy"
 BIN = Path(sys.executable).parent
 LOCATION = "script_testing"
 PG_USER = "postgres"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def missing_tools() -> list[str]:

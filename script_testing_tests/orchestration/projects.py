@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import dagster as dg
+
 from script_testing_tests import helpers
 
 # Copy: copies its synthetic CSV input; with $ST_TEST_BARRIER set it waits (bounded) until a second
@@ -80,3 +82,20 @@ def copy_count_project(root: Path, rows: int = 50) -> Path:
         },
     )
     return root
+
+
+def run_config(runs_root: str | Path, rows: int | None = None) -> dict:
+    """A job's run config: the runner's runs root, and the data source's row count if given."""
+    config: dict = {"resources": {"runner": {"config": {"runs_root": str(runs_root)}}}}
+    if rows is not None:
+        config["resources"]["data_source"] = {"config": {"rows": rows}}
+    return config
+
+
+def materializations(instance: dg.DagsterInstance, run_id: str) -> dict[str, dg.AssetMaterialization]:
+    """The run's materializations by asset key string."""
+    records = instance.get_records_for_run(run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION).records
+    return {
+        r.event_log_entry.dagster_event.asset_key.to_user_string(): r.event_log_entry.asset_materialization
+        for r in records
+    }

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -12,6 +11,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+
+from script_testing_tests.helpers import free_port
 
 pytestmark = [pytest.mark.timeout(300), pytest.mark.e2e]
 
@@ -66,12 +67,6 @@ def test_dagster_job_execute_runs_every_bundled_job_into_the_instance(tmp_path: 
         assert (runs / job / mine[0][2] / "report.json").exists()
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _graphql(url: str, query: str, variables: dict | None = None) -> dict:
     body = json.dumps({"query": query, "variables": variables or {}}).encode()
     req = urllib.request.Request(f"{url}/graphql", data=body, headers={"Content-Type": "application/json"})
@@ -104,7 +99,7 @@ query Run($id: ID!) { runOrError(runId: $id) { __typename ... on Run { status } 
 
 def test_webserver_graphql_lineage_and_launched_run(tmp_path: Path) -> None:
     home, runs = _home(tmp_path / "home", default_run_coordinator=True), tmp_path / "runs"
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     log = open(tmp_path / "webserver.log", "w")  # noqa: SIM115  (the server writes to it until the test ends)
     proc = subprocess.Popen(

@@ -12,28 +12,13 @@ import pytest
 import yaml
 
 from script_testing.orchestration import build_definitions, runs
-from script_testing_tests.orchestration.projects import copy_count_project
+from script_testing_tests.orchestration.projects import copy_count_project, materializations, run_config
 
 pytestmark = pytest.mark.timeout(600)
 
 BIN = Path(sys.executable).parent
 COUNT = dg.AssetKey(["rows", "Count", "rows__Count"])
 COPY = dg.AssetKey(["rows", "Copy", "data__Copy"])
-
-
-def _config(runs_root: Path, rows: int | None = None) -> dict:
-    config: dict = {"resources": {"runner": {"config": {"runs_root": str(runs_root)}}}}
-    if rows is not None:
-        config["resources"]["data_source"] = {"config": {"rows": rows}}
-    return config
-
-
-def _mats(instance, run_id: str) -> dict[str, dg.AssetMaterialization]:
-    records = instance.get_records_for_run(run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION).records
-    return {
-        r.event_log_entry.dagster_event.asset_key.to_user_string(): r.event_log_entry.asset_materialization
-        for r in records
-    }
 
 
 @pytest.mark.e2e  # Dagster jobs in processes of their own: the full suite runs it, not the fast loop
@@ -59,7 +44,7 @@ def test_two_concurrent_runs_of_one_pipeline_each_read_their_own_data(tmp_path: 
     procs = {}
     for rows in (600, 3000):
         cfg = tmp_path / f"run_{rows}.yaml"
-        cfg.write_text(yaml.safe_dump(_config(tmp_path / "runs", rows)), encoding="utf-8")
+        cfg.write_text(yaml.safe_dump(run_config(tmp_path / "runs", rows)), encoding="utf-8")
         procs[rows] = subprocess.Popen(
             [
                 str(BIN / "dagster"),
@@ -87,7 +72,7 @@ def test_two_concurrent_runs_of_one_pipeline_each_read_their_own_data(tmp_path: 
         assert len(recorded) == 2 and all(r.status == dg.DagsterRunStatus.SUCCESS for r in recorded)
         seen = {}
         for run in recorded:
-            mats = _mats(instance, run.run_id)
+            mats = materializations(instance, run.run_id)
             source_rows = mats["rows/sources/Copy/raw__Copy"].metadata["dagster/row_count"].value
             count = mats["rows/Count/rows__Count"].metadata
             assert count["input_source"].value == "this run"
@@ -103,11 +88,11 @@ def failed_after_success(tmp_path: Path):
     project = copy_count_project(tmp_path / "proj")
     job = build_definitions(project).resolve_job_def("rows")
     with dg.instance_for_test() as instance:
-        good = job.execute_in_process(instance=instance, run_config=_config(tmp_path / "runs"))
+        good = job.execute_in_process(instance=instance, run_config=run_config(tmp_path / "runs"))
         assert good.success
         (project / "steps" / "FAIL").touch()
         bad = job.execute_in_process(
-            instance=instance, run_config=_config(tmp_path / "runs"), raise_on_error=False
+            instance=instance, run_config=run_config(tmp_path / "runs"), raise_on_error=False
         )
         assert not bad.success
         yield job, instance, good, bad, tmp_path
@@ -117,7 +102,7 @@ def test_a_failed_upstream_never_lets_its_consumer_run_on_stale_data(failed_afte
     _job, instance, _good, bad, _tmp_path = failed_after_success
     failed = {e.step_key for e in bad.all_events if e.is_step_failure}
     assert failed == {"rows__Copy"}
-    assert "rows/Count/rows__Count" not in _mats(instance, bad.run_id)
+    assert "rows/Count/rows__Count" not in materializations(instance, bad.run_id)
     # whatever executor runs Count next in this run (one that keeps going after a failure), the lookup
     # of its input refuses the earlier run's data and says why
     with pytest.raises(dg.Failure) as exc:
@@ -137,23 +122,23 @@ def test_reexecuting_only_the_consumer_of_a_failed_run_does_not_read_stale_data(
         dg.reconstructable(_rows_job),
         instance=instance,
         reexecution_options=options,
-        run_config=_config(tmp_path / "runs"),
+        run_config=run_config(tmp_path / "runs"),
         raise_on_error=False,
     ) as result:
         assert not result.success
         (failure,) = [e.step_failure_data for e in result.all_events if e.is_step_failure]
     text = failure.user_failure_data.description
     assert f"run {bad.run_id} (re-executed by this run) did not materialize" in text, text
-    assert "rows/Count/rows__Count" not in _mats(instance, result.run_id)
+    assert "rows/Count/rows__Count" not in materializations(instance, result.run_id)
 
 
 def test_a_run_of_the_consumer_alone_reads_the_latest_data_and_says_which_run(failed_after_success) -> None:
     job, instance, good, _bad, tmp_path = failed_after_success
     alone = job.execute_in_process(
-        instance=instance, asset_selection=[COUNT], run_config=_config(tmp_path / "runs")
+        instance=instance, asset_selection=[COUNT], run_config=run_config(tmp_path / "runs")
     )
     assert alone.success
-    count = _mats(instance, alone.run_id)["rows/Count/rows__Count"].metadata
+    count = materializations(instance, alone.run_id)["rows/Count/rows__Count"].metadata
     assert count["input_source"].value == f"run {good.run_id} (not selected)"
     assert count["inputs"].value["data"]["run_id"] == good.run_id
 

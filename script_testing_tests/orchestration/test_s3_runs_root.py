@@ -24,7 +24,7 @@ from script_testing.errors import ConfigError
 from script_testing.execution.s3_run_folder import read_report
 from script_testing.orchestration import build_definitions, runs
 from script_testing.vocabulary import RunStatus
-from script_testing_tests.orchestration.projects import copy_count_project
+from script_testing_tests.orchestration.projects import copy_count_project, materializations, run_config
 
 pytestmark = [pytest.mark.s3, pytest.mark.timeout(600)]
 
@@ -32,21 +32,6 @@ BUCKET = "runs-bucket"
 ROOT = f"s3://{BUCKET}/team/runs"
 COPY = dg.AssetKey(["rows", "Copy", "data__Copy"])
 COUNT = dg.AssetKey(["rows", "Count", "rows__Count"])
-
-
-def _config(root: str, rows: int | None = None) -> dict:
-    config: dict = {"resources": {"runner": {"config": {"runs_root": root}}}}
-    if rows is not None:
-        config["resources"]["data_source"] = {"config": {"rows": rows}}
-    return config
-
-
-def _mats(instance, run_id: str) -> dict[str, dg.AssetMaterialization]:
-    records = instance.get_records_for_run(run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION).records
-    return {
-        r.event_log_entry.dagster_event.asset_key.to_user_string(): r.event_log_entry.asset_materialization
-        for r in records
-    }
 
 
 def _keys(client, prefix: str) -> list[str]:
@@ -70,10 +55,10 @@ def test_a_job_with_an_s3_runs_root_uploads_its_data_and_reads_it_back(
     job = build_definitions(project).resolve_job_def("rows")
     client = s3_server.client()
     with dg.instance_for_test() as instance:
-        result = job.execute_in_process(instance=instance, run_config=_config(ROOT, rows=120))
+        result = job.execute_in_process(instance=instance, run_config=run_config(ROOT, rows=120))
         assert result.success
         run_id = result.run_id
-        mats = _mats(instance, run_id)
+        mats = materializations(instance, run_id)
         copy, count = mats["rows/Copy/data__Copy"].metadata, mats["rows/Count/rows__Count"].metadata
         run_uri = f"{ROOT}/rows/{run_id}/"
         # the materializations name the data in S3, and say where this worker wrote it
@@ -100,9 +85,11 @@ def test_a_job_with_an_s3_runs_root_uploads_its_data_and_reads_it_back(
 
         # another worker (an empty scratch folder) runs Count alone: it downloads Copy's output
         shutil.rmtree(tmp_path / "scratch")
-        alone = job.execute_in_process(instance=instance, asset_selection=[COUNT], run_config=_config(ROOT))
+        alone = job.execute_in_process(
+            instance=instance, asset_selection=[COUNT], run_config=run_config(ROOT)
+        )
         assert alone.success
-        again = _mats(instance, alone.run_id)["rows/Count/rows__Count"].metadata
+        again = materializations(instance, alone.run_id)["rows/Count/rows__Count"].metadata
         assert again["input_source"].value == f"run {run_id} (not selected)"
         assert again["s3_transfers"].value["bytes_down"] > 0
         downloaded = tmp_path / "scratch" / "rows" / run_id / "Copy" / "data"
@@ -129,7 +116,7 @@ def test_a_local_path_from_another_worker_names_the_s3_runs_root(project: Path, 
         result = job.execute_in_process(
             instance=instance,
             asset_selection=[COUNT],
-            run_config=_config(str(tmp_path / "runs")),
+            run_config=run_config(str(tmp_path / "runs")),
             raise_on_error=False,
         )
         assert not result.success
@@ -144,7 +131,7 @@ def test_a_url_runs_root_that_is_not_s3_is_refused_in_one_sentence(project: Path
     job = build_definitions(project).resolve_job_def("rows")
     with dg.instance_for_test() as instance:
         result = job.execute_in_process(
-            instance=instance, run_config=_config("gs://bucket/runs"), raise_on_error=False
+            instance=instance, run_config=run_config("gs://bucket/runs"), raise_on_error=False
         )
     assert not result.success
     failures = [e.step_failure_data for e in result.all_events if e.is_step_failure]
@@ -174,7 +161,7 @@ def test_the_project_runs_root_can_be_s3(project: Path, s3_server: MotoS3) -> No
     with dg.instance_for_test() as instance:
         result = job.execute_in_process(instance=instance)
         assert result.success
-        path = _mats(instance, result.run_id)["rows/Count/rows__Count"].metadata["path"].value
+        path = materializations(instance, result.run_id)["rows/Count/rows__Count"].metadata["path"].value
     assert path == f"{ROOT}/rows/{result.run_id}/Count/rows/"
     header = json.loads(
         s3_server.client()

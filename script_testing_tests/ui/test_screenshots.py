@@ -8,7 +8,6 @@ pipeline, one asset's checks, the HTML report; then a second run (CLI) for a com
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -18,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from script_testing.reports.model import RunReport
+from script_testing_tests.helpers import free_port
 from script_testing_tests.ui.browser import ARTIFACTS, browse, screenshot
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser, pytest.mark.timeout(1200)]
@@ -25,12 +25,6 @@ pytestmark = [pytest.mark.e2e, pytest.mark.browser, pytest.mark.timeout(1200)]
 BIN = Path(sys.executable).parent
 JOB = "tabular_calibrated"
 ASSET = "tabular_calibrated/TabularPreprocessing_calibration/processed_data__TabularPreprocessing_calibration"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _wait_for(url: str, proc: subprocess.Popen, log: Path, seconds: float = 180) -> None:
@@ -64,7 +58,7 @@ def ui(tmp_path_factory):
         timeout=400,
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
-    port = _free_port()
+    port = free_port()
     log = tmp / "webserver.log"
     with open(log, "w", encoding="utf-8") as out:
         proc = subprocess.Popen(
